@@ -1,0 +1,91 @@
+// The four ports the pipelines talk through; adapters for S3, GitHub and local git implement them.
+import type { Readable } from 'node:stream';
+import type { PackageMetadata } from './core/types.js';
+
+/** An object as a storage backend reports it. */
+export interface StoredObject {
+  key: string;
+  bytes: number;
+  /** Lower-case hex sha256 recorded with the object when it was written (user metadata), if any. */
+  sha256?: string;
+  lastModified?: Date;
+}
+
+/**
+ * One S3-compatible backend. Keys are relative to the backend's prefix. Every method is idempotent;
+ * failures are RegistrarErrors of kind `transient` (network, 5xx) or `conflict`.
+ */
+export interface Storage {
+  /** A short name for reports, e.g. `primary` or `s3://bucket/prefix`. */
+  readonly name: string;
+  /** Writes (always, even if the key exists: re-staging refreshes the object's age) and records sha256. */
+  put(key: string, body: Uint8Array, sha256Hex: string): Promise<void>;
+  /** Size and recorded sha256, or undefined when the key does not exist. */
+  head(key: string): Promise<StoredObject | undefined>;
+  /** The object's bytes, or undefined when the key does not exist. */
+  read(key: string): Promise<Uint8Array | undefined>;
+  /** Server-side copy, keeping the recorded sha256. */
+  copy(fromKey: string, toKey: string): Promise<void>;
+  /** Deletes; deleting a missing key succeeds. */
+  delete(key: string): Promise<void>;
+  /** Every object under a key prefix, paging through the listing. */
+  list(prefix: string): Promise<StoredObject[]>;
+  /** Where people can download a key from, when the backend has a public URL base. */
+  publicUrl(key: string): string | undefined;
+}
+
+/** A file change in one registry commit. `content: null` deletes the file. */
+export interface FileChange {
+  path: string;
+  content: string | null;
+}
+
+export interface RegistryCommit {
+  sha: string;
+  url: string;
+}
+
+/** The registry repository: package metadata files on one branch, written by compare-and-swap commits. */
+export interface Registry {
+  /** The branch's current head commit SHA. */
+  head(): Promise<string>;
+  /** The package's metadata file as of commit `at` (read by SHA, never by branch name). */
+  readPackage(name: string, at: string): Promise<PackageMetadata | undefined>;
+  /**
+   * One commit with all `changes` whose parent is exactly `expectedHead`.
+   * Throws a `conflict` RegistrarError when the branch is no longer at `expectedHead`.
+   */
+  commit(changes: FileChange[], message: string, expectedHead: string): Promise<RegistryCommit>;
+  /** The full message of a commit (to recognise our own change after an ambiguous failure). */
+  commitMessage(sha: string): Promise<string>;
+  /** A link people can open for a commit. */
+  commitUrl(sha: string): string;
+}
+
+/** A source repository as the registry binds it: by numeric id, which survives renames. */
+export interface SourceRepository {
+  id: number;
+  owner: string;
+  repo: string;
+}
+
+/** Package source on GitHub. */
+export interface Source {
+  repository(owner: string, repo: string): Promise<SourceRepository>;
+  /** The commit SHA a tag points to (annotated tags peeled). `not-found` when there is no such tag. */
+  resolveTag(owner: string, repo: string, tag: string): Promise<string>;
+  /** The gzipped tar archive of the repository at a commit SHA, as a stream. */
+  archive(owner: string, repo: string, commit: string): Promise<Readable>;
+}
+
+/** The issue tracker the requests arrive on and the results are reported to. */
+export interface Tracker {
+  /** Creates the comment carrying `marker` (an HTML comment), or updates it if one exists; returns its id. */
+  upsertComment(issue: number, marker: string, body: string): Promise<number>;
+  /** Closes the issue. */
+  close(issue: number, reason: 'completed' | 'not_planned'): Promise<void>;
+  /** Adds a reaction to a comment (or to the issue itself when commentId is undefined). */
+  react(issue: number, commentId: number | undefined, content: '+1' | '-1' | 'eyes' | 'rocket' | 'confused'): Promise<void>;
+  /** Adds labels to the issue. */
+  label(issue: number, labels: string[]): Promise<void>;
+}
