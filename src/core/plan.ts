@@ -1,0 +1,110 @@
+// Decides what a publish does, given the request, the built tarball and the metadata read at one registry commit: commit fresh, resume to promote, or refuse with nothing written.
+import { addPublished, pendingRollback } from './metadata.js';
+import type { PackageMetadata, PublishRequest, PublishedVersion } from './types.js';
+
+export type PublishPlan =
+  /** Nothing of this version is committed: commit `metadata` (the file's new content), then promote. */
+  | { kind: 'fresh'; metadata: PackageMetadata; entry: PublishedVersion }
+  /** This issue already committed this version with these bytes: skip to promote. */
+  | { kind: 'resume'; entry: PublishedVersion }
+  /**
+   * Nothing may be written; `reason` says what is wrong, `hint` what the author can do. `final`: no
+   * retry or corrected request in this issue can succeed for this version (the issue may be closed).
+   */
+  | { kind: 'refuse'; reason: string; hint: string; final: boolean };
+
+export interface PlanPublishArgs {
+  request: PublishRequest;
+  /** The issue this publish comes from: only the issue that committed a version may resume it. */
+  issue: number;
+  /** The numeric id of the source repository, as the GitHub API reports it now. */
+  repositoryId: number;
+  /** The canonical tarball: `sha256` in SRI form, its size, and the commit the tag resolved to. */
+  built: { sha256: string; bytes: number; commit: string };
+  /** The package's metadata at the registry commit this plan is made at (undefined: never published). */
+  current: PackageMetadata | undefined;
+  /** The time to record as `publishedTime` (ISO 8601); the caller's clock, so the plan stays pure. */
+  now: string;
+  /**
+   * When the event that started this run happened (ISO 8601). A version rolled back after that
+   * moment is never republished by it: the trustee saw something this request did not.
+   */
+  triggeredAt?: string;
+}
+
+export function planPublish(args: PlanPublishArgs): PublishPlan {
+  const { request, issue, repositoryId, built, current, now, triggeredAt } = args;
+  const { name, version } = request;
+  const id = `${name}@${version}`;
+
+  if (current !== undefined && current.location.repositoryId !== repositoryId) {
+    // Bound by id, not by name: forks, look-alikes and a deleted and re-created owner/repo all have other ids.
+    const bound = current.location;
+    return {
+      kind: 'refuse',
+      final: false,
+      reason: `${name} is published from repository id ${bound.repositoryId} (${bound.githubOwner}/${bound.githubRepo}); requests from other repositories are refused.`,
+      hint: `Publish ${name} from ${bound.githubOwner}/${bound.githubRepo}, or choose another package name. If that repository was deleted and re-created, ask a registry trustee.`,
+    };
+  }
+
+  if (current !== undefined) {
+    const pending = pendingRollback(current, version);
+    if (pending !== undefined) {
+      return {
+        kind: 'refuse',
+        final: false,
+        reason: `${id} was rolled back by ${pending.by.login} at ${pending.at} and the rollback is still in progress.`,
+        hint: 'Wait until the rollback has finished cleaning storage; then comment /retry, or (better) tag and request a new version.',
+      };
+    }
+
+    const existing = Object.hasOwn(current.published, version) ? current.published[version] : undefined;
+    if (existing !== undefined) {
+      if (existing.issue !== issue) {
+        // Even identical bytes: only the issue that committed a version owns it (resuming is a write).
+        return {
+          kind: 'refuse',
+          final: true,
+          reason: `${id} is already published (issue #${existing.issue}).`,
+          hint: 'Versions are immutable: to publish changes, tag and request a new version.',
+        };
+      }
+      if (existing.sha256 !== built.sha256) {
+        return {
+          kind: 'refuse',
+          final: false,
+          reason:
+            `${id} was committed by this issue with ${existing.sha256} from commit ${existing.commit}, ` +
+            `but tag ${request.ref} now gives ${built.sha256} from commit ${built.commit}: the tag moved.`,
+          hint: `Versions are immutable: point the tag back at ${existing.commit} and comment /retry, or tag and request a new version.`,
+        };
+      }
+      return { kind: 'resume', entry: existing };
+    }
+
+    if (triggeredAt !== undefined) {
+      const eventTime = Date.parse(triggeredAt);
+      if (Number.isNaN(eventTime)) throw new TypeError(`triggeredAt is not a time: ${JSON.stringify(triggeredAt)}`);
+      const later = current.rolledBack.find((r) => r.version === version && Date.parse(r.at) > eventTime);
+      if (later !== undefined) {
+        return {
+          kind: 'refuse',
+          final: true,
+          reason: `${id} was rolled back by ${later.by.login} at ${later.at}, after this request was made.`,
+          hint: 'If the version should be published again, open a new publish issue after reading the rollback reason.',
+        };
+      }
+    }
+  }
+
+  const entry: PublishedVersion = {
+    sha256: built.sha256,
+    bytes: built.bytes,
+    ref: request.ref,
+    commit: built.commit,
+    publishedTime: now,
+    issue,
+  };
+  return { kind: 'fresh', metadata: addPublished(current, { request, repositoryId, entry }), entry };
+}
