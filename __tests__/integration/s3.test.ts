@@ -1,0 +1,273 @@
+// The S3 Storage adapter against a real S3 server (s3rver), checked through an independent raw listing that hashes what is stored.
+import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { S3Client } from '@aws-sdk/client-s3';
+import { S3Storage, createS3Storage, type S3BackendConfig } from '../../src/adapters/s3.js';
+import { RegistrarError } from '../../src/errors.js';
+import { startS3, type S3TestServer } from '../../test-support/s3.js';
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let s3: S3TestServer;
+const storages: S3Storage[] = [];
+const BUCKET = 'registry';
+
+function storage(overrides: Partial<S3BackendConfig> = {}): S3Storage {
+  const created = createS3Storage({
+    name: 'primary',
+    endpoint: s3.endpoint,
+    region: s3.region,
+    credentials: s3.credentials,
+    bucket: BUCKET,
+    ...overrides,
+  });
+  storages.push(created);
+  return created;
+}
+
+/** The error a promise rejects with (fails the test if it resolves). */
+async function failure(promise: Promise<unknown>): Promise<RegistrarError> {
+  const outcome = await promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  expect(outcome).toBeInstanceOf(RegistrarError);
+  return outcome as RegistrarError;
+}
+
+beforeAll(async () => {
+  s3 = await startS3();
+  await s3.createBucket(BUCKET);
+});
+
+afterAll(async () => {
+  for (const each of storages) each.destroy();
+  await s3.close();
+});
+
+describe('S3Storage against s3rver', () => {
+  it('puts an object that head reports with its size and sha256, and whose stored bytes hash the same', async () => {
+    const store = storage({ prefix: 'put-head' });
+    const small = new TextEncoder().encode('hello registrar');
+    // Large enough that a streamed (aws-chunked) upload would have framing stored inside the object.
+    const large = randomBytes(300 * 1024);
+
+    await store.put('left-pad/1.0.0.tar.gz', small, sha256(small));
+    await store.put('left-pad/1.1.0.tar.gz', large, sha256(large));
+
+    const headSmall = await store.head('left-pad/1.0.0.tar.gz');
+    expect(headSmall).toMatchObject({ key: 'left-pad/1.0.0.tar.gz', bytes: small.byteLength, sha256: sha256(small) });
+    expect(headSmall?.lastModified).toBeInstanceOf(Date);
+    expect(await store.head('left-pad/1.1.0.tar.gz')).toMatchObject({ bytes: large.byteLength, sha256: sha256(large) });
+
+    expect(await s3.listRaw(BUCKET, 'put-head/')).toEqual([
+      { key: 'put-head/left-pad/1.0.0.tar.gz', bytes: small.byteLength, sha256: sha256(small) },
+      { key: 'put-head/left-pad/1.1.0.tar.gz', bytes: large.byteLength, sha256: sha256(large) },
+    ]);
+    expect(Buffer.from((await store.read('left-pad/1.1.0.tar.gz'))!).equals(large)).toBe(true);
+  });
+
+  it('puts a Uint8Array that is a view into a larger buffer without storing the bytes around it', async () => {
+    const store = storage({ prefix: 'views' });
+    const whole = randomBytes(4096);
+    const view = new Uint8Array(whole.buffer, whole.byteOffset + 100, 1000);
+    await store.put('view.tar.gz', view, sha256(view));
+    expect(await s3.listRaw(BUCKET, 'views/')).toEqual([{ key: 'views/view.tar.gz', bytes: 1000, sha256: sha256(view) }]);
+  });
+
+  it('overwrites on a re-put of the same key and refreshes its age', async () => {
+    const store = storage({ prefix: 'reput' });
+    const first = randomBytes(1000);
+    const second = randomBytes(2000);
+    await store.put('x.tar.gz', first, sha256(first));
+    const before = await store.head('x.tar.gz');
+    // Last-Modified has one-second resolution.
+    await sleep(1100);
+    await store.put('x.tar.gz', second, sha256(second));
+    const after = await store.head('x.tar.gz');
+
+    expect(after).toMatchObject({ bytes: 2000, sha256: sha256(second) });
+    expect(after!.lastModified!.getTime()).toBeGreaterThan(before!.lastModified!.getTime());
+    expect(await s3.listRaw(BUCKET, 'reput/')).toEqual([{ key: 'reput/x.tar.gz', bytes: 2000, sha256: sha256(second) }]);
+  });
+
+  it('copies server-side, keeping the bytes and the recorded sha256', async () => {
+    const store = storage({ prefix: 'copy' });
+    const body = randomBytes(50_000);
+    await store.put('staging/p/1.0.0/abc.tar.gz', body, sha256(body));
+    await store.copy('staging/p/1.0.0/abc.tar.gz', 'p/1.0.0.tar.gz');
+
+    expect(await store.head('p/1.0.0.tar.gz')).toMatchObject({ bytes: body.byteLength, sha256: sha256(body) });
+    const raw = await s3.listRaw(BUCKET, 'copy/');
+    expect(raw.map((o) => o.sha256)).toEqual([sha256(body), sha256(body)]);
+  });
+
+  it('copying a missing object is not-found', async () => {
+    const error = await failure(storage({ prefix: 'copy-missing' }).copy('nope.tar.gz', 'there.tar.gz'));
+    expect(error.kind).toBe('not-found');
+  });
+
+  it('deletes, and deleting a missing key succeeds', async () => {
+    const store = storage({ prefix: 'delete' });
+    const body = randomBytes(100);
+    await store.put('gone.tar.gz', body, sha256(body));
+    await store.delete('gone.tar.gz');
+    expect(await store.head('gone.tar.gz')).toBeUndefined();
+    await expect(store.delete('gone.tar.gz')).resolves.toBeUndefined();
+    await expect(store.delete('never-was.tar.gz')).resolves.toBeUndefined();
+    expect(await s3.listRaw(BUCKET, 'delete/')).toEqual([]);
+  });
+
+  it('head and read of a missing key are undefined', async () => {
+    const store = storage({ prefix: 'missing' });
+    expect(await store.head('nothing.tar.gz')).toBeUndefined();
+    expect(await store.read('nothing.tar.gz')).toBeUndefined();
+  });
+
+  it('lists every page, with keys relative to the prefix and the listing prefix', async () => {
+    const store = storage({ prefix: 'paged/', pageSize: 2 });
+    const names = ['a/1.tar.gz', 'a/2.tar.gz', 'a/3.tar.gz', 'a/4.tar.gz', 'a/5.tar.gz'];
+    for (const name of names) await store.put(name, new TextEncoder().encode(name), sha256(new TextEncoder().encode(name)));
+    await store.put('b/other.tar.gz', new Uint8Array([1]), sha256(new Uint8Array([1])));
+
+    const listed = await store.list('a/');
+    expect(listed.map((o) => o.key).sort()).toEqual(names);
+    expect(listed.every((o) => o.bytes === 10 && o.lastModified instanceof Date)).toBe(true);
+    expect((await store.list('')).map((o) => o.key).sort()).toEqual([...names, 'b/other.tar.gz']);
+  });
+
+  it('pages through an injected client, one ListObjectsV2 request per page', async () => {
+    const client = new S3Client({
+      endpoint: s3.endpoint,
+      region: s3.region,
+      credentials: s3.credentials,
+      forcePathStyle: true,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    let listRequests = 0;
+    client.middlewareStack.add(
+      (next, context) => (args) => {
+        if (context.commandName === 'ListObjectsV2Command') listRequests += 1;
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const store = new S3Storage({ name: 'injected', region: s3.region, bucket: BUCKET, prefix: 'injected', pageSize: 2 }, client);
+    storages.push(store);
+    for (let i = 1; i <= 5; i++) await store.put(`k${i}`, new Uint8Array([i]), sha256(new Uint8Array([i])));
+
+    expect((await store.list('')).map((o) => o.key).sort()).toEqual(['k1', 'k2', 'k3', 'k4', 'k5']);
+    expect(listRequests).toBe(3);
+  });
+
+  it('keeps two prefixes in one bucket apart, and normalises slashes in the prefix', async () => {
+    const one = storage({ prefix: 'tenants/one', pageSize: 2 });
+    const oneSlashed = storage({ prefix: '/tenants/one/' });
+    const two = storage({ prefix: 'tenants/one-two' });
+    await one.put('p/1.0.0.tar.gz', new Uint8Array([1, 2, 3]), sha256(new Uint8Array([1, 2, 3])));
+    await two.put('q/1.0.0.tar.gz', new Uint8Array([4, 5]), sha256(new Uint8Array([4, 5])));
+
+    expect((await one.list('')).map((o) => o.key)).toEqual(['p/1.0.0.tar.gz']);
+    expect((await two.list('')).map((o) => o.key)).toEqual(['q/1.0.0.tar.gz']);
+    expect(await two.head('p/1.0.0.tar.gz')).toBeUndefined();
+    expect(await oneSlashed.head('p/1.0.0.tar.gz')).toMatchObject({ bytes: 3 });
+    expect((await s3.listRaw(BUCKET, 'tenants/')).map((o) => o.key)).toEqual([
+      'tenants/one-two/q/1.0.0.tar.gz',
+      'tenants/one/p/1.0.0.tar.gz',
+    ]);
+  });
+
+  it('round-trips keys that need URL encoding through put, copy, head, read and list', async () => {
+    const store = storage({ prefix: 'odd keys', publicUrl: 'https://cdn.example.org/files/' });
+    const body = randomBytes(777);
+    const from = 'staging/@scope/pkg+extra/1.0.0 beta.tar.gz';
+    const to = '@scope/pkg+extra/1.0.0 beta.tar.gz';
+    await store.put(from, body, sha256(body));
+    await store.copy(from, to);
+
+    expect(await store.head(to)).toMatchObject({ key: to, bytes: 777, sha256: sha256(body) });
+    expect(Buffer.from((await store.read(to))!).equals(body)).toBe(true);
+    expect((await store.list('')).map((o) => o.key).sort()).toEqual([to, from].sort());
+    expect((await store.list('@scope/')).map((o) => o.key)).toEqual([to]);
+    expect(await s3.listRaw(BUCKET, 'odd keys/')).toEqual(
+      [`odd keys/${from}`, `odd keys/${to}`].sort().map((key) => ({ key, bytes: 777, sha256: sha256(body) })),
+    );
+    expect(store.publicUrl(to)).toBe('https://cdn.example.org/files/odd%20keys/%40scope/pkg%2Bextra/1.0.0%20beta.tar.gz');
+    expect(storage().publicUrl(to)).toBeUndefined();
+  });
+
+  it('a missing bucket is not-found, naming the bucket', async () => {
+    const store = storage({ bucket: 'no-such-bucket' });
+    const body = new Uint8Array([1]);
+    for (const attempt of [store.put('k.tar.gz', body, sha256(body)), store.list(''), store.read('k.tar.gz')]) {
+      const error = await failure(attempt);
+      expect(error.kind).toBe('not-found');
+      expect(error.message).toContain('no-such-bucket');
+      expect(error.cause).toBeDefined();
+    }
+  });
+
+  it('wrong credentials are refused, with a hint about the backend and without the secret', async () => {
+    const store = storage({ name: 'mirror', credentials: { accessKeyId: 'WRONG', secretAccessKey: 'sup3r-s3cret' } });
+    const error = await failure(store.head('k.tar.gz').then(() => store.list('')));
+    expect(error.kind).toBe('refused');
+    expect(error.hint).toContain('mirror');
+    expect(`${error.message} ${error.hint}`).not.toContain('sup3r-s3cret');
+  });
+
+  it('a stopped server is transient, naming backend, operation and key but not the secret', async () => {
+    const doomed = await startS3();
+    const store = createS3Storage({
+      name: 'doomed',
+      endpoint: doomed.endpoint,
+      region: doomed.region,
+      bucket: 'doomed-bucket',
+      credentials: doomed.credentials,
+    });
+    storages.push(store);
+    try {
+      await doomed.createBucket('doomed-bucket');
+      await store.put('k.tar.gz', new Uint8Array([1]), sha256(new Uint8Array([1])));
+    } finally {
+      await doomed.close();
+    }
+
+    const error = await failure(store.head('k.tar.gz'));
+    expect(error.kind).toBe('transient');
+    expect(error.message).toContain('doomed');
+    expect(error.message).toContain('head');
+    expect(error.message).toContain('k.tar.gz');
+    expect(error.message).not.toContain(doomed.credentials.secretAccessKey);
+    expect(error.cause).toBeDefined();
+    expect((await failure(store.put('k.tar.gz', new Uint8Array([1]), 'x'))).kind).toBe('transient');
+  });
+
+  it('a server that never answers is transient once requestTimeoutMs passes', async () => {
+    const silent: Server = createServer(() => {
+      /* never answers */
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const store = createS3Storage({
+        name: 'slow',
+        endpoint: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+        region: 'us-east-1',
+        bucket: 'slow-bucket',
+        credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+        requestTimeoutMs: 200,
+      });
+      storages.push(store);
+      const started = Date.now();
+      const error = await failure(store.read('k.tar.gz'));
+      expect(error.kind).toBe('transient');
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+});

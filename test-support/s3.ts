@@ -1,0 +1,139 @@
+// Starts a real S3 server (s3rver) in-process for tests, and gives tests an eye on storage that does not go through Registrar's adapter.
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+  type ListObjectsV2CommandOutput,
+} from '@aws-sdk/client-s3';
+
+/** The part of s3rver's API we use; s3rver ships no type declarations. */
+interface S3rverInstance {
+  run(): Promise<AddressInfo>;
+  close(): Promise<void>;
+}
+type S3rverConstructor = new (options: {
+  address: string;
+  port: number;
+  directory: string;
+  silent: boolean;
+  vhostBuckets: boolean;
+  resetOnClose: boolean;
+}) => S3rverInstance;
+
+export interface RawObject {
+  key: string;
+  bytes: number;
+  /** Lower-case hex sha256 of the bytes actually read back from the server. */
+  sha256: string;
+}
+
+export interface S3TestServer {
+  /** `http://127.0.0.1:PORT` */
+  endpoint: string;
+  region: 'us-east-1';
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  /** The directory s3rver stores buckets in. */
+  directory: string;
+  createBucket(name: string): Promise<void>;
+  /** Every object under `prefix` (all pages), each downloaded and hashed: the independent view of what is stored. */
+  listRaw(bucket: string, prefix?: string): Promise<RawObject[]>;
+  /** Stops the server; removes the directory when startS3 created it. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+// s3rver is CommonJS without types; loading it through require keeps the ESM test build and tsc both happy.
+const require = createRequire(import.meta.url);
+const S3rver = require('s3rver') as S3rverConstructor;
+
+// s3rver 3.7.1 decodes x-amz-copy-source with decodeURI, which leaves %40 (@), %2B (+) and the other reserved
+// escapes encoded, so a correctly encoded CopySource (what real S3 expects) names a key that does not exist.
+// We re-encode the header, after s3rver has checked the signature, so that its decodeURI yields the real key.
+interface CopyContext {
+  headers: Record<string, string | string[] | undefined>;
+}
+const objectController = require('s3rver/lib/controllers/object.js') as {
+  putObjectCopy: ((ctx: CopyContext) => Promise<void>) & { registrarPatched?: true };
+};
+if (!objectController.putObjectCopy.registrarPatched) {
+  const original = objectController.putObjectCopy;
+  const patched = async (ctx: CopyContext) => {
+    const source = ctx.headers['x-amz-copy-source'];
+    if (typeof source === 'string') ctx.headers['x-amz-copy-source'] = encodeURI(decodeURIComponent(source));
+    return original(ctx);
+  };
+  objectController.putObjectCopy = Object.assign(patched, { registrarPatched: true as const });
+}
+
+const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+export async function startS3(options: { directory?: string } = {}): Promise<S3TestServer> {
+  const ownsDirectory = options.directory === undefined;
+  const directory = options.directory ?? (await mkdtemp(join(tmpdir(), 'registrar-s3-')));
+  const server = new S3rver({
+    // An IP address, not `localhost`: the SDK may resolve localhost to ::1 where s3rver does not listen.
+    address: '127.0.0.1',
+    port: 0,
+    directory,
+    silent: true,
+    // Path-style only: the bucket must never be read from the Host header.
+    vhostBuckets: false,
+    resetOnClose: false,
+  });
+  const address = await server.run();
+  const endpoint = `http://127.0.0.1:${address.port}`;
+
+  // A plain client of our own, configured the way s3rver needs, so the independent view shares no code with the adapter.
+  const client = new S3Client({
+    endpoint,
+    region: 'us-east-1',
+    credentials,
+    forcePathStyle: true,
+    // Without these the SDK streams bodies aws-chunked and s3rver stores the chunk framing as the object's bytes.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+
+  let closed = false;
+  return {
+    endpoint,
+    region: 'us-east-1',
+    credentials,
+    directory,
+    async createBucket(name) {
+      await client.send(new CreateBucketCommand({ Bucket: name }));
+    },
+    async listRaw(bucket, prefix) {
+      const keys: string[] = [];
+      let token: string | undefined;
+      do {
+        const page: ListObjectsV2CommandOutput = await client.send(
+          new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+        );
+        for (const item of page.Contents ?? []) if (item.Key !== undefined) keys.push(item.Key);
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token !== undefined);
+
+      const objects: RawObject[] = [];
+      for (const key of keys.sort()) {
+        const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        const bytes = (await response.Body?.transformToByteArray()) ?? new Uint8Array();
+        objects.push({ key, bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') });
+      }
+      return objects;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      client.destroy();
+      await server.close();
+      if (ownsDirectory) await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
