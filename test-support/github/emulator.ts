@@ -1,0 +1,661 @@
+// An in-process GitHub for tests: REST and GraphQL on 127.0.0.1, real git repositories, every exchange checked.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { tarball, type ArchiveVariant } from './archive.js';
+import { EMPTY_TREE, GitRepo, ZERO_OID, type FileMode, type Identity, type PathChange } from './git.js';
+import { answerGraphql, rootFieldsOf, type CommitOutcome, type GraphqlWorld } from './graphql.js';
+import { type Comment, type Issue, type Repository, type User, type UserType, noreplyEmail, timestamp } from './model.js';
+import { checkRequest, checkResponse, matchRoute, warmUp } from './openapi.js';
+import { errorJson, type Urls } from './payloads.js';
+import { HttpError, errorReply, handlers, type RestReply, type RestWorld } from './rest.js';
+
+export type { Comment, Issue, Reaction, Repository, User } from './model.js';
+export type { ArchiveVariant } from './archive.js';
+
+export interface EmulatorOptions {
+  /** Where bare repositories live, as `<root>/<owner>/<repo>.git`; default: a fresh temporary directory. */
+  root?: string;
+  /** Places single repositories elsewhere, keyed `owner/repo`. */
+  repoPaths?: Record<string, string>;
+  /** The identity the action's token acts as. */
+  botUser?: { id: number; login: string; type?: UserType };
+}
+
+export interface RequestRecord {
+  method: string;
+  /** OpenAPI path template, `graphql:<root field>`, `codeload:…`, or `unknown:<path>`. */
+  route: string;
+  status: number;
+  /** The OpenAPI operationId, or the GraphQL operation name. */
+  operation?: string;
+}
+
+export interface RequestMatcher {
+  method: string;
+  route: string;
+}
+
+export type FileSpec = string | Buffer | { content: string | Buffer; mode: FileMode } | null;
+
+export interface GitHubEmulator {
+  /** e.g. `http://127.0.0.1:41234`: Octokit's `baseUrl`. */
+  readonly url: string;
+  /** `<url>/graphql`. */
+  readonly graphqlUrl: string;
+  /** Holds the bare repositories as `<root>/<owner>/<repo>.git`. */
+  readonly root: string;
+  /** Every handled request, in the order answered. */
+  readonly requests: RequestRecord[];
+  /** Every departure from GitHub's OpenAPI description or GraphQL schema seen so far (tests may splice it). */
+  readonly violations: string[];
+  /** The identity the token acts as: author of comments, reactions, closes and GraphQL commits. */
+  readonly botUser: User;
+  addUser(user: { id: number; login: string; type?: UserType }): User;
+  /** A bare repository whose default branch has one commit: `initialFiles`, or an empty tree "Initialize registry". */
+  createRepository(options: {
+    owner: string;
+    repo: string;
+    id?: number;
+    defaultBranch?: string;
+    private?: boolean;
+    initialFiles?: Record<string, string | Buffer>;
+  }): Promise<Repository>;
+  /** Keeps the id; the old name answers with GitHub's redirect to `/repositories/{id}`. */
+  renameRepository(owner: string, repo: string, newOwner: string, newRepo: string): Promise<void>;
+  /** One commit on `branch` (created from the default branch if missing); `null` deletes a path. Returns its SHA. */
+  commitFiles(options: {
+    owner: string;
+    repo: string;
+    branch: string;
+    files: Record<string, FileSpec>;
+    message: string;
+    author?: Identity;
+  }): Promise<string>;
+  /** Creates `refs/tags/<name>`; returns what it points to (the tag object's SHA when annotated). */
+  tag(options: { owner: string; repo: string; name: string; sha: string; annotated?: boolean; message?: string }): Promise<string>;
+  /** Opens an issue (numbers count from 1 per repository); `user` is a User or a login (created on first use). */
+  createIssue(options: { owner: string; repo: string; title: string; body: string; user: User | string }): Issue;
+  /** A comment by someone other than the bot, as a person would write it in the web UI. */
+  addComment(options: { owner: string; repo: string; issue: number; body: string; user: User | string }): Comment;
+  /** The live issue state: state, state_reason, labels, comments (with reactions), reactions. */
+  issue(owner: string, repo: string, number: number): Issue;
+  repoPath(owner: string, repo: string): string;
+  head(owner: string, repo: string, branch: string): Promise<string>;
+  /**
+   * Runs `fn` before the emulator handles each matching request (every time unless `times` is given);
+   * `route` is the OpenAPI template or `graphql:<root field>`. Returns a function that removes the hook.
+   */
+  onRequest(matcher: RequestMatcher, fn: () => Promise<void> | void, options?: { times?: number }): () => void;
+  /** Test-only: lets `mutate` change (or replace, by returning a value) the next matching response body. */
+  corruptNextResponse(matcher: RequestMatcher, mutate: (body: any) => unknown): void;
+  /** Serves archives with the same entries in a seeded order and/or with another mtime; undefined restores git's. */
+  setArchiveVariant(variant: ArchiveVariant | undefined): void;
+  /** Throws listing every violation seen since start. */
+  assertClean(): void;
+  /** `git fsck --strict` on every repository; throws on any failure. */
+  fsck(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const DEFAULT_BOT = { id: 41898282, login: 'github-actions[bot]', type: 'Bot' as const };
+
+interface Hook {
+  matcher: RequestMatcher;
+  fn: () => Promise<void> | void;
+  remaining: number;
+}
+
+function matches(matcher: RequestMatcher, method: string, routes: string[]): boolean {
+  return matcher.method.toUpperCase() === method.toUpperCase() && routes.includes(matcher.route);
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+class Emulator implements GitHubEmulator {
+  url = '';
+  graphqlUrl = '';
+  readonly requests: RequestRecord[] = [];
+  readonly violations: string[] = [];
+  readonly botUser: User;
+  private readonly users = new Map<string, User>();
+  private readonly repos = new Map<string, Repository>();
+  /** Old `owner/repo` names of renamed repositories → repository id, for GitHub's redirects. */
+  private readonly renamed = new Map<string, number>();
+  private hooks: Hook[] = [];
+  private corruptions: Array<{ matcher: RequestMatcher; mutate: (body: any) => unknown }> = [];
+  private variant: ArchiveVariant | undefined;
+  private ids = 1000;
+  private server: Server | undefined;
+
+  constructor(
+    readonly root: string,
+    private readonly repoPaths: Record<string, string>,
+    bot: { id: number; login: string; type?: UserType },
+  ) {
+    this.botUser = this.addUser(bot);
+  }
+
+  async listen(): Promise<void> {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        this.violations.push(`emulator failure on ${req.method} ${req.url}: ${(error as Error).stack ?? String(error)}`);
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(errorJson(500, 'Server Error')));
+      });
+    });
+    // Keep-alive sockets would hold close() open until they time out.
+    this.server.keepAliveTimeout = 1;
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    const { port } = this.server.address() as AddressInfo;
+    this.url = `http://127.0.0.1:${port}`;
+    this.graphqlUrl = `${this.url}/graphql`;
+  }
+
+  private get urls(): Urls {
+    return { api: this.url, html: this.url };
+  }
+
+  nextId(): number {
+    return ++this.ids;
+  }
+
+  // ---- setup, in-process ----
+
+  addUser(user: { id: number; login: string; type?: UserType }): User {
+    const created: User = { id: user.id, login: user.login, type: user.type ?? 'User' };
+    this.users.set(user.login.toLowerCase(), created);
+    return created;
+  }
+
+  private user(who: User | string): User {
+    if (typeof who !== 'string') return this.users.get(who.login.toLowerCase()) ?? this.addUser(who);
+    return this.users.get(who.toLowerCase()) ?? this.addUser({ id: this.nextId(), login: who });
+  }
+
+  private key(owner: string, repo: string): string {
+    return `${owner}/${repo}`.toLowerCase();
+  }
+
+  private repository(owner: string, repo: string): Repository {
+    const found = this.repos.get(this.key(owner, repo));
+    if (!found) throw new Error(`no repository ${owner}/${repo} in the emulator`);
+    return found;
+  }
+
+  repoPath(owner: string, repo: string): string {
+    return this.repository(owner, repo).git.dir;
+  }
+
+  async createRepository(options: {
+    owner: string;
+    repo: string;
+    id?: number;
+    defaultBranch?: string;
+    private?: boolean;
+    initialFiles?: Record<string, string | Buffer>;
+  }): Promise<Repository> {
+    const key = this.key(options.owner, options.repo);
+    if (this.repos.has(key)) throw new Error(`repository ${options.owner}/${options.repo} already exists`);
+    const dir = this.repoPaths[`${options.owner}/${options.repo}`] ?? join(this.root, options.owner, `${options.repo}.git`);
+    const existing = await readdir(dir).catch(() => []);
+    if (existing.length > 0) throw new Error(`${dir} already exists and is not empty`);
+    await mkdir(dirname(dir), { recursive: true });
+    const defaultBranch = options.defaultBranch ?? 'main';
+    const owner = this.user(options.owner);
+    const now = timestamp();
+    const repo: Repository = {
+      id: options.id ?? this.nextId(),
+      owner,
+      name: options.repo,
+      defaultBranch,
+      private: options.private ?? false,
+      git: await GitRepo.initBare(dir, defaultBranch),
+      issues: [],
+      labelIds: new Map(),
+      created_at: now,
+      pushed_at: now,
+    };
+    this.repos.set(key, repo);
+    this.renamed.delete(key);
+    const who = { name: owner.login, email: noreplyEmail(owner) };
+    const files = options.initialFiles;
+    const tree = files && Object.keys(files).length > 0 ? await repo.git.updateTree(undefined, this.changes(files)) : EMPTY_TREE;
+    if (tree === EMPTY_TREE) await repo.git.mktree([]);
+    const sha = await repo.git.commitTree(tree, [], files ? 'Initial commit' : 'Initialize registry', who, who);
+    await this.moveRef(repo, `refs/heads/${defaultBranch}`, sha, ZERO_OID);
+    return repo;
+  }
+
+  async renameRepository(owner: string, repo: string, newOwner: string, newRepo: string): Promise<void> {
+    const found = this.repository(owner, repo);
+    const oldDefault = join(this.root, owner, `${repo}.git`);
+    if (found.git.dir === oldDefault && !this.repoPaths[`${newOwner}/${newRepo}`]) {
+      const target = join(this.root, newOwner, `${newRepo}.git`);
+      await mkdir(dirname(target), { recursive: true });
+      await rename(found.git.dir, target);
+      found.git.dir = target;
+    }
+    this.repos.delete(this.key(owner, repo));
+    found.owner = this.user(newOwner);
+    found.name = newRepo;
+    this.repos.set(this.key(newOwner, newRepo), found);
+    this.renamed.set(this.key(owner, repo), found.id);
+  }
+
+  private changes(files: Record<string, FileSpec>): Map<string, PathChange> {
+    const changes = new Map<string, PathChange>();
+    for (const [path, spec] of Object.entries(files)) {
+      if (spec === null) changes.set(path, null);
+      else if (typeof spec === 'string' || Buffer.isBuffer(spec)) changes.set(path, { content: Buffer.from(spec), mode: '100644' });
+      else changes.set(path, { content: Buffer.from(spec.content), mode: spec.mode });
+    }
+    return changes;
+  }
+
+  private async moveRef(repo: Repository, ref: string, sha: string, expected: string): Promise<boolean> {
+    const moved = await repo.git.updateRef(ref, sha, expected);
+    if (moved) repo.pushed_at = timestamp();
+    return moved;
+  }
+
+  async commitFiles(options: {
+    owner: string;
+    repo: string;
+    branch: string;
+    files: Record<string, FileSpec>;
+    message: string;
+    author?: Identity;
+  }): Promise<string> {
+    const repo = this.repository(options.owner, options.repo);
+    const ref = `refs/heads/${options.branch}`;
+    const current = (await repo.git.ref(ref))?.sha;
+    // A new branch starts from the default branch, as one created in GitHub's UI does.
+    const parent = current ?? (await repo.git.ref(`refs/heads/${repo.defaultBranch}`))?.sha;
+    const baseTree = parent ? (await repo.git.parseCommit(parent)).tree : undefined;
+    const tree = await repo.git.updateTree(baseTree, this.changes(options.files));
+    const who = options.author ?? { name: repo.owner.login, email: noreplyEmail(repo.owner) };
+    const sha = await repo.git.commitTree(tree, parent ? [parent] : [], options.message, who, who);
+    if (!(await this.moveRef(repo, ref, sha, current ?? ZERO_OID))) {
+      throw new Error(`${options.owner}/${options.repo} ${ref} moved while committing`);
+    }
+    return sha;
+  }
+
+  async tag(options: { owner: string; repo: string; name: string; sha: string; annotated?: boolean; message?: string }): Promise<string> {
+    const repo = this.repository(options.owner, options.repo);
+    let target = options.sha;
+    if (options.annotated) {
+      const type = (await repo.git.objectType(options.sha)) ?? 'commit';
+      const tagger = { name: repo.owner.login, email: noreplyEmail(repo.owner) };
+      target = await repo.git.mktag(options.sha, type, options.name, tagger, options.message ?? options.name);
+    }
+    if (!(await this.moveRef(repo, `refs/tags/${options.name}`, target, ZERO_OID))) {
+      throw new Error(`tag ${options.name} already exists in ${options.owner}/${options.repo}`);
+    }
+    return target;
+  }
+
+  createIssue(options: { owner: string; repo: string; title: string; body: string; user: User | string }): Issue {
+    const repo = this.repository(options.owner, options.repo);
+    const now = timestamp();
+    const issue: Issue = {
+      id: this.nextId(),
+      number: repo.issues.length + 1,
+      state: 'open',
+      state_reason: null,
+      title: options.title,
+      body: options.body,
+      user: this.user(options.user),
+      labels: [],
+      comments: [],
+      reactions: [],
+      created_at: now,
+      updated_at: now,
+      closed_at: null,
+      closed_by: null,
+    };
+    repo.issues.push(issue);
+    return issue;
+  }
+
+  addComment(options: { owner: string; repo: string; issue: number; body: string; user: User | string }): Comment {
+    const issue = this.issue(options.owner, options.repo, options.issue);
+    const now = timestamp();
+    const comment: Comment = {
+      id: this.nextId(),
+      issueNumber: issue.number,
+      body: options.body,
+      user: this.user(options.user),
+      created_at: now,
+      updated_at: now,
+      reactions: [],
+    };
+    issue.comments.push(comment);
+    issue.updated_at = now;
+    return comment;
+  }
+
+  issue(owner: string, repo: string, number: number): Issue {
+    const issue = this.repository(owner, repo).issues.find((i) => i.number === number);
+    if (!issue) throw new Error(`no issue #${number} in ${owner}/${repo}`);
+    return issue;
+  }
+
+  async head(owner: string, repo: string, branch: string): Promise<string> {
+    const found = await this.repository(owner, repo).git.ref(`refs/heads/${branch}`);
+    if (!found) throw new Error(`no branch ${branch} in ${owner}/${repo}`);
+    return found.sha;
+  }
+
+  // ---- hooks and checks ----
+
+  onRequest(matcher: RequestMatcher, fn: () => Promise<void> | void, options: { times?: number } = {}): () => void {
+    const hook: Hook = { matcher, fn, remaining: options.times ?? Infinity };
+    this.hooks.push(hook);
+    return () => {
+      this.hooks = this.hooks.filter((h) => h !== hook);
+    };
+  }
+
+  corruptNextResponse(matcher: RequestMatcher, mutate: (body: any) => unknown): void {
+    this.corruptions.push({ matcher, mutate });
+  }
+
+  setArchiveVariant(variant: ArchiveVariant | undefined): void {
+    this.variant = variant;
+  }
+
+  assertClean(): void {
+    if (this.violations.length > 0) {
+      throw new Error(`GitHub emulator saw ${this.violations.length} violation(s):\n- ${this.violations.join('\n- ')}`);
+    }
+  }
+
+  async fsck(): Promise<void> {
+    const failures: string[] = [];
+    for (const repo of new Set(this.repos.values())) {
+      await repo.git.fsck().catch((error: Error) => failures.push(`${repo.git.dir}: ${error.message}`));
+    }
+    if (failures.length > 0) throw new Error(`git fsck --strict failed:\n${failures.join('\n')}`);
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private async runHooks(method: string, routes: string[]): Promise<void> {
+    for (const hook of [...this.hooks]) {
+      if (hook.remaining <= 0 || !matches(hook.matcher, method, routes)) continue;
+      hook.remaining--;
+      if (hook.remaining <= 0) this.hooks = this.hooks.filter((h) => h !== hook);
+      await hook.fn();
+    }
+  }
+
+  private corrupt(method: string, route: string, body: unknown): unknown {
+    const index = this.corruptions.findIndex((c) => matches(c.matcher, method, [route]));
+    if (index === -1) return body;
+    const [corruption] = this.corruptions.splice(index, 1);
+    const result = corruption!.mutate(body);
+    return result === undefined ? body : result;
+  }
+
+  // ---- HTTP ----
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = new URL(req.url ?? '/', this.url);
+    const raw = await readBody(req);
+    if (url.pathname.startsWith('/_codeload/')) return this.serveArchive(method, url, res);
+    if (url.pathname.startsWith('/_raw/')) return this.serveRaw(url, res);
+    if (url.pathname === '/graphql' && method === 'POST') return this.serveGraphql(req, raw, res);
+    return this.serveRest(method, url, req, raw, res);
+  }
+
+  private authorized(req: IncomingMessage): boolean {
+    return /^(token|bearer)\s+\S+/i.test(req.headers.authorization ?? '');
+  }
+
+  private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    const payload = body === undefined ? '' : JSON.stringify(body);
+    res.writeHead(status, {
+      ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
+      'x-github-media-type': 'github.v3; format=json',
+      'x-ratelimit-limit': '5000',
+      'x-ratelimit-remaining': '4999',
+      'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600),
+      'x-ratelimit-resource': 'core',
+      'x-github-request-id': `EMU:${this.requests.length + 1}`,
+      ...headers,
+    });
+    res.end(payload);
+  }
+
+  private async serveRest(method: string, url: URL, req: IncomingMessage, raw: Buffer, res: ServerResponse): Promise<void> {
+    let pathname = url.pathname;
+    // GitHub's redirect target for renamed repositories: /repositories/{id}/…
+    const byId = /^\/repositories\/(\d+)(\/.*)?$/.exec(pathname);
+    if (byId) {
+      const repo = [...this.repos.values()].find((r) => String(r.id) === byId[1]);
+      if (repo) pathname = `/repos/${repo.owner.login}/${repo.name}${byId[2] ?? ''}`;
+    }
+    const match = matchRoute(method, pathname);
+    if (!match) {
+      const route = `unknown:${method} ${pathname}`;
+      await this.runHooks(method, [route]);
+      this.violations.push(`${method} ${pathname}: no such route in GitHub's REST API description`);
+      this.requests.push({ method, route, status: 404 });
+      return this.send(res, 404, errorJson(404, 'Not Found'));
+    }
+    const { operation, pathParams } = match;
+    const route = operation.template;
+    await this.runHooks(method, [route]);
+    const finish = (reply: RestReply, checked = true) => {
+      let body = reply.body;
+      if (checked) {
+        body = this.corrupt(method, route, body);
+        this.violations.push(...checkResponse(operation, reply.status, body));
+      }
+      this.requests.push({ method, route, status: reply.status, operation: operation.operationId });
+      if (reply.raw) {
+        res.writeHead(reply.status, { 'content-type': reply.raw.contentType, ...reply.headers });
+        res.end(reply.raw.bytes);
+      } else this.send(res, reply.status, body, reply.headers);
+    };
+
+    let body: unknown;
+    if (raw.length > 0) {
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch {
+        this.violations.push(`${method} ${route}: request body is not JSON`);
+        return finish({ status: 400, body: errorJson(400, 'Problems parsing JSON') }, false);
+      }
+    }
+    this.violations.push(...checkRequest(match, url.searchParams, body));
+    if (!this.authorized(req)) return finish({ status: 401, body: errorJson(401, 'Requires authentication') });
+
+    const handler = handlers[operation.operationId];
+    if (!handler) {
+      this.violations.push(`${method} ${route}: ${operation.operationId} is not implemented by the emulator`);
+      return finish({ status: 404, body: errorJson(404, 'Not Found') }, false);
+    }
+    const owner = pathParams['owner'] ?? '';
+    const name = pathParams['repo'] ?? '';
+    const repo = this.repos.get(this.key(owner, name));
+    if (!repo) {
+      const movedId = this.renamed.get(this.key(owner, name));
+      if (movedId !== undefined) {
+        const rest = pathname.split('/').slice(4).join('/');
+        const location = `${this.url}/repositories/${movedId}${rest ? `/${rest}` : ''}${url.search}`;
+        // 301 turns a redirected POST into a GET in fetch; GitHub answers 307 for writes for that reason.
+        const status = method === 'GET' || method === 'HEAD' ? 301 : 307;
+        return finish({
+          status,
+          body: { message: 'Moved Permanently', url: location, documentation_url: 'https://docs.github.com/rest' },
+          headers: { location },
+        });
+      }
+      return finish({ status: 404, body: errorJson(404, 'Not Found') });
+    }
+    let reply: RestReply;
+    try {
+      reply = await handler(this.restWorld(), {
+        repo,
+        params: pathParams,
+        query: url.searchParams,
+        body,
+        accept: req.headers.accept ?? '',
+      });
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      reply = errorReply(error);
+    }
+    finish(reply, reply.raw === undefined);
+  }
+
+  private restWorld(): RestWorld {
+    return { urls: this.urls, actor: this.botUser, nextId: () => this.nextId() };
+  }
+
+  private graphqlWorld(): GraphqlWorld {
+    return {
+      urls: this.urls,
+      actor: this.botUser,
+      repository: (owner, name) => this.repos.get(this.key(owner, name)),
+      commitOnBranch: (repo, branch, expected, changes, message, author, committer) =>
+        this.commitOnBranch(repo, branch, expected, changes, message, author, committer),
+    };
+  }
+
+  /** createCommitOnBranch's commit: exactly on `expected`, landed by compare-and-swap or not at all. */
+  private async commitOnBranch(
+    repo: Repository,
+    branch: string,
+    expected: string,
+    files: Map<string, Buffer | null>,
+    message: string,
+    author: Identity,
+    committer: Identity,
+  ): Promise<CommitOutcome> {
+    const ref = `refs/heads/${branch}`;
+    const current = await repo.git.ref(ref);
+    if (!current) return { ok: false, reason: 'no-branch' };
+    if (current.sha !== expected) return { ok: false, reason: 'stale' };
+    const base = await repo.git.parseCommit(expected);
+    const changes = new Map<string, PathChange>();
+    for (const [path, content] of files) {
+      if (content === null) {
+        const entry = await repo.git.entryAt(expected, path);
+        if (!entry || entry.type !== 'blob') {
+          return {
+            ok: false,
+            reason: 'bad-path',
+            detail: `A path was requested for deletion which does not exist as of commit oid \`${expected}\``,
+          };
+        }
+        changes.set(path, null);
+      } else changes.set(path, { content, mode: '100644' });
+    }
+    const tree = await repo.git.updateTree(base.tree, changes);
+    const sha = await repo.git.commitTree(tree, [expected], message, author, committer);
+    if (!(await this.moveRef(repo, ref, sha, expected))) return { ok: false, reason: 'stale' };
+    return { ok: true, sha };
+  }
+
+  private async serveGraphql(req: IncomingMessage, raw: Buffer, res: ServerResponse): Promise<void> {
+    let request: unknown;
+    try {
+      request = JSON.parse(raw.toString('utf8'));
+    } catch {
+      request = undefined;
+    }
+    // Hooks fire before the document runs, so they match on the root fields it selects.
+    const fields = rootFieldsOf(request);
+    const route = `graphql:${fields[0] ?? 'unknown'}`;
+    await this.runHooks('POST', fields.length > 0 ? fields.map((f) => `graphql:${f}`) : [route]);
+    if (!this.authorized(req)) {
+      this.requests.push({ method: 'POST', route, status: 401 });
+      return this.send(res, 401, {
+        message: 'Requires authentication',
+        documentation_url: 'https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql',
+      });
+    }
+    const answer = await answerGraphql(this.graphqlWorld(), request);
+    this.violations.push(...answer.violations);
+    const body = this.corrupt('POST', route, answer.body);
+    this.requests.push({
+      method: 'POST',
+      route,
+      status: answer.status,
+      ...(answer.operationName ? { operation: answer.operationName } : {}),
+    });
+    this.send(res, answer.status, body);
+  }
+
+  private async serveArchive(method: string, url: URL, res: ServerResponse): Promise<void> {
+    const route = 'codeload:/{owner}/{repo}/legacy.tar.gz/{sha}';
+    await this.runHooks(method, [route]);
+    const match = /^\/_codeload\/([^/]+)\/([^/]+)\/legacy\.tar\.gz\/([0-9a-f]{40})$/.exec(url.pathname);
+    const repo = match ? this.repos.get(this.key(match[1]!, match[2]!)) : undefined;
+    const sha = match?.[3];
+    if (!repo || !sha || (await repo.git.objectType(sha)) !== 'commit') {
+      this.requests.push({ method, route, status: 404 });
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('404: Not Found');
+      return;
+    }
+    const top = `${repo.owner.login}-${repo.name}-${sha.slice(0, 7)}`;
+    const bytes = tarball(await repo.git.archiveTar(sha, `${top}/`), this.variant);
+    this.requests.push({ method, route, status: 200 });
+    res.writeHead(200, {
+      'content-type': 'application/x-gzip',
+      'content-disposition': `attachment; filename=${top}.tar.gz`,
+      'content-length': String(bytes.length),
+    });
+    res.end(bytes);
+  }
+
+  private async serveRaw(url: URL, res: ServerResponse): Promise<void> {
+    const match = /^\/_raw\/([^/]+)\/([^/]+)\/([0-9a-f]{40})\/(.+)$/.exec(url.pathname);
+    const repo = match ? this.repos.get(this.key(match[1]!, match[2]!)) : undefined;
+    const entry = repo && match ? await repo.git.entryAt(match[3]!, decodeURIComponent(match[4]!)).catch(() => undefined) : undefined;
+    if (!repo || !entry || entry.type !== 'blob') {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('404: Not Found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end(await repo.git.run(['cat-file', 'blob', entry.sha]));
+  }
+}
+
+/** Starts an emulator on 127.0.0.1 with a random port. */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<GitHubEmulator> {
+  const root = options.root ?? (await mkdtemp(join(tmpdir(), 'github-emulator-')));
+  await mkdir(root, { recursive: true });
+  // Load the OpenAPI description before the first request, so no request pays for it.
+  warmUp();
+  const emulator = new Emulator(root, options.repoPaths ?? {}, options.botUser ?? DEFAULT_BOT);
+  await emulator.listen();
+  return emulator;
+}
+
+/** Removes an emulator's temporary root (tests that let it create one call this after close()). */
+export async function removeRoot(emulator: GitHubEmulator): Promise<void> {
+  await rm(emulator.root, { recursive: true, force: true });
+}

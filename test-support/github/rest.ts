@@ -1,0 +1,305 @@
+// The REST operations the emulator implements, keyed by OpenAPI operationId, answering as GitHub does.
+import type { Comment, Issue, ReactionContent, Repository, User } from './model.js';
+import { timestamp } from './model.js';
+import {
+  commentJson,
+  contentJson,
+  errorJson,
+  gitCommitJson,
+  gitRefJson,
+  gitTagJson,
+  issueJson,
+  labelJson,
+  reactionJson,
+  repoApi,
+  repositoryJson,
+  type Urls,
+} from './payloads.js';
+
+export interface RestWorld {
+  urls: Urls;
+  /** The identity writes are made as (the action's token). */
+  actor: User;
+  nextId(): number;
+}
+
+export interface RestRequest {
+  repo: Repository;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  body: unknown;
+  accept: string;
+}
+
+export interface RestReply {
+  status: number;
+  /** A JSON body. */
+  body?: unknown;
+  /** Bytes sent as they are (raw media types); not checked against the description. */
+  raw?: { bytes: Buffer; contentType: string };
+  headers?: Record<string, string>;
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+const notFound = () => new HttpError(404, 'Not Found');
+
+function validationFailed(resource: string, field: string, code = 'invalid'): HttpError {
+  return new HttpError(422, 'Validation Failed', { errors: [{ resource, field, code }] });
+}
+
+type Handler = (world: RestWorld, request: RestRequest) => Promise<RestReply>;
+
+function findIssue(repo: Repository, raw: string | undefined): Issue {
+  const issue = repo.issues.find((i) => String(i.number) === raw);
+  if (!issue) throw notFound();
+  return issue;
+}
+
+function findComment(repo: Repository, raw: string | undefined): { issue: Issue; comment: Comment } {
+  for (const issue of repo.issues) {
+    const comment = issue.comments.find((c) => String(c.id) === raw);
+    if (comment) return { issue, comment };
+  }
+  throw notFound();
+}
+
+function body(request: RestRequest): Record<string, unknown> {
+  return typeof request.body === 'object' && request.body !== null && !Array.isArray(request.body)
+    ? (request.body as Record<string, unknown>)
+    : {};
+}
+
+/** One page of a list, with the `Link` header GitHub sends (Octokit's paginate follows rel="next"). */
+function page<T>(world: RestWorld, request: RestRequest, path: string, items: T[]): { items: T[]; headers: Record<string, string> } {
+  const perPage = Math.min(100, Math.max(1, Number(request.query.get('per_page') ?? 30) || 30));
+  const current = Math.max(1, Number(request.query.get('page') ?? 1) || 1);
+  const last = Math.max(1, Math.ceil(items.length / perPage));
+  const link = (n: number) => {
+    const query = new URLSearchParams(request.query);
+    query.set('per_page', String(perPage));
+    query.set('page', String(n));
+    return `<${world.urls.api}${path}?${query.toString()}>`;
+  };
+  const links: string[] = [];
+  if (current > 1) links.push(`${link(current - 1)}; rel="prev"`);
+  if (current < last) links.push(`${link(current + 1)}; rel="next"`, `${link(last)}; rel="last"`);
+  if (current > 1) links.push(`${link(1)}; rel="first"`);
+  return {
+    items: items.slice((current - 1) * perPage, current * perPage),
+    headers: links.length > 0 ? { link: links.join(', ') } : {},
+  };
+}
+
+function labelNames(value: unknown): string[] {
+  const list = Array.isArray(value) ? value : [];
+  return list
+    .map((item) => (typeof item === 'string' ? item : typeof item === 'object' && item !== null ? (item as { name?: unknown }).name : undefined))
+    .filter((name): name is string => typeof name === 'string' && name.length > 0);
+}
+
+function labelIds(world: RestWorld, repo: Repository, names: string[]): void {
+  for (const name of names) if (!repo.labelIds.has(name)) repo.labelIds.set(name, world.nextId());
+}
+
+function react(world: RestWorld, reactions: Comment['reactions'], request: RestRequest): RestReply {
+  const content = body(request)['content'] as ReactionContent;
+  if (!['+1', '-1', 'laugh', 'confused', 'heart', 'hooray', 'rocket', 'eyes'].includes(content)) {
+    throw validationFailed('Reaction', 'content');
+  }
+  const existing = reactions.find((r) => r.content === content && r.user.id === world.actor.id);
+  if (existing) return { status: 200, body: reactionJson(world.urls, existing) };
+  const reaction = { id: world.nextId(), content, user: world.actor, created_at: timestamp() };
+  reactions.push(reaction);
+  return { status: 201, body: reactionJson(world.urls, reaction) };
+}
+
+function listReactions(world: RestWorld, request: RestRequest, path: string, reactions: Comment['reactions']): RestReply {
+  const content = request.query.get('content');
+  const { items, headers } = page(world, request, path, reactions.filter((r) => !content || r.content === content));
+  return { status: 200, body: items.map((r) => reactionJson(world.urls, r)), headers };
+}
+
+export const handlers: Record<string, Handler> = {
+  'repos/get': async (world, { repo }) => ({ status: 200, body: repositoryJson(world.urls, repo) }),
+
+  'git/get-ref': async (world, { repo, params }) => {
+    const name = `refs/${params['ref'] ?? ''}`;
+    const found = await repo.git.ref(name);
+    if (!found) throw notFound();
+    return { status: 200, body: gitRefJson(world.urls, repo, name, { type: found.type, sha: found.sha }) };
+  },
+
+  'git/get-tag': async (world, { repo, params }) => {
+    const sha = params['tag_sha'] ?? '';
+    if ((await repo.git.objectType(sha)) !== 'tag') throw notFound();
+    return { status: 200, body: gitTagJson(world.urls, repo, sha, await repo.git.parseTag(sha)) };
+  },
+
+  'git/get-commit': async (world, { repo, params }) => {
+    const sha = params['commit_sha'] ?? '';
+    if ((await repo.git.objectType(sha)) !== 'commit') throw notFound();
+    return { status: 200, body: gitCommitJson(world.urls, repo, sha, await repo.git.parseCommit(sha)) };
+  },
+
+  'repos/get-content': async (world, { repo, params, query, accept }) => {
+    const ref = query.get('ref') ?? repo.defaultBranch;
+    const commit = await repo.git.resolveCommit(ref);
+    if (!commit) throw new HttpError(404, `No commit found for the ref ${ref}`);
+    const path = (params['path'] ?? '').replace(/^\/+|\/+$/g, '');
+    const entry = await repo.git.entryAt(commit, path);
+    if (!entry) throw notFound();
+    if (entry.type === 'tree') {
+      const children = await repo.git.lsTree(entry.sha);
+      const listing = await Promise.all(
+        children.map(async (child) => {
+          const size = child.type === 'blob' ? Number((await repo.git.text(['cat-file', '-s', child.sha])).trim()) : 0;
+          return contentJson(world.urls, repo, path ? `${path}/${child.name}` : child.name, ref, commit, child, size);
+        }),
+      );
+      return { status: 200, body: listing };
+    }
+    if (entry.type !== 'blob') throw notFound();
+    const bytes = await repo.git.run(['cat-file', 'blob', entry.sha]);
+    if (/application\/vnd\.github(\.v3)?\.raw/.test(accept)) {
+      return { status: 200, raw: { bytes, contentType: 'application/vnd.github.raw; charset=utf-8' } };
+    }
+    return { status: 200, body: contentJson(world.urls, repo, path, ref, commit, entry, bytes.length, bytes) };
+  },
+
+  'repos/download-tarball-archive': async (world, { repo, params }) => {
+    const ref = params['ref'] ?? '';
+    const commit = await repo.git.resolveCommit(ref);
+    if (!commit) throw notFound();
+    const location = `${world.urls.api}/_codeload/${repo.owner.login}/${repo.name}/legacy.tar.gz/${commit}`;
+    return { status: 302, headers: { location } };
+  },
+
+  'issues/get': async (world, { repo, params }) => ({
+    status: 200,
+    body: issueJson(world.urls, repo, findIssue(repo, params['issue_number'])),
+  }),
+
+  'issues/update': async (world, request) => {
+    const { repo, params } = request;
+    const issue = findIssue(repo, params['issue_number']);
+    const changes = body(request);
+    const now = timestamp();
+    if (typeof changes['title'] === 'string') issue.title = changes['title'];
+    if (typeof changes['body'] === 'string' || changes['body'] === null) issue.body = changes['body'] as string | null;
+    if ('labels' in changes) {
+      issue.labels = [...new Set(labelNames(changes['labels']))];
+      labelIds(world, repo, issue.labels);
+    }
+    const reason = changes['state_reason'] as Issue['state_reason'] | undefined;
+    if (changes['state'] !== undefined) {
+      if (changes['state'] !== 'open' && changes['state'] !== 'closed') throw validationFailed('Issue', 'state');
+      if (changes['state'] === 'closed' && issue.state !== 'closed') {
+        issue.state = 'closed';
+        issue.closed_at = now;
+        issue.closed_by = world.actor;
+        issue.state_reason = reason ?? 'completed';
+      } else if (changes['state'] === 'open' && issue.state !== 'open') {
+        issue.state = 'open';
+        issue.closed_at = null;
+        issue.state_reason = 'reopened';
+      } else if (reason !== undefined) issue.state_reason = reason;
+    } else if (reason !== undefined && issue.state === 'closed') issue.state_reason = reason;
+    issue.updated_at = now;
+    return { status: 200, body: issueJson(world.urls, repo, issue) };
+  },
+
+  'issues/list-comments': async (world, request) => {
+    const { repo, params, query } = request;
+    const issue = findIssue(repo, params['issue_number']);
+    const since = query.get('since');
+    const comments = issue.comments.filter((c) => !since || c.updated_at >= since);
+    const path = `/repos/${repo.owner.login}/${repo.name}/issues/${issue.number}/comments`;
+    const { items, headers } = page(world, request, path, comments);
+    return { status: 200, body: items.map((c) => commentJson(world.urls, repo, c)), headers };
+  },
+
+  'issues/create-comment': async (world, request) => {
+    const { repo, params } = request;
+    const issue = findIssue(repo, params['issue_number']);
+    const text = body(request)['body'];
+    if (typeof text !== 'string') throw validationFailed('IssueComment', 'body', 'missing_field');
+    const now = timestamp();
+    const comment: Comment = {
+      id: world.nextId(),
+      issueNumber: issue.number,
+      body: text,
+      user: world.actor,
+      created_at: now,
+      updated_at: now,
+      reactions: [],
+    };
+    issue.comments.push(comment);
+    issue.updated_at = now;
+    const json = commentJson(world.urls, repo, comment);
+    return { status: 201, body: json, headers: { location: json.url } };
+  },
+
+  'issues/get-comment': async (world, { repo, params }) => ({
+    status: 200,
+    body: commentJson(world.urls, repo, findComment(repo, params['comment_id']).comment),
+  }),
+
+  'issues/update-comment': async (world, request) => {
+    const { comment } = findComment(request.repo, request.params['comment_id']);
+    const text = body(request)['body'];
+    if (typeof text !== 'string') throw validationFailed('IssueComment', 'body', 'missing_field');
+    comment.body = text;
+    comment.updated_at = timestamp();
+    return { status: 200, body: commentJson(world.urls, request.repo, comment) };
+  },
+
+  'issues/add-labels': async (world, request) => {
+    const { repo, params } = request;
+    const issue = findIssue(repo, params['issue_number']);
+    const given = Array.isArray(request.body) ? request.body : body(request)['labels'];
+    const names = labelNames(given);
+    if (names.length === 0) throw validationFailed('Label', 'labels', 'missing_field');
+    labelIds(world, repo, names);
+    issue.labels = [...new Set([...issue.labels, ...names])];
+    issue.updated_at = timestamp();
+    return { status: 200, body: issue.labels.map((name) => labelJson(world.urls, repo, name)) };
+  },
+
+  'issues/list-labels-on-issue': async (world, request) => {
+    const { repo, params } = request;
+    const issue = findIssue(repo, params['issue_number']);
+    const { items, headers } = page(world, request, `/repos/${repo.owner.login}/${repo.name}/issues/${issue.number}/labels`, issue.labels);
+    return { status: 200, body: items.map((name) => labelJson(world.urls, repo, name)), headers };
+  },
+
+  'reactions/create-for-issue': async (world, request) =>
+    react(world, findIssue(request.repo, request.params['issue_number']).reactions, request),
+
+  'reactions/create-for-issue-comment': async (world, request) =>
+    react(world, findComment(request.repo, request.params['comment_id']).comment.reactions, request),
+
+  'reactions/list-for-issue': async (world, request) => {
+    const issue = findIssue(request.repo, request.params['issue_number']);
+    const path = `${new URL(repoApi(world.urls, request.repo)).pathname}/issues/${issue.number}/reactions`;
+    return listReactions(world, request, path, issue.reactions);
+  },
+
+  'reactions/list-for-issue-comment': async (world, request) => {
+    const { comment } = findComment(request.repo, request.params['comment_id']);
+    const path = `${new URL(repoApi(world.urls, request.repo)).pathname}/issues/comments/${comment.id}/reactions`;
+    return listReactions(world, request, path, comment.reactions);
+  },
+};
+
+export function errorReply(error: HttpError): RestReply {
+  return { status: error.status, body: errorJson(error.status, error.message, error.extra) };
+}
