@@ -1,0 +1,50 @@
+// Settings are read once and checked; a bad input names the value and the expected form.
+import { describe, expect, it } from '@jest/globals';
+import { readSettings } from '../../src/inputs.js';
+import { DEFAULT_LIMITS } from '../../src/core/limits.js';
+
+const env = {
+  GITHUB_REPOSITORY: 'acme/registry', GITHUB_EVENT_NAME: 'issues', GITHUB_EVENT_PATH: '/tmp/event.json',
+  GITHUB_RUN_ID: '77', GITHUB_RUN_ATTEMPT: '2', KEY_ID: 'AKIA', KEY_SECRET: 'shh',
+};
+const backends = JSON.stringify([
+  { bucket: 'reg-one', credentials: { accessKeyIdEnv: 'KEY_ID', secretAccessKeyEnv: 'KEY_SECRET' } },
+  { name: 'mirror', endpoint: 'http://127.0.0.1:9000', bucket: 'reg-two', prefix: 'pkgs/', publicUrl: 'https://dl.example.org' },
+]);
+const reader = (inputs: Record<string, string>) => (name: string) => inputs[name] ?? '';
+
+describe('readSettings', () => {
+  it('reads every input and the runner environment into one Settings object', () => {
+    const settings = readSettings(reader({ 'github-token': 't', backends, limits: '{"entries": 50}' }), env);
+    expect(settings.registry).toEqual({ owner: 'acme', repo: 'registry', branch: 'main' });
+    expect(settings.tracker).toEqual({ owner: 'acme', repo: 'registry' });
+    expect(settings.backends).toEqual([
+      { name: 'primary', region: 'us-east-1', bucket: 'reg-one', credentials: { accessKeyId: 'AKIA', secretAccessKey: 'shh' } },
+      { name: 'mirror', region: 'us-east-1', bucket: 'reg-two', endpoint: 'http://127.0.0.1:9000', prefix: 'pkgs/', publicUrl: 'https://dl.example.org' },
+    ]);
+    expect(settings.limits).toEqual({ ...DEFAULT_LIMITS, entries: 50 });
+    expect(settings.paceMs).toBe(1000);
+    expect(settings.run).toEqual({ id: '77', attempt: 2 });
+    expect(settings.manifestFile).toBe('package.json');
+  });
+
+  it.each([
+    [{ backends: 'not json' }, /`backends` is not valid JSON/],
+    [{ backends: '[]' }, /at least one backend/],
+    [{ backends: '[{"bucket":"Bad_Bucket"}]' }, /backends\.0\.bucket/],
+    [{ backends: '[{"bucket":"abc","secret":"x"}]' }, /backends\.0/],
+    [{ backends: '[{"bucket":"abc","credentials":{"accessKeyIdEnv":"MISSING","secretAccessKeyEnv":"KEY_SECRET"}}]' }, /MISSING is not set/],
+    [{ backends: '[{"bucket":"abc"},{"bucket":"abd"},{"name":"primary","bucket":"abe"}]' }, /names must differ/],
+    [{ limits: '{"entries": -1}' }, /limits\.entries/],
+    [{ 'api-pace-ms': 'fast' }, /api-pace-ms/],
+    [{ 'manifest-file': '../x.json' }, /manifest-file/],
+    [{ 'registry-repository': 'no-slash' }, /owner\/repo/],
+  ])('refuses %j with a message naming it', (inputs, message) => {
+    const all: Record<string, string> = { 'github-token': 't', backends: '[{"bucket":"abc"}]', ...inputs };
+    expect(() => readSettings(reader(all), env)).toThrow(message);
+  });
+
+  it('needs a token', () => {
+    expect(() => readSettings(reader({ backends: '[{"bucket":"abc"}]' }), env)).toThrow(/github-token/);
+  });
+});

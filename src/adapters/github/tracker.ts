@@ -1,0 +1,68 @@
+// The Tracker port on GitHub issues: status comments found again by their hidden marker, reactions, labels, closing.
+import type { Tracker } from '../../ports.js';
+import { type GitHubClient, gitHubError } from './client.js';
+
+export interface GitHubTrackerConfig {
+  owner: string;
+  repo: string;
+}
+
+export class GitHubTracker implements Tracker {
+  constructor(private readonly client: GitHubClient, private readonly config: GitHubTrackerConfig) {}
+
+  async upsertComment(issue: number, marker: string, body: string): Promise<number> {
+    const { owner, repo } = this.config;
+    const text = body.includes(marker) ? body : `${marker}\n${body}`;
+    try {
+      const existing = await this.findComment(issue, marker);
+      if (existing !== undefined) {
+        await this.client.rest.issues.updateComment({ owner, repo, comment_id: existing, body: text });
+        return existing;
+      }
+      const { data } = await this.client.rest.issues.createComment({ owner, repo, issue_number: issue, body: text });
+      return data.id;
+    } catch (error) {
+      throw gitHubError(error, `write the status comment on issue #${issue}`);
+    }
+  }
+
+  /** Our own comment carrying the marker. Only bots' comments count: anyone can paste a marker. */
+  private async findComment(issue: number, marker: string): Promise<number | undefined> {
+    const { owner, repo } = this.config;
+    const comments = await this.client.paginate(this.client.rest.issues.listComments, {
+      owner, repo, issue_number: issue, per_page: 100,
+    });
+    return comments.find((c) => c.user?.type === 'Bot' && (c.body ?? '').includes(marker))?.id;
+  }
+
+  async close(issue: number, reason: 'completed' | 'not_planned'): Promise<void> {
+    const { owner, repo } = this.config;
+    try {
+      await this.client.rest.issues.update({ owner, repo, issue_number: issue, state: 'closed', state_reason: reason });
+    } catch (error) {
+      throw gitHubError(error, `close issue #${issue}`);
+    }
+  }
+
+  async react(issue: number, commentId: number | undefined, content: '+1' | '-1' | 'eyes' | 'rocket' | 'confused'): Promise<void> {
+    const { owner, repo } = this.config;
+    try {
+      if (commentId === undefined) {
+        await this.client.rest.reactions.createForIssue({ owner, repo, issue_number: issue, content });
+      } else {
+        await this.client.rest.reactions.createForIssueComment({ owner, repo, comment_id: commentId, content });
+      }
+    } catch (error) {
+      throw gitHubError(error, `react on issue #${issue}`);
+    }
+  }
+
+  async label(issue: number, labels: string[]): Promise<void> {
+    const { owner, repo } = this.config;
+    try {
+      await this.client.rest.issues.addLabels({ owner, repo, issue_number: issue, labels });
+    } catch (error) {
+      throw gitHubError(error, `label issue #${issue}`);
+    }
+  }
+}

@@ -1,0 +1,129 @@
+// Reads the action's inputs and the runner's environment once, into one validated Settings object.
+import { z } from 'zod';
+import type { S3BackendConfig } from './adapters/s3.js';
+import { DEFAULT_LIMITS, type Limits } from './core/limits.js';
+import { refused } from './errors.js';
+
+export interface Settings {
+  token: string;
+  registry: { owner: string; repo: string; branch: string };
+  /** The repository whose issues carry the requests (where the workflow runs). */
+  tracker: { owner: string; repo: string };
+  backends: S3BackendConfig[];
+  manifestFile: string;
+  limits: Limits;
+  paceMs: number;
+  apiUrl: string;
+  serverUrl: string;
+  event: { name: string; path: string };
+  run: { id: string; attempt: number };
+}
+
+/** How the action reads one input: `core.getInput` in production, a plain map in tests. */
+export type InputReader = (name: string) => string;
+
+const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}$/, 'must look like owner/repo');
+
+const backend = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'must be a short lowercase name like "primary"').optional(),
+  endpoint: z.url({ protocol: /^https?$/ }).optional(),
+  region: z.string().min(1).default('us-east-1'),
+  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+  prefix: z.string().regex(/^([A-Za-z0-9._-]+\/)*[A-Za-z0-9._-]*$/, 'must be a key prefix like "registry/"').optional(),
+  publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+  forcePathStyle: z.boolean().optional(),
+  /** Names of environment variables holding the keys; absent = the SDK's default chain (e.g. OIDC role). */
+  credentials: z.strictObject({
+    accessKeyIdEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/),
+    secretAccessKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/),
+    sessionTokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
+  }).optional(),
+});
+
+const limitsShape = z.strictObject(Object.fromEntries(
+  Object.keys(DEFAULT_LIMITS).map((key) => [key, z.number().int().positive().optional()]),
+) as Record<keyof Limits, z.ZodOptional<z.ZodNumber>>);
+
+function parseJsonInput<T>(input: string, label: string, schema: z.ZodType<T>, example: string): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(input);
+  } catch {
+    throw refused(`The input \`${label}\` is not valid JSON.`, `Write it as JSON, for example: ${example}`);
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${[label, ...i.path].join('.')}: ${i.message}`).join('; ');
+    throw refused(`The input \`${label}\` is not valid: ${problems}.`, `Expected a form like: ${example}`);
+  }
+  return result.data;
+}
+
+const BACKENDS_EXAMPLE = '[{"name":"primary","region":"us-east-1","bucket":"my-registry","publicUrl":"https://downloads.example.org"}]';
+
+export function readSettings(input: InputReader, env: NodeJS.ProcessEnv): Settings {
+  const required = (key: string, value: string | undefined): string => {
+    if (!value) throw refused(`The ${key} is not set.`, 'Run Registrar from a GitHub Actions workflow, or set it as the runner would.');
+    return value;
+  };
+  const registryRepo = input('registry-repository') || required('GITHUB_REPOSITORY environment variable', env.GITHUB_REPOSITORY);
+  const trackerRepo = required('GITHUB_REPOSITORY environment variable', env.GITHUB_REPOSITORY);
+  for (const [label, value] of [['registry-repository', registryRepo], ['GITHUB_REPOSITORY', trackerRepo]] as const) {
+    const check = name.safeParse(value);
+    if (!check.success) throw refused(`\`${label}\` is "${value}", which ${check.error.issues[0]?.message}.`);
+  }
+  const [registryOwner, registryName] = registryRepo.split('/') as [string, string];
+  const [trackerOwner, trackerName] = trackerRepo.split('/') as [string, string];
+
+  const backendList = parseJsonInput(required('input `backends`', input('backends')), 'backends',
+    z.array(backend).min(1, 'needs at least one backend'), BACKENDS_EXAMPLE);
+  const backends = backendList.map((b, index): S3BackendConfig => {
+    const credentials = b.credentials && {
+      accessKeyId: required(`environment variable ${b.credentials.accessKeyIdEnv}`, env[b.credentials.accessKeyIdEnv]),
+      secretAccessKey: required(`environment variable ${b.credentials.secretAccessKeyEnv}`, env[b.credentials.secretAccessKeyEnv]),
+      ...(b.credentials.sessionTokenEnv ? { sessionToken: env[b.credentials.sessionTokenEnv] } : {}),
+    };
+    return {
+      name: b.name ?? (index === 0 ? 'primary' : `backend-${index + 1}`),
+      region: b.region,
+      bucket: b.bucket,
+      ...(b.endpoint ? { endpoint: b.endpoint } : {}),
+      ...(b.prefix ? { prefix: b.prefix } : {}),
+      ...(b.publicUrl ? { publicUrl: b.publicUrl } : {}),
+      ...(b.forcePathStyle !== undefined ? { forcePathStyle: b.forcePathStyle } : {}),
+      ...(credentials ? { credentials } : {}),
+    };
+  });
+  const names = backends.map((b) => b.name);
+  if (new Set(names).size !== names.length) throw refused(`Backend names must differ; got ${names.join(', ')}.`);
+
+  const limitsInput = input('limits');
+  const limits = { ...DEFAULT_LIMITS, ...(limitsInput ? parseJsonInput(limitsInput, 'limits', limitsShape, '{"archiveBytes": 52428800}') : {}) };
+
+  const paceInput = input('api-pace-ms') || '1000';
+  const paceMs = Number(paceInput);
+  if (!Number.isInteger(paceMs) || paceMs < 0 || paceMs > 60_000) {
+    throw refused(`The input \`api-pace-ms\` is "${paceInput}"; it must be a whole number of milliseconds from 0 to 60000.`);
+  }
+  const manifestFile = input('manifest-file') || 'package.json';
+  if (!/^[A-Za-z0-9._-]{1,100}$/.test(manifestFile) || manifestFile.startsWith('.')) {
+    throw refused(`The input \`manifest-file\` is "${manifestFile}"; it must be a plain file name like package.json.`);
+  }
+
+  return {
+    token: required('input `github-token`', input('github-token')),
+    registry: { owner: registryOwner, repo: registryName, branch: input('registry-branch') || 'main' },
+    tracker: { owner: trackerOwner, repo: trackerName },
+    backends,
+    manifestFile,
+    limits,
+    paceMs,
+    apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
+    serverUrl: env.GITHUB_SERVER_URL || 'https://github.com',
+    event: {
+      name: required('GITHUB_EVENT_NAME environment variable', env.GITHUB_EVENT_NAME),
+      path: required('GITHUB_EVENT_PATH environment variable', env.GITHUB_EVENT_PATH),
+    },
+    run: { id: env.GITHUB_RUN_ID || 'local', attempt: Number(env.GITHUB_RUN_ATTEMPT || '1') || 1 },
+  };
+}

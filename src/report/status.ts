@@ -1,0 +1,66 @@
+// Renders the status comment an author reads on the publish issue, one per attempt.
+import { MARKER_PREFIX } from '../commands/intake.js';
+import { renderRequestExample } from '../core/request.js';
+import type { PublishOutcome, Step } from '../pipeline/publish.js';
+import { STEPS } from '../pipeline/publish.js';
+import type { Registry } from '../ports.js';
+
+/** The hidden marker of one attempt's status comment: a run attempt finds and updates its own comment. */
+export function statusMarker(run: { id: string; attempt: number }): string {
+  return `${MARKER_PREFIX}status run=${run.id} attempt=${run.attempt} -->`;
+}
+
+/** Text from requests and errors goes into markdown: keep it from closing code spans or injecting HTML. */
+function code(text: string): string {
+  return `\`${text.replace(/[`\r\n]/g, ' ').replace(/</g, '&lt;')}\``;
+}
+
+function plain(text: string): string {
+  return text.replace(/</g, '&lt;').replace(/@(?=[A-Za-z0-9])/g, '@\u200b');
+}
+
+function ledger(steps: Step[]): string {
+  return STEPS.map((step) => `${steps.includes(step) ? '✅' : '⬜'} ${step}`).join(' · ');
+}
+
+export function renderPublishStatus(outcome: PublishOutcome, context: { registry: Pick<Registry, 'commitUrl'> }): string {
+  const lines: string[] = [];
+  const subject = outcome.request ? code(`${outcome.request.name}@${outcome.request.version}`) : 'this request';
+  switch (outcome.status) {
+    case 'published': {
+      const { entry } = outcome;
+      lines.push(`### ✅ Published ${subject}`, '');
+      if (outcome.resumed) lines.push('This version was already committed by this issue; this attempt finished promoting it.', '');
+      lines.push('| | |', '|---|---|',
+        `| version | ${code(outcome.request.version)} |`,
+        `| sha256 | ${code(entry.sha256)} |`,
+        `| size | ${entry.bytes} bytes |`,
+        `| source | ${code(`${outcome.request.location.githubOwner}/${outcome.request.location.githubRepo}`)} at ${code(entry.ref)} (${code(entry.commit)}) |`);
+      if (outcome.commit) lines.push(`| registry commit | [${outcome.commit.sha.slice(0, 12)}](${context.registry.commitUrl(outcome.commit.sha)}) |`);
+      for (const location of outcome.locations) {
+        lines.push(`| tarball (${location.backend}) | ${location.url ? `[${location.key}](${location.url})` : code(location.key)} |`);
+      }
+      break;
+    }
+    case 'refused': {
+      lines.push(`### ❌ Could not publish ${subject}`, '', plain(outcome.message));
+      if (outcome.problems.length > 0) {
+        lines.push('', ...outcome.problems.map((p) => `- ${code(p.field)}: ${plain(p.message)}`));
+      }
+      lines.push('', 'Nothing was written to the registry or to storage.');
+      if (outcome.hint) lines.push('', `**What to do:** ${plain(outcome.hint)}`);
+      if (!outcome.final) {
+        lines.push('', 'Comment a corrected request on this issue. A request looks like this:', '', renderRequestExample());
+      }
+      break;
+    }
+    case 'failed': {
+      lines.push(`### ⚠️ Publishing ${subject} failed`, '', plain(outcome.error.message), '',
+        'The registry is consistent: whatever this attempt left behind, a retry picks up from it.',
+        '', `**What to do:** ${plain(outcome.error.hint ?? 'Comment `/retry` on this issue to try again.')}`);
+      break;
+    }
+  }
+  lines.push('', `<sub>${ledger(outcome.steps)}</sub>`);
+  return lines.join('\n');
+}
