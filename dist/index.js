@@ -24220,8 +24220,8 @@ var require_coerce = __commonJS({
       const minor = match[3] || "0";
       const patch = match[4] || "0";
       const prerelease = options2.includePrerelease && match[5] ? `-${match[5]}` : "";
-      const build2 = options2.includePrerelease && match[6] ? `+${match[6]}` : "";
-      return parse7(`${major}.${minor}.${patch}${prerelease}${build2}`, options2);
+      const build3 = options2.includePrerelease && match[6] ? `+${match[6]}` : "";
+      return parse7(`${major}.${minor}.${patch}${prerelease}${build3}`, options2);
     };
     module2.exports = coerce;
   }
@@ -86207,12 +86207,23 @@ function readSettings(input2, env2) {
   if (!/^[A-Za-z0-9._-]{1,100}$/.test(manifestFile) || manifestFile.startsWith(".")) {
     throw refused(`The input \`manifest-file\` is "${manifestFile}"; it must be a plain file name like package.json.`);
   }
+  const trusteeInput = input2("trustee-ids").trim();
+  const trusteeIds = trusteeInput === "" ? [] : trusteeInput.split(/[\s,]+/).map((id) => {
+    if (!/^[1-9][0-9]{0,11}$/.test(id)) {
+      throw refused(
+        `The input \`trustee-ids\` holds "${id}", which is not a numeric GitHub user id.`,
+        "List numeric ids (e.g. from https://api.github.com/users/<login>), separated by commas or spaces."
+      );
+    }
+    return Number(id);
+  });
   return {
     token: required2("input `github-token`", input2("github-token")),
     registry: { owner: registryOwner, repo: registryName, branch: input2("registry-branch") || "main" },
     tracker: { owner: trackerOwner, repo: trackerName },
     backends,
     manifestFile,
+    trusteeIds,
     limits,
     paceMs,
     apiUrl: env2.GITHUB_API_URL || "https://api.github.com",
@@ -86223,29 +86234,6 @@ function readSettings(input2, env2) {
     },
     run: { id: env2.GITHUB_RUN_ID || "local", attempt: Number(env2.GITHUB_RUN_ATTEMPT || "1") || 1 }
   };
-}
-
-// src/commands/intake.ts
-var MARKER_PREFIX = "<!-- registrar:";
-function actorOf(user) {
-  if (!user || typeof user.id !== "number" || typeof user.login !== "string") return void 0;
-  return { id: user.id, login: user.login };
-}
-function intake(eventName, payload) {
-  const event = payload ?? {};
-  const issue3 = event.issue;
-  if (!issue3 || typeof issue3.number !== "number") return { kind: "ignore", why: `a ${eventName} event without an issue` };
-  if (issue3.pull_request) return { kind: "ignore", why: "an event on a pull request" };
-  if (eventName === "issues") {
-    if (event.action !== "opened") return { kind: "ignore", why: `issues.${String(event.action)} (only opened issues are requests)` };
-    if (issue3.user?.type === "Bot") return { kind: "ignore", why: "an issue opened by a bot" };
-    const actor = actorOf(issue3.user);
-    if (!actor) return { kind: "ignore", why: "an issue without an author" };
-    const body = typeof issue3.body === "string" ? issue3.body : "";
-    if (body.includes(MARKER_PREFIX)) return { kind: "ignore", why: "an issue carrying Registrar's own marker" };
-    return { kind: "publish", issue: issue3.number, body, actor, at: String(issue3.created_at ?? "") };
-  }
-  return { kind: "ignore", why: `a ${eventName} event (Registrar acts on issues.opened)` };
 }
 
 // node_modules/universal-user-agent/index.js
@@ -91387,6 +91375,7 @@ var GitHubSource = class {
 };
 
 // src/adapters/github/tracker.ts
+var CREATE_ROUNDS = 3;
 var GitHubTracker = class {
   constructor(client, config2) {
     this.client = client;
@@ -91394,32 +91383,58 @@ var GitHubTracker = class {
   }
   client;
   config;
-  async upsertComment(issue3, marker, body) {
+  async comments(issue3) {
+    const { owner, repo } = this.config;
+    try {
+      const comments = await this.client.paginate(this.client.rest.issues.listComments, {
+        owner,
+        repo,
+        issue_number: issue3,
+        per_page: 100
+      });
+      return comments.map((c5) => ({
+        id: c5.id,
+        body: c5.body ?? "",
+        author: { id: c5.user?.id ?? 0, login: c5.user?.login ?? "ghost", bot: c5.user?.type === "Bot" },
+        createdAt: c5.created_at
+      }));
+    } catch (error64) {
+      throw gitHubError(error64, `read the comments of issue #${issue3}`);
+    }
+  }
+  async upsertComment(issue3, marker, body, knownId) {
     const { owner, repo } = this.config;
     const text = body.includes(marker) ? body : `${marker}
 ${body}`;
     try {
-      const existing = await this.findComment(issue3, marker);
+      const existing = knownId ?? await this.findComment(issue3, marker);
       if (existing !== void 0) {
         await this.client.rest.issues.updateComment({ owner, repo, comment_id: existing, body: text });
         return existing;
       }
-      const { data } = await this.client.rest.issues.createComment({ owner, repo, issue_number: issue3, body: text });
-      return data.id;
+      for (let round = 1; ; round++) {
+        try {
+          const { data } = await this.client.rest.issues.createComment({
+            owner,
+            repo,
+            issue_number: issue3,
+            body: text,
+            request: { retries: 0 }
+          });
+          return data.id;
+        } catch (error64) {
+          const landed = await this.findComment(issue3, marker);
+          if (landed !== void 0) return landed;
+          if (round >= CREATE_ROUNDS) throw error64;
+        }
+      }
     } catch (error64) {
       throw gitHubError(error64, `write the status comment on issue #${issue3}`);
     }
   }
   /** Our own comment carrying the marker. Only bots' comments count: anyone can paste a marker. */
   async findComment(issue3, marker) {
-    const { owner, repo } = this.config;
-    const comments = await this.client.paginate(this.client.rest.issues.listComments, {
-      owner,
-      repo,
-      issue_number: issue3,
-      per_page: 100
-    });
-    return comments.find((c5) => c5.user?.type === "Bot" && (c5.body ?? "").includes(marker))?.id;
+    return (await this.comments(issue3)).find((c5) => c5.author.bot && c5.body.includes(marker))?.id;
   }
   async close(issue3, reason) {
     const { owner, repo } = this.config;
@@ -91680,6 +91695,57 @@ function isNetworkError(error64) {
   if (typeof error64 !== "object" || error64 === null) return false;
   const e5 = error64;
   return typeof e5.code === "string" && NETWORK_CODES.has(e5.code) || typeof e5.name === "string" && NETWORK_NAMES.has(e5.name);
+}
+
+// src/commands/intake.ts
+var MARKER_PREFIX = "<!-- registrar:";
+function actorOf(user) {
+  if (!user || typeof user.id !== "number" || typeof user.login !== "string") return void 0;
+  return { id: user.id, login: user.login };
+}
+function holdsRequest(text) {
+  return /^\s*\{/.test(text) || /^\s*```(?:json)?[ \t]*\r?\n\s*\{/m.test(text);
+}
+function slashCommand(text) {
+  const match = /^\/([a-z][a-z-]*)(?:[ \t]+([^\r\n]*))?(?:\r?\n|$)/.exec(text.trimStart());
+  return match ? { name: match[1] ?? "", args: (match[2] ?? "").trim() } : void 0;
+}
+function intake(eventName, payload) {
+  const event = payload ?? {};
+  const issue3 = event.issue;
+  if (!issue3 || typeof issue3.number !== "number") return { kind: "ignore", why: `a ${eventName} event without an issue` };
+  if (issue3.pull_request) return { kind: "ignore", why: "an event on a pull request" };
+  const issueAuthor = actorOf(issue3.user);
+  if (!issueAuthor) return { kind: "ignore", why: "an issue without an author" };
+  const issueBody = typeof issue3.body === "string" ? issue3.body : "";
+  if (eventName === "issues") {
+    if (event.action !== "opened") return { kind: "ignore", why: `issues.${String(event.action)} (only opened issues are requests)` };
+    if (issue3.user?.type === "Bot") return { kind: "ignore", why: "an issue opened by a bot" };
+    if (issueBody.includes(MARKER_PREFIX)) return { kind: "ignore", why: "an issue carrying Registrar's own marker" };
+    return {
+      kind: "publish",
+      issue: issue3.number,
+      issueAuthor,
+      request: issueBody,
+      trigger: { actor: issueAuthor, at: String(issue3.created_at ?? "") }
+    };
+  }
+  if (eventName === "issue_comment") {
+    if (event.action !== "created") return { kind: "ignore", why: `issue_comment.${String(event.action)} (only new comments are commands)` };
+    const comment = event.comment;
+    const actor = actorOf(comment?.user);
+    if (!comment || typeof comment.id !== "number" || !actor) return { kind: "ignore", why: "a comment without an author" };
+    if (comment.user?.type === "Bot") return { kind: "ignore", why: "a comment by a bot" };
+    const body = typeof comment.body === "string" ? comment.body : "";
+    if (body.includes(MARKER_PREFIX)) return { kind: "ignore", why: "a comment carrying Registrar's own marker" };
+    const trigger = { actor, at: String(comment.created_at ?? ""), commentId: comment.id };
+    const command5 = slashCommand(body);
+    if (command5?.name === "retry") return { kind: "retry", issue: issue3.number, issueAuthor, issueBody, trigger };
+    if (command5) return { kind: "ignore", why: `an unknown command /${command5.name}` };
+    if (holdsRequest(body)) return { kind: "publish", issue: issue3.number, issueAuthor, request: body, trigger };
+    return { kind: "ignore", why: "a comment that is neither a command nor a request" };
+  }
+  return { kind: "ignore", why: `a ${eventName} event (Registrar acts on issues.opened and issue_comment.created)` };
 }
 
 // src/core/tarball.ts
@@ -95821,15 +95887,7 @@ function planPublish(args) {
           hint: "Versions are immutable: to publish changes, tag and request a new version."
         };
       }
-      if (existing.sha256 !== built.sha256) {
-        return {
-          kind: "refuse",
-          final: false,
-          reason: `${id} was committed by this issue with ${existing.sha256} from commit ${existing.commit}, but tag ${request2.ref} now gives ${built.sha256} from commit ${built.commit}: the tag moved.`,
-          hint: `Versions are immutable: point the tag back at ${existing.commit} and comment /retry, or tag and request a new version.`
-        };
-      }
-      return { kind: "resume", entry: existing };
+      return existing.sha256 === built.sha256 ? { kind: "resume", entry: existing } : { kind: "resume", entry: existing, rebuildFrom: existing.commit };
     }
     if (triggeredAt !== void 0) {
       const eventTime = Date.parse(triggeredAt);
@@ -95916,6 +95974,14 @@ function renderPublishStatus(outcome, context) {
   const lines = [];
   const subject = outcome.request ? code(`${outcome.request.name}@${outcome.request.version}`) : "this request";
   switch (outcome.status) {
+    case "working": {
+      lines.push(
+        `### \u23F3 Publishing ${subject}`,
+        "",
+        outcome.steps.includes("committed") ? "The version is committed to the registry; its tarball is being promoted to its final place." : "Building the tarball from the tag and staging it; nothing is committed yet."
+      );
+      break;
+    }
     case "published": {
       const { entry } = outcome;
       lines.push(`### \u2705 Published ${subject}`, "");
@@ -95947,12 +96013,13 @@ function renderPublishStatus(outcome, context) {
       break;
     }
     case "failed": {
+      const committed = outcome.steps.includes("committed");
       lines.push(
         `### \u26A0\uFE0F Publishing ${subject} failed`,
         "",
         plain(outcome.error.message),
         "",
-        "The registry is consistent: whatever this attempt left behind, a retry picks up from it.",
+        committed ? "**The version is committed** to the registry, but its tarball is not yet everywhere it belongs. `/retry` finishes promoting it; it will not publish anything else." : "Nothing was committed to the registry. `/retry` publishes from scratch; whatever this attempt left in storage is picked up or cleaned.",
         "",
         `**What to do:** ${plain(outcome.error.hint ?? "Comment `/retry` on this issue to try again.")}`
       );
@@ -95963,15 +96030,48 @@ function renderPublishStatus(outcome, context) {
   return lines.join("\n");
 }
 
+// src/pipeline/status-comment.ts
+var StatusComment = class {
+  constructor(tracker, issue3, marker, registry2, log) {
+    this.tracker = tracker;
+    this.issue = issue3;
+    this.marker = marker;
+    this.registry = registry2;
+    this.log = log;
+  }
+  tracker;
+  issue;
+  marker;
+  registry;
+  log;
+  id;
+  /** Shows progress; a failure here must not fail the publish, the final report tries again. */
+  async progress(outcome) {
+    try {
+      await this.write(outcome);
+    } catch (error64) {
+      this.log.warning(`Could not update the status comment: ${error64.message}`);
+    }
+  }
+  /** The attempt's result; failing to report it fails the run, so the author is never left guessing. */
+  async final(outcome) {
+    await this.write(outcome);
+  }
+  async write(outcome) {
+    this.id = await this.tracker.upsertComment(this.issue, this.marker, renderPublishStatus(outcome, { registry: this.registry }), this.id);
+  }
+};
+
 // src/pipeline/publish.ts
 var STEPS = ["prepared", "staged", "committed", "promoted", "cleaned"];
 var MAX_PLANS = 5;
 async function publish(deps, options2, event) {
   const steps = [];
+  const status = new StatusComment(deps.tracker, event.issue, statusMarker(options2.run), deps.registry, deps.log);
   let request2;
   let outcome;
   try {
-    const parsed = parsePublishRequest(event.body);
+    const parsed = parsePublishRequest(event.request);
     if (!parsed.ok) {
       outcome = {
         status: "refused",
@@ -95984,19 +96084,21 @@ async function publish(deps, options2, event) {
       };
     } else {
       request2 = parsed.request;
-      outcome = await publishRequest(deps, options2, event, request2, steps);
+      await status.progress({ status: "working", request: request2, steps });
+      outcome = await publishRequest(deps, options2, event, request2, steps, status);
     }
   } catch (error64) {
     const failure2 = error64 instanceof RegistrarError ? error64 : transient(`Unexpected failure: ${String(error64)}`, error64);
     outcome = failure2.kind === "refused" || failure2.kind === "not-found" ? { status: "refused", request: request2, message: failure2.message, hint: failure2.hint, problems: [], final: false, steps } : { status: "failed", request: request2, error: failure2, steps };
   }
-  await report(deps, options2, event, outcome);
+  await report(deps, event, outcome, status);
   return outcome;
 }
-async function publishRequest(deps, options2, event, request2, steps) {
+async function publishRequest(deps, options2, event, request2, steps, status) {
   const { registry: registry2 } = deps;
-  const built = await prepare(deps, options2, request2);
+  let built = await prepare(deps, options2, request2);
   steps.push("prepared");
+  let staged = false;
   let committed;
   for (let attempt = 1; !committed; attempt++) {
     const head = await registry2.head();
@@ -96007,17 +96109,21 @@ async function publishRequest(deps, options2, event, request2, steps) {
       repositoryId: built.repositoryId,
       current,
       built: { sha256: built.tarball.integrity, bytes: built.tarball.size, commit: built.commit },
-      now: options2.now().toISOString()
+      now: options2.now().toISOString(),
+      triggeredAt: event.trigger.at || void 0
     });
     if (plan.kind === "refuse") {
-      return { status: "refused", request: request2, message: plan.reason, hint: plan.hint, problems: [], final: plan.final ?? true, steps };
+      if (staged) await unstage(deps.backends, request2, built.tarball, current);
+      return { status: "refused", request: request2, message: plan.reason, hint: plan.hint, problems: [], final: plan.final, steps };
     }
     if (plan.kind === "resume") {
-      deps.log.info(`${request2.name}@${request2.version} was already committed by issue #${event.issue}; resuming at promote.`);
+      deps.log.info(`${request2.name}@${request2.version} was committed by issue #${event.issue}; resuming at promote.`);
+      if (plan.rebuildFrom) built = await rebuild(deps, options2, request2, plan.entry, built);
       committed = { entry: plan.entry, commit: void 0, resumed: true };
       break;
     }
     await stage(deps.backends, request2, built.tarball);
+    staged = true;
     if (!steps.includes("staged")) steps.push("staged");
     try {
       const commit = await commitMetadata(registry2, options2, event, request2, plan.metadata, head);
@@ -96028,6 +96134,7 @@ async function publishRequest(deps, options2, event, request2, steps) {
     }
   }
   steps.push("committed");
+  await status.progress({ status: "working", request: request2, steps });
   const locations = await promote(deps.backends, request2, committed.entry, built.tarball);
   steps.push("promoted");
   await cleanStaging(deps.backends, request2);
@@ -96036,17 +96143,10 @@ async function publishRequest(deps, options2, event, request2, steps) {
   return { status: "published", request: request2, ...committed, locations, steps };
 }
 async function prepare(deps, options2, request2) {
-  const { githubOwner: owner, githubRepo: repo, subdir } = request2.location;
+  const { githubOwner: owner, githubRepo: repo } = request2.location;
   const repository = await deps.source.repository(owner, repo);
   const commit = await deps.source.resolveTag(owner, repo, request2.ref);
-  const archive = await deps.source.archive(owner, repo, commit);
-  const tarball = await canonicalTarball(archive, {
-    name: request2.name,
-    version: request2.version,
-    manifestFile: options2.manifestFile,
-    limits: options2.limits,
-    ...subdir ? { subdir } : {}
-  });
+  const tarball = await build2(deps, options2, request2, commit);
   const manifest = checkManifest(tarball.manifest, { name: request2.name, version: request2.version, manifestFile: options2.manifestFile });
   if (!manifest.ok) {
     throw refused(
@@ -96057,14 +96157,43 @@ async function prepare(deps, options2, request2) {
   deps.log.info(`Built ${request2.name}-${request2.version}.tar.gz: ${tarball.size} bytes, ${tarball.integrity}, ${tarball.files.length} files.`);
   return { repositoryId: repository.id, commit, tarball };
 }
+async function build2(deps, options2, request2, commit) {
+  const { githubOwner: owner, githubRepo: repo, subdir } = request2.location;
+  const archive = await deps.source.archive(owner, repo, commit);
+  return canonicalTarball(archive, {
+    name: request2.name,
+    version: request2.version,
+    manifestFile: options2.manifestFile,
+    limits: options2.limits,
+    ...subdir ? { subdir } : {}
+  });
+}
+async function rebuild(deps, options2, request2, entry, built) {
+  const tarball = await build2(deps, options2, request2, entry.commit);
+  if (tarball.integrity !== entry.sha256) {
+    throw refused(
+      `${request2.name}@${request2.version} was committed by this issue as ${entry.sha256} from commit ${entry.commit}, but rebuilding that commit gives ${tarball.integrity}.`,
+      "A registry trustee must look at this version (it cannot be completed as committed)."
+    );
+  }
+  return { ...built, commit: entry.commit, tarball };
+}
 async function stage(backends, request2, tarball) {
   const key = stagingKey(request2.name, request2.version, tarball.sha256Hex);
   await Promise.all(backends.map((b6) => b6.put(key, tarball.bytes, tarball.sha256Hex)));
   await Promise.all(backends.map(async (b6) => {
-    const staged = await b6.head(key);
-    if (!staged || staged.bytes !== tarball.size || staged.sha256 !== tarball.sha256Hex) {
+    const object2 = await b6.head(key);
+    if (!object2 || object2.bytes !== tarball.size || object2.sha256 !== tarball.sha256Hex) {
       throw transient(`The staged tarball in backend ${b6.name} is missing or differs from what was written.`);
     }
+  }));
+}
+async function unstage(backends, request2, tarball, current) {
+  const key = stagingKey(request2.name, request2.version, tarball.sha256Hex);
+  const committed = current?.published[request2.version];
+  await Promise.all(backends.map(async (backend2) => {
+    if (committed?.sha256 === tarball.integrity && !await finalMatches(backend2, request2, committed)) return;
+    await backend2.delete(key);
   }));
 }
 async function commitMetadata(registry2, options2, event, request2, metadata, head) {
@@ -96078,29 +96207,38 @@ async function commitMetadata(registry2, options2, event, request2, metadata, he
   return registry2.commit([{ path: metadataPath(request2.name), content: serializeMetadata(metadata) }], message.full, head);
 }
 async function promote(backends, request2, entry, tarball) {
-  const hex3 = sriToHex(entry.sha256);
   const key = finalKey(request2.name, request2.version);
   return Promise.all(backends.map(async (backend2) => {
-    if (!await finalMatches(backend2, key, hex3, entry.bytes)) {
-      const staging = stagingKey(request2.name, request2.version, hex3);
-      if (await backend2.head(staging)) {
-        await backend2.copy(staging, key);
-      } else if (tarball.sha256Hex === hex3) {
-        await backend2.put(key, tarball.bytes, hex3);
-      } else {
-        throw conflict(`Backend ${backend2.name} has no staged tarball with the committed hash for ${request2.name}@${request2.version}.`);
+    if (!await finalMatches(backend2, request2, entry)) {
+      if (!await copyFromStaging(backend2, request2, entry)) {
+        if (tarball.integrity !== entry.sha256) {
+          throw conflict(`Backend ${backend2.name} has no staged tarball with the committed hash for ${request2.name}@${request2.version}.`);
+        }
+        await backend2.put(key, tarball.bytes, tarball.sha256Hex);
       }
-      if (!await finalMatches(backend2, key, hex3, entry.bytes)) {
+      if (!await finalMatches(backend2, request2, entry)) {
         throw transient(`The promoted tarball in backend ${backend2.name} does not match the committed hash.`);
       }
     }
     return { backend: backend2.name, key, url: backend2.publicUrl(key) };
   }));
 }
-async function finalMatches(backend2, key, hex3, bytes) {
+async function copyFromStaging(backend2, request2, entry) {
+  const staging = stagingKey(request2.name, request2.version, sriToHex(entry.sha256));
+  if (!await backend2.head(staging)) return false;
+  try {
+    await backend2.copy(staging, finalKey(request2.name, request2.version));
+    return true;
+  } catch (error64) {
+    if (isKind(error64, "not-found")) return false;
+    throw error64;
+  }
+}
+async function finalMatches(backend2, request2, entry) {
+  const key = finalKey(request2.name, request2.version);
   const body = await backend2.read(key);
   if (body === void 0) return false;
-  if (body.length === bytes && sha256Hex(body) === hex3) return true;
+  if (body.length === entry.bytes && sha256Hex(body) === sriToHex(entry.sha256)) return true;
   throw conflict(
     `Backend ${backend2.name} holds ${key} with bytes that differ from the committed hash; Registrar will not overwrite it.`,
     "A registry maintainer must look at this object: it does not match the registry metadata."
@@ -96124,14 +96262,57 @@ async function recheck(deps, request2, entry) {
   }
   throw conflict(`${request2.name}@${request2.version} left the registry while it was being promoted (a rollback?); its tarball was removed again.`);
 }
-async function report(deps, options2, event, outcome) {
-  const marker = statusMarker(options2.run);
-  await deps.tracker.upsertComment(event.issue, marker, renderPublishStatus(outcome, { registry: deps.registry }));
+async function report(deps, event, outcome, status) {
+  await status.final(outcome);
   if (outcome.status === "published") {
     await deps.tracker.close(event.issue, "completed");
   } else if (outcome.status === "refused" && outcome.final) {
     await deps.tracker.close(event.issue, "not_planned");
   }
+}
+
+// src/main.ts
+function createDeps(settings, log) {
+  const client = createGitHubClient({ token: settings.token, baseUrl: settings.apiUrl, paceMs: settings.paceMs });
+  return {
+    registry: new GitHubRegistry(client, { ...settings.registry, serverUrl: settings.serverUrl }),
+    source: new GitHubSource(client),
+    tracker: new GitHubTracker(client, settings.tracker),
+    backends: settings.backends.map(createS3Storage),
+    log
+  };
+}
+function mayPublish(settings, actor, issueAuthor) {
+  return actor.id === issueAuthor.id || settings.trusteeIds.includes(actor.id);
+}
+async function handleEvent(settings, eventName, payload, runtime, deps = createDeps(settings, runtime.log)) {
+  const command5 = intake(eventName, payload);
+  if (command5.kind === "ignore") return { kind: "ignored", why: command5.why };
+  if (!mayPublish(settings, command5.trigger.actor, command5.issueAuthor)) {
+    await deny(deps.tracker, command5);
+    return { kind: "denied", issue: command5.issue, actor: command5.trigger.actor };
+  }
+  const request2 = command5.kind === "retry" ? await newestRequest(deps.tracker, settings, command5) : command5.request;
+  const outcome = await publish(deps, {
+    manifestFile: settings.manifestFile,
+    limits: settings.limits,
+    run: settings.run,
+    now: runtime.now
+  }, { issue: command5.issue, request: request2, trigger: command5.trigger });
+  return { kind: "publish", outcome };
+}
+async function newestRequest(tracker, settings, command5) {
+  const comments = await tracker.comments(command5.issue);
+  const corrected = comments.filter((c5) => !c5.author.bot && !c5.body.includes(MARKER_PREFIX) && (c5.author.id === command5.issueAuthor.id || settings.trusteeIds.includes(c5.author.id)) && holdsRequest(c5.body));
+  return corrected.at(-1)?.body ?? command5.issueBody;
+}
+async function deny(tracker, command5) {
+  const what = command5.kind === "retry" ? "retry this publish" : "change the request of this issue";
+  await tracker.upsertComment(
+    command5.issue,
+    `${MARKER_PREFIX}denied comment=${command5.trigger.commentId ?? 0} -->`,
+    `Sorry @${command5.trigger.actor.login}, only the author of this issue or a registry trustee can ${what}. Nothing was changed. To publish your own package, open a new issue with its request.`
+  );
 }
 
 // src/log.ts
@@ -96148,26 +96329,11 @@ async function main() {
   const settings = readSettings((name2) => getInput(name2), process.env);
   protectSecrets(settings);
   const payload = JSON.parse(await readFile3(settings.event.path, "utf8"));
-  const command5 = intake(settings.event.name, payload);
-  if (command5.kind === "ignore") {
-    info(`Nothing to do: ${neutralise(command5.why)}.`);
-    return;
-  }
-  const client = createGitHubClient({ token: settings.token, baseUrl: settings.apiUrl, paceMs: settings.paceMs });
-  const deps = {
-    registry: new GitHubRegistry(client, { ...settings.registry, serverUrl: settings.serverUrl }),
-    source: new GitHubSource(client),
-    tracker: new GitHubTracker(client, settings.tracker),
-    backends: settings.backends.map(createS3Storage),
-    log: actionLog
-  };
-  const outcome = await group(`Publish from issue #${command5.issue}`, () => publish(deps, {
-    manifestFile: settings.manifestFile,
-    limits: settings.limits,
-    run: settings.run,
-    now: () => /* @__PURE__ */ new Date()
-  }, command5));
-  await finish(outcome);
+  const result = await group(
+    `Registrar: ${settings.event.name}`,
+    () => handleEvent(settings, settings.event.name, payload, { log: actionLog, now: () => /* @__PURE__ */ new Date() })
+  );
+  await finish(result);
 }
 function protectSecrets(settings) {
   setSecret(settings.token);
@@ -96178,7 +96344,18 @@ function protectSecrets(settings) {
     }
   }
 }
-async function finish(outcome) {
+async function finish(result) {
+  if (result.kind === "ignored") {
+    info(`Nothing to do: ${neutralise(result.why)}.`);
+    setOutput("status", "ignored");
+    return;
+  }
+  if (result.kind === "denied") {
+    info(`@${neutralise(result.actor.login)} (id ${result.actor.id}) may not run commands on issue #${result.issue}; told them so.`);
+    setOutput("status", "denied");
+    return;
+  }
+  const { outcome } = result;
   if (outcome.request) {
     setOutput("name", outcome.request.name);
     setOutput("version", outcome.request.version);

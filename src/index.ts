@@ -1,14 +1,8 @@
-// The action's entry point: read settings once, turn the event into a command, run its pipeline, report.
+// The action's entry point: read settings once, run the event's command, and report to the workflow.
 import { readFile } from 'node:fs/promises';
 import * as core from '@actions/core';
 import { readSettings, type Settings } from './inputs.js';
-import { intake } from './commands/intake.js';
-import { createGitHubClient } from './adapters/github/client.js';
-import { GitHubRegistry } from './adapters/github/registry.js';
-import { GitHubSource } from './adapters/github/source.js';
-import { GitHubTracker } from './adapters/github/tracker.js';
-import { createS3Storage } from './adapters/s3.js';
-import { publish, type PublishOutcome } from './pipeline/publish.js';
+import { handleEvent, type RunResult } from './main.js';
 import { actionLog, neutralise } from './log.js';
 import { RegistrarError } from './errors.js';
 
@@ -16,24 +10,9 @@ async function main(): Promise<void> {
   const settings = readSettings((name) => core.getInput(name), process.env);
   protectSecrets(settings);
   const payload: unknown = JSON.parse(await readFile(settings.event.path, 'utf8'));
-  const command = intake(settings.event.name, payload);
-  if (command.kind === 'ignore') {
-    core.info(`Nothing to do: ${neutralise(command.why)}.`);
-    return;
-  }
-
-  const client = createGitHubClient({ token: settings.token, baseUrl: settings.apiUrl, paceMs: settings.paceMs });
-  const deps = {
-    registry: new GitHubRegistry(client, { ...settings.registry, serverUrl: settings.serverUrl }),
-    source: new GitHubSource(client),
-    tracker: new GitHubTracker(client, settings.tracker),
-    backends: settings.backends.map(createS3Storage),
-    log: actionLog,
-  };
-  const outcome = await core.group(`Publish from issue #${command.issue}`, () => publish(deps, {
-    manifestFile: settings.manifestFile, limits: settings.limits, run: settings.run, now: () => new Date(),
-  }, command));
-  await finish(outcome);
+  const result = await core.group(`Registrar: ${settings.event.name}`,
+    () => handleEvent(settings, settings.event.name, payload, { log: actionLog, now: () => new Date() }));
+  await finish(result);
 }
 
 function protectSecrets(settings: Settings): void {
@@ -46,7 +25,18 @@ function protectSecrets(settings: Settings): void {
   }
 }
 
-async function finish(outcome: PublishOutcome): Promise<void> {
+async function finish(result: RunResult): Promise<void> {
+  if (result.kind === 'ignored') {
+    core.info(`Nothing to do: ${neutralise(result.why)}.`);
+    core.setOutput('status', 'ignored');
+    return;
+  }
+  if (result.kind === 'denied') {
+    core.info(`@${neutralise(result.actor.login)} (id ${result.actor.id}) may not run commands on issue #${result.issue}; told them so.`);
+    core.setOutput('status', 'denied');
+    return;
+  }
+  const { outcome } = result;
   if (outcome.request) {
     core.setOutput('name', outcome.request.name);
     core.setOutput('version', outcome.request.version);

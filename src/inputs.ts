@@ -11,6 +11,8 @@ export interface Settings {
   tracker: { owner: string; repo: string };
   backends: S3BackendConfig[];
   manifestFile: string;
+  /** Numeric GitHub user ids of the registry's trustees (ids survive renames; logins do not). */
+  trusteeIds: number[];
   limits: Limits;
   paceMs: number;
   apiUrl: string;
@@ -110,12 +112,22 @@ export function readSettings(input: InputReader, env: NodeJS.ProcessEnv): Settin
     throw refused(`The input \`manifest-file\` is "${manifestFile}"; it must be a plain file name like package.json.`);
   }
 
+  const trusteeInput = input('trustee-ids').trim();
+  const trusteeIds = trusteeInput === '' ? [] : trusteeInput.split(/[\s,]+/).map((id) => {
+    if (!/^[1-9][0-9]{0,11}$/.test(id)) {
+      throw refused(`The input \`trustee-ids\` holds "${id}", which is not a numeric GitHub user id.`,
+        'List numeric ids (e.g. from https://api.github.com/users/<login>), separated by commas or spaces.');
+    }
+    return Number(id);
+  });
+
   return {
     token: required('input `github-token`', input('github-token')),
     registry: { owner: registryOwner, repo: registryName, branch: input('registry-branch') || 'main' },
     tracker: { owner: trackerOwner, repo: trackerName },
     backends,
     manifestFile,
+    trusteeIds,
     limits,
     paceMs,
     apiUrl: env.GITHUB_API_URL || 'https://api.github.com',

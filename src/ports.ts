@@ -13,7 +13,8 @@ export interface StoredObject {
 
 /**
  * One S3-compatible backend. Keys are relative to the backend's prefix. Every method is idempotent;
- * failures are RegistrarErrors of kind `transient` (network, 5xx) or `conflict`.
+ * failures are RegistrarErrors: `transient` (network, 5xx), `conflict` (a failed precondition),
+ * `not-found` (a missing bucket, or the source of a copy), `refused` (credentials, configuration).
  */
 export interface Storage {
   /** A short name for reports, e.g. `primary` or `s3://bucket/prefix`. */
@@ -78,10 +79,24 @@ export interface Source {
   archive(owner: string, repo: string, commit: string): Promise<Readable>;
 }
 
+/** A comment as the tracker reports it; people are identified by numeric id, never by login alone. */
+export interface TrackerComment {
+  id: number;
+  body: string;
+  author: { id: number; login: string; bot: boolean };
+  createdAt: string;
+}
+
 /** The issue tracker the requests arrive on and the results are reported to. */
 export interface Tracker {
-  /** Creates the comment carrying `marker` (an HTML comment), or updates it if one exists; returns its id. */
-  upsertComment(issue: number, marker: string, body: string): Promise<number>;
+  /** Every comment of the issue, oldest first. */
+  comments(issue: number): Promise<TrackerComment[]>;
+  /**
+   * Writes the comment carrying `marker` (an HTML comment): updates `knownId` when given, else the
+   * bot's comment carrying the marker, else creates one. Never creates a second comment with the same
+   * marker, even when a create's answer is lost. Returns the comment's id.
+   */
+  upsertComment(issue: number, marker: string, body: string, knownId?: number): Promise<number>;
   /** Closes the issue. */
   close(issue: number, reason: 'completed' | 'not_planned'): Promise<void>;
   /** Adds a reaction to a comment (or to the issue itself when commentId is undefined). */

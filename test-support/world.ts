@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startEmulator, type GitHubEmulator } from './github/emulator.js';
 import { startS3, type S3TestServer } from './s3.js';
-import { issueOpened, type EventUser } from './events.js';
+import { issueCommentCreated, issueOpened, type EventUser } from './events.js';
 import { git } from './git.js';
 
 export const REGISTRY = { owner: 'registry', repo: 'registry', id: 1000 } as const;
@@ -94,6 +94,20 @@ export function openIssue(world: World, body: string, user: EventUser = AUTHOR, 
   return {
     issue: issue.number,
     event: { name: 'issues', payload: issueOpened({ repository: REGISTRY, number: issue.number, title, body, user }) },
+  };
+}
+
+/** Comments on an issue (as a person would) and returns the `issue_comment` event GitHub would send. */
+export function commentOn(world: World, issue: number, body: string, user: EventUser = AUTHOR, action: 'created' | 'edited' = 'created') {
+  world.github.addUser({ id: user.id, login: user.login, type: user.type ?? 'User' });
+  const thread = world.github.issue(REGISTRY.owner, REGISTRY.repo, issue);
+  const comment = world.github.addComment({ owner: REGISTRY.owner, repo: REGISTRY.repo, issue, body, user: user.login });
+  const issueUser = { id: thread.user.id, login: thread.user.login, type: thread.user.type === 'Bot' ? 'Bot' as const : 'User' as const };
+  return {
+    name: 'issue_comment',
+    payload: issueCommentCreated({ repository: REGISTRY, action,
+      issue: { number: issue, title: thread.title, body: thread.body ?? '', user: issueUser },
+      comment: { id: comment.id, body, user } }),
   };
 }
 

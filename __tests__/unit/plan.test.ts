@@ -85,14 +85,13 @@ describe('planPublish', () => {
     expect(planPublish(args({ current: registry({ published: { '1.2.0': entry } }), now: '2030-01-01T00:00:00Z' }))).toEqual({ kind: 'resume', entry });
   });
 
-  it('refuses when this issue committed the version with another sha256: the tag moved', () => {
-    const plan = refusal(planPublish(args({
-      current: registry({ published: { '1.2.0': committed(42, HASH_B) } }),
+  it('resumes from the recorded commit when this issue committed the version but the tag now gives other bytes', () => {
+    const entry = committed(42, HASH_B);
+    const plan = planPublish(args({
+      current: registry({ published: { '1.2.0': entry } }),
       built: { sha256: HASH_A, bytes: 100, commit: COMMIT_2 },
-    })));
-    expect(plan.reason).toMatch(/committed by this issue with .* from commit 1{40}, but tag v1.2.0 now gives .* from commit 2{40}: the tag moved/);
-    expect(plan.hint).toMatch(/point the tag back at 1{40}/);
-    expect(plan.final).toBe(false);
+    }));
+    expect(plan).toEqual({ kind: 'resume', entry, rebuildFrom: entry.commit });
   });
 
   const rollback = (cleaned: boolean, at = '2024-05-20T00:00:00Z') => ({

@@ -5,8 +5,11 @@ import type { PackageMetadata, PublishRequest, PublishedVersion } from './types.
 export type PublishPlan =
   /** Nothing of this version is committed: commit `metadata` (the file's new content), then promote. */
   | { kind: 'fresh'; metadata: PackageMetadata; entry: PublishedVersion }
-  /** This issue already committed this version with these bytes: skip to promote. */
-  | { kind: 'resume'; entry: PublishedVersion }
+  /**
+   * This issue already committed this version: skip to promote. `rebuildFrom`: the tag now gives other
+   * bytes, so promote needs the tarball rebuilt from this commit (and must refuse if it hashes otherwise).
+   */
+  | { kind: 'resume'; entry: PublishedVersion; rebuildFrom?: string }
   /**
    * Nothing may be written; `reason` says what is wrong, `hint` what the author can do. `final`: no
    * retry or corrected request in this issue can succeed for this version (the issue may be closed).
@@ -70,17 +73,11 @@ export function planPublish(args: PlanPublishArgs): PublishPlan {
           hint: 'Versions are immutable: to publish changes, tag and request a new version.',
         };
       }
-      if (existing.sha256 !== built.sha256) {
-        return {
-          kind: 'refuse',
-          final: false,
-          reason:
-            `${id} was committed by this issue with ${existing.sha256} from commit ${existing.commit}, ` +
-            `but tag ${request.ref} now gives ${built.sha256} from commit ${built.commit}: the tag moved.`,
-          hint: `Versions are immutable: point the tag back at ${existing.commit} and comment /retry, or tag and request a new version.`,
-        };
-      }
-      return { kind: 'resume', entry: existing };
+      // Our own commit: finish it. If the tag has moved since, the bytes must come from the commit the
+      // metadata records (tags move; commits don't), so the caller rebuilds from there.
+      return existing.sha256 === built.sha256
+        ? { kind: 'resume', entry: existing }
+        : { kind: 'resume', entry: existing, rebuildFrom: existing.commit };
     }
 
     if (triggeredAt !== undefined) {

@@ -8,10 +8,12 @@ import { metadataPath, serializeMetadata } from '../core/metadata.js';
 import { finalKey, stagingKey, stagingPrefix } from '../core/keys.js';
 import { sha256Hex, sriToHex } from '../core/integrity.js';
 import { publishCommitMessage } from '../core/commit-message.js';
-import type { Actor, PackageMetadata, PublishedVersion, PublishRequest } from '../core/types.js';
+import type { PackageMetadata, PublishedVersion, PublishRequest } from '../core/types.js';
+import type { Trigger } from '../commands/intake.js';
 import { RegistrarError, conflict, isKind, refused, transient } from '../errors.js';
 import type { Registry, RegistryCommit, Source, Storage, Tracker } from '../ports.js';
 import { renderPublishStatus, statusMarker } from '../report/status.js';
+import { StatusComment } from './status-comment.js';
 
 export interface PublishDeps {
   registry: Registry;
@@ -36,8 +38,9 @@ export interface Log {
 
 export interface PublishEvent {
   issue: number;
-  body: string;
-  actor: Actor;
+  /** The text holding the request: the issue body or a corrected request comment. */
+  request: string;
+  trigger: Trigger;
 }
 
 /** The steps of the ledger, in order; a status comment shows how far an attempt got. */
@@ -47,6 +50,7 @@ export type Step = (typeof STEPS)[number];
 export interface TarballLocation { backend: string; key: string; url: string | undefined }
 
 export type PublishOutcome =
+  | { status: 'working'; request: PublishRequest; steps: Step[] }
   | { status: 'published'; request: PublishRequest; entry: PublishedVersion; commit: RegistryCommit | undefined;
       resumed: boolean; locations: TarballLocation[]; steps: Step[] }
   /** Nothing was written. `final` refusals close the issue; the others wait for a corrected request. */
@@ -59,17 +63,19 @@ const MAX_PLANS = 5;
 
 export async function publish(deps: PublishDeps, options: PublishOptions, event: PublishEvent): Promise<PublishOutcome> {
   const steps: Step[] = [];
+  const status = new StatusComment(deps.tracker, event.issue, statusMarker(options.run), deps.registry, deps.log);
   let request: PublishRequest | undefined;
   let outcome: PublishOutcome;
   try {
     // intake
-    const parsed = parsePublishRequest(event.body);
+    const parsed = parsePublishRequest(event.request);
     if (!parsed.ok) {
       outcome = { status: 'refused', request, message: 'The publish request is not valid.', hint: undefined,
         problems: parsed.problems, final: false, steps };
     } else {
       request = parsed.request;
-      outcome = await publishRequest(deps, options, event, request, steps);
+      await status.progress({ status: 'working', request, steps });
+      outcome = await publishRequest(deps, options, event, request, steps, status);
     }
   } catch (error) {
     const failure = error instanceof RegistrarError ? error : transient(`Unexpected failure: ${String(error)}`, error);
@@ -77,16 +83,17 @@ export async function publish(deps: PublishDeps, options: PublishOptions, event:
       ? { status: 'refused', request, message: failure.message, hint: failure.hint, problems: [], final: false, steps }
       : { status: 'failed', request, error: failure, steps };
   }
-  await report(deps, options, event, outcome);
+  await report(deps, event, outcome, status);
   return outcome;
 }
 
 async function publishRequest(deps: PublishDeps, options: PublishOptions, event: PublishEvent,
-  request: PublishRequest, steps: Step[]): Promise<PublishOutcome> {
+  request: PublishRequest, steps: Step[], status: StatusComment): Promise<PublishOutcome> {
   const { registry } = deps;
-  const built = await prepare(deps, options, request);
+  let built = await prepare(deps, options, request);
   steps.push('prepared');
 
+  let staged = false;
   let committed: { entry: PublishedVersion; commit: RegistryCommit | undefined; resumed: boolean } | undefined;
   for (let attempt = 1; !committed; attempt++) {
     // Plan at one SHA: the head is read once, the metadata at that commit, and the commit expects that head.
@@ -95,17 +102,20 @@ async function publishRequest(deps: PublishDeps, options: PublishOptions, event:
     const plan = planPublish({
       request, issue: event.issue, repositoryId: built.repositoryId, current,
       built: { sha256: built.tarball.integrity, bytes: built.tarball.size, commit: built.commit },
-      now: options.now().toISOString(),
+      now: options.now().toISOString(), triggeredAt: event.trigger.at || undefined,
     });
     if (plan.kind === 'refuse') {
-      return { status: 'refused', request, message: plan.reason, hint: plan.hint, problems: [], final: plan.final ?? true, steps };
+      if (staged) await unstage(deps.backends, request, built.tarball, current);
+      return { status: 'refused', request, message: plan.reason, hint: plan.hint, problems: [], final: plan.final, steps };
     }
     if (plan.kind === 'resume') {
-      deps.log.info(`${request.name}@${request.version} was already committed by issue #${event.issue}; resuming at promote.`);
+      deps.log.info(`${request.name}@${request.version} was committed by issue #${event.issue}; resuming at promote.`);
+      if (plan.rebuildFrom) built = await rebuild(deps, options, request, plan.entry, built);
       committed = { entry: plan.entry, commit: undefined, resumed: true };
       break;
     }
     await stage(deps.backends, request, built.tarball);
+    staged = true;
     if (!steps.includes('staged')) steps.push('staged');
     try {
       const commit = await commitMetadata(registry, options, event, request, plan.metadata, head);
@@ -118,6 +128,7 @@ async function publishRequest(deps: PublishDeps, options: PublishOptions, event:
     }
   }
   steps.push('committed');
+  await status.progress({ status: 'working', request, steps });
 
   const locations = await promote(deps.backends, request, committed.entry, built.tarball);
   steps.push('promoted');
@@ -135,14 +146,10 @@ interface Prepared {
 
 /** No side effects: resolve the tag, build the canonical tarball, check the manifest. */
 async function prepare(deps: PublishDeps, options: PublishOptions, request: PublishRequest): Promise<Prepared> {
-  const { githubOwner: owner, githubRepo: repo, subdir } = request.location;
+  const { githubOwner: owner, githubRepo: repo } = request.location;
   const repository = await deps.source.repository(owner, repo);
   const commit = await deps.source.resolveTag(owner, repo, request.ref);
-  const archive = await deps.source.archive(owner, repo, commit);
-  const tarball = await canonicalTarball(archive, {
-    name: request.name, version: request.version, manifestFile: options.manifestFile, limits: options.limits,
-    ...(subdir ? { subdir } : {}),
-  });
+  const tarball = await build(deps, options, request, commit);
   const manifest = checkManifest(tarball.manifest, { name: request.name, version: request.version, manifestFile: options.manifestFile });
   if (!manifest.ok) {
     throw refused(`The package's ${options.manifestFile} at \`${request.ref}\` does not match the request: ${manifest.problems.join(' ')}`,
@@ -152,15 +159,50 @@ async function prepare(deps: PublishDeps, options: PublishOptions, request: Publ
   return { repositoryId: repository.id, commit, tarball };
 }
 
-/** Puts the tarball under its content-addressed staging key in every backend, then HEAD-verifies all of them. */
+async function build(deps: PublishDeps, options: PublishOptions, request: PublishRequest, commit: string): Promise<CanonicalTarball> {
+  const { githubOwner: owner, githubRepo: repo, subdir } = request.location;
+  const archive = await deps.source.archive(owner, repo, commit);
+  return canonicalTarball(archive, {
+    name: request.name, version: request.version, manifestFile: options.manifestFile, limits: options.limits,
+    ...(subdir ? { subdir } : {}),
+  });
+}
+
+/** Rule 4's last resort: the tag moved after our commit, so rebuild from the commit the metadata records. */
+async function rebuild(deps: PublishDeps, options: PublishOptions, request: PublishRequest, entry: PublishedVersion,
+  built: Prepared): Promise<Prepared> {
+  const tarball = await build(deps, options, request, entry.commit);
+  if (tarball.integrity !== entry.sha256) {
+    throw refused(`${request.name}@${request.version} was committed by this issue as ${entry.sha256} from commit ${entry.commit}, `
+      + `but rebuilding that commit gives ${tarball.integrity}.`,
+      'A registry trustee must look at this version (it cannot be completed as committed).');
+  }
+  return { ...built, commit: entry.commit, tarball };
+}
+
+/** Puts the tarball under its content-addressed staging key in every backend, then HEAD-verifies all of them (rule 3). */
 async function stage(backends: Storage[], request: PublishRequest, tarball: CanonicalTarball): Promise<void> {
   const key = stagingKey(request.name, request.version, tarball.sha256Hex);
   await Promise.all(backends.map((b) => b.put(key, tarball.bytes, tarball.sha256Hex)));
   await Promise.all(backends.map(async (b) => {
-    const staged = await b.head(key);
-    if (!staged || staged.bytes !== tarball.size || staged.sha256 !== tarball.sha256Hex) {
+    const object = await b.head(key);
+    if (!object || object.bytes !== tarball.size || object.sha256 !== tarball.sha256Hex) {
       throw transient(`The staged tarball in backend ${b.name} is missing or differs from what was written.`);
     }
+  }));
+}
+
+/**
+ * A refused run takes back the staging object it wrote — unless those bytes are the committed ones and
+ * not yet promoted in that backend: then the winner still needs them, and its own clean-up removes them.
+ */
+async function unstage(backends: Storage[], request: PublishRequest, tarball: CanonicalTarball,
+  current: PackageMetadata | undefined): Promise<void> {
+  const key = stagingKey(request.name, request.version, tarball.sha256Hex);
+  const committed = current?.published[request.version];
+  await Promise.all(backends.map(async (backend) => {
+    if (committed?.sha256 === tarball.integrity && !(await finalMatches(backend, request, committed))) return;
+    await backend.delete(key);
   }));
 }
 
@@ -172,23 +214,20 @@ async function commitMetadata(registry: Registry, options: PublishOptions, event
   return registry.commit([{ path: metadataPath(request.name), content: serializeMetadata(metadata) }], message.full, head);
 }
 
-/** Copies staging → final in every backend and verifies the bytes there; idempotent. */
+/** Copies staging → final in every backend and verifies the bytes there; idempotent (rule 4). */
 async function promote(backends: Storage[], request: PublishRequest, entry: PublishedVersion,
   tarball: CanonicalTarball): Promise<TarballLocation[]> {
-  const hex = sriToHex(entry.sha256);
   const key = finalKey(request.name, request.version);
   return Promise.all(backends.map(async (backend) => {
-    if (!(await finalMatches(backend, key, hex, entry.bytes))) {
-      const staging = stagingKey(request.name, request.version, hex);
-      if (await backend.head(staging)) {
-        await backend.copy(staging, key);
-      } else if (tarball.sha256Hex === hex) {
-        // Staging vanished (a lifecycle rule, a concurrent clean-up): our own bytes hash right, so use them.
-        await backend.put(key, tarball.bytes, hex);
-      } else {
-        throw conflict(`Backend ${backend.name} has no staged tarball with the committed hash for ${request.name}@${request.version}.`);
+    if (!(await finalMatches(backend, request, entry))) {
+      if (!(await copyFromStaging(backend, request, entry))) {
+        // Staging is gone (a lifecycle rule, a concurrent run's clean-up): our own bytes hash right, use them.
+        if (tarball.integrity !== entry.sha256) {
+          throw conflict(`Backend ${backend.name} has no staged tarball with the committed hash for ${request.name}@${request.version}.`);
+        }
+        await backend.put(key, tarball.bytes, tarball.sha256Hex);
       }
-      if (!(await finalMatches(backend, key, hex, entry.bytes))) {
+      if (!(await finalMatches(backend, request, entry))) {
         throw transient(`The promoted tarball in backend ${backend.name} does not match the committed hash.`);
       }
     }
@@ -196,11 +235,27 @@ async function promote(backends: Storage[], request: PublishRequest, entry: Publ
   }));
 }
 
-/** True when the final object exists with the committed bytes; an object with other bytes is an alarm, never overwritten. */
-async function finalMatches(backend: Storage, key: string, hex: string, bytes: number): Promise<boolean> {
+async function copyFromStaging(backend: Storage, request: PublishRequest, entry: PublishedVersion): Promise<boolean> {
+  const staging = stagingKey(request.name, request.version, sriToHex(entry.sha256));
+  if (!(await backend.head(staging))) return false;
+  try {
+    await backend.copy(staging, finalKey(request.name, request.version));
+    return true;
+  } catch (error) {
+    if (isKind(error, 'not-found')) return false; // removed between the HEAD and the copy
+    throw error;
+  }
+}
+
+/**
+ * True when the final object exists with the committed bytes (read and hashed, not trusted from
+ * metadata). An object with other bytes is an alarm and is never overwritten (rule 5).
+ */
+async function finalMatches(backend: Storage, request: PublishRequest, entry: PublishedVersion): Promise<boolean> {
+  const key = finalKey(request.name, request.version);
   const body = await backend.read(key);
   if (body === undefined) return false;
-  if (body.length === bytes && sha256Hex(body) === hex) return true;
+  if (body.length === entry.bytes && sha256Hex(body) === sriToHex(entry.sha256)) return true;
   throw conflict(`Backend ${backend.name} holds ${key} with bytes that differ from the committed hash; Registrar will not overwrite it.`,
     'A registry maintainer must look at this object: it does not match the registry metadata.');
 }
@@ -226,12 +281,12 @@ async function recheck(deps: PublishDeps, request: PublishRequest, entry: Publis
   throw conflict(`${request.name}@${request.version} left the registry while it was being promoted (a rollback?); its tarball was removed again.`);
 }
 
-async function report(deps: PublishDeps, options: PublishOptions, event: PublishEvent, outcome: PublishOutcome): Promise<void> {
-  const marker = statusMarker(options.run);
-  await deps.tracker.upsertComment(event.issue, marker, renderPublishStatus(outcome, { registry: deps.registry }));
+async function report(deps: PublishDeps, event: PublishEvent, outcome: PublishOutcome, status: StatusComment): Promise<void> {
+  await status.final(outcome);
   if (outcome.status === 'published') {
     await deps.tracker.close(event.issue, 'completed');
   } else if (outcome.status === 'refused' && outcome.final) {
     await deps.tracker.close(event.issue, 'not_planned');
   }
 }
+

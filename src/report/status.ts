@@ -27,6 +27,13 @@ export function renderPublishStatus(outcome: PublishOutcome, context: { registry
   const lines: string[] = [];
   const subject = outcome.request ? code(`${outcome.request.name}@${outcome.request.version}`) : 'this request';
   switch (outcome.status) {
+    case 'working': {
+      lines.push(`### ⏳ Publishing ${subject}`, '',
+        outcome.steps.includes('committed')
+          ? 'The version is committed to the registry; its tarball is being promoted to its final place.'
+          : 'Building the tarball from the tag and staging it; nothing is committed yet.');
+      break;
+    }
     case 'published': {
       const { entry } = outcome;
       lines.push(`### ✅ Published ${subject}`, '');
@@ -55,8 +62,12 @@ export function renderPublishStatus(outcome: PublishOutcome, context: { registry
       break;
     }
     case 'failed': {
+      const committed = outcome.steps.includes('committed');
       lines.push(`### ⚠️ Publishing ${subject} failed`, '', plain(outcome.error.message), '',
-        'The registry is consistent: whatever this attempt left behind, a retry picks up from it.',
+        committed
+          ? '**The version is committed** to the registry, but its tarball is not yet everywhere it belongs. '
+            + '`/retry` finishes promoting it; it will not publish anything else.'
+          : 'Nothing was committed to the registry. `/retry` publishes from scratch; whatever this attempt left in storage is picked up or cleaned.',
         '', `**What to do:** ${plain(outcome.error.hint ?? 'Comment `/retry` on this issue to try again.')}`);
       break;
     }

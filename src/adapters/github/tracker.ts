@@ -1,5 +1,5 @@
 // The Tracker port on GitHub issues: status comments found again by their hidden marker, reactions, labels, closing.
-import type { Tracker } from '../../ports.js';
+import type { Tracker, TrackerComment } from '../../ports.js';
 import { type GitHubClient, gitHubError } from './client.js';
 
 export interface GitHubTrackerConfig {
@@ -7,20 +7,51 @@ export interface GitHubTrackerConfig {
   repo: string;
 }
 
+/** A create whose answer was lost is looked for before it is sent again; this bounds the rounds. */
+const CREATE_ROUNDS = 3;
+
 export class GitHubTracker implements Tracker {
   constructor(private readonly client: GitHubClient, private readonly config: GitHubTrackerConfig) {}
 
-  async upsertComment(issue: number, marker: string, body: string): Promise<number> {
+  async comments(issue: number): Promise<TrackerComment[]> {
+    const { owner, repo } = this.config;
+    try {
+      const comments = await this.client.paginate(this.client.rest.issues.listComments, {
+        owner, repo, issue_number: issue, per_page: 100,
+      });
+      return comments.map((c) => ({
+        id: c.id,
+        body: c.body ?? '',
+        author: { id: c.user?.id ?? 0, login: c.user?.login ?? 'ghost', bot: c.user?.type === 'Bot' },
+        createdAt: c.created_at,
+      }));
+    } catch (error) {
+      throw gitHubError(error, `read the comments of issue #${issue}`);
+    }
+  }
+
+  async upsertComment(issue: number, marker: string, body: string, knownId?: number): Promise<number> {
     const { owner, repo } = this.config;
     const text = body.includes(marker) ? body : `${marker}\n${body}`;
     try {
-      const existing = await this.findComment(issue, marker);
+      const existing = knownId ?? await this.findComment(issue, marker);
       if (existing !== undefined) {
         await this.client.rest.issues.updateComment({ owner, repo, comment_id: existing, body: text });
         return existing;
       }
-      const { data } = await this.client.rest.issues.createComment({ owner, repo, issue_number: issue, body: text });
-      return data.id;
+      for (let round = 1; ; round++) {
+        try {
+          // Creating a comment is not idempotent: the client must not repeat it blindly. We look first.
+          const { data } = await this.client.rest.issues.createComment({
+            owner, repo, issue_number: issue, body: text, request: { retries: 0 },
+          });
+          return data.id;
+        } catch (error) {
+          const landed = await this.findComment(issue, marker);
+          if (landed !== undefined) return landed;
+          if (round >= CREATE_ROUNDS) throw error;
+        }
+      }
     } catch (error) {
       throw gitHubError(error, `write the status comment on issue #${issue}`);
     }
@@ -28,11 +59,7 @@ export class GitHubTracker implements Tracker {
 
   /** Our own comment carrying the marker. Only bots' comments count: anyone can paste a marker. */
   private async findComment(issue: number, marker: string): Promise<number | undefined> {
-    const { owner, repo } = this.config;
-    const comments = await this.client.paginate(this.client.rest.issues.listComments, {
-      owner, repo, issue_number: issue, per_page: 100,
-    });
-    return comments.find((c) => c.user?.type === 'Bot' && (c.body ?? '').includes(marker))?.id;
+    return (await this.comments(issue)).find((c) => c.author.bot && c.body.includes(marker))?.id;
   }
 
   async close(issue: number, reason: 'completed' | 'not_planned'): Promise<void> {
