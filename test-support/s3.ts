@@ -5,8 +5,11 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import {
   CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   ListObjectsV2Command,
   S3Client,
@@ -39,9 +42,15 @@ export interface S3TestServer {
   endpoint: string;
   region: 'us-east-1';
   credentials: { accessKeyId: string; secretAccessKey: string };
-  /** The directory s3rver stores buckets in. */
+  /** Which server: the in-process s3rver, or an external one (radosgw) named by REGISTRAR_S3_ENDPOINT. */
+  kind: 's3rver' | 'external';
+  /** The directory s3rver stores buckets in (empty for an external server). */
   directory: string;
-  createBucket(name: string): Promise<void>;
+  /**
+   * Creates a bucket and returns its real name: `name` itself on a private s3rver; on a shared external
+   * server a unique name starting with `name`, so tests and worlds never see each other's buckets.
+   */
+  createBucket(name: string): Promise<string>;
   /** Every object under `prefix` (all pages), each downloaded and hashed: the independent view of what is stored. */
   listRaw(bucket: string, prefix?: string): Promise<RawObject[]>;
   /** Stops the server; removes the directory when startS3 created it. Safe to call twice. */
@@ -73,7 +82,86 @@ if (!objectController.putObjectCopy.registrarPatched) {
 
 const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
+/** A plain client of our own, so the independent view shares no code with Registrar's adapter. */
+function rawClient(endpoint: string, region: string, keys: { accessKeyId: string; secretAccessKey: string }): S3Client {
+  return new S3Client({
+    endpoint,
+    region,
+    credentials: keys,
+    forcePathStyle: true,
+    // Without these the SDK streams bodies aws-chunked and s3rver stores the chunk framing as the object's bytes.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+async function listKeys(client: S3Client, bucket: string, prefix?: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page: ListObjectsV2CommandOutput = await client.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
+    for (const item of page.Contents ?? []) if (item.Key !== undefined) keys.push(item.Key);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token !== undefined);
+  return keys.sort();
+}
+
+async function listRaw(client: S3Client, bucket: string, prefix?: string): Promise<RawObject[]> {
+  const objects: RawObject[] = [];
+  for (const key of await listKeys(client, bucket, prefix)) {
+    const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const bytes = (await response.Body?.transformToByteArray()) ?? new Uint8Array();
+    objects.push({ key, bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') });
+  }
+  return objects;
+}
+
+/**
+ * The S3 server for this test process: an external one when REGISTRAR_S3_ENDPOINT is set (as
+ * `npm run test:rgw` does for radosgw), else a private in-process s3rver.
+ */
 export async function startS3(options: { directory?: string } = {}): Promise<S3TestServer> {
+  const external = process.env.REGISTRAR_S3_ENDPOINT;
+  return external ? useExternalS3(external) : startS3rver(options);
+}
+
+async function useExternalS3(endpoint: string): Promise<S3TestServer> {
+  const keys = {
+    accessKeyId: process.env.REGISTRAR_S3_ACCESS_KEY_ID ?? '',
+    secretAccessKey: process.env.REGISTRAR_S3_SECRET_ACCESS_KEY ?? '',
+  };
+  const client = rawClient(endpoint, 'us-east-1', keys);
+  const created: string[] = [];
+  let closed = false;
+  return {
+    kind: 'external',
+    endpoint,
+    region: 'us-east-1',
+    credentials: keys,
+    directory: '',
+    async createBucket(name) {
+      const bucket = `${name.slice(0, 48)}-${randomBytes(5).toString('hex')}`;
+      await client.send(new CreateBucketCommand({ Bucket: bucket }));
+      created.push(bucket);
+      return bucket;
+    },
+    listRaw: (bucket, prefix) => listRaw(client, bucket, prefix),
+    async close() {
+      if (closed) return;
+      closed = true;
+      // The server is shared and keeps objects in memory: leave it as we found it.
+      for (const bucket of created) {
+        for (const key of await listKeys(client, bucket)) await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+        await client.send(new DeleteBucketCommand({ Bucket: bucket }));
+      }
+      client.destroy();
+    },
+  };
+}
+
+async function startS3rver(options: { directory?: string }): Promise<S3TestServer> {
   const ownsDirectory = options.directory === undefined;
   const directory = options.directory ?? (await mkdtemp(join(tmpdir(), 'registrar-s3-')));
   const server = new S3rver({
@@ -89,45 +177,19 @@ export async function startS3(options: { directory?: string } = {}): Promise<S3T
   const address = await server.run();
   const endpoint = `http://127.0.0.1:${address.port}`;
 
-  // A plain client of our own, configured the way s3rver needs, so the independent view shares no code with the adapter.
-  const client = new S3Client({
-    endpoint,
-    region: 'us-east-1',
-    credentials,
-    forcePathStyle: true,
-    // Without these the SDK streams bodies aws-chunked and s3rver stores the chunk framing as the object's bytes.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-
+  const client = rawClient(endpoint, 'us-east-1', credentials);
   let closed = false;
   return {
+    kind: 's3rver',
     endpoint,
     region: 'us-east-1',
     credentials,
     directory,
     async createBucket(name) {
       await client.send(new CreateBucketCommand({ Bucket: name }));
+      return name;
     },
-    async listRaw(bucket, prefix) {
-      const keys: string[] = [];
-      let token: string | undefined;
-      do {
-        const page: ListObjectsV2CommandOutput = await client.send(
-          new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-        );
-        for (const item of page.Contents ?? []) if (item.Key !== undefined) keys.push(item.Key);
-        token = page.IsTruncated ? page.NextContinuationToken : undefined;
-      } while (token !== undefined);
-
-      const objects: RawObject[] = [];
-      for (const key of keys.sort()) {
-        const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-        const bytes = (await response.Body?.transformToByteArray()) ?? new Uint8Array();
-        objects.push({ key, bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') });
-      }
-      return objects;
-    },
+    listRaw: (bucket, prefix) => listRaw(client, bucket, prefix),
     async close() {
       if (closed) return;
       closed = true;

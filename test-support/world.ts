@@ -29,8 +29,8 @@ export async function startWorld(options: { root?: string; s3Directory?: string;
     ...(options.registryPath ? { repoPaths: { [`${REGISTRY.owner}/${REGISTRY.repo}`]: options.registryPath } } : {}),
   });
   const s3 = await startS3(options.s3Directory ? { directory: options.s3Directory } : {});
-  const buckets = options.buckets ?? ['registry-primary'];
-  for (const bucket of buckets) await s3.createBucket(bucket);
+  const buckets: string[] = [];
+  for (const bucket of options.buckets ?? ['registry-primary']) buckets.push(await s3.createBucket(bucket));
   github.addUser({ ...AUTHOR, type: 'User' });
   await github.createRepository({ owner: REGISTRY.owner, repo: REGISTRY.repo, id: REGISTRY.id,
     initialFiles: { 'README.md': '# Package registry\n\nOne metadata file per package, written by Registrar.\n' } });
