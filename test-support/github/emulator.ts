@@ -93,12 +93,23 @@ export interface GitHubEmulator {
   corruptNextResponse(matcher: RequestMatcher, mutate: (body: any) => unknown): void;
   /** Serves archives with the same entries in a seeded order and/or with another mtime; undefined restores git's. */
   setArchiveVariant(variant: ArchiveVariant | undefined): void;
+  /**
+   * While enabled, reads by branch name lag like a GitHub replica right after a write: after each update of a
+   * branch, the next read of it by name (`git/ref/heads/…`, contents with `ref=<branch>` or no ref, the tarball
+   * by branch, GraphQL `ref`/`defaultBranchRef`/`object(expression:)`) answers as of the head before that update —
+   * one stale read per update, so a client that re-reads converges. Reads by commit SHA are always exact.
+   * Disabling forgets the pending stale reads.
+   */
+  setStaleReads(enabled: boolean): void;
   /** Throws listing every violation seen since start. */
   assertClean(): void;
   /** `git fsck --strict` on every repository; throws on any failure. */
   fsck(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** The request-log route of the archive download (`/_codeload/…`, where the tarball endpoint redirects). */
+export const CODELOAD_ROUTE = 'codeload:/{owner}/{repo}/legacy.tar.gz/{sha}';
 
 const DEFAULT_BOT = { id: 41898282, login: 'github-actions[bot]', type: 'Bot' as const };
 
@@ -134,6 +145,9 @@ class Emulator implements GitHubEmulator {
   private hooks: Hook[] = [];
   private corruptions: Array<{ matcher: RequestMatcher; mutate: (body: any) => unknown }> = [];
   private variant: ArchiveVariant | undefined;
+  private staleReads = false;
+  /** `<repo id>:<refs/heads/…>` → heads before each update not yet read by name, oldest first (see setStaleReads). */
+  private readonly lagging = new Map<string, string[]>();
   private ids = 1000;
   private server: Server | undefined;
 
@@ -265,7 +279,30 @@ class Emulator implements GitHubEmulator {
   private async moveRef(repo: Repository, ref: string, sha: string, expected: string): Promise<boolean> {
     const moved = await repo.git.updateRef(ref, sha, expected);
     if (moved) repo.pushed_at = timestamp();
+    // Every branch update funnels through here, so this is the one place that queues a stale read.
+    if (moved && this.staleReads && ref.startsWith('refs/heads/') && expected !== ZERO_OID) {
+      const key = `${repo.id}:${ref}`;
+      this.lagging.set(key, [...(this.lagging.get(key) ?? []), expected]);
+    }
     return moved;
+  }
+
+  /** A ref read by name, as a client sees it: a branch answers its lagging head while a stale read is pending. */
+  private async readRef(repo: Repository, fullName: string): Promise<{ sha: string; type: string; peeled: string | undefined } | undefined> {
+    const found = await repo.git.ref(fullName);
+    if (!found || !fullName.startsWith('refs/heads/')) return found;
+    const stale = this.lagging.get(`${repo.id}:${fullName}`)?.shift();
+    return stale === undefined ? found : { sha: stale, type: 'commit', peeled: undefined };
+  }
+
+  /** A revision a client named, resolved to a commit: exact for a SHA, possibly stale for a branch name. */
+  private async resolveRead(repo: Repository, rev: string): Promise<string | undefined> {
+    if (!/^[0-9a-f]{40}$/.test(rev)) {
+      // git's own order: a branch wins over a tag of the same name.
+      const branch = await this.readRef(repo, rev.startsWith('refs/heads/') ? rev : `refs/heads/${rev}`);
+      if (branch) return branch.sha;
+    }
+    return repo.git.resolveCommit(rev);
   }
 
   async commitFiles(options: {
@@ -373,6 +410,11 @@ class Emulator implements GitHubEmulator {
 
   setArchiveVariant(variant: ArchiveVariant | undefined): void {
     this.variant = variant;
+  }
+
+  setStaleReads(enabled: boolean): void {
+    this.staleReads = enabled;
+    if (!enabled) this.lagging.clear();
   }
 
   assertClean(): void {
@@ -529,7 +571,13 @@ class Emulator implements GitHubEmulator {
   }
 
   private restWorld(): RestWorld {
-    return { urls: this.urls, actor: this.botUser, nextId: () => this.nextId() };
+    return {
+      urls: this.urls,
+      actor: this.botUser,
+      nextId: () => this.nextId(),
+      readRef: (repo, fullName) => this.readRef(repo, fullName),
+      resolveRead: (repo, rev) => this.resolveRead(repo, rev),
+    };
   }
 
   private graphqlWorld(): GraphqlWorld {
@@ -537,6 +585,8 @@ class Emulator implements GitHubEmulator {
       urls: this.urls,
       actor: this.botUser,
       repository: (owner, name) => this.repos.get(this.key(owner, name)),
+      readRef: (repo, fullName) => this.readRef(repo, fullName),
+      resolveRead: (repo, rev) => this.resolveRead(repo, rev),
       commitOnBranch: (repo, branch, expected, changes, message, author, committer) =>
         this.commitOnBranch(repo, branch, expected, changes, message, author, committer),
     };
@@ -608,7 +658,7 @@ class Emulator implements GitHubEmulator {
   }
 
   private async serveArchive(method: string, url: URL, res: ServerResponse): Promise<void> {
-    const route = 'codeload:/{owner}/{repo}/legacy.tar.gz/{sha}';
+    const route = CODELOAD_ROUTE;
     await this.runHooks(method, [route]);
     const match = /^\/_codeload\/([^/]+)\/([^/]+)\/legacy\.tar\.gz\/([0-9a-f]{40})$/.exec(url.pathname);
     const repo = match ? this.repos.get(this.key(match[1]!, match[2]!)) : undefined;

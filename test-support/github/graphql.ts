@@ -34,6 +34,10 @@ export interface GraphqlWorld {
   urls: Urls;
   actor: User;
   repository(owner: string, name: string): Repository | undefined;
+  /** A ref read by name (stale right after an update while the emulator's stale reads are on). */
+  readRef(repo: Repository, fullName: string): Promise<{ sha: string; type: string } | undefined>;
+  /** A client-named revision → commit SHA: exact for a SHA, possibly stale for a branch name. */
+  resolveRead(repo: Repository, rev: string): Promise<string | undefined>;
   commitOnBranch(
     repo: Repository,
     branch: string,
@@ -144,12 +148,13 @@ async function objectNode(world: GraphqlWorld, repo: Repository, sha: string): P
   return null;
 }
 
-async function refNode(world: GraphqlWorld, repo: Repository, qualifiedName: string) {
+/** `exact` reads the ref itself (a mutation's own result); otherwise it is a read by name, which may lag. */
+async function refNode(world: GraphqlWorld, repo: Repository, qualifiedName: string, exact = false) {
   const candidates = qualifiedName.startsWith('refs/')
     ? [qualifiedName]
     : [`refs/heads/${qualifiedName}`, `refs/tags/${qualifiedName}`];
   for (const name of candidates) {
-    const found = await repo.git.ref(name);
+    const found = exact ? await repo.git.ref(name) : await world.readRef(repo, name);
     if (!found) continue;
     const parts = name.split('/');
     return {
@@ -180,7 +185,7 @@ function repositoryNode(world: GraphqlWorld, repo: Repository) {
       if (!expression) return null;
       const colon = expression.indexOf(':');
       const rev = colon === -1 ? expression : expression.slice(0, colon);
-      const commit = await repo.git.resolveCommit(rev);
+      const commit = await world.resolveRead(repo, rev);
       if (!commit) return null;
       if (colon === -1) return commitNode(world, repo, commit);
       const entry = await repo.git.entryAt(commit, expression.slice(colon + 1));
@@ -244,7 +249,7 @@ function rootValue(world: GraphqlWorld) {
       return {
         clientMutationId: input.clientMutationId ?? null,
         commit: commitNode(world, repo, outcome.sha),
-        ref: () => refNode(world, repo, `refs/heads/${branch.branchName}`),
+        ref: () => refNode(world, repo, `refs/heads/${branch.branchName}`, true),
       };
     },
   };

@@ -21,6 +21,10 @@ export interface RestWorld {
   /** The identity writes are made as (the action's token). */
   actor: User;
   nextId(): number;
+  /** A ref read by name (stale right after an update while the emulator's stale reads are on). */
+  readRef(repo: Repository, fullName: string): Promise<{ sha: string; type: string } | undefined>;
+  /** A client-named revision → commit SHA: exact for a SHA, possibly stale for a branch name. */
+  resolveRead(repo: Repository, rev: string): Promise<string | undefined>;
 }
 
 export interface RestRequest {
@@ -133,7 +137,7 @@ export const handlers: Record<string, Handler> = {
 
   'git/get-ref': async (world, { repo, params }) => {
     const name = `refs/${params['ref'] ?? ''}`;
-    const found = await repo.git.ref(name);
+    const found = await world.readRef(repo, name);
     if (!found) throw notFound();
     return { status: 200, body: gitRefJson(world.urls, repo, name, { type: found.type, sha: found.sha }) };
   },
@@ -152,7 +156,7 @@ export const handlers: Record<string, Handler> = {
 
   'repos/get-content': async (world, { repo, params, query, accept }) => {
     const ref = query.get('ref') ?? repo.defaultBranch;
-    const commit = await repo.git.resolveCommit(ref);
+    const commit = await world.resolveRead(repo, ref);
     if (!commit) throw new HttpError(404, `No commit found for the ref ${ref}`);
     const path = (params['path'] ?? '').replace(/^\/+|\/+$/g, '');
     const entry = await repo.git.entryAt(commit, path);
@@ -177,7 +181,7 @@ export const handlers: Record<string, Handler> = {
 
   'repos/download-tarball-archive': async (world, { repo, params }) => {
     const ref = params['ref'] ?? '';
-    const commit = await repo.git.resolveCommit(ref);
+    const commit = await world.resolveRead(repo, ref);
     if (!commit) throw notFound();
     const location = `${world.urls.api}/_codeload/${repo.owner.login}/${repo.name}/legacy.tar.gz/${commit}`;
     return { status: 302, headers: { location } };
