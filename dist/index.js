@@ -90611,8 +90611,10 @@ function createGitHubClient(options2) {
       retryAfterBaseValue: pace
     },
     throttle: {
-      // A fresh write group per client, so the pace applies to this client and not a process-wide default.
+      // Fresh groups per client, so the pace applies to this client and not to process-wide defaults.
+      // Writes that notify people (comments) keep the plugin's own ratio: three paces apart.
       write: new import_bottleneck.default.Group({ maxConcurrent: 1, minTime: pace }),
+      notifications: new import_bottleneck.default.Group({ maxConcurrent: 1, minTime: 3 * pace }),
       retryAfterBaseValue: pace,
       fallbackSecondaryRateRetryAfter: 60,
       onRateLimit: (_after, _options, _octokit, retryCount) => retryCount < 2,
@@ -96063,8 +96065,9 @@ var StatusComment = class {
 };
 
 // src/pipeline/publish.ts
+import { setTimeout as sleep2 } from "node:timers/promises";
 var STEPS = ["prepared", "staged", "committed", "promoted", "cleaned"];
-var MAX_PLANS = 5;
+var MAX_PLANS = 20;
 async function publish(deps, options2, event) {
   const steps = [];
   const status = new StatusComment(deps.tracker, event.issue, statusMarker(options2.run), deps.registry, deps.log);
@@ -96122,7 +96125,7 @@ async function publishRequest(deps, options2, event, request2, steps, status) {
       committed = { entry: plan.entry, commit: void 0, resumed: true };
       break;
     }
-    await stage(deps.backends, request2, built.tarball);
+    await stage(deps.backends, request2, built.tarball, !staged);
     staged = true;
     if (!steps.includes("staged")) steps.push("staged");
     try {
@@ -96131,6 +96134,7 @@ async function publishRequest(deps, options2, event, request2, steps, status) {
     } catch (error64) {
       if (!(isKind(error64, "conflict") || isKind(error64, "transient")) || attempt >= MAX_PLANS) throw error64;
       deps.log.warning(`Commit attempt ${attempt} did not land (${error64.message}); re-planning.`);
+      await sleep2(options2.paceMs * Math.min(attempt, 8) * (0.5 + Math.random()));
     }
   }
   steps.push("committed");
@@ -96178,14 +96182,16 @@ async function rebuild(deps, options2, request2, entry, built) {
   }
   return { ...built, commit: entry.commit, tarball };
 }
-async function stage(backends, request2, tarball) {
+async function stage(backends, request2, tarball, refresh) {
   const key = stagingKey(request2.name, request2.version, tarball.sha256Hex);
-  await Promise.all(backends.map((b6) => b6.put(key, tarball.bytes, tarball.sha256Hex)));
-  await Promise.all(backends.map(async (b6) => {
+  const staged = async (b6) => {
     const object2 = await b6.head(key);
-    if (!object2 || object2.bytes !== tarball.size || object2.sha256 !== tarball.sha256Hex) {
-      throw transient(`The staged tarball in backend ${b6.name} is missing or differs from what was written.`);
-    }
+    return object2 !== void 0 && object2.bytes === tarball.size && object2.sha256 === tarball.sha256Hex;
+  };
+  await Promise.all(backends.map(async (b6) => {
+    if (!refresh && await staged(b6)) return;
+    await b6.put(key, tarball.bytes, tarball.sha256Hex);
+    if (!await staged(b6)) throw transient(`The staged tarball in backend ${b6.name} is missing or differs from what was written.`);
   }));
 }
 async function unstage(backends, request2, tarball, current) {
@@ -96251,17 +96257,24 @@ async function cleanStaging(backends, request2) {
   }));
 }
 async function recheck(deps, request2, entry) {
-  const head = await deps.registry.head();
-  const current = await deps.registry.readPackage(request2.name, head);
-  if (current?.published[request2.version]?.sha256 === entry.sha256) return;
-  const key = finalKey(request2.name, request2.version);
-  const hex3 = sriToHex(entry.sha256);
-  for (const backend2 of deps.backends) {
-    const body = await backend2.read(key);
-    if (body && sha256Hex(body) === hex3) await backend2.delete(key);
+  for (let read = 1; read <= RECHECK_READS; read++) {
+    const head = await deps.registry.head();
+    const current = await deps.registry.readPackage(request2.name, head);
+    if (current?.published[request2.version]?.sha256 === entry.sha256) return;
+    const rolledBack = current?.rolledBack.some((r5) => r5.version === request2.version && r5.sha256 === entry.sha256);
+    if (rolledBack) {
+      const key = finalKey(request2.name, request2.version);
+      const hex3 = sriToHex(entry.sha256);
+      for (const backend2 of deps.backends) {
+        const body = await backend2.read(key);
+        if (body && sha256Hex(body) === hex3) await backend2.delete(key);
+      }
+      throw conflict(`${request2.name}@${request2.version} was rolled back while it was being promoted; its tarball was removed again.`);
+    }
   }
-  throw conflict(`${request2.name}@${request2.version} left the registry while it was being promoted (a rollback?); its tarball was removed again.`);
+  deps.log.warning(`The registry head did not show ${request2.name}@${request2.version} after ${RECHECK_READS} reads; leaving the promoted tarball for reconcile to judge.`);
 }
+var RECHECK_READS = 3;
 async function report(deps, event, outcome, status) {
   await status.final(outcome);
   if (outcome.status === "published") {
@@ -96296,6 +96309,7 @@ async function handleEvent(settings, eventName, payload, runtime, deps = createD
   const outcome = await publish(deps, {
     manifestFile: settings.manifestFile,
     limits: settings.limits,
+    paceMs: settings.paceMs,
     run: settings.run,
     now: runtime.now
   }, { issue: command5.issue, request: request2, trigger: command5.trigger });

@@ -49,7 +49,7 @@ export async function handleEvent(settings: Settings, eventName: string, payload
     ? await newestRequest(deps.tracker, settings, command)
     : command.request;
   const outcome = await publish(deps, {
-    manifestFile: settings.manifestFile, limits: settings.limits, run: settings.run, now: runtime.now,
+    manifestFile: settings.manifestFile, limits: settings.limits, paceMs: settings.paceMs, run: settings.run, now: runtime.now,
   }, { issue: command.issue, request, trigger: command.trigger });
   return { kind: 'publish', outcome };
 }

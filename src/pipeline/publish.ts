@@ -14,6 +14,7 @@ import { RegistrarError, conflict, isKind, refused, transient } from '../errors.
 import type { Registry, RegistryCommit, Source, Storage, Tracker } from '../ports.js';
 import { renderPublishStatus, statusMarker } from '../report/status.js';
 import { StatusComment } from './status-comment.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface PublishDeps {
   registry: Registry;
@@ -27,6 +28,8 @@ export interface PublishDeps {
 export interface PublishOptions {
   manifestFile: string;
   limits: Limits;
+  /** The one pacing setting (api-pace-ms): also the unit of back-off between re-plans. */
+  paceMs: number;
   run: { id: string; attempt: number };
   now: () => Date;
 }
@@ -58,8 +61,11 @@ export type PublishOutcome =
       problems: { field: string; message: string }[]; final: boolean; steps: Step[] }
   | { status: 'failed'; request: PublishRequest | undefined; error: RegistrarError; steps: Step[] };
 
-/** A lost compare-and-swap means someone else committed first: re-plan, a bounded number of times. */
-const MAX_PLANS = 5;
+/**
+ * A lost compare-and-swap means someone else's commit landed, so every re-plan follows progress; the
+ * bound only stops a run that keeps failing for other reasons. Re-plans back off with jitter.
+ */
+const MAX_PLANS = 20;
 
 export async function publish(deps: PublishDeps, options: PublishOptions, event: PublishEvent): Promise<PublishOutcome> {
   const steps: Step[] = [];
@@ -114,7 +120,7 @@ async function publishRequest(deps: PublishDeps, options: PublishOptions, event:
       committed = { entry: plan.entry, commit: undefined, resumed: true };
       break;
     }
-    await stage(deps.backends, request, built.tarball);
+    await stage(deps.backends, request, built.tarball, !staged);
     staged = true;
     if (!steps.includes('staged')) steps.push('staged');
     try {
@@ -125,6 +131,7 @@ async function publishRequest(deps: PublishDeps, options: PublishOptions, event:
       // from a fresh head; the plan recognises our own commit by its issue and hash and resumes.
       if (!(isKind(error, 'conflict') || isKind(error, 'transient')) || attempt >= MAX_PLANS) throw error;
       deps.log.warning(`Commit attempt ${attempt} did not land (${(error as Error).message}); re-planning.`);
+      await sleep(options.paceMs * Math.min(attempt, 8) * (0.5 + Math.random()));
     }
   }
   steps.push('committed');
@@ -180,15 +187,21 @@ async function rebuild(deps: PublishDeps, options: PublishOptions, request: Publ
   return { ...built, commit: entry.commit, tarball };
 }
 
-/** Puts the tarball under its content-addressed staging key in every backend, then HEAD-verifies all of them (rule 3). */
-async function stage(backends: Storage[], request: PublishRequest, tarball: CanonicalTarball): Promise<void> {
+/**
+ * Rule 3: right before the commit, the tarball is at its content-addressed staging key in every backend,
+ * HEAD-verified. The first stage of a run always writes (it refreshes an old attempt's object, so its
+ * age counts from now); a re-plan writes only where the object is missing or differs.
+ */
+async function stage(backends: Storage[], request: PublishRequest, tarball: CanonicalTarball, refresh: boolean): Promise<void> {
   const key = stagingKey(request.name, request.version, tarball.sha256Hex);
-  await Promise.all(backends.map((b) => b.put(key, tarball.bytes, tarball.sha256Hex)));
-  await Promise.all(backends.map(async (b) => {
+  const staged = async (b: Storage) => {
     const object = await b.head(key);
-    if (!object || object.bytes !== tarball.size || object.sha256 !== tarball.sha256Hex) {
-      throw transient(`The staged tarball in backend ${b.name} is missing or differs from what was written.`);
-    }
+    return object !== undefined && object.bytes === tarball.size && object.sha256 === tarball.sha256Hex;
+  };
+  await Promise.all(backends.map(async (b) => {
+    if (!refresh && await staged(b)) return;
+    await b.put(key, tarball.bytes, tarball.sha256Hex);
+    if (!(await staged(b))) throw transient(`The staged tarball in backend ${b.name} is missing or differs from what was written.`);
   }));
 }
 
@@ -267,19 +280,33 @@ async function cleanStaging(backends: Storage[], request: PublishRequest): Promi
   }));
 }
 
-/** Rule 6: if the version left the metadata (or changed) while we promoted, the copy we made must go. */
+/**
+ * Rule 6: if a rollback removed the version while we promoted, the copy we made must go. Only a
+ * rollback record of exactly these bytes proves that; a head that merely lacks the version may be a
+ * stale read from before our own commit, so it is read again rather than acted on.
+ */
 async function recheck(deps: PublishDeps, request: PublishRequest, entry: PublishedVersion): Promise<void> {
-  const head = await deps.registry.head();
-  const current = await deps.registry.readPackage(request.name, head);
-  if (current?.published[request.version]?.sha256 === entry.sha256) return;
-  const key = finalKey(request.name, request.version);
-  const hex = sriToHex(entry.sha256);
-  for (const backend of deps.backends) {
-    const body = await backend.read(key);
-    if (body && sha256Hex(body) === hex) await backend.delete(key);
+  for (let read = 1; read <= RECHECK_READS; read++) {
+    const head = await deps.registry.head();
+    const current = await deps.registry.readPackage(request.name, head);
+    if (current?.published[request.version]?.sha256 === entry.sha256) return;
+    const rolledBack = current?.rolledBack.some((r) => r.version === request.version && r.sha256 === entry.sha256);
+    if (rolledBack) {
+      const key = finalKey(request.name, request.version);
+      const hex = sriToHex(entry.sha256);
+      for (const backend of deps.backends) {
+        const body = await backend.read(key);
+        if (body && sha256Hex(body) === hex) await backend.delete(key);
+      }
+      throw conflict(`${request.name}@${request.version} was rolled back while it was being promoted; its tarball was removed again.`);
+    }
   }
-  throw conflict(`${request.name}@${request.version} left the registry while it was being promoted (a rollback?); its tarball was removed again.`);
+  deps.log.warning(`The registry head did not show ${request.name}@${request.version} after ${RECHECK_READS} reads; `
+    + 'leaving the promoted tarball for reconcile to judge.');
 }
+
+/** Reads of a fresh head after promote before deciding the branch is lagging behind our own commit. */
+const RECHECK_READS = 3;
 
 async function report(deps: PublishDeps, event: PublishEvent, outcome: PublishOutcome, status: StatusComment): Promise<void> {
   await status.final(outcome);

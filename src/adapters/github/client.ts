@@ -35,8 +35,10 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       retryAfterBaseValue: pace,
     },
     throttle: {
-      // A fresh write group per client, so the pace applies to this client and not a process-wide default.
+      // Fresh groups per client, so the pace applies to this client and not to process-wide defaults.
+      // Writes that notify people (comments) keep the plugin's own ratio: three paces apart.
       write: new Bottleneck.Group({ maxConcurrent: 1, minTime: pace }),
+      notifications: new Bottleneck.Group({ maxConcurrent: 1, minTime: 3 * pace }),
       retryAfterBaseValue: pace,
       fallbackSecondaryRateRetryAfter: 60,
       onRateLimit: (_after: number, _options: unknown, _octokit: unknown, retryCount: number) => retryCount < 2,
