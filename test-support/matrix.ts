@@ -1,0 +1,169 @@
+// The crash-point matrix: fail every request of a Registrar command in every way, repeat the command, and check every invariant.
+import fc from 'fast-check';
+import { readSettings } from '../src/inputs.js';
+import { handleEvent } from '../src/main.js';
+import { FaultPlan, githubRoute, s3Route, startFaultProxy, type Fault, type FaultMode, type FaultProxy } from './faults/index.js';
+import { checkInvariants, type Expectation, type Violation } from './invariants.js';
+import { REGISTRY, startWorld, type World } from './world.js';
+
+export interface Event { name: string; payload: unknown }
+
+/** One command under test: how to set up a fresh world, the event of the first attempt, the event that repeats it. */
+export interface Scenario {
+  name: string;
+  backends: number;
+  setup(world: World): Promise<{ first: Event; repeat: () => Event; expect: Expectation[]; inputs?: Record<string, string> }>;
+}
+
+/** A request of the clean run, as the fault plan names it. */
+export interface RequestPoint { route: string; occurrence: number }
+
+export interface AttemptResult {
+  /** published (or whatever the command's success is), refused, failed, or threw (the run died). */
+  status: string;
+  faults: Fault[];
+  fired: Fault[];
+  /** Every request the attempt made, in arrival order. */
+  requests: RequestPoint[];
+  log: string[];
+}
+
+export interface CaseResult {
+  attempts: AttemptResult[];
+  violations: Violation[];
+  converged: boolean;
+}
+
+let runs = 0;
+
+/** A world behind fault proxies, fresh for every attempt so a dead attempt's stragglers never reach the servers. */
+export async function runAttempt(world: World, event: Event, faults: Fault[], inputs: Record<string, string> = {}): Promise<AttemptResult> {
+  const plan = new FaultPlan(faults);
+  // Bucket names differ between worlds on a shared server; the route names the backend by position instead.
+  const aliases = world.buckets.map((bucket, i) => [bucket, `backend${i + 1}`] as const);
+  const s3Alias = (req: Parameters<typeof s3Route>[0]) => aliases.reduce((route, [bucket, alias]) => route.replace(` ${bucket}/`, ` ${alias}/`), s3Route(req));
+  const proxies: FaultProxy[] = [
+    await startFaultProxy({ name: 'github', target: world.github.url, plan, classify: githubRoute }),
+    await startFaultProxy({ name: 's3', target: world.s3.endpoint, plan, classify: s3Alias }),
+  ];
+  const [github, s3] = proxies as [FaultProxy, FaultProxy];
+  const log: string[] = [];
+  runs += 1;
+  const env = {
+    GITHUB_REPOSITORY: `${REGISTRY.owner}/${REGISTRY.repo}`, GITHUB_EVENT_NAME: event.name, GITHUB_EVENT_PATH: '(in memory)',
+    GITHUB_API_URL: github.url, GITHUB_SERVER_URL: world.github.url, GITHUB_RUN_ID: String(50_000 + runs), GITHUB_RUN_ATTEMPT: '1',
+    S3_ACCESS_KEY_ID: world.s3.credentials.accessKeyId, S3_SECRET_ACCESS_KEY: world.s3.credentials.secretAccessKey,
+  };
+  const input: Record<string, string> = {
+    'github-token': 'matrix-token',
+    'registry-repository': `${REGISTRY.owner}/${REGISTRY.repo}`,
+    backends: JSON.stringify(world.buckets.map((bucket, i) => ({
+      name: i === 0 ? 'primary' : `mirror-${i}`, endpoint: s3.url, region: world.s3.region, bucket,
+      credentials: { accessKeyIdEnv: 'S3_ACCESS_KEY_ID', secretAccessKeyEnv: 'S3_SECRET_ACCESS_KEY' },
+    }))),
+    'api-pace-ms': '1',
+    ...inputs,
+  };
+  let status: string;
+  try {
+    const settings = readSettings((name) => input[name] ?? '', env);
+    const result = await handleEvent(settings, event.name, event.payload, {
+      log: { info: (m) => log.push(m), warning: (m) => log.push(`warning: ${m}`) }, now: () => new Date(),
+    });
+    status = result.kind === 'publish' ? result.outcome.status : result.kind;
+  } catch (error) {
+    status = 'threw';
+    log.push(`threw: ${(error as Error).message}`);
+  } finally {
+    await Promise.all(proxies.map((p) => p.close()));
+  }
+  return {
+    status, faults, fired: plan.fired(),
+    requests: plan.log.map(({ route, occurrence }) => ({ route, occurrence })),
+    log: [...log, ...plan.log.map((r) => `${r.seq} ${r.route} #${r.occurrence} ${r.outcome}`)],
+  };
+}
+
+/** Runs a scenario in a fresh world: one attempt per fault list (the last should be fault-free), then every invariant. */
+export async function runCase(scenario: Scenario, schedule: Fault[][]): Promise<CaseResult> {
+  const world = await startWorld({ buckets: Array.from({ length: scenario.backends }, (_, i) => `registry-${i + 1}`) });
+  try {
+    const { first, repeat, expect, inputs = {} } = await scenario.setup(world);
+    const attempts: AttemptResult[] = [];
+    for (const [i, faults] of schedule.entries()) attempts.push(await runAttempt(world, i === 0 ? first : repeat(), faults, inputs));
+    const violations = await checkInvariants(world, { expect });
+    violations.push(...world.github.violations.map((message) => ({ invariant: 'comments' as const, message: `emulator: ${message}` })));
+    return { attempts, violations, converged: violations.length === 0 && attempts.at(-1)?.status === 'published' };
+  } finally {
+    await world.close();
+  }
+}
+
+/** The requests of a clean first attempt, as (route, occurrence): the points the matrix fails. */
+export async function recordRequests(scenario: Scenario): Promise<RequestPoint[]> {
+  const world = await startWorld({ buckets: Array.from({ length: scenario.backends }, (_, i) => `registry-${i + 1}`) });
+  try {
+    const { first, inputs = {} } = await scenario.setup(world);
+    const result = await runAttempt(world, first, [], inputs);
+    if (result.status !== 'published') throw new Error(`the clean run of ${scenario.name} did not publish:\n${result.log.join('\n')}`);
+    return result.requests;
+  } finally {
+    await world.close();
+  }
+}
+
+export interface MatrixRow { point: RequestPoint; mode: FaultMode; firstAttempt: string; fired: boolean; result: CaseResult }
+
+/** Every request × every mode: attempt 1 with that fault, then one fault-free repeat. */
+export async function crashMatrix(scenario: Scenario, points: RequestPoint[], modes: FaultMode[],
+  options: { concurrency?: number; onRow?: (row: MatrixRow) => void } = {}): Promise<MatrixRow[]> {
+  const cases = points.flatMap((point) => modes.map((mode) => ({ point, mode })));
+  return pool(cases, options.concurrency ?? 2, async ({ point, mode }) => {
+    const result = await runCase(scenario, [[{ ...point, mode }], []]);
+    const first = result.attempts[0]!;
+    const row = { point, mode, firstAttempt: first.status, fired: first.fired.length > 0, result };
+    options.onRow?.(row);
+    return row;
+  });
+}
+
+/** A random schedule: up to three attempts, each but the last with one to three faults among the recorded requests. */
+export function scheduleArbitrary(points: RequestPoint[]): fc.Arbitrary<Fault[][]> {
+  const fault = fc.record({
+    point: fc.constantFrom(...points),
+    mode: fc.constantFrom<FaultMode>('refuse', 'lose', 'crash', 'delay'),
+  }).map(({ point, mode }): Fault => (mode === 'delay' ? { ...point, mode, delayMs: 30 } : { ...point, mode }));
+  const faulty = fc.uniqueArray(fault, { minLength: 1, maxLength: 3, selector: (f) => `${f.route}#${f.occurrence}` });
+  return fc.array(faulty, { minLength: 1, maxLength: 2 }).map((attempts) => [...attempts, []]);
+}
+
+export interface RandomResult { index: number; schedule: Fault[][]; result: CaseResult }
+
+/** `count` schedules drawn from `seed`: the same seed draws the same schedules, so a failure can be replayed. */
+export async function randomSchedules(scenario: Scenario, points: RequestPoint[], options: { seed: number; count: number; only?: number;
+  concurrency?: number; onResult?: (r: RandomResult) => void }): Promise<RandomResult[]> {
+  const schedules = fc.sample(scheduleArbitrary(points), { seed: options.seed, numRuns: options.count });
+  const chosen = schedules.map((schedule, index) => ({ schedule, index }))
+    .filter(({ index }) => options.only === undefined || index === options.only);
+  return pool(chosen, options.concurrency ?? 2, async ({ schedule, index }) => {
+    const result = { index, schedule, result: await runCase(scenario, schedule) };
+    options.onResult?.(result);
+    return result;
+  });
+}
+
+async function pool<T, R>(items: T[], concurrency: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!);
+    }
+  }));
+  return results;
+}
+
+export function describeFault(f: Fault): string {
+  return `${f.mode} ${f.route} #${f.occurrence}`;
+}
