@@ -96064,6 +96064,100 @@ var StatusComment = class {
   }
 };
 
+// src/pipeline/promote.ts
+var PromotionIncomplete = class extends RegistrarError {
+  constructor(backends, causes) {
+    super(
+      "transient",
+      `Committed; promotion incomplete on ${backends.join(", ")}.`,
+      "Comment `/retry` on the issue (or let the scheduled reconcile run) to finish promoting it.",
+      { cause: causes[0] }
+    );
+    this.backends = backends;
+    this.causes = causes;
+  }
+  backends;
+  causes;
+};
+async function promoteVersion(backends, name2, version2, entry, sources) {
+  const key = finalKey(name2, version2);
+  const results = await Promise.allSettled(backends.map(async (backend2) => {
+    await promoteTo(backend2, backends, name2, version2, entry, sources);
+    return { backend: backend2.name, key, url: backend2.publicUrl(key) };
+  }));
+  const failed = results.flatMap((r5, i6) => r5.status === "rejected" ? [{ backend: backends[i6].name, reason: r5.reason }] : []);
+  const alarm = failed.find((f6) => isKind(f6.reason, "conflict"));
+  if (alarm) throw alarm.reason;
+  if (failed.length > 0) throw new PromotionIncomplete(failed.map((f6) => f6.backend), failed.map((f6) => f6.reason));
+  return results.map((r5) => r5.value);
+}
+async function promoteTo(backend2, all, name2, version2, entry, sources) {
+  if (await finalMatches(backend2, name2, version2, entry)) return;
+  if (!await copyFromStaging(backend2, name2, version2, entry)) {
+    const bytes = await committedBytes(backend2, all, name2, version2, entry, sources);
+    await backend2.put(finalKey(name2, version2), bytes.bytes, bytes.sha256Hex);
+  }
+  if (!await finalMatches(backend2, name2, version2, entry)) {
+    throw transient(`The promoted tarball in backend ${backend2.name} does not match the committed hash.`);
+  }
+}
+async function copyFromStaging(backend2, name2, version2, entry) {
+  const staging = stagingKey(name2, version2, sriToHex(entry.sha256));
+  if (!await backend2.head(staging)) return false;
+  try {
+    await backend2.copy(staging, finalKey(name2, version2));
+    return true;
+  } catch (error64) {
+    if (isKind(error64, "not-found")) return false;
+    throw error64;
+  }
+}
+async function committedBytes(backend2, all, name2, version2, entry, sources) {
+  const hex3 = sriToHex(entry.sha256);
+  const right = (bytes) => bytes.length === entry.bytes && sha256Hex(bytes) === hex3;
+  for (const other of all) {
+    if (other === backend2) continue;
+    const bytes = await other.read(finalKey(name2, version2));
+    if (bytes && right(bytes)) return { bytes, sha256Hex: hex3 };
+  }
+  if (sources.own && right(sources.own.bytes)) return sources.own;
+  if (sources.rebuild) {
+    const rebuilt = await sources.rebuild();
+    if (right(rebuilt.bytes)) return rebuilt;
+    throw conflict(
+      `Rebuilding ${name2}@${version2} from its recorded commit ${entry.commit} does not give ${entry.sha256}.`,
+      "A registry trustee must look at this version: it cannot be completed as committed."
+    );
+  }
+  throw conflict(`Backend ${backend2.name} has no staged tarball of ${name2}@${version2} with the committed hash, and no other source has it.`);
+}
+async function finalMatches(backend2, name2, version2, entry) {
+  const key = finalKey(name2, version2);
+  const body = await backend2.read(key);
+  if (body === void 0) return false;
+  if (body.length === entry.bytes && sha256Hex(body) === sriToHex(entry.sha256)) return true;
+  throw conflict(
+    `Backend ${backend2.name} holds ${key} with bytes that differ from the committed hash; Registrar will not overwrite it.`,
+    "A registry maintainer must look at this object: it does not match the registry metadata."
+  );
+}
+async function cleanStaging(backends, name2, version2) {
+  const prefix = stagingPrefix(name2, version2);
+  const deleted = await Promise.all(backends.map(async (backend2) => {
+    const objects = await backend2.list(prefix);
+    for (const object2 of objects) await backend2.delete(object2.key);
+    return objects.map((o3) => `${backend2.name}:${o3.key}`);
+  }));
+  return deleted.flat();
+}
+async function deleteFinalIfHash(backend2, name2, version2, sha256) {
+  const key = finalKey(name2, version2);
+  const body = await backend2.read(key);
+  if (body === void 0 || sha256Hex(body) !== sriToHex(sha256)) return false;
+  await backend2.delete(key);
+  return true;
+}
+
 // src/pipeline/publish.ts
 import { setTimeout as sleep2 } from "node:timers/promises";
 var STEPS = ["prepared", "staged", "committed", "promoted", "cleaned"];
@@ -96139,9 +96233,12 @@ async function publishRequest(deps, options2, event, request2, steps, status) {
   }
   steps.push("committed");
   await status.progress({ status: "working", request: request2, steps });
-  const locations = await promote(deps.backends, request2, committed.entry, built.tarball);
+  const locations = await promoteVersion(deps.backends, request2.name, request2.version, committed.entry, {
+    own: built.tarball,
+    rebuild: () => build2(deps, options2, request2, committed.entry.commit)
+  });
   steps.push("promoted");
-  await cleanStaging(deps.backends, request2);
+  await cleanStaging(deps.backends, request2.name, request2.version);
   steps.push("cleaned");
   await recheck(deps, request2, committed.entry);
   return { status: "published", request: request2, ...committed, locations, steps };
@@ -96198,7 +96295,7 @@ async function unstage(backends, request2, tarball, current) {
   const key = stagingKey(request2.name, request2.version, tarball.sha256Hex);
   const committed = current?.published[request2.version];
   await Promise.all(backends.map(async (backend2) => {
-    if (committed?.sha256 === tarball.integrity && !await finalMatches(backend2, request2, committed)) return;
+    if (committed?.sha256 === tarball.integrity && !await finalMatches(backend2, request2.name, request2.version, committed)) return;
     await backend2.delete(key);
   }));
 }
@@ -96212,50 +96309,6 @@ async function commitMetadata(registry2, options2, event, request2, metadata, he
   });
   return registry2.commit([{ path: metadataPath(request2.name), content: serializeMetadata(metadata) }], message.full, head);
 }
-async function promote(backends, request2, entry, tarball) {
-  const key = finalKey(request2.name, request2.version);
-  return Promise.all(backends.map(async (backend2) => {
-    if (!await finalMatches(backend2, request2, entry)) {
-      if (!await copyFromStaging(backend2, request2, entry)) {
-        if (tarball.integrity !== entry.sha256) {
-          throw conflict(`Backend ${backend2.name} has no staged tarball with the committed hash for ${request2.name}@${request2.version}.`);
-        }
-        await backend2.put(key, tarball.bytes, tarball.sha256Hex);
-      }
-      if (!await finalMatches(backend2, request2, entry)) {
-        throw transient(`The promoted tarball in backend ${backend2.name} does not match the committed hash.`);
-      }
-    }
-    return { backend: backend2.name, key, url: backend2.publicUrl(key) };
-  }));
-}
-async function copyFromStaging(backend2, request2, entry) {
-  const staging = stagingKey(request2.name, request2.version, sriToHex(entry.sha256));
-  if (!await backend2.head(staging)) return false;
-  try {
-    await backend2.copy(staging, finalKey(request2.name, request2.version));
-    return true;
-  } catch (error64) {
-    if (isKind(error64, "not-found")) return false;
-    throw error64;
-  }
-}
-async function finalMatches(backend2, request2, entry) {
-  const key = finalKey(request2.name, request2.version);
-  const body = await backend2.read(key);
-  if (body === void 0) return false;
-  if (body.length === entry.bytes && sha256Hex(body) === sriToHex(entry.sha256)) return true;
-  throw conflict(
-    `Backend ${backend2.name} holds ${key} with bytes that differ from the committed hash; Registrar will not overwrite it.`,
-    "A registry maintainer must look at this object: it does not match the registry metadata."
-  );
-}
-async function cleanStaging(backends, request2) {
-  const prefix = stagingPrefix(request2.name, request2.version);
-  await Promise.all(backends.map(async (backend2) => {
-    for (const object2 of await backend2.list(prefix)) await backend2.delete(object2.key);
-  }));
-}
 async function recheck(deps, request2, entry) {
   for (let read = 1; read <= RECHECK_READS; read++) {
     const head = await deps.registry.head();
@@ -96263,12 +96316,7 @@ async function recheck(deps, request2, entry) {
     if (current?.published[request2.version]?.sha256 === entry.sha256) return;
     const rolledBack = current?.rolledBack.some((r5) => r5.version === request2.version && r5.sha256 === entry.sha256);
     if (rolledBack) {
-      const key = finalKey(request2.name, request2.version);
-      const hex3 = sriToHex(entry.sha256);
-      for (const backend2 of deps.backends) {
-        const body = await backend2.read(key);
-        if (body && sha256Hex(body) === hex3) await backend2.delete(key);
-      }
+      for (const backend2 of deps.backends) await deleteFinalIfHash(backend2, request2.name, request2.version, entry.sha256);
       throw conflict(`${request2.name}@${request2.version} was rolled back while it was being promoted; its tarball was removed again.`);
     }
   }

@@ -5,15 +5,16 @@ import type { Limits } from '../core/limits.js';
 import { parsePublishRequest } from '../core/request.js';
 import { planPublish } from '../core/plan.js';
 import { metadataPath, serializeMetadata } from '../core/metadata.js';
-import { finalKey, stagingKey, stagingPrefix } from '../core/keys.js';
-import { sha256Hex, sriToHex } from '../core/integrity.js';
+import { stagingKey } from '../core/keys.js';
 import { publishCommitMessage } from '../core/commit-message.js';
 import type { PackageMetadata, PublishedVersion, PublishRequest } from '../core/types.js';
 import type { Trigger } from '../commands/intake.js';
 import { RegistrarError, conflict, isKind, refused, transient } from '../errors.js';
+export type { TarballLocation } from './promote.js';
 import type { Registry, RegistryCommit, Source, Storage, Tracker } from '../ports.js';
 import { renderPublishStatus, statusMarker } from '../report/status.js';
 import { StatusComment } from './status-comment.js';
+import { cleanStaging, deleteFinalIfHash, finalMatches, promoteVersion, type TarballLocation } from './promote.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface PublishDeps {
@@ -49,8 +50,6 @@ export interface PublishEvent {
 /** The steps of the ledger, in order; a status comment shows how far an attempt got. */
 export const STEPS = ['prepared', 'staged', 'committed', 'promoted', 'cleaned'] as const;
 export type Step = (typeof STEPS)[number];
-
-export interface TarballLocation { backend: string; key: string; url: string | undefined }
 
 export type PublishOutcome =
   | { status: 'working'; request: PublishRequest; steps: Step[] }
@@ -116,6 +115,7 @@ async function publishRequest(deps: PublishDeps, options: PublishOptions, event:
     }
     if (plan.kind === 'resume') {
       deps.log.info(`${request.name}@${request.version} was committed by issue #${event.issue}; resuming at promote.`);
+      // The tag moved since our commit: promote needs the bytes of the commit the metadata records.
       if (plan.rebuildFrom) built = await rebuild(deps, options, request, plan.entry, built);
       committed = { entry: plan.entry, commit: undefined, resumed: true };
       break;
@@ -137,9 +137,12 @@ async function publishRequest(deps: PublishDeps, options: PublishOptions, event:
   steps.push('committed');
   await status.progress({ status: 'working', request, steps });
 
-  const locations = await promote(deps.backends, request, committed.entry, built.tarball);
+  const locations = await promoteVersion(deps.backends, request.name, request.version, committed.entry, {
+    own: built.tarball,
+    rebuild: () => build(deps, options, request, committed.entry.commit),
+  });
   steps.push('promoted');
-  await cleanStaging(deps.backends, request);
+  await cleanStaging(deps.backends, request.name, request.version);
   steps.push('cleaned');
   await recheck(deps, request, committed.entry);
   return { status: 'published', request, ...committed, locations, steps };
@@ -214,7 +217,7 @@ async function unstage(backends: Storage[], request: PublishRequest, tarball: Ca
   const key = stagingKey(request.name, request.version, tarball.sha256Hex);
   const committed = current?.published[request.version];
   await Promise.all(backends.map(async (backend) => {
-    if (committed?.sha256 === tarball.integrity && !(await finalMatches(backend, request, committed))) return;
+    if (committed?.sha256 === tarball.integrity && !(await finalMatches(backend, request.name, request.version, committed))) return;
     await backend.delete(key);
   }));
 }
@@ -225,59 +228,6 @@ async function commitMetadata(registry: Registry, options: PublishOptions, event
     name: request.name, version: request.version, issue: event.issue, run: options.run.id, attempt: options.run.attempt,
   });
   return registry.commit([{ path: metadataPath(request.name), content: serializeMetadata(metadata) }], message.full, head);
-}
-
-/** Copies staging → final in every backend and verifies the bytes there; idempotent (rule 4). */
-async function promote(backends: Storage[], request: PublishRequest, entry: PublishedVersion,
-  tarball: CanonicalTarball): Promise<TarballLocation[]> {
-  const key = finalKey(request.name, request.version);
-  return Promise.all(backends.map(async (backend) => {
-    if (!(await finalMatches(backend, request, entry))) {
-      if (!(await copyFromStaging(backend, request, entry))) {
-        // Staging is gone (a lifecycle rule, a concurrent run's clean-up): our own bytes hash right, use them.
-        if (tarball.integrity !== entry.sha256) {
-          throw conflict(`Backend ${backend.name} has no staged tarball with the committed hash for ${request.name}@${request.version}.`);
-        }
-        await backend.put(key, tarball.bytes, tarball.sha256Hex);
-      }
-      if (!(await finalMatches(backend, request, entry))) {
-        throw transient(`The promoted tarball in backend ${backend.name} does not match the committed hash.`);
-      }
-    }
-    return { backend: backend.name, key, url: backend.publicUrl(key) };
-  }));
-}
-
-async function copyFromStaging(backend: Storage, request: PublishRequest, entry: PublishedVersion): Promise<boolean> {
-  const staging = stagingKey(request.name, request.version, sriToHex(entry.sha256));
-  if (!(await backend.head(staging))) return false;
-  try {
-    await backend.copy(staging, finalKey(request.name, request.version));
-    return true;
-  } catch (error) {
-    if (isKind(error, 'not-found')) return false; // removed between the HEAD and the copy
-    throw error;
-  }
-}
-
-/**
- * True when the final object exists with the committed bytes (read and hashed, not trusted from
- * metadata). An object with other bytes is an alarm and is never overwritten (rule 5).
- */
-async function finalMatches(backend: Storage, request: PublishRequest, entry: PublishedVersion): Promise<boolean> {
-  const key = finalKey(request.name, request.version);
-  const body = await backend.read(key);
-  if (body === undefined) return false;
-  if (body.length === entry.bytes && sha256Hex(body) === sriToHex(entry.sha256)) return true;
-  throw conflict(`Backend ${backend.name} holds ${key} with bytes that differ from the committed hash; Registrar will not overwrite it.`,
-    'A registry maintainer must look at this object: it does not match the registry metadata.');
-}
-
-async function cleanStaging(backends: Storage[], request: PublishRequest): Promise<void> {
-  const prefix = stagingPrefix(request.name, request.version);
-  await Promise.all(backends.map(async (backend) => {
-    for (const object of await backend.list(prefix)) await backend.delete(object.key);
-  }));
 }
 
 /**
@@ -292,12 +242,7 @@ async function recheck(deps: PublishDeps, request: PublishRequest, entry: Publis
     if (current?.published[request.version]?.sha256 === entry.sha256) return;
     const rolledBack = current?.rolledBack.some((r) => r.version === request.version && r.sha256 === entry.sha256);
     if (rolledBack) {
-      const key = finalKey(request.name, request.version);
-      const hex = sriToHex(entry.sha256);
-      for (const backend of deps.backends) {
-        const body = await backend.read(key);
-        if (body && sha256Hex(body) === hex) await backend.delete(key);
-      }
+      for (const backend of deps.backends) await deleteFinalIfHash(backend, request.name, request.version, entry.sha256);
       throw conflict(`${request.name}@${request.version} was rolled back while it was being promoted; its tarball was removed again.`);
     }
   }

@@ -1,0 +1,40 @@
+// The status comment says where an attempt got to and what a retry will do, and untrusted text cannot break out of it.
+import { describe, expect, it } from '@jest/globals';
+import { renderPublishStatus, statusMarker } from '../../src/report/status.js';
+import type { PublishOutcome } from '../../src/pipeline/publish.js';
+import { transient } from '../../src/errors.js';
+
+const request = { name: 'left-pad', version: '1.2.0', ref: 'v1.2.0', location: { githubOwner: 'acme', githubRepo: 'left-pad' } };
+const registry = { commitUrl: (sha: string) => `https://github.com/reg/reg/commit/${sha}` };
+
+describe('renderPublishStatus', () => {
+  it('shows the ledger, ticking exactly the steps done', () => {
+    const body = renderPublishStatus({ status: 'working', request, steps: ['prepared', 'staged'] }, { registry });
+    expect(body).toContain('✅ prepared · ✅ staged · ⬜ committed · ⬜ promoted · ⬜ cleaned');
+    expect(body).toContain('nothing is committed yet');
+  });
+
+  it('tells the author a failure after the commit only needs promoting, and one before it starts over', () => {
+    const after: PublishOutcome = { status: 'failed', request, error: transient('S3 went away'), steps: ['prepared', 'staged', 'committed'] };
+    const before: PublishOutcome = { status: 'failed', request, error: transient('S3 went away'), steps: ['prepared'] };
+    expect(renderPublishStatus(after, { registry })).toMatch(/The version is committed.*`\/retry` finishes promoting it/s);
+    expect(renderPublishStatus(before, { registry })).toMatch(/Nothing was committed.*`\/retry` publishes from scratch/s);
+  });
+
+  it('keeps untrusted text from closing code spans, injecting HTML or mentioning people', () => {
+    const outcome: PublishOutcome = { status: 'refused', request: undefined, message: 'bad `x` <script>alert(1)</script> @everyone',
+      hint: undefined, problems: [{ field: 'name`<b>', message: 'ping @org/team' }], final: false, steps: [] };
+    const body = renderPublishStatus(outcome, { registry });
+    expect(body).not.toContain('<script>');
+    expect(body).not.toContain('<b>');
+    expect(body).not.toMatch(/@everyone|@org/);
+    expect(body).toContain('Nothing was written');
+  });
+});
+
+describe('statusMarker', () => {
+  it('names the run and attempt, so each attempt updates only its own comment', () => {
+    expect(statusMarker({ id: '42', attempt: 2 })).toBe('<!-- registrar:status run=42 attempt=2 -->');
+    expect(statusMarker({ id: '42', attempt: 2 })).not.toBe(statusMarker({ id: '43', attempt: 2 }));
+  });
+});
