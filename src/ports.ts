@@ -57,6 +57,8 @@ export interface Registry {
    * Throws a `conflict` RegistrarError when the branch is no longer at `expectedHead`.
    */
   commit(changes: FileChange[], message: string, expectedHead: string): Promise<RegistryCommit>;
+  /** Names of every package with a metadata file as of commit `at` (paging through large trees). */
+  listPackages(at: string): Promise<string[]>;
   /** The full message of a commit (to recognise our own change after an ambiguous failure). */
   commitMessage(sha: string): Promise<string>;
   /** A link people can open for a commit. */

@@ -3,7 +3,7 @@ import semver from 'semver';
 import { z } from 'zod';
 import { conflict, refused } from '../errors.js';
 import { isSri } from './integrity.js';
-import { checkGithubOwner, checkGithubRepo, checkPackageName, checkTag, checkVersion, quote } from './names.js';
+import { checkGithubOwner, checkGithubRepo, checkPackageName, checkSubdir, checkTag, checkVersion, quote } from './names.js';
 import { formatPath, parseStrictJson } from './request.js';
 import type { Actor, PackageMetadata, PublishRequest, PublishedVersion, RollbackRecord } from './types.js';
 
@@ -43,6 +43,7 @@ const publishedVersionSchema = z.strictObject({
   bytes: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
   ref: checked(checkTag),
   commit: commitSha,
+  subdir: checked(checkSubdir).optional(),
   publishedTime: time,
   issue: positiveId,
 });
@@ -105,6 +106,7 @@ function publishedEntry(entry: PublishedVersion): PublishedVersion {
     bytes: entry.bytes,
     ref: entry.ref,
     commit: entry.commit,
+    ...(entry.subdir === undefined ? {} : { subdir: entry.subdir }),
     publishedTime: entry.publishedTime,
     issue: entry.issue,
   };

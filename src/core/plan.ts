@@ -100,6 +100,7 @@ export function planPublish(args: PlanPublishArgs): PublishPlan {
     bytes: built.bytes,
     ref: request.ref,
     commit: built.commit,
+    ...(request.location.subdir ? { subdir: request.location.subdir } : {}),
     publishedTime: now,
     issue,
   };

@@ -25,6 +25,8 @@ export interface PublishedVersion {
   ref: string;
   /** The 40-hex commit the tag resolved to when the tarball was built. */
   commit: string;
+  /** The package's directory in the repository, when not its root: with `commit`, enough to rebuild the tarball. */
+  subdir?: string;
   publishedTime: string;
   /** The publish issue that committed this version: only it may resume this version. */
   issue: number;
