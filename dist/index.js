@@ -5513,7 +5513,7 @@ var require_body = __commonJS({
         const boundary = `----formdata-undici-0${`${random(1e11)}`.padStart(11, "0")}`;
         const prefix = `--${boundary}\r
 Content-Disposition: form-data`;
-        const escape = (str) => str.replace(/\n/g, "%0A").replace(/\r/g, "%0D").replace(/"/g, "%22");
+        const escape2 = (str) => str.replace(/\n/g, "%0A").replace(/\r/g, "%0D").replace(/"/g, "%22");
         const normalizeLinefeeds = (value) => value.replace(/\r?\n|\r/g, "\r\n");
         const blobParts = [];
         const rn2 = new Uint8Array([13, 10]);
@@ -5521,14 +5521,14 @@ Content-Disposition: form-data`;
         let hasUnknownSizeValue = false;
         for (const [name2, value] of object2) {
           if (typeof value === "string") {
-            const chunk2 = textEncoder.encode(prefix + `; name="${escape(normalizeLinefeeds(name2))}"\r
+            const chunk2 = textEncoder.encode(prefix + `; name="${escape2(normalizeLinefeeds(name2))}"\r
 \r
 ${normalizeLinefeeds(value)}\r
 `);
             blobParts.push(chunk2);
             length += chunk2.byteLength;
           } else {
-            const chunk2 = textEncoder.encode(`${prefix}; name="${escape(normalizeLinefeeds(name2))}"` + (value.name ? `; filename="${escape(value.name)}"` : "") + `\r
+            const chunk2 = textEncoder.encode(`${prefix}; name="${escape2(normalizeLinefeeds(name2))}"` + (value.name ? `; filename="${escape2(value.name)}"` : "") + `\r
 Content-Type: ${value.type || "application/octet-stream"}\r
 \r
 `);
@@ -86217,6 +86217,20 @@ function readSettings(input2, env2) {
     }
     return Number(id);
   });
+  const teamInput = input2("trustee-team").trim();
+  let trusteeTeam;
+  if (teamInput) {
+    const match = /^([A-Za-z0-9][A-Za-z0-9-]{0,38})\/([a-z0-9][a-z0-9_-]{0,99})$/.exec(teamInput);
+    if (!match) throw refused(`The input \`trustee-team\` is "${teamInput}"; it must be org/team-slug, like acme/registry-trustees.`);
+    const teamToken = input2("trustee-team-token");
+    if (!teamToken) {
+      throw refused(
+        "The input `trustee-team` is set but `trustee-team-token` is not.",
+        "Give a token that can read the org's team memberships (the workflow's GITHUB_TOKEN cannot), e.g. a GitHub App token with members: read."
+      );
+    }
+    trusteeTeam = { org: match[1] ?? "", slug: match[2] ?? "", token: teamToken };
+  }
   return {
     token: required2("input `github-token`", input2("github-token")),
     registry: { owner: registryOwner, repo: registryName, branch: input2("registry-branch") || "main" },
@@ -86224,6 +86238,7 @@ function readSettings(input2, env2) {
     backends,
     manifestFile,
     trusteeIds,
+    trusteeTeam,
     limits,
     paceMs,
     apiUrl: env2.GITHUB_API_URL || "https://api.github.com",
@@ -91112,6 +91127,7 @@ var publishedVersionSchema = external_exports.strictObject({
   bytes: external_exports.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
   ref: checked(checkTag),
   commit: commitSha,
+  subdir: checked(checkSubdir).optional(),
   publishedTime: time3,
   issue: positiveId
 });
@@ -91160,6 +91176,7 @@ function publishedEntry(entry) {
     bytes: entry.bytes,
     ref: entry.ref,
     commit: entry.commit,
+    ...entry.subdir === void 0 ? {} : { subdir: entry.subdir },
     publishedTime: entry.publishedTime,
     issue: entry.issue
   };
@@ -91215,6 +91232,32 @@ function addPublished(current, args) {
     throw conflict(`${request2.name}@${request2.version} is already published; versions are immutable.`);
   }
   return toPlain({ ...current, location, published: { ...current.published, [request2.version]: entry } });
+}
+function removeForRollback(current, args) {
+  const entry = Object.hasOwn(current.published, args.version) ? current.published[args.version] : void 0;
+  if (entry === void 0) throw refused(`${current.name}@${args.version} is not published, so there is nothing to roll back.`);
+  const published = { ...current.published };
+  delete published[args.version];
+  const record2 = {
+    version: args.version,
+    sha256: entry.sha256,
+    by: args.by,
+    at: args.at,
+    reason: args.reason,
+    issue: args.issue,
+    ...args.commentId === void 0 ? {} : { commentId: args.commentId },
+    cleaned: false
+  };
+  return toPlain({ ...current, published, rolledBack: [...current.rolledBack, record2] });
+}
+function markRollbackCleaned(current, version2) {
+  if (!current.rolledBack.some((r5) => r5.version === version2 && !r5.cleaned)) {
+    throw conflict(`${current.name}@${version2} has no rollback waiting to be cleaned.`);
+  }
+  return toPlain({
+    ...current,
+    rolledBack: current.rolledBack.map((r5) => r5.version === version2 ? { ...r5, cleaned: true } : r5)
+  });
 }
 function pendingRollback(metadata, version2) {
   return metadata.rolledBack.find((r5) => r5.version === version2 && !r5.cleaned);
@@ -91295,6 +91338,34 @@ var GitHubRegistry = class {
         throw conflict(`The registry branch ${this.config.branch} moved away from ${expectedHead.slice(0, 12)}.`);
       }
       throw gitHubError(error64, `commit to the registry ${this.repoName}`);
+    }
+  }
+  async listPackages(at2) {
+    const { owner, repo } = this.config;
+    try {
+      const names = [];
+      const walk = async (treeSha) => {
+        const { data } = await this.client.rest.git.getTree({ owner, repo, tree_sha: treeSha, recursive: "true" });
+        if (!data.truncated) {
+          for (const entry of data.tree) {
+            const match = entry.type === "blob" ? /(?:^|\/)([^/]+)\.json$/.exec(entry.path ?? "") : null;
+            if (match?.[1]) names.push(match[1]);
+          }
+          return;
+        }
+        const { data: level } = await this.client.rest.git.getTree({ owner, repo, tree_sha: treeSha });
+        for (const entry of level.tree) {
+          if (entry.type === "tree" && entry.sha) await walk(entry.sha);
+          const match = entry.type === "blob" ? /^([^/]+)\.json$/.exec(entry.path ?? "") : null;
+          if (match?.[1]) names.push(match[1]);
+        }
+      };
+      const { data: root5 } = await this.client.rest.git.getTree({ owner, repo, tree_sha: at2 });
+      const metadata = root5.tree.find((e5) => e5.path === "metadata" && e5.type === "tree");
+      if (metadata?.sha) await walk(metadata.sha);
+      return names.sort();
+    } catch (error64) {
+      throw gitHubError(error64, `list the packages of the registry ${this.repoName} at ${at2.slice(0, 12)}`);
     }
   }
   async commitMessage(sha) {
@@ -91464,6 +91535,29 @@ ${body}`;
       await this.client.rest.issues.addLabels({ owner, repo, issue_number: issue3, labels });
     } catch (error64) {
       throw gitHubError(error64, `label issue #${issue3}`);
+    }
+  }
+};
+
+// src/adapters/github/trustees.ts
+var Trustees = class {
+  constructor(ids, team) {
+    this.ids = ids;
+    this.team = team;
+  }
+  ids;
+  team;
+  async check(actor) {
+    if (this.ids.includes(actor.id)) return { trustee: true, why: `user id ${actor.id} is in trustee-ids` };
+    if (!this.team) return { trustee: false, why: `user id ${actor.id} is not in trustee-ids and no trustee team is configured` };
+    const { org, slug, client } = this.team;
+    try {
+      const { data } = await client.rest.teams.getMembershipForUserInOrg({ org, team_slug: slug, username: actor.login });
+      return data.state === "active" ? { trustee: true, why: `@${actor.login} is an active member of ${org}/${slug}` } : { trustee: false, why: `@${actor.login}'s membership of ${org}/${slug} is ${data.state}, not active` };
+    } catch (error64) {
+      const status = statusOf(error64);
+      if (status === 404) return { trustee: false, why: `@${actor.login} is not a member of ${org}/${slug} (or the team token cannot see the team)` };
+      return { trustee: false, why: `the team check for @${actor.login} failed (${status ?? "no answer"}): treated as not a trustee` };
     }
   }
 };
@@ -91743,6 +91837,19 @@ function intake(eventName, payload) {
     const trigger = { actor, at: String(comment.created_at ?? ""), commentId: comment.id };
     const command5 = slashCommand(body);
     if (command5?.name === "retry") return { kind: "retry", issue: issue3.number, issueAuthor, issueBody, trigger };
+    if (command5?.name === "rollback") {
+      const [first = "", ...rest] = command5.args.split(/\s+/);
+      const target = /^([a-z0-9][a-z0-9-]*)@(\d+\.\d+\.\d+)$/.exec(first);
+      const reason = (target ? rest.join(" ") : command5.args).trim();
+      return {
+        kind: "rollback",
+        issue: issue3.number,
+        issueAuthor,
+        reason,
+        trigger,
+        target: target ? { name: target[1] ?? "", version: target[2] ?? "" } : void 0
+      };
+    }
     if (command5) return { kind: "ignore", why: `an unknown command /${command5.name}` };
     if (holdsRequest(body)) return { kind: "publish", issue: issue3.number, issueAuthor, request: body, trigger };
     return { kind: "ignore", why: "a comment that is neither a command nor a request" };
@@ -95910,6 +96017,7 @@ function planPublish(args) {
     bytes: built.bytes,
     ref: request2.ref,
     commit: built.commit,
+    ...request2.location.subdir ? { subdir: request2.location.subdir } : {},
     publishedTime: now,
     issue: issue3
   };
@@ -95945,13 +96053,16 @@ function assertCount(label, value) {
   if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`${label} must be a positive integer, not ${String(value)}`);
 }
 function publishCommitMessage(args) {
-  const { name: name2, version: version2, issue: issue3, run, attempt } = args;
+  return registryCommitMessage({ ...args, action: "Publish" });
+}
+function registryCommitMessage(args) {
+  const { action, note, name: name2, version: version2, issue: issue3, run, attempt } = args;
   const problem = checkPackageName(name2) ?? checkVersion(version2);
   if (problem !== void 0) throw new TypeError(`commit message from an unvalidated value: ${problem}`);
   assertCount("issue", issue3);
   if (!RUN.test(run)) throw new TypeError(`run id must be 1 to 64 of A-Z a-z 0-9 . _ -, not ${JSON.stringify(run.slice(0, 80))}`);
   assertCount("attempt", attempt);
-  const headline = `Publish ${name2}@${version2} (#${issue3})`;
+  const headline = `${action} ${name2}@${version2} (#${issue3})${note ? `: ${note}` : ""}`;
   const body = [`${TRAILER_ISSUE}: ${issue3}`, `${TRAILER_RUN}: ${run}`, `${TRAILER_ATTEMPT}: ${attempt}`].join("\n");
   return { headline, body, full: `${headline}
 
@@ -95962,6 +96073,13 @@ ${body}
 // src/report/status.ts
 function statusMarker(run) {
   return `${MARKER_PREFIX}status run=${run.id} attempt=${run.attempt} -->`;
+}
+function packageMarker(name2, version2) {
+  return `${MARKER_PREFIX}package ${name2}@${version2} -->`;
+}
+function packageFromMarker(body) {
+  const match = /<!-- registrar:package ([a-z0-9-]+)@(\d+\.\d+\.\d+) -->/.exec(body);
+  return match ? { name: match[1] ?? "", version: match[2] ?? "" } : void 0;
 }
 function code(text) {
   return `\`${text.replace(/[`\r\n]/g, " ").replace(/</g, "&lt;")}\``;
@@ -96029,6 +96147,7 @@ function renderPublishStatus(outcome, context) {
     }
   }
   lines.push("", `<sub>${ledger(outcome.steps)}</sub>`);
+  if (outcome.request) lines.push(packageMarker(outcome.request.name, outcome.request.version));
   return lines.join("\n");
 }
 
@@ -96332,28 +96451,194 @@ async function report(deps, event, outcome, status) {
   }
 }
 
+// src/pipeline/rollback.ts
+import { setTimeout as sleep3 } from "node:timers/promises";
+var ROLLBACK_STEPS = ["removed", "deleted", "cleaned"];
+var MAX_PLANS2 = 20;
+async function rollback(deps, run, command5) {
+  const { name: name2, version: version2 } = command5;
+  const steps = [];
+  try {
+    const problem = checkPackageName(name2) ?? checkVersion(version2) ?? (command5.reason.trim() === "" ? "a reason is required: `/rollback name@version why it must go`" : void 0);
+    if (problem) return { status: "refused", name: name2, version: version2, message: problem, hint: "Comment a corrected `/rollback`.", steps };
+    const removed = await removeVersion(deps, run, command5);
+    if (removed.kind === "never-committed") {
+      const deleted = await cleanStaging(deps.backends, name2, version2);
+      if (deleted.length === 0) {
+        return {
+          status: "refused",
+          name: name2,
+          version: version2,
+          message: `${name2}@${version2} is not published and left nothing in storage; there is nothing to roll back.`,
+          hint: "Check the package name and version.",
+          steps
+        };
+      }
+      steps.push("deleted");
+      return { status: "cleaned-leftovers", name: name2, version: version2, deleted, steps };
+    }
+    if (removed.kind === "already-cleaned") {
+      return { status: "rolled-back", name: name2, version: version2, sha256: removed.sha256, deleted: [], already: true, steps: [...ROLLBACK_STEPS] };
+    }
+    steps.push("removed");
+    const finished = await finishRollback(deps, name2, version2, run, { issue: command5.issue, actor: command5.actor }, steps);
+    return { status: "rolled-back", name: name2, version: version2, sha256: removed.sha256, deleted: finished.deleted, already: false, steps };
+  } catch (error64) {
+    const failure2 = error64 instanceof RegistrarError ? error64 : transient(`Unexpected failure: ${String(error64)}`, error64);
+    return failure2.kind === "refused" ? { status: "refused", name: name2, version: version2, message: failure2.message, hint: failure2.hint, steps } : { status: "failed", name: name2, version: version2, error: failure2, steps };
+  }
+}
+async function removeVersion(deps, run, command5) {
+  const { registry: registry2 } = deps;
+  const { name: name2, version: version2 } = command5;
+  for (let attempt = 1; ; attempt++) {
+    const head = await registry2.head();
+    const current = await registry2.readPackage(name2, head);
+    const pending = current && pendingRollback(current, version2);
+    if (pending) return { kind: "pending", sha256: pending.sha256 };
+    const entry = current && Object.hasOwn(current.published, version2) ? current.published[version2] : void 0;
+    if (!current || !entry) {
+      const done = current?.rolledBack.filter((r5) => r5.version === version2).at(-1);
+      return done ? { kind: "already-cleaned", sha256: done.sha256 } : { kind: "never-committed" };
+    }
+    const next = removeForRollback(current, {
+      version: version2,
+      by: command5.actor,
+      at: command5.at || run.now().toISOString(),
+      reason: command5.reason,
+      issue: command5.issue,
+      ...command5.commentId === void 0 ? {} : { commentId: command5.commentId }
+    });
+    try {
+      await commitMetadata2(registry2, run, command5.issue, name2, version2, next, head);
+      return { kind: "removed", sha256: entry.sha256 };
+    } catch (error64) {
+      if (!(isKind(error64, "conflict") || isKind(error64, "transient")) || attempt >= MAX_PLANS2) throw error64;
+      deps.log.warning(`Rollback commit attempt ${attempt} did not land (${error64.message}); re-reading.`);
+      await sleep3((run.paceMs ?? 0) * Math.min(attempt, 8) * (0.5 + Math.random()));
+    }
+  }
+}
+async function finishRollback(deps, name2, version2, run, context, steps = []) {
+  const { registry: registry2 } = deps;
+  const head = await registry2.head();
+  const current = await registry2.readPackage(name2, head);
+  const records = (current?.rolledBack ?? []).filter((r5) => r5.version === version2 && !r5.cleaned);
+  if (records.length === 0) return { deleted: [], commit: void 0, metadata: current };
+  const deleted = [];
+  for (const record2 of records) {
+    await Promise.all(deps.backends.map(async (backend2) => {
+      if (await deleteFinalIfHash(backend2, name2, version2, record2.sha256)) deleted.push(`${backend2.name}:${name2}/${version2}.tar.gz`);
+    }));
+  }
+  deleted.push(...await cleanStaging(deps.backends, name2, version2));
+  if (!steps.includes("deleted")) steps.push("deleted");
+  for (let attempt = 1; ; attempt++) {
+    const at2 = await registry2.head();
+    const metadata = await registry2.readPackage(name2, at2);
+    if (!metadata || !pendingRollback(metadata, version2)) return { deleted, commit: void 0, metadata };
+    try {
+      const commit = await commitMetadata2(registry2, run, context.issue, name2, version2, markRollbackCleaned(metadata, version2), at2, "storage cleaned");
+      steps.push("cleaned");
+      return { deleted, commit, metadata };
+    } catch (error64) {
+      if (!(isKind(error64, "conflict") || isKind(error64, "transient")) || attempt >= MAX_PLANS2) throw error64;
+      deps.log.warning(`Cleaned-rollback commit attempt ${attempt} did not land (${error64.message}); re-reading.`);
+      await sleep3((run.paceMs ?? 0) * Math.min(attempt, 8) * (0.5 + Math.random()));
+    }
+  }
+}
+async function commitMetadata2(registry2, run, issue3, name2, version2, metadata, head, note) {
+  const message = registryCommitMessage({
+    action: "Rollback",
+    ...note ? { note } : {},
+    name: name2,
+    version: version2,
+    issue: issue3,
+    run: run.run.id,
+    attempt: run.run.attempt
+  });
+  return registry2.commit([{ path: metadataPath(name2), content: serializeMetadata(metadata) }], message.full, head);
+}
+
+// src/report/rollback.ts
+function rollbackMarker(commentId, run) {
+  return commentId === void 0 ? `${MARKER_PREFIX}rollback run=${run.id} attempt=${run.attempt} -->` : `${MARKER_PREFIX}rollback comment=${commentId} run=${run.id} attempt=${run.attempt} -->`;
+}
+var escape = (text) => text.replace(/</g, "&lt;").replace(/@(?=[A-Za-z0-9])/g, "@\u200B");
+function renderRollback(outcome) {
+  const subject = `\`${outcome.name}@${outcome.version}\``;
+  const lines = [];
+  switch (outcome.status) {
+    case "rolled-back":
+      lines.push(
+        outcome.already ? `### \u21A9\uFE0F ${subject} was already rolled back` : `### \u21A9\uFE0F Rolled back ${subject}`,
+        "",
+        `The registry no longer lists this version; the audit record keeps its hash \`${outcome.sha256}\`, who, when and why.`
+      );
+      if (outcome.deleted.length > 0) lines.push("", "Removed from storage:", ...outcome.deleted.map((d5) => `- \`${escape(d5)}\``));
+      lines.push("", "The author may publish this version again (a new publish issue, or `/retry` on the original one).");
+      break;
+    case "cleaned-leftovers":
+      lines.push(
+        `### \u{1F9F9} ${subject} was never published`,
+        "",
+        "A failed attempt had left these staging objects; they are removed:",
+        ...outcome.deleted.map((d5) => `- \`${escape(d5)}\``)
+      );
+      break;
+    case "refused":
+      lines.push(`### \u274C Could not roll back ${subject}`, "", escape(outcome.message), "", "Nothing was changed.");
+      if (outcome.hint) lines.push("", `**What to do:** ${escape(outcome.hint)}`);
+      break;
+    case "failed":
+      lines.push(
+        `### \u26A0\uFE0F Rolling back ${subject} did not finish`,
+        "",
+        escape(outcome.error.message),
+        "",
+        outcome.steps.includes("removed") ? "The version is already out of the registry and cannot be published until the rollback is cleaned. Comment `/rollback` again to finish it (the scheduled reconcile finishes it too)." : "Nothing was committed. Comment `/rollback` again to retry."
+      );
+      break;
+  }
+  lines.push("", `<sub>${ROLLBACK_STEPS.map((s4) => `${outcome.steps.includes(s4) ? "\u2705" : "\u2B1C"} ${s4}`).join(" \xB7 ")}</sub>`);
+  return lines.join("\n");
+}
+
 // src/main.ts
 function createDeps(settings, log) {
   const client = createGitHubClient({ token: settings.token, baseUrl: settings.apiUrl, paceMs: settings.paceMs });
+  const team = settings.trusteeTeam && {
+    org: settings.trusteeTeam.org,
+    slug: settings.trusteeTeam.slug,
+    client: createGitHubClient({ token: settings.trusteeTeam.token, baseUrl: settings.apiUrl, paceMs: settings.paceMs })
+  };
   return {
     registry: new GitHubRegistry(client, { ...settings.registry, serverUrl: settings.serverUrl }),
     source: new GitHubSource(client),
     tracker: new GitHubTracker(client, settings.tracker),
     backends: settings.backends.map(createS3Storage),
+    trustees: new Trustees(settings.trusteeIds, team),
     log
   };
 }
-function mayPublish(settings, actor, issueAuthor) {
-  return actor.id === issueAuthor.id || settings.trusteeIds.includes(actor.id);
+async function authorize(deps, command5) {
+  const actor = command5.trigger.actor;
+  if (command5.kind !== "rollback" && actor.id === command5.issueAuthor.id) return { ok: true };
+  const check2 = await deps.trustees.check(actor);
+  deps.log.info(`Trustee check: ${check2.why}.`);
+  return check2.trustee ? { ok: true } : { ok: false, why: check2.why };
 }
 async function handleEvent(settings, eventName, payload, runtime, deps = createDeps(settings, runtime.log)) {
   const command5 = intake(eventName, payload);
   if (command5.kind === "ignore") return { kind: "ignored", why: command5.why };
-  if (!mayPublish(settings, command5.trigger.actor, command5.issueAuthor)) {
+  const allowed = await authorize(deps, command5);
+  if (!allowed.ok) {
     await deny(deps.tracker, command5);
-    return { kind: "denied", issue: command5.issue, actor: command5.trigger.actor };
+    return { kind: "denied", issue: command5.issue, actor: command5.trigger.actor, why: allowed.why };
   }
-  const request2 = command5.kind === "retry" ? await newestRequest(deps.tracker, settings, command5) : command5.request;
+  if (command5.kind === "rollback") return { kind: "rollback", outcome: await runRollback(deps, settings, runtime, command5) };
+  const request2 = command5.kind === "retry" ? await newestRequest(deps, command5) : command5.request;
   const outcome = await publish(deps, {
     manifestFile: settings.manifestFile,
     limits: settings.limits,
@@ -96363,17 +96648,42 @@ async function handleEvent(settings, eventName, payload, runtime, deps = createD
   }, { issue: command5.issue, request: request2, trigger: command5.trigger });
   return { kind: "publish", outcome };
 }
-async function newestRequest(tracker, settings, command5) {
-  const comments = await tracker.comments(command5.issue);
-  const corrected = comments.filter((c5) => !c5.author.bot && !c5.body.includes(MARKER_PREFIX) && (c5.author.id === command5.issueAuthor.id || settings.trusteeIds.includes(c5.author.id)) && holdsRequest(c5.body));
-  return corrected.at(-1)?.body ?? command5.issueBody;
+async function newestRequest(deps, command5) {
+  const comments = (await deps.tracker.comments(command5.issue)).filter((c5) => !c5.author.bot && !c5.body.includes(MARKER_PREFIX) && holdsRequest(c5.body));
+  for (const comment of comments.reverse()) {
+    if (comment.author.id === command5.issueAuthor.id) return comment.body;
+    if ((await deps.trustees.check({ id: comment.author.id, login: comment.author.login })).trustee) return comment.body;
+  }
+  return command5.issueBody;
+}
+async function runRollback(deps, settings, runtime, command5) {
+  const target = command5.target ?? (await deps.tracker.comments(command5.issue)).filter((c5) => c5.author.bot).map((c5) => packageFromMarker(c5.body)).filter((p4) => p4 !== void 0).at(-1);
+  const outcome = target ? await rollback(deps, { run: settings.run, now: runtime.now, paceMs: settings.paceMs }, {
+    issue: command5.issue,
+    name: target.name,
+    version: target.version,
+    reason: command5.reason,
+    actor: command5.trigger.actor,
+    commentId: command5.trigger.commentId,
+    at: command5.trigger.at
+  }) : {
+    status: "refused",
+    name: "?",
+    version: "?",
+    steps: [],
+    message: "This issue names no published version; say which one: `/rollback name@version reason`.",
+    hint: void 0
+  };
+  await deps.tracker.upsertComment(command5.issue, rollbackMarker(command5.trigger.commentId, settings.run), renderRollback(outcome));
+  return outcome;
 }
 async function deny(tracker, command5) {
-  const what = command5.kind === "retry" ? "retry this publish" : "change the request of this issue";
+  const what = command5.kind === "rollback" ? "roll back a version (trustees only)" : command5.kind === "retry" ? "retry this publish" : "change the request of this issue";
+  const who = command5.kind === "rollback" ? "a registry trustee" : "the author of this issue or a registry trustee";
   await tracker.upsertComment(
     command5.issue,
     `${MARKER_PREFIX}denied comment=${command5.trigger.commentId ?? 0} -->`,
-    `Sorry @${command5.trigger.actor.login}, only the author of this issue or a registry trustee can ${what}. Nothing was changed. To publish your own package, open a new issue with its request.`
+    `Sorry @${command5.trigger.actor.login}, only ${who} can ${what}. Nothing was changed.` + (command5.kind === "rollback" ? "" : " To publish your own package, open a new issue with its request.")
   );
 }
 
@@ -96413,8 +96723,18 @@ async function finish(result) {
     return;
   }
   if (result.kind === "denied") {
-    info(`@${neutralise(result.actor.login)} (id ${result.actor.id}) may not run commands on issue #${result.issue}; told them so.`);
+    info(`@${neutralise(result.actor.login)} (id ${result.actor.id}) may not run this command on issue #${result.issue} (${neutralise(result.why)}); told them so.`);
     setOutput("status", "denied");
+    return;
+  }
+  if (result.kind === "rollback") {
+    const { outcome: outcome2 } = result;
+    setOutput("status", outcome2.status);
+    setOutput("name", outcome2.name);
+    setOutput("version", outcome2.version);
+    await summary2(`${outcome2.status} ${outcome2.name}@${outcome2.version}`, outcome2.steps);
+    if (outcome2.status === "refused") setFailed(`Refused: ${neutralise(outcome2.message)}`);
+    if (outcome2.status === "failed") setFailed(`Failed: ${neutralise(outcome2.error.message)}`);
     return;
   }
   const { outcome } = result;
@@ -96427,12 +96747,13 @@ async function finish(result) {
     setOutput("sha256", outcome.entry.sha256);
     if (outcome.commit) setOutput("registry-commit", outcome.commit.sha);
   }
-  if (process.env.GITHUB_STEP_SUMMARY) {
-    const subject = outcome.request ? `${outcome.request.name}@${outcome.request.version}` : "request";
-    await summary.addHeading(`Registrar: ${outcome.status} ${subject}`, 3).addRaw(`Steps done: ${outcome.steps.join(", ") || "none"}`, true).write();
-  }
+  await summary2(`${outcome.status} ${outcome.request ? `${outcome.request.name}@${outcome.request.version}` : "request"}`, outcome.steps);
   if (outcome.status === "refused") setFailed(`Refused: ${neutralise(outcome.message)}`);
   if (outcome.status === "failed") setFailed(`Failed: ${neutralise(outcome.error.message)}`);
+}
+async function summary2(title, steps) {
+  if (!process.env.GITHUB_STEP_SUMMARY) return;
+  await summary.addHeading(`Registrar: ${neutralise(title)}`, 3).addRaw(`Steps done: ${steps.join(", ") || "none"}`, true).write();
 }
 main().catch((error64) => {
   const message = error64 instanceof RegistrarError ? `${error64.message}${error64.hint ? ` ${error64.hint}` : ""}` : error64 instanceof Error ? error64.stack ?? error64.message : String(error64);

@@ -32,8 +32,19 @@ async function finish(result: RunResult): Promise<void> {
     return;
   }
   if (result.kind === 'denied') {
-    core.info(`@${neutralise(result.actor.login)} (id ${result.actor.id}) may not run commands on issue #${result.issue}; told them so.`);
+    core.info(`@${neutralise(result.actor.login)} (id ${result.actor.id}) may not run this command on issue #${result.issue} `
+      + `(${neutralise(result.why)}); told them so.`);
     core.setOutput('status', 'denied');
+    return;
+  }
+  if (result.kind === 'rollback') {
+    const { outcome } = result;
+    core.setOutput('status', outcome.status);
+    core.setOutput('name', outcome.name);
+    core.setOutput('version', outcome.version);
+    await summary(`${outcome.status} ${outcome.name}@${outcome.version}`, outcome.steps);
+    if (outcome.status === 'refused') core.setFailed(`Refused: ${neutralise(outcome.message)}`);
+    if (outcome.status === 'failed') core.setFailed(`Failed: ${neutralise(outcome.error.message)}`);
     return;
   }
   const { outcome } = result;
@@ -46,13 +57,15 @@ async function finish(result: RunResult): Promise<void> {
     core.setOutput('sha256', outcome.entry.sha256);
     if (outcome.commit) core.setOutput('registry-commit', outcome.commit.sha);
   }
-  if (process.env.GITHUB_STEP_SUMMARY) {
-    const subject = outcome.request ? `${outcome.request.name}@${outcome.request.version}` : 'request';
-    await core.summary.addHeading(`Registrar: ${outcome.status} ${subject}`, 3)
-      .addRaw(`Steps done: ${outcome.steps.join(', ') || 'none'}`, true).write();
-  }
+  await summary(`${outcome.status} ${outcome.request ? `${outcome.request.name}@${outcome.request.version}` : 'request'}`, outcome.steps);
   if (outcome.status === 'refused') core.setFailed(`Refused: ${neutralise(outcome.message)}`);
   if (outcome.status === 'failed') core.setFailed(`Failed: ${neutralise(outcome.error.message)}`);
+}
+
+/** The job summary, where the runner provides one (writing it elsewhere throws). */
+async function summary(title: string, steps: readonly string[]): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return;
+  await core.summary.addHeading(`Registrar: ${neutralise(title)}`, 3).addRaw(`Steps done: ${steps.join(', ') || 'none'}`, true).write();
 }
 
 main().catch((error: unknown) => {

@@ -13,6 +13,8 @@ export interface Settings {
   manifestFile: string;
   /** Numeric GitHub user ids of the registry's trustees (ids survive renames; logins do not). */
   trusteeIds: number[];
+  /** A GitHub team whose active members are trustees, and the org-scoped token that can read it. */
+  trusteeTeam: { org: string; slug: string; token: string } | undefined;
   limits: Limits;
   paceMs: number;
   apiUrl: string;
@@ -121,6 +123,19 @@ export function readSettings(input: InputReader, env: NodeJS.ProcessEnv): Settin
     return Number(id);
   });
 
+  const teamInput = input('trustee-team').trim();
+  let trusteeTeam: Settings['trusteeTeam'];
+  if (teamInput) {
+    const match = /^([A-Za-z0-9][A-Za-z0-9-]{0,38})\/([a-z0-9][a-z0-9_-]{0,99})$/.exec(teamInput);
+    if (!match) throw refused(`The input \`trustee-team\` is "${teamInput}"; it must be org/team-slug, like acme/registry-trustees.`);
+    const teamToken = input('trustee-team-token');
+    if (!teamToken) {
+      throw refused('The input `trustee-team` is set but `trustee-team-token` is not.',
+        "Give a token that can read the org's team memberships (the workflow's GITHUB_TOKEN cannot), e.g. a GitHub App token with members: read.");
+    }
+    trusteeTeam = { org: match[1] ?? '', slug: match[2] ?? '', token: teamToken };
+  }
+
   return {
     token: required('input `github-token`', input('github-token')),
     registry: { owner: registryOwner, repo: registryName, branch: input('registry-branch') || 'main' },
@@ -128,6 +143,7 @@ export function readSettings(input: InputReader, env: NodeJS.ProcessEnv): Settin
     backends,
     manifestFile,
     trusteeIds,
+    trusteeTeam,
     limits,
     paceMs,
     apiUrl: env.GITHUB_API_URL || 'https://api.github.com',

@@ -16,6 +16,11 @@ export type Command =
   | { kind: 'publish'; issue: number; issueAuthor: Actor; request: string; trigger: Trigger }
   /** `/retry`: publish the issue's newest request again, re-planned from scratch. */
   | { kind: 'retry'; issue: number; issueAuthor: Actor; issueBody: string; trigger: Trigger }
+  /**
+   * `/rollback [name@version] reason…` by a trustee. Without a target, the version this publish issue
+   * is about. Everything comes from the trustee's own comment, never from text others can edit.
+   */
+  | { kind: 'rollback'; issue: number; issueAuthor: Actor; target: { name: string; version: string } | undefined; reason: string; trigger: Trigger }
   | { kind: 'ignore'; why: string };
 
 interface EventUser { id?: unknown; login?: unknown; type?: unknown }
@@ -70,6 +75,13 @@ export function intake(eventName: string, payload: unknown): Command {
     const trigger: Trigger = { actor, at: String(comment.created_at ?? ''), commentId: comment.id };
     const command = slashCommand(body);
     if (command?.name === 'retry') return { kind: 'retry', issue: issue.number, issueAuthor, issueBody, trigger };
+    if (command?.name === 'rollback') {
+      const [first = '', ...rest] = command.args.split(/\s+/);
+      const target = /^([a-z0-9][a-z0-9-]*)@(\d+\.\d+\.\d+)$/.exec(first);
+      const reason = (target ? rest.join(' ') : command.args).trim();
+      return { kind: 'rollback', issue: issue.number, issueAuthor, reason, trigger,
+        target: target ? { name: target[1] ?? '', version: target[2] ?? '' } : undefined };
+    }
     if (command) return { kind: 'ignore', why: `an unknown command /${command.name}` };
     if (holdsRequest(body)) return { kind: 'publish', issue: issue.number, issueAuthor, request: body, trigger };
     return { kind: 'ignore', why: 'a comment that is neither a command nor a request' };

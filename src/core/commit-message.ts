@@ -31,14 +31,23 @@ function assertCount(label: string, value: number): void {
 
 /** `Publish left-pad@1.2.0 (#42)` with trailers naming the issue, the workflow run and its attempt. */
 export function publishCommitMessage(args: { name: string; version: string; issue: number; run: string; attempt: number }): CommitMessage {
-  const { name, version, issue, run, attempt } = args;
+  return registryCommitMessage({ ...args, action: 'Publish' });
+}
+
+/**
+ * Every registry commit's message: `<Action> <name>@<version> (#<issue>)[: <note>]` and the trailers.
+ * Rollbacks commit twice: `Rollback x@1.0.0 (#7)`, then `Rollback x@1.0.0 (#7): storage cleaned`.
+ */
+export function registryCommitMessage(args: { action: 'Publish' | 'Rollback'; note?: 'storage cleaned'; name: string; version: string;
+  issue: number; run: string; attempt: number }): CommitMessage {
+  const { action, note, name, version, issue, run, attempt } = args;
   // Only validated names reach a message, so no name can carry a line break and fake a trailer.
   const problem = checkPackageName(name) ?? checkVersion(version);
   if (problem !== undefined) throw new TypeError(`commit message from an unvalidated value: ${problem}`);
   assertCount('issue', issue);
   if (!RUN.test(run)) throw new TypeError(`run id must be 1 to 64 of A-Z a-z 0-9 . _ -, not ${JSON.stringify(run.slice(0, 80))}`);
   assertCount('attempt', attempt);
-  const headline = `Publish ${name}@${version} (#${issue})`;
+  const headline = `${action} ${name}@${version} (#${issue})${note ? `: ${note}` : ''}`;
   const body = [`${TRAILER_ISSUE}: ${issue}`, `${TRAILER_RUN}: ${run}`, `${TRAILER_ATTEMPT}: ${attempt}`].join('\n');
   return { headline, body, full: `${headline}\n\n${body}\n` };
 }

@@ -1,6 +1,12 @@
 // The rollback pipeline: commit the removal with an audit record, hash-checked deletes in every backend, commit `cleaned: true` (rule 8).
+import { registryCommitMessage } from '../core/commit-message.js';
+import { markRollbackCleaned, metadataPath, pendingRollback, removeForRollback, serializeMetadata } from '../core/metadata.js';
+import { checkPackageName, checkVersion } from '../core/names.js';
 import type { Actor, PackageMetadata } from '../core/types.js';
+import { RegistrarError, isKind, transient } from '../errors.js';
 import type { Registry, RegistryCommit, Storage } from '../ports.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cleanStaging, deleteFinalIfHash } from './promote.js';
 import type { Log } from './publish.js';
 
 export interface RollbackDeps {
@@ -12,15 +18,140 @@ export interface RollbackDeps {
 export interface RollbackRun {
   run: { id: string; attempt: number };
   now: () => Date;
+  /** The pacing setting: the unit of back-off between re-reads after a lost compare-and-swap. */
+  paceMs?: number;
+}
+
+/** A trustee's `/rollback`, everything taken from the trustee's own comment. */
+export interface RollbackCommand {
+  issue: number;
+  name: string;
+  version: string;
+  reason: string;
+  actor: Actor;
+  commentId: number | undefined;
+  /** When the trustee commented: a publish triggered before this never republishes the version. */
+  at: string;
+}
+
+export const ROLLBACK_STEPS = ['removed', 'deleted', 'cleaned'] as const;
+export type RollbackStep = (typeof ROLLBACK_STEPS)[number];
+
+export type RollbackOutcome =
+  | { status: 'rolled-back'; name: string; version: string; sha256: string; deleted: string[]; already: boolean; steps: RollbackStep[] }
+  /** The version was never committed; what a failed attempt left in staging was removed. */
+  | { status: 'cleaned-leftovers'; name: string; version: string; deleted: string[]; steps: RollbackStep[] }
+  | { status: 'refused'; name: string; version: string; message: string; hint: string | undefined; steps: RollbackStep[] }
+  | { status: 'failed'; name: string; version: string; error: RegistrarError; steps: RollbackStep[] };
+
+const MAX_PLANS = 20;
+
+export async function rollback(deps: RollbackDeps, run: RollbackRun, command: RollbackCommand): Promise<RollbackOutcome> {
+  const { name, version } = command;
+  const steps: RollbackStep[] = [];
+  try {
+    const problem = checkPackageName(name) ?? checkVersion(version)
+      ?? (command.reason.trim() === '' ? 'a reason is required: `/rollback name@version why it must go`' : undefined);
+    if (problem) return { status: 'refused', name, version, message: problem, hint: 'Comment a corrected `/rollback`.', steps };
+
+    const removed = await removeVersion(deps, run, command);
+    if (removed.kind === 'never-committed') {
+      const deleted = await cleanStaging(deps.backends, name, version);
+      if (deleted.length === 0) {
+        return { status: 'refused', name, version, message: `${name}@${version} is not published and left nothing in storage; there is nothing to roll back.`,
+          hint: 'Check the package name and version.', steps };
+      }
+      steps.push('deleted');
+      return { status: 'cleaned-leftovers', name, version, deleted, steps };
+    }
+    if (removed.kind === 'already-cleaned') {
+      return { status: 'rolled-back', name, version, sha256: removed.sha256, deleted: [], already: true, steps: [...ROLLBACK_STEPS] };
+    }
+    steps.push('removed');
+    const finished = await finishRollback(deps, name, version, run, { issue: command.issue, actor: command.actor }, steps);
+    return { status: 'rolled-back', name, version, sha256: removed.sha256, deleted: finished.deleted, already: false, steps };
+  } catch (error) {
+    const failure = error instanceof RegistrarError ? error : transient(`Unexpected failure: ${String(error)}`, error);
+    return failure.kind === 'refused'
+      ? { status: 'refused', name, version, message: failure.message, hint: failure.hint, steps }
+      : { status: 'failed', name, version, error: failure, steps };
+  }
+}
+
+type Removal = { kind: 'removed' | 'pending'; sha256: string } | { kind: 'already-cleaned'; sha256: string } | { kind: 'never-committed' };
+
+/** Phase one: commit the version's removal with its audit record, by compare-and-swap, recognising our own lost commit. */
+async function removeVersion(deps: RollbackDeps, run: RollbackRun, command: RollbackCommand): Promise<Removal> {
+  const { registry } = deps;
+  const { name, version } = command;
+  for (let attempt = 1; ; attempt++) {
+    const head = await registry.head();
+    const current = await registry.readPackage(name, head);
+    const pending = current && pendingRollback(current, version);
+    // Our own lost commit, or another trustee's: either way the removal is committed; finish it.
+    if (pending) return { kind: 'pending', sha256: pending.sha256 };
+    const entry = current && Object.hasOwn(current.published, version) ? current.published[version] : undefined;
+    if (!current || !entry) {
+      const done = current?.rolledBack.filter((r) => r.version === version).at(-1);
+      return done ? { kind: 'already-cleaned', sha256: done.sha256 } : { kind: 'never-committed' };
+    }
+    const next = removeForRollback(current, {
+      version, by: command.actor, at: command.at || run.now().toISOString(), reason: command.reason, issue: command.issue,
+      ...(command.commentId === undefined ? {} : { commentId: command.commentId }),
+    });
+    try {
+      await commitMetadata(registry, run, command.issue, name, version, next, head);
+      return { kind: 'removed', sha256: entry.sha256 };
+    } catch (error) {
+      if (!(isKind(error, 'conflict') || isKind(error, 'transient')) || attempt >= MAX_PLANS) throw error;
+      deps.log.warning(`Rollback commit attempt ${attempt} did not land (${(error as Error).message}); re-reading.`);
+      await sleep((run.paceMs ?? 0) * Math.min(attempt, 8) * (0.5 + Math.random()));
+    }
+  }
 }
 
 /**
  * Phases two and three of a rollback already committed with `cleaned: false`: deletes the version's
- * final objects (only those with the recorded hash) and its staging objects in every backend, then
+ * final objects (only those with a recorded hash) and its staging objects in every backend, then
  * commits `cleaned: true`. Idempotent: a second call after a crash finishes what the first began.
  */
 export async function finishRollback(deps: RollbackDeps, name: string, version: string, run: RollbackRun,
-  context: { issue: number; actor: Actor }): Promise<{ deleted: string[]; commit: RegistryCommit | undefined; metadata: PackageMetadata | undefined }> {
-  void deps; void name; void version; void run; void context;
-  throw new Error('finishRollback: being written');
+  context: { issue: number; actor: Actor }, steps: RollbackStep[] = []): Promise<{ deleted: string[]; commit: RegistryCommit | undefined; metadata: PackageMetadata | undefined }> {
+  const { registry } = deps;
+  const head = await registry.head();
+  const current = await registry.readPackage(name, head);
+  const records = (current?.rolledBack ?? []).filter((r) => r.version === version && !r.cleaned);
+  if (records.length === 0) return { deleted: [], commit: undefined, metadata: current };
+
+  const deleted: string[] = [];
+  for (const record of records) {
+    await Promise.all(deps.backends.map(async (backend) => {
+      if (await deleteFinalIfHash(backend, name, version, record.sha256)) deleted.push(`${backend.name}:${name}/${version}.tar.gz`);
+    }));
+  }
+  deleted.push(...await cleanStaging(deps.backends, name, version));
+  if (!steps.includes('deleted')) steps.push('deleted');
+
+  for (let attempt = 1; ; attempt++) {
+    const at = await registry.head();
+    const metadata = await registry.readPackage(name, at);
+    if (!metadata || !pendingRollback(metadata, version)) return { deleted, commit: undefined, metadata };
+    try {
+      const commit = await commitMetadata(registry, run, context.issue, name, version, markRollbackCleaned(metadata, version), at, 'storage cleaned');
+      steps.push('cleaned');
+      return { deleted, commit, metadata };
+    } catch (error) {
+      if (!(isKind(error, 'conflict') || isKind(error, 'transient')) || attempt >= MAX_PLANS) throw error;
+      deps.log.warning(`Cleaned-rollback commit attempt ${attempt} did not land (${(error as Error).message}); re-reading.`);
+      await sleep((run.paceMs ?? 0) * Math.min(attempt, 8) * (0.5 + Math.random()));
+    }
+  }
 }
+
+async function commitMetadata(registry: Registry, run: RollbackRun, issue: number, name: string, version: string,
+  metadata: PackageMetadata, head: string, note?: 'storage cleaned'): Promise<RegistryCommit> {
+  const message = registryCommitMessage({ action: 'Rollback', ...(note ? { note } : {}), name, version, issue,
+    run: run.run.id, attempt: run.run.attempt });
+  return registry.commit([{ path: metadataPath(name), content: serializeMetadata(metadata) }], message.full, head);
+}
+

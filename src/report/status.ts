@@ -10,6 +10,16 @@ export function statusMarker(run: { id: string; attempt: number }): string {
   return `${MARKER_PREFIX}status run=${run.id} attempt=${run.attempt} -->`;
 }
 
+export function packageMarker(name: string, version: string): string {
+  return `${MARKER_PREFIX}package ${name}@${version} -->`;
+}
+
+/** The package a publish issue is about, from Registrar's newest status comment there. */
+export function packageFromMarker(body: string): { name: string; version: string } | undefined {
+  const match = /<!-- registrar:package ([a-z0-9-]+)@(\d+\.\d+\.\d+) -->/.exec(body);
+  return match ? { name: match[1] ?? '', version: match[2] ?? '' } : undefined;
+}
+
 /** Text from requests and errors goes into markdown: keep it from closing code spans or injecting HTML. */
 function code(text: string): string {
   return `\`${text.replace(/[`\r\n]/g, ' ').replace(/</g, '&lt;')}\``;
@@ -73,5 +83,7 @@ export function renderPublishStatus(outcome: PublishOutcome, context: { registry
     }
   }
   lines.push('', `<sub>${ledger(outcome.steps)}</sub>`);
+  // Machine-readable, in Registrar's own comment (which others cannot edit): what a bare `/rollback` here means.
+  if (outcome.request) lines.push(packageMarker(outcome.request.name, outcome.request.version));
   return lines.join('\n');
 }

@@ -7,12 +7,23 @@ import { dirname, join } from 'node:path';
 import { tarball, type ArchiveVariant } from './archive.js';
 import { EMPTY_TREE, GitRepo, ZERO_OID, type FileMode, type Identity, type PathChange } from './git.js';
 import { answerGraphql, rootFieldsOf, type CommitOutcome, type GraphqlWorld } from './graphql.js';
-import { type Comment, type Issue, type Repository, type User, type UserType, noreplyEmail, timestamp } from './model.js';
+import {
+  type Comment,
+  type Issue,
+  type Repository,
+  type Team,
+  type TeamMembershipState,
+  type TeamRole,
+  type User,
+  type UserType,
+  noreplyEmail,
+  timestamp,
+} from './model.js';
 import { checkRequest, checkResponse, matchRoute, warmUp } from './openapi.js';
 import { errorJson, type Urls } from './payloads.js';
-import { HttpError, errorReply, handlers, type RestReply, type RestWorld } from './rest.js';
+import { HttpError, errorReply, handlers, orgHandlers, type RestReply, type RestWorld } from './rest.js';
 
-export type { Comment, Issue, Reaction, Repository, User } from './model.js';
+export type { Comment, Issue, Reaction, Repository, TeamMembershipState, TeamRole, User } from './model.js';
 export type { ArchiveVariant } from './archive.js';
 
 export interface EmulatorOptions {
@@ -22,6 +33,8 @@ export interface EmulatorOptions {
   repoPaths?: Record<string, string>;
   /** The identity the action's token acts as. */
   botUser?: { id: number; login: string; type?: UserType };
+  /** See GitHubEmulator.setTreeTruncationLimit; default: no limit. */
+  treeTruncationLimit?: number;
 }
 
 export interface RequestRecord {
@@ -96,11 +109,34 @@ export interface GitHubEmulator {
   /**
    * While enabled, reads by branch name lag like a GitHub replica right after a write: after each update of a
    * branch, the next read of it by name (`git/ref/heads/…`, contents with `ref=<branch>` or no ref, the tarball
-   * by branch, GraphQL `ref`/`defaultBranchRef`/`object(expression:)`) answers as of the head before that update —
+   * by branch, `git/trees/<branch>`, GraphQL `ref`/`defaultBranchRef`/`object(expression:)`) answers as of the head before that update —
    * one stale read per update, so a client that re-reads converges. Reads by commit SHA are always exact.
    * Disabling forgets the pending stale reads.
    */
   setStaleReads(enabled: boolean): void;
+  /**
+   * A recursive `git/trees` listing with more than `limit` entries answers the first `limit` of them and
+   * `truncated: true`, as GitHub does past 100,000 entries or 7 MB (a small limit lets tests reach a client's
+   * fallback). `undefined`: never truncate.
+   */
+  setTreeTruncationLimit(limit: number | undefined): void;
+  /**
+   * Makes `login` a member of the organisation's team `team` (a slug), or changes the membership.
+   * Defaults: role `member`, state `active` (`pending`: invited, not yet accepted).
+   */
+  addTeamMember(options: { org: string; team: string; login: string; role?: TeamRole; state?: TeamMembershipState }): void;
+  /** Ends the membership; returns whether there was one. */
+  removeTeamMember(options: { org: string; team: string; login: string }): boolean;
+  /**
+   * Lets `token` (the credential of the Authorization header) read organisation data, like an org-scoped
+   * token: team memberships answer only such tokens; any other (the workflow's GITHUB_TOKEN) gets 404.
+   */
+  allowOrgReads(token: string): void;
+  /**
+   * While set, every team-membership check answers this status with GitHub's error body (500: "Server
+   * Error", 403: "Resource not accessible by integration", …); `undefined` restores normal answers.
+   */
+  failTeamChecks(status: number | undefined): void;
   /** Throws listing every violation seen since start. */
   assertClean(): void;
   /** `git fsck --strict` on every repository; throws on any failure. */
@@ -148,6 +184,11 @@ class Emulator implements GitHubEmulator {
   private staleReads = false;
   /** `<repo id>:<refs/heads/…>` → heads before each update not yet read by name, oldest first (see setStaleReads). */
   private readonly lagging = new Map<string, string[]>();
+  private treeLimit: number | undefined;
+  /** `<org>/<slug>`, lower-cased → team. */
+  private readonly teams = new Map<string, Team>();
+  private readonly orgTokens = new Set<string>();
+  private teamFailure: number | undefined;
   private ids = 1000;
   private server: Server | undefined;
 
@@ -417,6 +458,41 @@ class Emulator implements GitHubEmulator {
     if (!enabled) this.lagging.clear();
   }
 
+  setTreeTruncationLimit(limit: number | undefined): void {
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) throw new Error(`tree truncation limit must be a whole number, got ${limit}`);
+    this.treeLimit = limit;
+  }
+
+  addTeamMember(options: { org: string; team: string; login: string; role?: TeamRole; state?: TeamMembershipState }): void {
+    const key = `${options.org}/${options.team}`.toLowerCase();
+    let team = this.teams.get(key);
+    if (!team) {
+      const org = this.users.get(options.org.toLowerCase()) ?? this.addUser({ id: this.nextId(), login: options.org, type: 'Organization' });
+      team = { id: this.nextId(), org, slug: options.team, members: new Map() };
+      this.teams.set(key, team);
+    }
+    team.members.set(options.login.toLowerCase(), {
+      user: this.user(options.login),
+      role: options.role ?? 'member',
+      state: options.state ?? 'active',
+    });
+  }
+
+  removeTeamMember(options: { org: string; team: string; login: string }): boolean {
+    return this.teams.get(`${options.org}/${options.team}`.toLowerCase())?.members.delete(options.login.toLowerCase()) ?? false;
+  }
+
+  allowOrgReads(token: string): void {
+    this.orgTokens.add(token);
+  }
+
+  failTeamChecks(status: number | undefined): void {
+    if (status !== undefined && !(Number.isInteger(status) && status >= 400 && status <= 599)) {
+      throw new Error(`failTeamChecks takes an error status (4xx or 5xx), got ${status}`);
+    }
+    this.teamFailure = status;
+  }
+
   assertClean(): void {
     if (this.violations.length > 0) {
       throw new Error(`GitHub emulator saw ${this.violations.length} violation(s):\n- ${this.violations.join('\n- ')}`);
@@ -472,6 +548,11 @@ class Emulator implements GitHubEmulator {
     return /^(token|bearer)\s+\S+/i.test(req.headers.authorization ?? '');
   }
 
+  /** The credential of the Authorization header (`token X` or `bearer X`). */
+  private token(req: IncomingMessage): string | undefined {
+    return /^(?:token|bearer)\s+(\S+)/i.exec(req.headers.authorization ?? '')?.[1];
+  }
+
   private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
     const payload = body === undefined ? '' : JSON.stringify(body);
     res.writeHead(status, {
@@ -510,7 +591,7 @@ class Emulator implements GitHubEmulator {
       let body = reply.body;
       if (checked) {
         body = this.corrupt(method, route, body);
-        this.violations.push(...checkResponse(operation, reply.status, body));
+        this.violations.push(...checkResponse(operation, reply.status, body, { injected: reply.injected === true }));
       }
       this.requests.push({ method, route, status: reply.status, operation: operation.operationId });
       if (reply.raw) {
@@ -531,6 +612,9 @@ class Emulator implements GitHubEmulator {
     this.violations.push(...checkRequest(match, url.searchParams, body));
     if (!this.authorized(req)) return finish({ status: 401, body: errorJson(401, 'Requires authentication') });
 
+    const request = { params: pathParams, query: url.searchParams, body, accept: req.headers.accept ?? '', token: this.token(req) };
+    const orgHandler = orgHandlers[operation.operationId];
+    if (orgHandler) return finish(await this.answer(() => orgHandler(this.restWorld(), request)));
     const handler = handlers[operation.operationId];
     if (!handler) {
       this.violations.push(`${method} ${route}: ${operation.operationId} is not implemented by the emulator`);
@@ -554,20 +638,18 @@ class Emulator implements GitHubEmulator {
       }
       return finish({ status: 404, body: errorJson(404, 'Not Found') });
     }
-    let reply: RestReply;
+    const reply = await this.answer(() => handler(this.restWorld(), { ...request, repo }));
+    finish(reply, reply.raw === undefined);
+  }
+
+  /** Runs a handler; an HttpError it throws becomes GitHub's error reply. */
+  private async answer(run: () => Promise<RestReply>): Promise<RestReply> {
     try {
-      reply = await handler(this.restWorld(), {
-        repo,
-        params: pathParams,
-        query: url.searchParams,
-        body,
-        accept: req.headers.accept ?? '',
-      });
+      return await run();
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
-      reply = errorReply(error);
+      return errorReply(error);
     }
-    finish(reply, reply.raw === undefined);
   }
 
   private restWorld(): RestWorld {
@@ -577,6 +659,10 @@ class Emulator implements GitHubEmulator {
       nextId: () => this.nextId(),
       readRef: (repo, fullName) => this.readRef(repo, fullName),
       resolveRead: (repo, rev) => this.resolveRead(repo, rev),
+      treeTruncationLimit: this.treeLimit,
+      team: (org, slug) => this.teams.get(`${org}/${slug}`.toLowerCase()),
+      canReadOrgs: (token) => token !== undefined && this.orgTokens.has(token),
+      teamFailure: this.teamFailure,
     };
   }
 
@@ -701,6 +787,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<GitH
   // Load the OpenAPI description before the first request, so no request pays for it.
   warmUp();
   const emulator = new Emulator(root, options.repoPaths ?? {}, options.botUser ?? DEFAULT_BOT);
+  emulator.setTreeTruncationLimit(options.treeTruncationLimit);
   await emulator.listen();
   return emulator;
 }

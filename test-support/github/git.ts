@@ -136,6 +136,34 @@ export class GitRepo {
       });
   }
 
+  /**
+   * A tree's entries with their full paths and blob sizes, in git's order: one level, or (`recursive`) every
+   * subtree too, each tree entry before what it holds (`git ls-tree -r -t`), as GitHub's trees API lists them.
+   */
+  async lsTreeDetailed(tree: string, recursive: boolean): Promise<Array<TreeEntry & { path: string; size: number | undefined }>> {
+    const out = await this.text(['ls-tree', '-z', '-l', ...(recursive ? ['-r', '-t'] : []), tree]);
+    return out
+      .split('\0')
+      .filter(Boolean)
+      .map((record) => {
+        const tab = record.indexOf('\t');
+        // `-l` pads the size column with spaces: "<mode> <type> <sha> <size>\t<path>", size `-` for non-blobs.
+        const [mode, type, sha, size] = record.slice(0, tab).split(/ +/) as [string, TreeEntry['type'], string, string];
+        const path = record.slice(tab + 1);
+        return { mode, type, sha, name: path.slice(path.lastIndexOf('/') + 1), path, size: type === 'blob' ? Number(size) : undefined };
+      });
+  }
+
+  /** The tree a tree, commit or (annotated) tag object names, or undefined. */
+  async peelToTree(sha: string): Promise<string | undefined> {
+    if (!(await this.objectType(sha))) return undefined;
+    try {
+      return (await this.text(['rev-parse', '--verify', '--quiet', `${sha}^{tree}`])).trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** The entry at `path` inside a commit or tree, or undefined. */
   async entryAt(treeish: string, path: string): Promise<TreeEntry | undefined> {
     const parts = path.split('/').filter(Boolean);

@@ -1,4 +1,4 @@
-// The emulator's in-memory world: users, repositories (each backed by a bare git repository), issues.
+// The emulator's in-memory world: users, repositories (each backed by a bare git repository), issues, teams.
 import type { GitRepo } from './git.js';
 
 export type UserType = 'User' | 'Bot' | 'Organization';
@@ -58,6 +58,18 @@ export interface Repository {
   created_at: string;
   /** Moves with every ref update, as GitHub's `pushed_at` does. */
   pushed_at: string;
+}
+
+export type TeamRole = 'member' | 'maintainer';
+export type TeamMembershipState = 'active' | 'pending';
+
+/** One team of an organisation, addressed by its slug. */
+export interface Team {
+  id: number;
+  org: User;
+  slug: string;
+  /** Lower-cased login → membership. */
+  members: Map<string, { user: User; role: TeamRole; state: TeamMembershipState }>;
 }
 
 /** GitHub's timestamps: UTC, whole seconds. */

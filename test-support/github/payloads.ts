@@ -1,5 +1,5 @@
 // Shapes the emulator's state into the JSON bodies GitHub sends, with every property GitHub includes.
-import type { Comment, Issue, Reaction, Repository, User } from './model.js';
+import type { Comment, Issue, Reaction, Repository, Team, TeamMembershipState, TeamRole, User } from './model.js';
 import { nodeId } from './model.js';
 import type { ParsedCommit, ParsedTag, TreeEntry } from './git.js';
 
@@ -191,6 +191,35 @@ export function gitCommitJson(urls: Urls, repo: Repository, sha: string, commit:
     parents: commit.parents.map((p) => ({ sha: p, url: `${api}/git/commits/${p}`, html_url: `${html}/commit/${p}` })),
     verification: UNSIGNED,
   };
+}
+
+/** A git tree listing; `entries` carry full paths (recursive listings) and sizes for blobs. */
+export function gitTreeJson(
+  urls: Urls,
+  repo: Repository,
+  sha: string,
+  entries: Array<TreeEntry & { path: string; size: number | undefined }>,
+  truncated: boolean,
+) {
+  const api = repoApi(urls, repo);
+  return {
+    sha,
+    url: `${api}/git/trees/${sha}`,
+    tree: entries.map((entry) => ({
+      path: entry.path,
+      mode: entry.mode,
+      type: entry.type,
+      sha: entry.sha,
+      ...(entry.type === 'blob' ? { size: entry.size ?? 0 } : {}),
+      // A submodule's commit lives in another repository: GitHub gives no API address for it.
+      ...(entry.type === 'commit' ? {} : { url: `${api}/git/${entry.type === 'tree' ? 'trees' : 'blobs'}/${entry.sha}` }),
+    })),
+    truncated,
+  };
+}
+
+export function teamMembershipJson(urls: Urls, team: Team, login: string, role: TeamRole, state: TeamMembershipState) {
+  return { url: `${urls.api}/teams/${team.id}/memberships/${encodeURIComponent(login)}`, role, state };
 }
 
 /** A contents-API entry for a file, directory or symlink; `content` only for the requested file itself. */

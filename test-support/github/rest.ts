@@ -1,5 +1,5 @@
 // The REST operations the emulator implements, keyed by OpenAPI operationId, answering as GitHub does.
-import type { Comment, Issue, ReactionContent, Repository, User } from './model.js';
+import type { Comment, Issue, ReactionContent, Repository, Team, User } from './model.js';
 import { timestamp } from './model.js';
 import {
   commentJson,
@@ -8,11 +8,13 @@ import {
   gitCommitJson,
   gitRefJson,
   gitTagJson,
+  gitTreeJson,
   issueJson,
   labelJson,
   reactionJson,
   repoApi,
   repositoryJson,
+  teamMembershipJson,
   type Urls,
 } from './payloads.js';
 
@@ -25,14 +27,28 @@ export interface RestWorld {
   readRef(repo: Repository, fullName: string): Promise<{ sha: string; type: string } | undefined>;
   /** A client-named revision → commit SHA: exact for a SHA, possibly stale for a branch name. */
   resolveRead(repo: Repository, rev: string): Promise<string | undefined>;
+  /** Recursive tree listings longer than this are cut to it and marked `truncated` (GitHub: 100,000 entries / 7 MB). */
+  treeTruncationLimit: number | undefined;
+  /** The team `org/slug` (case-insensitive), or undefined. */
+  team(org: string, slug: string): Team | undefined;
+  /** Whether a token may read organisation data such as team memberships (GITHUB_TOKEN may not). */
+  canReadOrgs(token: string | undefined): boolean;
+  /** The status every team-membership check answers while failTeamChecks is set. */
+  teamFailure: number | undefined;
 }
 
-export interface RestRequest {
-  repo: Repository;
+/** A request to a route outside any repository (`/orgs/…`). */
+export interface OrgRequest {
   params: Record<string, string>;
   query: URLSearchParams;
   body: unknown;
   accept: string;
+  /** The credential of the Authorization header. */
+  token: string | undefined;
+}
+
+export interface RestRequest extends OrgRequest {
+  repo: Repository;
 }
 
 export interface RestReply {
@@ -42,6 +58,8 @@ export interface RestReply {
   /** Bytes sent as they are (raw media types); not checked against the description. */
   raw?: { bytes: Buffer; contentType: string };
   headers?: Record<string, string>;
+  /** A failure a test asked for: its status is one GitHub sends although the description may not list it. */
+  injected?: boolean;
 }
 
 export class HttpError extends Error {
@@ -61,6 +79,31 @@ function validationFailed(resource: string, field: string, code = 'invalid'): Ht
 }
 
 type Handler = (world: RestWorld, request: RestRequest) => Promise<RestReply>;
+type OrgHandler = (world: RestWorld, request: OrgRequest) => Promise<RestReply>;
+
+/** The bodies GitHub answers with when it fails (or refuses) a request. */
+const FAILURE_MESSAGES: Record<number, string> = {
+  403: 'Resource not accessible by integration',
+  429: 'API rate limit exceeded',
+  500: 'Server Error',
+  502: 'Server Error',
+  503: 'Service Unavailable',
+  504: 'We couldn\'t respond to your request in time. Sorry about that. Please try resubmitting your request and contact us if the problem persists.',
+};
+
+function injectedFailure(status: number): RestReply {
+  return { status, body: errorJson(status, FAILURE_MESSAGES[status] ?? 'Error'), injected: true };
+}
+
+/** What a client may name a tree by: a tree, commit or tag SHA, a branch or a tag name → the tree's SHA. */
+async function treeOf(world: RestWorld, repo: Repository, rev: string): Promise<string | undefined> {
+  if (/^[0-9a-f]{40}$/.test(rev)) {
+    const tree = await repo.git.peelToTree(rev);
+    if (tree) return tree;
+  }
+  const commit = await world.resolveRead(repo, rev);
+  return commit ? (await repo.git.parseCommit(commit)).tree : undefined;
+}
 
 function findIssue(repo: Repository, raw: string | undefined): Issue {
   const issue = repo.issues.find((i) => String(i.number) === raw);
@@ -152,6 +195,18 @@ export const handlers: Record<string, Handler> = {
     const sha = params['commit_sha'] ?? '';
     if ((await repo.git.objectType(sha)) !== 'commit') throw notFound();
     return { status: 200, body: gitCommitJson(world.urls, repo, sha, await repo.git.parseCommit(sha)) };
+  },
+
+  'git/get-tree': async (world, { repo, params, query }) => {
+    const tree = await treeOf(world, repo, params['tree_sha'] ?? '');
+    if (!tree) throw notFound();
+    // Any value, `0` and `false` included, asks for the recursive listing.
+    const recursive = query.has('recursive');
+    let entries = await repo.git.lsTreeDetailed(tree, recursive);
+    const limit = world.treeTruncationLimit;
+    const truncated = recursive && limit !== undefined && entries.length > limit;
+    if (truncated) entries = entries.slice(0, limit);
+    return { status: 200, body: gitTreeJson(world.urls, repo, tree, entries, truncated) };
   },
 
   'repos/get-content': async (world, { repo, params, query, accept }) => {
@@ -301,6 +356,19 @@ export const handlers: Record<string, Handler> = {
     const { comment } = findComment(request.repo, request.params['comment_id']);
     const path = `${new URL(repoApi(world.urls, request.repo)).pathname}/issues/comments/${comment.id}/reactions`;
     return listReactions(world, request, path, comment.reactions);
+  },
+};
+
+/** Operations outside any repository. */
+export const orgHandlers: Record<string, OrgHandler> = {
+  'teams/get-membership-for-user-in-org': async (world, { params, token }) => {
+    if (world.teamFailure !== undefined) return injectedFailure(world.teamFailure);
+    // Without organisation read access GitHub does not reveal whether the team (or the membership) exists.
+    if (!world.canReadOrgs(token)) throw notFound();
+    const team = world.team(params['org'] ?? '', params['team_slug'] ?? '');
+    const member = team?.members.get((params['username'] ?? '').toLowerCase());
+    if (!team || !member) throw notFound();
+    return { status: 200, body: teamMembershipJson(world.urls, team, member.user.login, member.role, member.state) };
   },
 };
 

@@ -1,0 +1,157 @@
+// Given published versions on two backends, when a trustee comments /rollback, then the version leaves the registry with an audit record, its objects leave every backend, and the author can publish again.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { assertInvariants } from '../../test-support/invariants.js';
+import { registryCommits, registryFile, snapshot } from '../../test-support/observe.js';
+import { AUTHOR, REGISTRY, commentOn, openIssue, requestBody, runAction, seedPackage, startWorld, type PackageSource, type World } from '../../test-support/world.js';
+
+const TRUSTEE = { id: 7001, login: 'tess' };
+const TEAM_TRUSTEE = { id: 7002, login: 'teamster' };
+const STRANGER = { id: 7666, login: 'eve' };
+const TEAM_TOKEN = 'org-read-token';
+const inputs = { 'trustee-ids': String(TRUSTEE.id), 'trustee-team': 'registry/trustees', 'trustee-team-token': TEAM_TOKEN };
+
+let world: World;
+let counter = 0;
+function freshPackage(): PackageSource {
+  counter += 1;
+  return { owner: `rb${counter}`, repo: `lib${counter}`, id: 9500 + counter, name: `rollback-pkg-${counter}`, version: '1.0.0' };
+}
+const thread = (issue: number) => world.github.issue(REGISTRY.owner, REGISTRY.repo, issue);
+const lastBot = (issue: number) => thread(issue).comments.filter((c) => c.user.type === 'Bot').at(-1)?.body ?? '';
+const metadata = async (name: string) => JSON.parse((await registryFile(world, `metadata/${name.slice(0, 2)}/${name.slice(2, 4)}/${name}.json`))!);
+const keysOf = async (name: string) => {
+  const all = await Promise.all(world.buckets.map(async (b) => (await world.s3.listRaw(b)).map((o) => `${b}/${o.key}`)));
+  return all.flat().filter((k) => k.includes(`/${name}/`) || k.includes(`${name}/`));
+};
+
+async function published(pkg: PackageSource): Promise<number> {
+  await seedPackage(world, pkg);
+  const { issue, event } = openIssue(world, requestBody(pkg));
+  expect((await runAction(world, event, { inputs })).outputs.status).toBe('published');
+  return issue;
+}
+
+beforeAll(async () => {
+  world = await startWorld({ buckets: ['primary-store', 'mirror-store'] });
+  world.github.allowOrgReads(TEAM_TOKEN);
+  world.github.addTeamMember({ org: 'registry', team: 'trustees', login: TEAM_TRUSTEE.login });
+  world.github.addUser({ ...TEAM_TRUSTEE, type: 'User' });
+});
+afterAll(async () => { await world?.close(); });
+afterEach(async () => {
+  world.github.failTeamChecks(undefined);
+  world.github.assertClean();
+  await world.github.fsck();
+});
+
+describe('a trustee rolls back a published version', () => {
+  it('removes it from the metadata with an audit record and from every backend; the author republishes with /retry', async () => {
+    const pkg = freshPackage();
+    const issue = await published(pkg);
+    const sha256 = (await metadata(pkg.name)).published['1.0.0'].sha256;
+    expect(await keysOf(pkg.name)).toHaveLength(2);
+
+    const rollbackEvent = commentOn(world, issue, '/rollback contains a leaked credential', TRUSTEE);
+    const run = await runAction(world, rollbackEvent, { inputs });
+    expect(run.outputs).toMatchObject({ status: 'rolled-back', name: pkg.name, version: '1.0.0' });
+
+    const after = await metadata(pkg.name);
+    expect(after.published).toEqual({});
+    const comment = (rollbackEvent.payload as { comment: { id: number; created_at: string } }).comment;
+    expect(after.rolledBack).toEqual([{ version: '1.0.0', sha256, by: TRUSTEE, at: comment.created_at,
+      reason: 'contains a leaked credential', issue, commentId: comment.id, cleaned: true }]);
+    expect(await keysOf(pkg.name)).toEqual([]);
+    const commits = (await registryCommits(world)).slice(0, 2).map((c) => c.message.split('\n')[0]);
+    expect(commits).toEqual([`Rollback ${pkg.name}@1.0.0 (#${issue}): storage cleaned`, `Rollback ${pkg.name}@1.0.0 (#${issue})`]);
+    expect(lastBot(issue)).toContain(`Rolled back \`${pkg.name}@1.0.0\``);
+
+    const republish = await runAction(world, commentOn(world, issue, '/retry'), { inputs });
+    expect(republish.outputs.status).toBe('published');
+    await assertInvariants(world, { expect: [{ name: pkg.name, version: '1.0.0', issue, outcome: 'published' }] });
+  });
+
+  it('lets the author publish that version again with different content', async () => {
+    const pkg = freshPackage();
+    const issue = await published(pkg);
+    await runAction(world, commentOn(world, issue, `/rollback ${pkg.name}@1.0.0 wrong files`, TEAM_TRUSTEE), { inputs });
+    const fixed = { ...pkg, tag: 'v1.0.0-fixed', files: { 'FIXED.md': 'the right files\n' } };
+    await seedPackage(world, fixed);
+    const run = await runAction(world, commentOn(world, issue, requestBody(fixed)), { inputs });
+    expect(run.outputs.status).toBe('published');
+    const entry = (await metadata(pkg.name)).published['1.0.0'];
+    expect(entry.ref).toBe('v1.0.0-fixed');
+    expect(entry.sha256).not.toBe((await metadata(pkg.name)).rolledBack[0].sha256);
+    await assertInvariants(world, { expect: [{ name: pkg.name, version: '1.0.0', issue, outcome: 'published' }] });
+  });
+
+  it('works from any issue when the comment names name@version', async () => {
+    const pkg = freshPackage();
+    await published(pkg);
+    const { issue: elsewhere } = openIssue(world, 'Trustee business', AUTHOR, 'Rollbacks');
+    const run = await runAction(world, commentOn(world, elsewhere, `/rollback ${pkg.name}@1.0.0 malware`, TRUSTEE), { inputs });
+    expect(run.outputs.status).toBe('rolled-back');
+    expect((await metadata(pkg.name)).published).toEqual({});
+  });
+
+  it('a /retry triggered before the rollback never republishes the version', async () => {
+    const pkg = freshPackage();
+    const issue = await published(pkg);
+    const early = commentOn(world, issue, '/retry');
+    (early.payload as { comment: { created_at: string } }).comment.created_at = '2001-01-01T00:00:00Z';
+    await runAction(world, commentOn(world, issue, '/rollback bad build', TRUSTEE), { inputs });
+    const before = await snapshot(world);
+    const run = await runAction(world, early, { inputs });
+    expect(run.outputs.status).toBe('refused');
+    expect(lastBot(issue)).toContain('after this request was made');
+    expect(await snapshot(world)).toEqual(before);
+  });
+});
+
+describe('who may roll back', () => {
+  it.each([
+    ['a non-trustee', STRANGER, undefined],
+    ['the package author', AUTHOR, undefined],
+    ['a team member whose team check errors', TEAM_TRUSTEE, 500],
+  ])('refuses %s and changes nothing', async (_who, user, teamFailure) => {
+    const pkg = freshPackage();
+    const issue = await published(pkg);
+    world.github.failTeamChecks(teamFailure);
+    const before = await snapshot(world);
+    const run = await runAction(world, commentOn(world, issue, '/rollback I do not like it', user), { inputs });
+    expect(run.outputs.status).toBe('denied');
+    expect(await snapshot(world)).toEqual(before);
+    expect(lastBot(issue)).toContain('only a registry trustee can roll back');
+    if (teamFailure) expect(run.stdout).toMatch(/team check for @teamster failed \(500\)/);
+  });
+
+  it('refuses a rollback without a reason, changing nothing', async () => {
+    const pkg = freshPackage();
+    const issue = await published(pkg);
+    const before = await snapshot(world);
+    const run = await runAction(world, commentOn(world, issue, `/rollback ${pkg.name}@1.0.0`, TRUSTEE), { inputs });
+    expect(run.outputs.status).toBe('refused');
+    expect(lastBot(issue)).toContain('a reason is required');
+    expect(await snapshot(world)).toEqual(before);
+  });
+});
+
+describe('rolling back a version that was never committed', () => {
+  it('removes the staging objects a failed attempt left, and says so', async () => {
+    const pkg = freshPackage();
+    const body = Buffer.from('a failed attempt left this');
+    const hex = createHash('sha256').update(body).digest('hex');
+    const client = new S3Client({ endpoint: world.s3.endpoint, region: world.s3.region, credentials: world.s3.credentials, forcePathStyle: true,
+      requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+    for (const bucket of world.buckets) {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: `staging/${pkg.name}/1.0.0/${hex}.tar.gz`, Body: body }));
+    }
+    client.destroy();
+    const { issue } = openIssue(world, 'cleanup', AUTHOR, 'Cleanup');
+    const run = await runAction(world, commentOn(world, issue, `/rollback ${pkg.name}@1.0.0 leftovers`, TRUSTEE), { inputs });
+    expect(run.outputs.status).toBe('cleaned-leftovers');
+    expect(await keysOf(pkg.name)).toEqual([]);
+    expect(lastBot(issue)).toContain('was never published');
+  });
+});
