@@ -12,7 +12,11 @@ export interface Event { name: string; payload: unknown }
 export interface Scenario {
   name: string;
   backends: number;
+  /** The status the command's last attempt must end with (`published`, `rolled-back`). */
+  success: string;
   setup(world: World): Promise<{ first: Event; repeat: () => Event; expect: Expectation[]; inputs?: Record<string, string> }>;
+  /** Checks beyond the invariants that this command promises (e.g. a rollback record marked cleaned). */
+  verify?(world: World): Promise<Violation[]>;
 }
 
 /** A request of the clean run, as the fault plan names it. */
@@ -70,7 +74,7 @@ export async function runAttempt(world: World, event: Event, faults: Fault[], in
     const result = await handleEvent(settings, event.name, event.payload, {
       log: { info: (m) => log.push(m), warning: (m) => log.push(`warning: ${m}`) }, now: () => new Date(),
     });
-    status = result.kind === 'publish' ? result.outcome.status : result.kind;
+    status = result.kind === 'publish' || result.kind === 'rollback' ? result.outcome.status : result.kind;
   } catch (error) {
     status = 'threw';
     log.push(`threw: ${(error as Error).message}`);
@@ -92,8 +96,9 @@ export async function runCase(scenario: Scenario, schedule: Fault[][]): Promise<
     const attempts: AttemptResult[] = [];
     for (const [i, faults] of schedule.entries()) attempts.push(await runAttempt(world, i === 0 ? first : repeat(), faults, inputs));
     const violations = await checkInvariants(world, { expect });
+    if (scenario.verify) violations.push(...await scenario.verify(world));
     violations.push(...world.github.violations.map((message) => ({ invariant: 'comments' as const, message: `emulator: ${message}` })));
-    return { attempts, violations, converged: violations.length === 0 && attempts.at(-1)?.status === 'published' };
+    return { attempts, violations, converged: violations.length === 0 && attempts.at(-1)?.status === scenario.success };
   } finally {
     await world.close();
   }
@@ -105,14 +110,14 @@ export async function recordRequests(scenario: Scenario): Promise<RequestPoint[]
   try {
     const { first, inputs = {} } = await scenario.setup(world);
     const result = await runAttempt(world, first, [], inputs);
-    if (result.status !== 'published') throw new Error(`the clean run of ${scenario.name} did not publish:\n${result.log.join('\n')}`);
+    if (result.status !== scenario.success) throw new Error(`the clean run of ${scenario.name} ended ${result.status}:\n${result.log.join('\n')}`);
     return result.requests;
   } finally {
     await world.close();
   }
 }
 
-export interface MatrixRow { point: RequestPoint; mode: FaultMode; firstAttempt: string; fired: boolean; result: CaseResult }
+export interface MatrixRow { point: RequestPoint; mode: FaultMode; firstAttempt: string; fired: boolean; success: string; result: CaseResult }
 
 /** Every request × every mode: attempt 1 with that fault, then one fault-free repeat. */
 export async function crashMatrix(scenario: Scenario, points: RequestPoint[], modes: FaultMode[],
@@ -121,7 +126,7 @@ export async function crashMatrix(scenario: Scenario, points: RequestPoint[], mo
   return pool(cases, options.concurrency ?? 2, async ({ point, mode }) => {
     const result = await runCase(scenario, [[{ ...point, mode }], []]);
     const first = result.attempts[0]!;
-    const row = { point, mode, firstAttempt: first.status, fired: first.fired.length > 0, result };
+    const row = { point, mode, firstAttempt: first.status, fired: first.fired.length > 0, success: scenario.success, result };
     options.onRow?.(row);
     return row;
   });

@@ -1,14 +1,18 @@
 // The commands the fault matrix exercises, each set up in a fresh world with the event that starts it and the one that repeats it.
-import type { Scenario } from './matrix.js';
+import { runAttempt, type Scenario } from './matrix.js';
+import { registryFile } from './observe.js';
 import { commentOn, openIssue, requestBody, seedPackage } from './world.js';
+
+const pkg = { owner: 'acme', repo: 'left-pad', id: 4242, name: 'left-pad', version: '1.2.0', subdir: 'pkg' };
+const TRUSTEE = { id: 7001, login: 'tess' };
 
 /** An author publishes left-pad@1.2.0 from an issue to `backends` backends; `/retry` repeats it. */
 export function publishScenario(backends = 1): Scenario {
   return {
     name: backends === 1 ? 'publish' : `publish to ${backends} backends`,
     backends,
+    success: 'published',
     async setup(world) {
-      const pkg = { owner: 'acme', repo: 'left-pad', id: 4242, name: 'left-pad', version: '1.2.0', subdir: 'pkg' };
       await seedPackage(world, pkg);
       const { issue, event } = openIssue(world, requestBody(pkg));
       return {
@@ -19,3 +23,30 @@ export function publishScenario(backends = 1): Scenario {
     },
   };
 }
+
+/** A trustee rolls back a version published to `backends` backends; a second `/rollback` repeats it. */
+export function rollbackScenario(backends = 2): Scenario {
+  const inputs = { 'trustee-ids': String(TRUSTEE.id) };
+  return {
+    name: `rollback on ${backends} backends`,
+    backends,
+    success: 'rolled-back',
+    async setup(world) {
+      await seedPackage(world, pkg);
+      const { issue, event } = openIssue(world, requestBody(pkg));
+      const published = await runAttempt(world, event, [], inputs);
+      if (published.status !== 'published') throw new Error(`setting up the rollback scenario: the publish ended ${published.status}`);
+      const rollback = () => commentOn(world, issue, `/rollback ${pkg.name}@${pkg.version} a broken build`, TRUSTEE);
+      return { first: rollback(), repeat: rollback, inputs, expect: [{ name: pkg.name, version: pkg.version, issue, outcome: 'absent' }] };
+    },
+    async verify(world) {
+      const text = await registryFile(world, 'metadata/le/ft/left-pad.json');
+      const records = text ? (JSON.parse(text) as { rolledBack: { version: string; cleaned: boolean }[] }).rolledBack : [];
+      const mine = records.filter((r) => r.version === pkg.version);
+      return mine.length === 1 && mine[0]!.cleaned ? [] : [{ invariant: 7, message: `expected one cleaned rollback record of ${pkg.version}, found ${JSON.stringify(mine)}` }];
+    },
+  };
+}
+
+/** Every scenario the matrix runs, in the order the table shows them. */
+export const SCENARIOS: Scenario[] = [publishScenario(1), publishScenario(2), rollbackScenario(2)];
