@@ -96125,7 +96125,7 @@ function renderPublishStatus(outcome, context) {
       if (outcome.problems.length > 0) {
         lines.push("", ...outcome.problems.map((p4) => `- ${code(p4.field)}: ${plain(p4.message)}`));
       }
-      lines.push("", "Nothing was written to the registry or to storage.");
+      lines.push("", outcome.steps.some((s4) => s4 !== "prepared") ? "What this attempt wrote has been taken back; the registry is consistent." : "Nothing was written to the registry or to storage.");
       if (outcome.hint) lines.push("", `**What to do:** ${plain(outcome.hint)}`);
       if (!outcome.final) {
         lines.push("", "Comment a corrected request on this issue. A request looks like this:", "", renderRequestExample());
@@ -96436,7 +96436,10 @@ async function recheck(deps, request2, entry) {
     const rolledBack = current?.rolledBack.some((r5) => r5.version === request2.version && r5.sha256 === entry.sha256);
     if (rolledBack) {
       for (const backend2 of deps.backends) await deleteFinalIfHash(backend2, request2.name, request2.version, entry.sha256);
-      throw conflict(`${request2.name}@${request2.version} was rolled back while it was being promoted; its tarball was removed again.`);
+      throw refused(
+        `${request2.name}@${request2.version} was rolled back by a trustee while it was being promoted; the copy this attempt made was removed again.`,
+        "Read the rollback comment for the reason; publish a corrected new version, or ask the trustee."
+      );
     }
   }
   deps.log.warning(`The registry head did not show ${request2.name}@${request2.version} after ${RECHECK_READS} reads; leaving the promoted tarball for reconcile to judge.`);

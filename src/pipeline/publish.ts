@@ -9,7 +9,7 @@ import { stagingKey } from '../core/keys.js';
 import { publishCommitMessage } from '../core/commit-message.js';
 import type { PackageMetadata, PublishedVersion, PublishRequest } from '../core/types.js';
 import type { Trigger } from '../commands/intake.js';
-import { RegistrarError, conflict, isKind, refused, transient } from '../errors.js';
+import { RegistrarError, isKind, refused, transient } from '../errors.js';
 export type { TarballLocation } from './promote.js';
 import type { Registry, RegistryCommit, Source, Storage, Tracker } from '../ports.js';
 import { renderPublishStatus, statusMarker } from '../report/status.js';
@@ -243,7 +243,8 @@ async function recheck(deps: PublishDeps, request: PublishRequest, entry: Publis
     const rolledBack = current?.rolledBack.some((r) => r.version === request.version && r.sha256 === entry.sha256);
     if (rolledBack) {
       for (const backend of deps.backends) await deleteFinalIfHash(backend, request.name, request.version, entry.sha256);
-      throw conflict(`${request.name}@${request.version} was rolled back while it was being promoted; its tarball was removed again.`);
+      throw refused(`${request.name}@${request.version} was rolled back by a trustee while it was being promoted; the copy this attempt made was removed again.`,
+        'Read the rollback comment for the reason; publish a corrected new version, or ask the trustee.');
     }
   }
   deps.log.warning(`The registry head did not show ${request.name}@${request.version} after ${RECHECK_READS} reads; `

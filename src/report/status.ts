@@ -64,7 +64,9 @@ export function renderPublishStatus(outcome: PublishOutcome, context: { registry
       if (outcome.problems.length > 0) {
         lines.push('', ...outcome.problems.map((p) => `- ${code(p.field)}: ${plain(p.message)}`));
       }
-      lines.push('', 'Nothing was written to the registry or to storage.');
+      lines.push('', outcome.steps.some((s) => s !== 'prepared')
+        ? 'What this attempt wrote has been taken back; the registry is consistent.'
+        : 'Nothing was written to the registry or to storage.');
       if (outcome.hint) lines.push('', `**What to do:** ${plain(outcome.hint)}`);
       if (!outcome.final) {
         lines.push('', 'Comment a corrected request on this issue. A request looks like this:', '', renderRequestExample());
