@@ -107,3 +107,26 @@ describe('stale reads by branch name', () => {
     expect(commits[1]!.message).toBe('A concurrent registry change');
   });
 });
+
+describe('a backend failing after the commit', () => {
+  it('leaves "committed; promotion incomplete on <backend>" on the status comment, and /retry finishes it', async () => {
+    await world.close();
+    world = await startWorld({ buckets: ['first-store', 'second-store'] });
+    await seedPackage(world, pkg);
+    const { issue, event } = openIssue(world, requestBody(pkg));
+    // Every copy into the second backend fails, through the client's own retries.
+    const copy = 'PUT s3:CopyObject backend2/final';
+    const first = await runAttempt(world, event, [1, 2, 3].map((occurrence) => ({ route: copy, occurrence, mode: 'refuse' as const })));
+    expect(first.status).toBe('failed');
+    const status = world.github.issue(REGISTRY.owner, REGISTRY.repo, issue).comments.filter((c) => c.user.type === 'Bot').at(-1)!.body;
+    expect(status).toContain('Committed; promotion incomplete on mirror-1.');
+    expect(status).toContain('The version is committed');
+    const [one, two] = await Promise.all(world.buckets.map((b) => world.s3.listRaw(b)));
+    expect(one!.map((o) => o.key)).toContain(FINAL);
+    expect(two!.map((o) => o.key)).not.toContain(FINAL);
+
+    const retry = await runAttempt(world, commentOn(world, issue, '/retry'), []);
+    expect(retry.status).toBe('published');
+    await assertInvariants(world, { expect: [{ name: pkg.name, version: pkg.version, issue, outcome: 'published' }] });
+  });
+});
