@@ -364,8 +364,8 @@ var require_errors = __commonJS({
     "use strict";
     var kUndiciError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR");
     var UndiciError = class extends Error {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "UndiciError";
         this.code = "UND_ERR";
       }
@@ -376,10 +376,10 @@ var require_errors = __commonJS({
     };
     var kConnectTimeoutError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_CONNECT_TIMEOUT");
     var ConnectTimeoutError = class extends UndiciError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "ConnectTimeoutError";
-        this.message = message || "Connect Timeout Error";
+        this.message = message2 || "Connect Timeout Error";
         this.code = "UND_ERR_CONNECT_TIMEOUT";
       }
       static [Symbol.hasInstance](instance) {
@@ -389,10 +389,10 @@ var require_errors = __commonJS({
     };
     var kHeadersTimeoutError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_HEADERS_TIMEOUT");
     var HeadersTimeoutError = class extends UndiciError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "HeadersTimeoutError";
-        this.message = message || "Headers Timeout Error";
+        this.message = message2 || "Headers Timeout Error";
         this.code = "UND_ERR_HEADERS_TIMEOUT";
       }
       static [Symbol.hasInstance](instance) {
@@ -402,10 +402,10 @@ var require_errors = __commonJS({
     };
     var kHeadersOverflowError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_HEADERS_OVERFLOW");
     var HeadersOverflowError = class extends UndiciError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "HeadersOverflowError";
-        this.message = message || "Headers Overflow Error";
+        this.message = message2 || "Headers Overflow Error";
         this.code = "UND_ERR_HEADERS_OVERFLOW";
       }
       static [Symbol.hasInstance](instance) {
@@ -415,10 +415,10 @@ var require_errors = __commonJS({
     };
     var kBodyTimeoutError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_BODY_TIMEOUT");
     var BodyTimeoutError = class extends UndiciError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "BodyTimeoutError";
-        this.message = message || "Body Timeout Error";
+        this.message = message2 || "Body Timeout Error";
         this.code = "UND_ERR_BODY_TIMEOUT";
       }
       static [Symbol.hasInstance](instance) {
@@ -428,10 +428,10 @@ var require_errors = __commonJS({
     };
     var kResponseStatusCodeError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_RESPONSE_STATUS_CODE");
     var ResponseStatusCodeError = class extends UndiciError {
-      constructor(message, statusCode, headers, body) {
-        super(message);
+      constructor(message2, statusCode, headers, body) {
+        super(message2);
         this.name = "ResponseStatusCodeError";
-        this.message = message || "Response Status Code Error";
+        this.message = message2 || "Response Status Code Error";
         this.code = "UND_ERR_RESPONSE_STATUS_CODE";
         this.body = body;
         this.status = statusCode;
@@ -445,10 +445,10 @@ var require_errors = __commonJS({
     };
     var kInvalidArgumentError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_INVALID_ARG");
     var InvalidArgumentError = class extends UndiciError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "InvalidArgumentError";
-        this.message = message || "Invalid Argument Error";
+        this.message = message2 || "Invalid Argument Error";
         this.code = "UND_ERR_INVALID_ARG";
       }
       static [Symbol.hasInstance](instance) {
@@ -458,10 +458,10 @@ var require_errors = __commonJS({
     };
     var kInvalidReturnValueError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_INVALID_RETURN_VALUE");
     var InvalidReturnValueError = class extends UndiciError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "InvalidReturnValueError";
-        this.message = message || "Invalid Return Value Error";
+        this.message = message2 || "Invalid Return Value Error";
         this.code = "UND_ERR_INVALID_RETURN_VALUE";
       }
       static [Symbol.hasInstance](instance) {
@@ -471,10 +471,10 @@ var require_errors = __commonJS({
     };
     var kAbortError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_ABORT");
     var AbortError = class extends UndiciError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "AbortError";
-        this.message = message || "The operation was aborted";
+        this.message = message2 || "The operation was aborted";
         this.code = "UND_ERR_ABORT";
       }
       static [Symbol.hasInstance](instance) {
@@ -484,10 +484,10 @@ var require_errors = __commonJS({
     };
     var kRequestAbortedError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_ABORTED");
     var RequestAbortedError = class extends AbortError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "AbortError";
-        this.message = message || "Request aborted";
+        this.message = message2 || "Request aborted";
         this.code = "UND_ERR_ABORTED";
       }
       static [Symbol.hasInstance](instance) {
@@ -497,10 +497,10 @@ var require_errors = __commonJS({
     };
     var kInformationalError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_INFO");
     var InformationalError = class extends UndiciError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "InformationalError";
-        this.message = message || "Request information";
+        this.message = message2 || "Request information";
         this.code = "UND_ERR_INFO";
       }
       static [Symbol.hasInstance](instance) {
@@ -510,10 +510,10 @@ var require_errors = __commonJS({
     };
     var kRequestContentLengthMismatchError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_REQ_CONTENT_LENGTH_MISMATCH");
     var RequestContentLengthMismatchError = class extends UndiciError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "RequestContentLengthMismatchError";
-        this.message = message || "Request body length does not match content-length header";
+        this.message = message2 || "Request body length does not match content-length header";
         this.code = "UND_ERR_REQ_CONTENT_LENGTH_MISMATCH";
       }
       static [Symbol.hasInstance](instance) {
@@ -523,10 +523,10 @@ var require_errors = __commonJS({
     };
     var kResponseContentLengthMismatchError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_RES_CONTENT_LENGTH_MISMATCH");
     var ResponseContentLengthMismatchError = class extends UndiciError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "ResponseContentLengthMismatchError";
-        this.message = message || "Response body length does not match content-length header";
+        this.message = message2 || "Response body length does not match content-length header";
         this.code = "UND_ERR_RES_CONTENT_LENGTH_MISMATCH";
       }
       static [Symbol.hasInstance](instance) {
@@ -536,10 +536,10 @@ var require_errors = __commonJS({
     };
     var kClientDestroyedError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_DESTROYED");
     var ClientDestroyedError = class extends UndiciError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "ClientDestroyedError";
-        this.message = message || "The client is destroyed";
+        this.message = message2 || "The client is destroyed";
         this.code = "UND_ERR_DESTROYED";
       }
       static [Symbol.hasInstance](instance) {
@@ -549,10 +549,10 @@ var require_errors = __commonJS({
     };
     var kClientClosedError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_CLOSED");
     var ClientClosedError = class extends UndiciError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "ClientClosedError";
-        this.message = message || "The client is closed";
+        this.message = message2 || "The client is closed";
         this.code = "UND_ERR_CLOSED";
       }
       static [Symbol.hasInstance](instance) {
@@ -562,10 +562,10 @@ var require_errors = __commonJS({
     };
     var kSocketError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_SOCKET");
     var SocketError = class extends UndiciError {
-      constructor(message, socket) {
-        super(message);
+      constructor(message2, socket) {
+        super(message2);
         this.name = "SocketError";
-        this.message = message || "Socket error";
+        this.message = message2 || "Socket error";
         this.code = "UND_ERR_SOCKET";
         this.socket = socket;
       }
@@ -576,10 +576,10 @@ var require_errors = __commonJS({
     };
     var kNotSupportedError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_NOT_SUPPORTED");
     var NotSupportedError = class extends UndiciError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "NotSupportedError";
-        this.message = message || "Not supported error";
+        this.message = message2 || "Not supported error";
         this.code = "UND_ERR_NOT_SUPPORTED";
       }
       static [Symbol.hasInstance](instance) {
@@ -589,10 +589,10 @@ var require_errors = __commonJS({
     };
     var kBalancedPoolMissingUpstreamError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_BPL_MISSING_UPSTREAM");
     var BalancedPoolMissingUpstreamError = class extends UndiciError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "MissingUpstreamError";
-        this.message = message || "No upstream has been added to the BalancedPool";
+        this.message = message2 || "No upstream has been added to the BalancedPool";
         this.code = "UND_ERR_BPL_MISSING_UPSTREAM";
       }
       static [Symbol.hasInstance](instance) {
@@ -602,10 +602,10 @@ var require_errors = __commonJS({
     };
     var kHTTPParserError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_HTTP_PARSER");
     var HTTPParserError = class extends Error {
-      constructor(message, code2, data) {
-        super(message);
+      constructor(message2, code3, data) {
+        super(message2);
         this.name = "HTTPParserError";
-        this.code = code2 ? `HPE_${code2}` : void 0;
+        this.code = code3 ? `HPE_${code3}` : void 0;
         this.data = data ? data.toString() : void 0;
       }
       static [Symbol.hasInstance](instance) {
@@ -615,10 +615,10 @@ var require_errors = __commonJS({
     };
     var kResponseExceededMaxSizeError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_RES_EXCEEDED_MAX_SIZE");
     var ResponseExceededMaxSizeError = class extends UndiciError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "ResponseExceededMaxSizeError";
-        this.message = message || "Response content exceeded max size";
+        this.message = message2 || "Response content exceeded max size";
         this.code = "UND_ERR_RES_EXCEEDED_MAX_SIZE";
       }
       static [Symbol.hasInstance](instance) {
@@ -628,12 +628,12 @@ var require_errors = __commonJS({
     };
     var kRequestRetryError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_REQ_RETRY");
     var RequestRetryError = class extends UndiciError {
-      constructor(message, code2, { headers, data }) {
-        super(message);
+      constructor(message2, code3, { headers, data }) {
+        super(message2);
         this.name = "RequestRetryError";
-        this.message = message || "Request retry error";
+        this.message = message2 || "Request retry error";
         this.code = "UND_ERR_REQ_RETRY";
-        this.statusCode = code2;
+        this.statusCode = code3;
         this.data = data;
         this.headers = headers;
       }
@@ -644,12 +644,12 @@ var require_errors = __commonJS({
     };
     var kResponseError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_RESPONSE");
     var ResponseError = class extends UndiciError {
-      constructor(message, code2, { headers, data }) {
-        super(message);
+      constructor(message2, code3, { headers, data }) {
+        super(message2);
         this.name = "ResponseError";
-        this.message = message || "Response error";
+        this.message = message2 || "Response error";
         this.code = "UND_ERR_RESPONSE";
-        this.statusCode = code2;
+        this.statusCode = code3;
         this.data = data;
         this.headers = headers;
       }
@@ -660,10 +660,10 @@ var require_errors = __commonJS({
     };
     var kSecureProxyConnectionError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_PRX_TLS");
     var SecureProxyConnectionError = class extends UndiciError {
-      constructor(cause, message, options2) {
-        super(message, { cause, ...options2 ?? {} });
+      constructor(cause, message2, options2) {
+        super(message2, { cause, ...options2 ?? {} });
         this.name = "SecureProxyConnectionError";
-        this.message = message || "Secure Proxy Connection failed";
+        this.message = message2 || "Secure Proxy Connection failed";
         this.code = "UND_ERR_PRX_TLS";
         this.cause = cause;
       }
@@ -674,10 +674,10 @@ var require_errors = __commonJS({
     };
     var kMessageSizeExceededError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_WS_MESSAGE_SIZE_EXCEEDED");
     var MessageSizeExceededError = class extends UndiciError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "MessageSizeExceededError";
-        this.message = message || "Max decompressed message size exceeded";
+        this.message = message2 || "Max decompressed message size exceeded";
         this.code = "UND_ERR_WS_MESSAGE_SIZE_EXCEEDED";
       }
       static [Symbol.hasInstance](instance) {
@@ -859,8 +859,8 @@ var require_tree = __commonJS({
         if (index === void 0 || index >= key.length) {
           throw new TypeError("Unreachable");
         }
-        const code2 = this.code = key.charCodeAt(index);
-        if (code2 > 127) {
+        const code3 = this.code = key.charCodeAt(index);
+        if (code3 > 127) {
           throw new TypeError("key must be ascii string");
         }
         if (key.length !== ++index) {
@@ -881,11 +881,11 @@ var require_tree = __commonJS({
         let index = 0;
         let node2 = this;
         while (true) {
-          const code2 = key.charCodeAt(index);
-          if (code2 > 127) {
+          const code3 = key.charCodeAt(index);
+          if (code3 > 127) {
             throw new TypeError("key must be ascii string");
           }
-          if (node2.code === code2) {
+          if (node2.code === code3) {
             if (length === ++index) {
               node2.value = value;
               break;
@@ -895,7 +895,7 @@ var require_tree = __commonJS({
               node2.middle = new _TstNode(key, value, index);
               break;
             }
-          } else if (node2.code < code2) {
+          } else if (node2.code < code3) {
             if (node2.left !== null) {
               node2 = node2.left;
             } else {
@@ -919,19 +919,19 @@ var require_tree = __commonJS({
         let index = 0;
         let node2 = this;
         while (node2 !== null && index < keylength) {
-          let code2 = key[index];
-          if (code2 <= 90 && code2 >= 65) {
-            code2 |= 32;
+          let code3 = key[index];
+          if (code3 <= 90 && code3 >= 65) {
+            code3 |= 32;
           }
           while (node2 !== null) {
-            if (code2 === node2.code) {
+            if (code3 === node2.code) {
               if (keylength === ++index) {
                 return node2;
               }
               node2 = node2.middle;
               break;
             }
-            node2 = node2.code < code2 ? node2.left : node2.right;
+            node2 = node2.code < code3 ? node2.left : node2.right;
           }
         }
         return null;
@@ -1638,11 +1638,11 @@ var require_diagnostics = __commonJS({
         websocketDebuglog("connection opened %s%s", address, port ? `:${port}` : "");
       });
       diagnosticsChannel.channel("undici:websocket:close").subscribe((evt) => {
-        const { websocket, code: code2, reason } = evt;
+        const { websocket, code: code3, reason } = evt;
         websocketDebuglog(
           "closed connection to %s - %s %s",
           websocket.url,
-          code2,
+          code3,
           reason
         );
       });
@@ -2688,14 +2688,14 @@ var require_connect = __commonJS({
       if (socket == null) {
         return;
       }
-      let message = "Connect Timeout Error";
+      let message2 = "Connect Timeout Error";
       if (Array.isArray(socket.autoSelectFamilyAttemptedAddresses)) {
-        message += ` (attempted addresses: ${socket.autoSelectFamilyAttemptedAddresses.join(", ")},`;
+        message2 += ` (attempted addresses: ${socket.autoSelectFamilyAttemptedAddresses.join(", ")},`;
       } else {
-        message += ` (attempted address: ${opts.hostname}:${opts.port},`;
+        message2 += ` (attempted address: ${opts.hostname}:${opts.port},`;
       }
-      message += ` timeout: ${opts.timeout}ms)`;
-      util.destroy(socket, new ConnectTimeoutError(message));
+      message2 += ` timeout: ${opts.timeout}ms)`;
+      util.destroy(socket, new ConnectTimeoutError(message2));
     }
     module2.exports = buildConnector;
   }
@@ -3677,15 +3677,15 @@ var require_webidl = __commonJS({
     webidl.converters = {};
     webidl.util = {};
     webidl.errors = {};
-    webidl.errors.exception = function(message) {
-      return new TypeError(`${message.header}: ${message.message}`);
+    webidl.errors.exception = function(message2) {
+      return new TypeError(`${message2.header}: ${message2.message}`);
     };
     webidl.errors.conversionFailed = function(context) {
       const plural2 = context.types.length === 1 ? "" : " one of";
-      const message = `${context.argument} could not be converted to${plural2}: ${context.types.join(", ")}.`;
+      const message2 = `${context.argument} could not be converted to${plural2}: ${context.types.join(", ")}.`;
       return webidl.errors.exception({
         header: context.prefix,
-        message
+        message: message2
       });
     };
     webidl.errors.invalidArgument = function(context) {
@@ -4130,9 +4130,9 @@ var require_util2 = __commonJS({
     }
     function isValidEncodedURL(url2) {
       for (let i6 = 0; i6 < url2.length; ++i6) {
-        const code2 = url2.charCodeAt(i6);
-        if (code2 > 126 || // Non-US-ASCII + DEL
-        code2 < 32) {
+        const code3 = url2.charCodeAt(i6);
+        if (code3 > 126 || // Non-US-ASCII + DEL
+        code3 < 32) {
           return false;
         }
       }
@@ -4723,8 +4723,8 @@ var require_util2 = __commonJS({
       }
       const rangeStart = collectASequenceOfCodePoints(
         (char) => {
-          const code2 = char.charCodeAt(0);
-          return code2 >= 48 && code2 <= 57;
+          const code3 = char.charCodeAt(0);
+          return code3 >= 48 && code3 <= 57;
         },
         data,
         position
@@ -4750,8 +4750,8 @@ var require_util2 = __commonJS({
       }
       const rangeEnd = collectASequenceOfCodePoints(
         (char) => {
-          const code2 = char.charCodeAt(0);
-          return code2 >= 48 && code2 <= 57;
+          const code3 = char.charCodeAt(0);
+          return code3 >= 48 && code3 <= 57;
         },
         data,
         position
@@ -6010,12 +6010,12 @@ var require_client_h1 = __commonJS({
           return new ResponseContentLengthMismatchError();
         }
         const ptr = llhttp.llhttp_get_error_reason(this.ptr);
-        let message = "";
+        let message2 = "";
         if (ptr) {
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
-          message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
+          message2 = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants3.ERROR[ret], data);
+        return new HTTPParserError(message2, constants3.ERROR[ret], data);
       }
       destroy() {
         assert2(this.ptr != null);
@@ -7042,9 +7042,9 @@ var require_client_h2 = __commonJS({
       this[kSocket][kError] = err;
       this[kClient][kOnError](err);
     }
-    function onHttp2FrameError(type, code2, id) {
-      if (id === 0) {
-        const err = new InformationalError(`HTTP/2: "frameError" received - type ${type}, code ${code2}`);
+    function onHttp2FrameError(type, code3, id2) {
+      if (id2 === 0) {
+        const err = new InformationalError(`HTTP/2: "frameError" received - type ${type}, code ${code3}`);
         this[kSocket][kError] = err;
         this[kClient][kOnError](err);
       }
@@ -7054,8 +7054,8 @@ var require_client_h2 = __commonJS({
       this.destroy(err);
       util.destroy(this[kSocket], err);
     }
-    function onHTTP2GoAway(code2) {
-      const err = this[kError] || new SocketError(`HTTP/2: "GOAWAY" frame received with code ${code2}`, util.getSocketInfo(this));
+    function onHTTP2GoAway(code3) {
+      const err = this[kError] || new SocketError(`HTTP/2: "GOAWAY" frame received with code ${code3}`, util.getSocketInfo(this));
       const client = this[kClient];
       client[kSocket] = null;
       client[kHTTPContext] = null;
@@ -7260,8 +7260,8 @@ var require_client_h2 = __commonJS({
       stream.once("error", function(err) {
         abort(err);
       });
-      stream.once("frameError", (type, code2) => {
-        abort(new InformationalError(`HTTP/2: "frameError" received - type ${type}, code ${code2}`));
+      stream.once("frameError", (type, code3) => {
+        abort(new InformationalError(`HTTP/2: "frameError" received - type ${type}, code ${code3}`));
       });
       return true;
       function writeBodyH2() {
@@ -8194,8 +8194,8 @@ var require_pool_stats = __commonJS({
     var { kFree, kConnected, kPending, kQueued, kRunning, kSize } = require_symbols();
     var kPool = /* @__PURE__ */ Symbol("pool");
     var PoolStats = class {
-      constructor(pool) {
-        this[kPool] = pool;
+      constructor(pool2) {
+        this[kPool] = pool2;
       }
       get connected() {
         return this[kPool][kConnected];
@@ -8246,35 +8246,35 @@ var require_pool_base = __commonJS({
         this[kQueue] = new FixedQueue();
         this[kClients] = [];
         this[kQueued] = 0;
-        const pool = this;
+        const pool2 = this;
         this[kOnDrain] = function onDrain(origin, targets) {
-          const queue = pool[kQueue];
+          const queue = pool2[kQueue];
           let needDrain = false;
           while (!needDrain) {
             const item = queue.shift();
             if (!item) {
               break;
             }
-            pool[kQueued]--;
+            pool2[kQueued]--;
             needDrain = !this.dispatch(item.opts, item.handler);
           }
           this[kNeedDrain] = needDrain;
-          if (!this[kNeedDrain] && pool[kNeedDrain]) {
-            pool[kNeedDrain] = false;
-            pool.emit("drain", origin, [pool, ...targets]);
+          if (!this[kNeedDrain] && pool2[kNeedDrain]) {
+            pool2[kNeedDrain] = false;
+            pool2.emit("drain", origin, [pool2, ...targets]);
           }
-          if (pool[kClosedResolve] && queue.isEmpty()) {
-            Promise.all(pool[kClients].map((c5) => c5.close())).then(pool[kClosedResolve]);
+          if (pool2[kClosedResolve] && queue.isEmpty()) {
+            Promise.all(pool2[kClients].map((c5) => c5.close())).then(pool2[kClosedResolve]);
           }
         };
         this[kOnConnect] = (origin, targets) => {
-          pool.emit("connect", origin, [pool, ...targets]);
+          pool2.emit("connect", origin, [pool2, ...targets]);
         };
         this[kOnDisconnect] = (origin, targets, err) => {
-          pool.emit("disconnect", origin, [pool, ...targets], err);
+          pool2.emit("disconnect", origin, [pool2, ...targets], err);
         };
         this[kOnConnectionError] = (origin, targets, err) => {
-          pool.emit("connectionError", origin, [pool, ...targets], err);
+          pool2.emit("connectionError", origin, [pool2, ...targets], err);
         };
         this[kStats] = new PoolStats(this);
       }
@@ -8528,22 +8528,22 @@ var require_balanced_pool = __commonJS({
       }
       addUpstream(upstream) {
         const upstreamOrigin = parseOrigin(upstream).origin;
-        if (this[kClients].find((pool2) => pool2[kUrl].origin === upstreamOrigin && pool2.closed !== true && pool2.destroyed !== true)) {
+        if (this[kClients].find((pool3) => pool3[kUrl].origin === upstreamOrigin && pool3.closed !== true && pool3.destroyed !== true)) {
           return this;
         }
-        const pool = this[kFactory](upstreamOrigin, Object.assign({}, this[kOptions]));
-        this[kAddClient](pool);
-        pool.on("connect", () => {
-          pool[kWeight] = Math.min(this[kMaxWeightPerServer], pool[kWeight] + this[kErrorPenalty]);
+        const pool2 = this[kFactory](upstreamOrigin, Object.assign({}, this[kOptions]));
+        this[kAddClient](pool2);
+        pool2.on("connect", () => {
+          pool2[kWeight] = Math.min(this[kMaxWeightPerServer], pool2[kWeight] + this[kErrorPenalty]);
         });
-        pool.on("connectionError", () => {
-          pool[kWeight] = Math.max(1, pool[kWeight] - this[kErrorPenalty]);
+        pool2.on("connectionError", () => {
+          pool2[kWeight] = Math.max(1, pool2[kWeight] - this[kErrorPenalty]);
           this._updateBalancedPoolStats();
         });
-        pool.on("disconnect", (...args) => {
+        pool2.on("disconnect", (...args) => {
           const err = args[2];
           if (err && err.code === "UND_ERR_SOCKET") {
-            pool[kWeight] = Math.max(1, pool[kWeight] - this[kErrorPenalty]);
+            pool2[kWeight] = Math.max(1, pool2[kWeight] - this[kErrorPenalty]);
             this._updateBalancedPoolStats();
           }
         });
@@ -8562,9 +8562,9 @@ var require_balanced_pool = __commonJS({
       }
       removeUpstream(upstream) {
         const upstreamOrigin = parseOrigin(upstream).origin;
-        const pool = this[kClients].find((pool2) => pool2[kUrl].origin === upstreamOrigin && pool2.closed !== true && pool2.destroyed !== true);
-        if (pool) {
-          this[kRemoveClient](pool);
+        const pool2 = this[kClients].find((pool3) => pool3[kUrl].origin === upstreamOrigin && pool3.closed !== true && pool3.destroyed !== true);
+        if (pool2) {
+          this[kRemoveClient](pool2);
         }
         return this;
       }
@@ -8579,16 +8579,16 @@ var require_balanced_pool = __commonJS({
         if (!dispatcher) {
           return;
         }
-        const allClientsBusy = this[kClients].map((pool) => pool[kNeedDrain]).reduce((a5, b6) => a5 && b6, true);
+        const allClientsBusy = this[kClients].map((pool2) => pool2[kNeedDrain]).reduce((a5, b6) => a5 && b6, true);
         if (allClientsBusy) {
           return;
         }
         let counter = 0;
-        let maxWeightIndex = this[kClients].findIndex((pool) => !pool[kNeedDrain]);
+        let maxWeightIndex = this[kClients].findIndex((pool2) => !pool2[kNeedDrain]);
         while (counter++ < this[kClients].length) {
           this[kIndex] = (this[kIndex] + 1) % this[kClients].length;
-          const pool = this[kClients][this[kIndex]];
-          if (pool[kWeight] > this[kClients][maxWeightIndex][kWeight] && !pool[kNeedDrain]) {
+          const pool2 = this[kClients][this[kIndex]];
+          if (pool2[kWeight] > this[kClients][maxWeightIndex][kWeight] && !pool2[kNeedDrain]) {
             maxWeightIndex = this[kIndex];
           }
           if (this[kIndex] === 0) {
@@ -8597,8 +8597,8 @@ var require_balanced_pool = __commonJS({
               this[kCurrentWeight] = this[kMaxWeightPerServer];
             }
           }
-          if (pool[kWeight] >= this[kCurrentWeight] && !pool[kNeedDrain]) {
-            return pool;
+          if (pool2[kWeight] >= this[kCurrentWeight] && !pool2[kNeedDrain]) {
+            return pool2;
           }
         }
         this[kCurrentWeight] = this[kClients][maxWeightIndex][kWeight];
@@ -9199,7 +9199,7 @@ var require_retry_handler = __commonJS({
         if (this.handler.onBodySent) return this.handler.onBodySent(chunk);
       }
       static [kRetryHandlerDefaultRetry](err, { state: state2, opts }, cb) {
-        const { statusCode, code: code2, headers } = err;
+        const { statusCode, code: code3, headers } = err;
         const { method, retryOptions } = opts;
         const {
           maxRetries,
@@ -9211,7 +9211,7 @@ var require_retry_handler = __commonJS({
           methods
         } = retryOptions;
         const { counter } = state2;
-        if (code2 && code2 !== "UND_ERR_REQ_RETRY" && !errorCodes.includes(code2)) {
+        if (code3 && code3 !== "UND_ERR_REQ_RETRY" && !errorCodes.includes(code3)) {
           cb(err);
           return;
         }
@@ -9773,9 +9773,9 @@ var require_util3 = __commonJS({
         chunks = [];
         length = 0;
       }
-      const message = `Response status code ${statusCode}${statusMessage ? `: ${statusMessage}` : ""}`;
+      const message2 = `Response status code ${statusCode}${statusMessage ? `: ${statusMessage}` : ""}`;
       if (statusCode === 204 || !contentType || !length) {
-        queueMicrotask(() => callback(new ResponseStatusCodeError(message, statusCode, headers)));
+        queueMicrotask(() => callback(new ResponseStatusCodeError(message2, statusCode, headers)));
         return;
       }
       const stackTraceLimit = Error.stackTraceLimit;
@@ -9791,7 +9791,7 @@ var require_util3 = __commonJS({
       } finally {
         Error.stackTraceLimit = stackTraceLimit;
       }
-      queueMicrotask(() => callback(new ResponseStatusCodeError(message, statusCode, headers, payload)));
+      queueMicrotask(() => callback(new ResponseStatusCodeError(message2, statusCode, headers, payload)));
     }
     var isContentTypeApplicationJson = (contentType) => {
       return contentType.length > 15 && contentType[11] === "/" && contentType[0] === "a" && contentType[1] === "p" && contentType[2] === "p" && contentType[3] === "l" && contentType[4] === "i" && contentType[5] === "c" && contentType[6] === "a" && contentType[7] === "t" && contentType[8] === "i" && contentType[9] === "o" && contentType[10] === "n" && contentType[12] === "j" && contentType[13] === "s" && contentType[14] === "o" && contentType[15] === "n";
@@ -10618,11 +10618,11 @@ var require_mock_errors = __commonJS({
     var { UndiciError } = require_errors();
     var kMockNotMatchedError = /* @__PURE__ */ Symbol.for("undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED");
     var MockNotMatchedError = class _MockNotMatchedError extends UndiciError {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         Error.captureStackTrace(this, _MockNotMatchedError);
         this.name = "MockNotMatchedError";
-        this.message = message || "The request does not match any registered mock dispatches";
+        this.message = message2 || "The request does not match any registered mock dispatches";
         this.code = "UND_MOCK_ERR_MOCK_NOT_MATCHED";
       }
       static [Symbol.hasInstance](instance) {
@@ -11954,8 +11954,8 @@ var require_headers = __commonJS({
     var util = __require("node:util");
     var kHeadersMap = /* @__PURE__ */ Symbol("headers map");
     var kHeadersSortedMap = /* @__PURE__ */ Symbol("headers map sorted");
-    function isHTTPWhiteSpaceCharCode(code2) {
-      return code2 === 10 || code2 === 13 || code2 === 9 || code2 === 32;
+    function isHTTPWhiteSpaceCharCode(code3) {
+      return code3 === 10 || code3 === 13 || code3 === 9 || code3 === 32;
     }
     function headerValueNormalize(potentialValue) {
       let i6 = 0;
@@ -16110,8 +16110,8 @@ var require_util6 = __commonJS({
     "use strict";
     function isCTLExcludingHtab(value) {
       for (let i6 = 0; i6 < value.length; ++i6) {
-        const code2 = value.charCodeAt(i6);
-        if (code2 >= 0 && code2 <= 8 || code2 >= 10 && code2 <= 31 || code2 === 127) {
+        const code3 = value.charCodeAt(i6);
+        if (code3 >= 0 && code3 <= 8 || code3 >= 10 && code3 <= 31 || code3 === 127) {
           return true;
         }
       }
@@ -16119,26 +16119,26 @@ var require_util6 = __commonJS({
     }
     function validateCookieName(name2) {
       for (let i6 = 0; i6 < name2.length; ++i6) {
-        const code2 = name2.charCodeAt(i6);
-        if (code2 < 33 || // exclude CTLs (0-31), SP and HT
-        code2 > 126 || // exclude non-ascii and DEL
-        code2 === 34 || // "
-        code2 === 40 || // (
-        code2 === 41 || // )
-        code2 === 60 || // <
-        code2 === 62 || // >
-        code2 === 64 || // @
-        code2 === 44 || // ,
-        code2 === 59 || // ;
-        code2 === 58 || // :
-        code2 === 92 || // \
-        code2 === 47 || // /
-        code2 === 91 || // [
-        code2 === 93 || // ]
-        code2 === 63 || // ?
-        code2 === 61 || // =
-        code2 === 123 || // {
-        code2 === 125) {
+        const code3 = name2.charCodeAt(i6);
+        if (code3 < 33 || // exclude CTLs (0-31), SP and HT
+        code3 > 126 || // exclude non-ascii and DEL
+        code3 === 34 || // "
+        code3 === 40 || // (
+        code3 === 41 || // )
+        code3 === 60 || // <
+        code3 === 62 || // >
+        code3 === 64 || // @
+        code3 === 44 || // ,
+        code3 === 59 || // ;
+        code3 === 58 || // :
+        code3 === 92 || // \
+        code3 === 47 || // /
+        code3 === 91 || // [
+        code3 === 93 || // ]
+        code3 === 63 || // ?
+        code3 === 61 || // =
+        code3 === 123 || // {
+        code3 === 125) {
           throw new Error("Invalid cookie name");
         }
       }
@@ -16154,31 +16154,31 @@ var require_util6 = __commonJS({
         ++i6;
       }
       while (i6 < len) {
-        const code2 = value.charCodeAt(i6++);
-        if (code2 < 33 || // exclude CTLs (0-31)
-        code2 > 126 || // non-ascii and DEL (127)
-        code2 === 34 || // "
-        code2 === 44 || // ,
-        code2 === 59 || // ;
-        code2 === 92) {
+        const code3 = value.charCodeAt(i6++);
+        if (code3 < 33 || // exclude CTLs (0-31)
+        code3 > 126 || // non-ascii and DEL (127)
+        code3 === 34 || // "
+        code3 === 44 || // ,
+        code3 === 59 || // ;
+        code3 === 92) {
           throw new Error("Invalid cookie value");
         }
       }
     }
     function validateCookiePath(path) {
       for (let i6 = 0; i6 < path.length; ++i6) {
-        const code2 = path.charCodeAt(i6);
-        if (code2 < 32 || // exclude CTLs (0-31)
-        code2 > 126 || // exclude DEL and non-ascii
-        code2 === 59) {
+        const code3 = path.charCodeAt(i6);
+        if (code3 < 32 || // exclude CTLs (0-31)
+        code3 > 126 || // exclude DEL and non-ascii
+        code3 === 59) {
           throw new Error("Invalid cookie path");
         }
       }
     }
-    function isLetterOrDigit(code2) {
-      return code2 >= 48 && code2 <= 57 || // 0-9
-      code2 >= 65 && code2 <= 90 || // A-Z
-      code2 >= 97 && code2 <= 122;
+    function isLetterOrDigit(code3) {
+      return code3 >= 48 && code3 <= 57 || // 0-9
+      code3 >= 65 && code3 <= 90 || // A-Z
+      code3 >= 97 && code3 <= 122;
     }
     function validateCookieDomain(domain2) {
       if (domain2 === " ") {
@@ -16189,8 +16189,8 @@ var require_util6 = __commonJS({
       }
       let labelLength = 0;
       for (let i6 = 0; i6 < domain2.length; ++i6) {
-        const code2 = domain2.charCodeAt(i6);
-        if (code2 === 46) {
+        const code3 = domain2.charCodeAt(i6);
+        if (code3 === 46) {
           if (labelLength === 0) {
             throw new Error("Invalid cookie domain");
           }
@@ -16200,10 +16200,10 @@ var require_util6 = __commonJS({
           labelLength = 0;
           continue;
         }
-        if (labelLength === 0 && !isLetterOrDigit(code2)) {
+        if (labelLength === 0 && !isLetterOrDigit(code3)) {
           throw new Error("Invalid cookie domain");
         }
-        if (!isLetterOrDigit(code2) && code2 !== 45) {
+        if (!isLetterOrDigit(code3) && code3 !== 45) {
           throw new Error("Invalid cookie domain");
         }
         if (++labelLength > 63) {
@@ -16977,37 +16977,37 @@ var require_util7 = __commonJS({
         return false;
       }
       for (let i6 = 0; i6 < protocol.length; ++i6) {
-        const code2 = protocol.charCodeAt(i6);
-        if (code2 < 33 || // CTL, contains SP (0x20) and HT (0x09)
-        code2 > 126 || code2 === 34 || // "
-        code2 === 40 || // (
-        code2 === 41 || // )
-        code2 === 44 || // ,
-        code2 === 47 || // /
-        code2 === 58 || // :
-        code2 === 59 || // ;
-        code2 === 60 || // <
-        code2 === 61 || // =
-        code2 === 62 || // >
-        code2 === 63 || // ?
-        code2 === 64 || // @
-        code2 === 91 || // [
-        code2 === 92 || // \
-        code2 === 93 || // ]
-        code2 === 123 || // {
-        code2 === 125) {
+        const code3 = protocol.charCodeAt(i6);
+        if (code3 < 33 || // CTL, contains SP (0x20) and HT (0x09)
+        code3 > 126 || code3 === 34 || // "
+        code3 === 40 || // (
+        code3 === 41 || // )
+        code3 === 44 || // ,
+        code3 === 47 || // /
+        code3 === 58 || // :
+        code3 === 59 || // ;
+        code3 === 60 || // <
+        code3 === 61 || // =
+        code3 === 62 || // >
+        code3 === 63 || // ?
+        code3 === 64 || // @
+        code3 === 91 || // [
+        code3 === 92 || // \
+        code3 === 93 || // ]
+        code3 === 123 || // {
+        code3 === 125) {
           return false;
         }
       }
       return true;
     }
-    function isValidStatusCode(code2) {
-      if (code2 >= 1e3 && code2 < 1015) {
-        return code2 !== 1004 && // reserved
-        code2 !== 1005 && // "MUST NOT be set as a status code"
-        code2 !== 1006;
+    function isValidStatusCode(code3) {
+      if (code3 >= 1e3 && code3 < 1015) {
+        return code3 !== 1004 && // reserved
+        code3 !== 1005 && // "MUST NOT be set as a status code"
+        code3 !== 1006;
       }
-      return code2 >= 3e3 && code2 <= 4999;
+      return code3 >= 3e3 && code3 <= 4999;
     }
     function failWebsocketConnection(ws2, reason) {
       const { [kController]: controller, [kResponse]: response } = ws2;
@@ -17276,7 +17276,7 @@ var require_connection = __commonJS({
       });
       return controller;
     }
-    function closeWebSocketConnection(ws2, code2, reason, reasonByteLength) {
+    function closeWebSocketConnection(ws2, code3, reason, reasonByteLength) {
       if (isClosing(ws2) || isClosed(ws2)) {
       } else if (!isEstablished(ws2)) {
         failWebsocketConnection(ws2, "Connection was closed before it was established.");
@@ -17284,12 +17284,12 @@ var require_connection = __commonJS({
       } else if (ws2[kSentClose] === sentCloseFrameState.NOT_SENT) {
         ws2[kSentClose] = sentCloseFrameState.PROCESSING;
         const frame = new WebsocketFrameSend();
-        if (code2 !== void 0 && reason === void 0) {
+        if (code3 !== void 0 && reason === void 0) {
           frame.frameData = Buffer.allocUnsafe(2);
-          frame.frameData.writeUInt16BE(code2, 0);
-        } else if (code2 !== void 0 && reason !== void 0) {
+          frame.frameData.writeUInt16BE(code3, 0);
+        } else if (code3 !== void 0 && reason !== void 0) {
           frame.frameData = Buffer.allocUnsafe(2 + reasonByteLength);
-          frame.frameData.writeUInt16BE(code2, 0);
+          frame.frameData.writeUInt16BE(code3, 0);
           frame.frameData.write(reason, 2, "utf-8");
         } else {
           frame.frameData = emptyBuffer;
@@ -17314,25 +17314,25 @@ var require_connection = __commonJS({
       response.socket.off("close", onSocketClose);
       response.socket.off("error", onSocketError);
       const wasClean = ws2[kSentClose] === sentCloseFrameState.SENT && ws2[kReceivedClose];
-      let code2 = 1005;
+      let code3 = 1005;
       let reason = "";
       const result = ws2[kByteParser].closingInfo;
       if (result && !result.error) {
-        code2 = result.code ?? 1005;
+        code3 = result.code ?? 1005;
         reason = result.reason;
       } else if (!ws2[kReceivedClose]) {
-        code2 = 1006;
+        code3 = 1006;
       }
       ws2[kReadyState] = states.CLOSED;
       fireEvent("close", ws2, (type, init) => new CloseEvent(type, init), {
         wasClean,
-        code: code2,
+        code: code3,
         reason
       });
       if (channels.close.hasSubscribers) {
         channels.close.publish({
           websocket: ws2,
-          code: code2,
+          code: code3,
           reason
         });
       }
@@ -17457,8 +17457,8 @@ var require_receiver = __commonJS({
     var { closeWebSocketConnection } = require_connection();
     var { PerMessageDeflate } = require_permessage_deflate();
     var { MessageSizeExceededError } = require_errors();
-    function failWebsocketConnectionWithCode(ws2, code2, reason) {
-      closeWebSocketConnection(ws2, code2, reason, Buffer.byteLength(reason));
+    function failWebsocketConnectionWithCode(ws2, code3, reason) {
+      closeWebSocketConnection(ws2, code3, reason, Buffer.byteLength(reason));
       failWebsocketConnection(ws2, reason);
     }
     var ByteParser = class extends Writable4 {
@@ -17645,8 +17645,8 @@ var require_receiver = __commonJS({
                   this.#info.fin,
                   (error64, data) => {
                     if (error64) {
-                      const code2 = error64 instanceof MessageSizeExceededError ? 1009 : 1007;
-                      failWebsocketConnectionWithCode(this.ws, code2, error64.message);
+                      const code3 = error64 instanceof MessageSizeExceededError ? 1009 : 1007;
+                      failWebsocketConnectionWithCode(this.ws, code3, error64.message);
                       return;
                     }
                     if (!this.writeFragments(data)) {
@@ -17732,11 +17732,11 @@ var require_receiver = __commonJS({
       }
       parseCloseBody(data) {
         assert2(data.length !== 1);
-        let code2;
+        let code3;
         if (data.length >= 2) {
-          code2 = data.readUInt16BE(0);
+          code3 = data.readUInt16BE(0);
         }
-        if (code2 !== void 0 && !isValidStatusCode(code2)) {
+        if (code3 !== void 0 && !isValidStatusCode(code3)) {
           return { code: 1002, reason: "Invalid status code", error: true };
         }
         let reason = data.subarray(2);
@@ -17748,7 +17748,7 @@ var require_receiver = __commonJS({
         } catch {
           return { code: 1007, reason: "Invalid UTF-8", error: true };
         }
-        return { code: code2, reason, error: false };
+        return { code: code3, reason, error: false };
       }
       /**
        * Parses control frames.
@@ -17763,8 +17763,8 @@ var require_receiver = __commonJS({
           }
           this.#info.closeInfo = this.parseCloseBody(body);
           if (this.#info.closeInfo.error) {
-            const { code: code2, reason } = this.#info.closeInfo;
-            closeWebSocketConnection(this.ws, code2, reason, reason.length);
+            const { code: code3, reason } = this.#info.closeInfo;
+            closeWebSocketConnection(this.ws, code3, reason, reason.length);
             failWebsocketConnection(this.ws, reason);
             return false;
           }
@@ -18002,17 +18002,17 @@ var require_websocket = __commonJS({
        * @param {number|undefined} code
        * @param {string|undefined} reason
        */
-      close(code2 = void 0, reason = void 0) {
+      close(code3 = void 0, reason = void 0) {
         webidl.brandCheck(this, _WebSocket);
         const prefix = "WebSocket.close";
-        if (code2 !== void 0) {
-          code2 = webidl.converters["unsigned short"](code2, prefix, "code", { clamp: true });
+        if (code3 !== void 0) {
+          code3 = webidl.converters["unsigned short"](code3, prefix, "code", { clamp: true });
         }
         if (reason !== void 0) {
           reason = webidl.converters.USVString(reason, prefix, "reason");
         }
-        if (code2 !== void 0) {
-          if (code2 !== 1e3 && (code2 < 3e3 || code2 > 4999)) {
+        if (code3 !== void 0) {
+          if (code3 !== 1e3 && (code3 < 3e3 || code3 > 4999)) {
             throw new DOMException("invalid code", "InvalidAccessError");
           }
         }
@@ -18026,7 +18026,7 @@ var require_websocket = __commonJS({
             );
           }
         }
-        closeWebSocketConnection(this, code2, reason, reasonByteLength);
+        closeWebSocketConnection(this, code3, reason, reasonByteLength);
       }
       /**
        * @see https://websockets.spec.whatwg.org/#dom-websocket-send
@@ -18271,16 +18271,16 @@ var require_websocket = __commonJS({
       this.ws[kResponse].socket.resume();
     }
     function onParserError(err) {
-      let message;
-      let code2;
+      let message2;
+      let code3;
       if (err instanceof CloseEvent) {
-        message = err.reason;
-        code2 = err.code;
+        message2 = err.reason;
+        code3 = err.code;
       } else {
-        message = err.message;
+        message2 = err.message;
       }
-      fireEvent("error", this, () => new ErrorEvent("error", { error: err, message }));
-      closeWebSocketConnection(this, code2);
+      fireEvent("error", this, () => new ErrorEvent("error", { error: err, message: message2 }));
+      closeWebSocketConnection(this, code3);
     }
     module2.exports = {
       WebSocket
@@ -19466,10 +19466,10 @@ var require_light = __commonJS({
         _randomIndex() {
           return Math.random().toString(36).slice(2);
         }
-        doDrop({ error: error64, message = "This job has been dropped by Bottleneck" } = {}) {
+        doDrop({ error: error64, message: message2 = "This job has been dropped by Bottleneck" } = {}) {
           if (this._states.remove(this.options.id)) {
             if (this.rejectOnDrop) {
-              this._reject(error64 != null ? error64 : new BottleneckError$1(message));
+              this._reject(error64 != null ? error64 : new BottleneckError$1(message2));
             }
             this.Events.trigger("dropped", { args: this.args, options: this.options, task: this.task, promise: this.promise });
             return true;
@@ -19605,9 +19605,9 @@ var require_light = __commonJS({
             return clearInterval(this.heartbeat);
           }
         }
-        async __publish__(message) {
+        async __publish__(message2) {
           await this.yieldLoop();
-          return this.instance.Events.trigger("message", message.toString());
+          return this.instance.Events.trigger("message", message2.toString());
         }
         async __disconnect__(flush2) {
           await this.yieldLoop();
@@ -19753,37 +19753,37 @@ var require_light = __commonJS({
             return 0;
           });
         }
-        next(id) {
+        next(id2) {
           var current, next;
-          current = this._jobs[id];
+          current = this._jobs[id2];
           next = current + 1;
           if (current != null && next < this.status.length) {
             this.counts[current]--;
             this.counts[next]++;
-            return this._jobs[id]++;
+            return this._jobs[id2]++;
           } else if (current != null) {
             this.counts[current]--;
-            return delete this._jobs[id];
+            return delete this._jobs[id2];
           }
         }
-        start(id) {
+        start(id2) {
           var initial;
           initial = 0;
-          this._jobs[id] = initial;
+          this._jobs[id2] = initial;
           return this.counts[initial]++;
         }
-        remove(id) {
+        remove(id2) {
           var current;
-          current = this._jobs[id];
+          current = this._jobs[id2];
           if (current != null) {
             this.counts[current]--;
-            delete this._jobs[id];
+            delete this._jobs[id2];
           }
           return current != null;
         }
-        jobStatus(id) {
+        jobStatus(id2) {
           var ref;
-          return (ref = this.status[this._jobs[id]]) != null ? ref : null;
+          return (ref = this.status[this._jobs[id2]]) != null ? ref : null;
         }
         statusJobs(status) {
           var k6, pos, ref, results, v2;
@@ -20118,8 +20118,8 @@ var require_light = __commonJS({
           channel_client() {
             return `b_${this.id}_${this._store.clientId}`;
           }
-          publish(message) {
-            return this._store.__publish__(message);
+          publish(message2) {
+            return this._store.__publish__(message2);
           }
           disconnect(flush2 = true) {
             return this._store.__disconnect__(flush2);
@@ -20143,8 +20143,8 @@ var require_light = __commonJS({
           done() {
             return this._store.__done__();
           }
-          jobStatus(id) {
-            return this._states.jobStatus(id);
+          jobStatus(id2) {
+            return this._states.jobStatus(id2);
           }
           jobs(status) {
             return this._states.statusJobs(status);
@@ -20242,9 +20242,9 @@ var require_light = __commonJS({
               return this.Events.trigger("error", e5);
             });
           }
-          _dropAllQueued(message) {
+          _dropAllQueued(message2) {
             return this._queues.shiftAll(function(job) {
-              return job.doDrop({ message });
+              return job.doDrop({ message: message2 });
             });
           }
           stop(options2 = {}) {
@@ -20888,11 +20888,11 @@ var require_Job = __commonJS({
       }
       doDrop({
         error: error64,
-        message = "This job has been dropped by Bottleneck"
+        message: message2 = "This job has been dropped by Bottleneck"
       } = {}) {
         if (this._states.remove(this.options.id)) {
           if (this.rejectOnDrop) {
-            this._reject(error64 != null ? error64 : new BottleneckError(message));
+            this._reject(error64 != null ? error64 : new BottleneckError(message2));
           }
           this.Events.trigger("dropped", {
             args: this.args,
@@ -21095,11 +21095,11 @@ var require_LocalDatastore = __commonJS({
           return clearInterval(this.heartbeat);
         }
       }
-      __publish__(message) {
+      __publish__(message2) {
         var _this = this;
         return _asyncToGenerator2(function* () {
           yield _this.yieldLoop();
-          return _this.instance.Events.trigger("message", message.toString());
+          return _this.instance.Events.trigger("message", message2.toString());
         })();
       }
       __disconnect__(flush2) {
@@ -21429,47 +21429,47 @@ var require_Scripts = __commonJS({
       conditions_check: lua["conditions_check.lua"],
       get_time: lua["get_time.lua"]
     };
-    exports2.allKeys = function(id) {
+    exports2.allKeys = function(id2) {
       return [
         /*
         HASH
         */
-        `b_${id}_settings`,
+        `b_${id2}_settings`,
         /*
         HASH
         job index -> weight
         */
-        `b_${id}_job_weights`,
+        `b_${id2}_job_weights`,
         /*
         ZSET
         job index -> expiration
         */
-        `b_${id}_job_expirations`,
+        `b_${id2}_job_expirations`,
         /*
         HASH
         job index -> client
         */
-        `b_${id}_job_clients`,
+        `b_${id2}_job_clients`,
         /*
         ZSET
         client -> sum running
         */
-        `b_${id}_client_running`,
+        `b_${id2}_client_running`,
         /*
         HASH
         client -> num queued
         */
-        `b_${id}_client_num_queued`,
+        `b_${id2}_client_num_queued`,
         /*
         ZSET
         client -> last job registered
         */
-        `b_${id}_client_last_registered`,
+        `b_${id2}_client_last_registered`,
         /*
         ZSET
         client -> last seen
         */
-        `b_${id}_client_last_seen`
+        `b_${id2}_client_last_seen`
       ];
     };
     templates = {
@@ -21565,8 +21565,8 @@ var require_Scripts = __commonJS({
       }
     };
     exports2.names = Object.keys(templates);
-    exports2.keys = function(name2, id) {
-      return templates[name2].keys(id);
+    exports2.keys = function(name2, id2) {
+      return templates[name2].keys(id2);
     };
     exports2.payload = function(name2) {
       var template;
@@ -21651,9 +21651,9 @@ var require_RedisConnection = __commonJS({
               return this.Events.trigger("error", e5);
             });
             if (sub) {
-              client.on("message", (channel, message) => {
+              client.on("message", (channel, message2) => {
                 var ref;
-                return (ref = this.limiters[channel]) != null ? ref._store.onMessage(channel, message) : void 0;
+                return (ref = this.limiters[channel]) != null ? ref._store.onMessage(channel, message2) : void 0;
               });
             }
             if (client.ready) {
@@ -21737,9 +21737,9 @@ var require_RedisConnection = __commonJS({
             })()
           ));
         }
-        __scriptArgs__(name2, id, args, cb) {
+        __scriptArgs__(name2, id2, args, cb) {
           var keys;
-          keys = Scripts.keys(name2, id);
+          keys = Scripts.keys(name2, id2);
           return [this.shas[name2], keys.length].concat(keys, args, cb);
         }
         __scriptFn__(name2) {
@@ -21883,9 +21883,9 @@ var require_IORedisConnection = __commonJS({
               return this.Events.trigger("error", e5);
             });
             if (sub) {
-              client.on("message", (channel, message) => {
+              client.on("message", (channel, message2) => {
                 var ref;
-                return (ref = this.limiters[channel]) != null ? ref._store.onMessage(channel, message) : void 0;
+                return (ref = this.limiters[channel]) != null ? ref._store.onMessage(channel, message2) : void 0;
               });
             }
             if (client.status === "ready") {
@@ -21941,9 +21941,9 @@ var require_IORedisConnection = __commonJS({
             })()
           );
         }
-        __scriptArgs__(name2, id, args, cb) {
+        __scriptArgs__(name2, id2, args, cb) {
           var keys;
-          keys = Scripts.keys(name2, id);
+          keys = Scripts.keys(name2, id2);
           return [keys.length].concat(keys, args, cb);
         }
         __scriptFn__(name2) {
@@ -22101,22 +22101,22 @@ var require_RedisDatastore = __commonJS({
           return this.clients;
         });
       }
-      __publish__(message) {
+      __publish__(message2) {
         var _this = this;
         return _asyncToGenerator2(function* () {
           var client;
           var _ref = yield _this.ready;
           client = _ref.client;
-          return client.publish(_this.instance.channel(), `message:${message.toString()}`);
+          return client.publish(_this.instance.channel(), `message:${message2.toString()}`);
         })();
       }
-      onMessage(channel, message) {
+      onMessage(channel, message2) {
         var _this2 = this;
         return _asyncToGenerator2(function* () {
           var capacity, counter, data, drained, e5, newCapacity, pos, priorityClient, rawCapacity, type;
           try {
-            pos = message.indexOf(":");
-            var _ref2 = [message.slice(0, pos), message.slice(pos + 1)];
+            pos = message2.indexOf(":");
+            var _ref2 = [message2.slice(0, pos), message2.slice(pos + 1)];
             type = _ref2[0];
             data = _ref2[1];
             if (type === "capacity") {
@@ -22349,37 +22349,37 @@ var require_States = __commonJS({
           return 0;
         });
       }
-      next(id) {
+      next(id2) {
         var current, next;
-        current = this._jobs[id];
+        current = this._jobs[id2];
         next = current + 1;
         if (current != null && next < this.status.length) {
           this.counts[current]--;
           this.counts[next]++;
-          return this._jobs[id]++;
+          return this._jobs[id2]++;
         } else if (current != null) {
           this.counts[current]--;
-          return delete this._jobs[id];
+          return delete this._jobs[id2];
         }
       }
-      start(id) {
+      start(id2) {
         var initial;
         initial = 0;
-        this._jobs[id] = initial;
+        this._jobs[id2] = initial;
         return this.counts[initial]++;
       }
-      remove(id) {
+      remove(id2) {
         var current;
-        current = this._jobs[id];
+        current = this._jobs[id2];
         if (current != null) {
           this.counts[current]--;
-          delete this._jobs[id];
+          delete this._jobs[id2];
         }
         return current != null;
       }
-      jobStatus(id) {
+      jobStatus(id2) {
         var ref;
-        return (ref = this.status[this._jobs[id]]) != null ? ref : null;
+        return (ref = this.status[this._jobs[id2]]) != null ? ref : null;
       }
       statusJobs(status) {
         var k6, pos, ref, results, v2;
@@ -22941,8 +22941,8 @@ var require_Bottleneck = __commonJS({
         channel_client() {
           return `b_${this.id}_${this._store.clientId}`;
         }
-        publish(message) {
-          return this._store.__publish__(message);
+        publish(message2) {
+          return this._store.__publish__(message2);
         }
         disconnect(flush2 = true) {
           return this._store.__disconnect__(flush2);
@@ -22966,8 +22966,8 @@ var require_Bottleneck = __commonJS({
         done() {
           return this._store.__done__();
         }
-        jobStatus(id) {
-          return this._states.jobStatus(id);
+        jobStatus(id2) {
+          return this._states.jobStatus(id2);
         }
         jobs(status) {
           return this._states.statusJobs(status);
@@ -23082,10 +23082,10 @@ var require_Bottleneck = __commonJS({
             return this.Events.trigger("error", e5);
           });
         }
-        _dropAllQueued(message) {
+        _dropAllQueued(message2) {
           return this._queues.shiftAll(function(job) {
             return job.doDrop({
-              message
+              message: message2
             });
           });
         }
@@ -23618,14 +23618,14 @@ var require_semver = __commonJS({
         if (!m4[4]) {
           this.prerelease = [];
         } else {
-          this.prerelease = m4[4].split(".").map((id) => {
-            if (/^[0-9]+$/.test(id)) {
-              const num = +id;
+          this.prerelease = m4[4].split(".").map((id2) => {
+            if (/^[0-9]+$/.test(id2)) {
+              const num = +id2;
               if (num >= 0 && num < MAX_SAFE_INTEGER) {
                 return num;
               }
             }
-            return id;
+            return id2;
           });
         }
         this.build = m4[5] ? m4[5].split(".") : [];
@@ -24685,7 +24685,7 @@ var require_range = __commonJS({
       debug2("stars", comp);
       return comp;
     };
-    var isX = (id) => !id || id.toLowerCase() === "x" || id === "*";
+    var isX = (id2) => !id2 || id2.toLowerCase() === "x" || id2 === "*";
     var invalidXRangeOrder = (M3, m4, p4) => isX(M3) && !isX(m4) || isX(m4) && p4 && !isX(p4);
     var replaceTildes = (comp, options2) => {
       return comp.trim().split(/\s+/).map((c5) => replaceTilde(c5, options2)).join(" ");
@@ -26486,8 +26486,8 @@ var init_parse_utils = __esm({
       }
       return expectByte(value);
     };
-    stackTraceWarning = (message) => {
-      return String(new TypeError(message).stack || message).split("\n").slice(0, 5).filter((s4) => !s4.includes("stackTraceWarning")).join("\n");
+    stackTraceWarning = (message2) => {
+      return String(new TypeError(message2).stack || message2).split("\n").slice(0, 5).filter((s4) => !s4.includes("stackTraceWarning")).join("\n");
     };
     logger = {
       warn: console.warn
@@ -27123,7 +27123,7 @@ var init_ProviderError = __esm({
     ProviderError = class _ProviderError extends Error {
       name = "ProviderError";
       tryNextLink;
-      constructor(message, options2 = true) {
+      constructor(message2, options2 = true) {
         let logger2;
         let tryNextLink = true;
         if (typeof options2 === "boolean") {
@@ -27133,10 +27133,10 @@ var init_ProviderError = __esm({
           logger2 = options2.logger;
           tryNextLink = options2.tryNextLink ?? true;
         }
-        super(message);
+        super(message2);
         this.tryNextLink = tryNextLink;
         Object.setPrototypeOf(this, _ProviderError.prototype);
-        logger2?.debug?.(`@smithy/property-provider ${tryNextLink ? "->" : "(!)"} ${message}`);
+        logger2?.debug?.(`@smithy/property-provider ${tryNextLink ? "->" : "(!)"} ${message2}`);
       }
       static from(error64, options2 = true) {
         return Object.assign(new this(error64.message, options2), error64);
@@ -27152,8 +27152,8 @@ var init_CredentialsProviderError = __esm({
     init_ProviderError();
     CredentialsProviderError = class _CredentialsProviderError extends ProviderError {
       name = "CredentialsProviderError";
-      constructor(message, options2 = true) {
-        super(message, options2);
+      constructor(message2, options2 = true) {
+        super(message2, options2);
         Object.setPrototypeOf(this, _CredentialsProviderError.prototype);
       }
     };
@@ -27167,8 +27167,8 @@ var init_TokenProviderError = __esm({
     init_ProviderError();
     TokenProviderError = class _TokenProviderError extends ProviderError {
       name = "TokenProviderError";
-      constructor(message, options2 = true) {
-        super(message, options2);
+      constructor(message2, options2 = true) {
+        super(message2, options2);
         Object.setPrototypeOf(this, _TokenProviderError.prototype);
       }
     };
@@ -27358,9 +27358,9 @@ var getSSOTokenFilepath;
 var init_getSSOTokenFilepath = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getSSOTokenFilepath.js"() {
     init_getHomeDir();
-    getSSOTokenFilepath = (id) => {
+    getSSOTokenFilepath = (id2) => {
       const hasher = createHash2("sha1");
-      const cacheName = hasher.update(id).digest("hex");
+      const cacheName = hasher.update(id2).digest("hex");
       return join(getHomeDir(), ".aws", "sso", "cache", `${cacheName}.json`);
     };
   }
@@ -27373,11 +27373,11 @@ var init_getSSOTokenFromFile = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getSSOTokenFromFile.js"() {
     init_getSSOTokenFilepath();
     tokenIntercept = {};
-    getSSOTokenFromFile = async (id) => {
-      if (tokenIntercept[id]) {
-        return tokenIntercept[id];
+    getSSOTokenFromFile = async (id2) => {
+      if (tokenIntercept[id2]) {
+        return tokenIntercept[id2];
       }
-      const ssoTokenFilepath = getSSOTokenFilepath(id);
+      const ssoTokenFilepath = getSSOTokenFilepath(id2);
       const ssoTokenText = await readFile(ssoTokenFilepath, "utf8");
       return JSON.parse(ssoTokenText);
     };
@@ -27625,8 +27625,8 @@ var init_externalDataInterceptor = __esm({
       getTokenRecord() {
         return tokenIntercept;
       },
-      interceptToken(id, contents) {
-        tokenIntercept[id] = contents;
+      interceptToken(id2, contents) {
+        tokenIntercept[id2] = contents;
       }
     };
   }
@@ -28046,8 +28046,8 @@ var init_MiddlewareStack = __esm({
 var invalidFunction;
 var init_invalidFunction = __esm({
   "node_modules/@smithy/core/dist-es/submodules/client/invalid-dependency/invalidFunction.js"() {
-    invalidFunction = (message) => () => {
-      throw new Error(message);
+    invalidFunction = (message2) => () => {
+      throw new Error(message2);
     };
   }
 });
@@ -28056,7 +28056,7 @@ var init_invalidFunction = __esm({
 var invalidProvider;
 var init_invalidProvider = __esm({
   "node_modules/@smithy/core/dist-es/submodules/client/invalid-dependency/invalidProvider.js"() {
-    invalidProvider = (message) => () => Promise.reject(message);
+    invalidProvider = (message2) => () => Promise.reject(message2);
   }
 });
 
@@ -28146,9 +28146,9 @@ var init_poller = __esm({
         if (currentAttempt > 0) {
           const delayMs = exponentialBackoffWithJitter(minDelayMs, maxDelayMs, currentAttempt, waitUntil);
           if (abortController?.signal?.aborted || abortSignal?.aborted) {
-            const message = "AbortController signal aborted.";
-            observedResponses[message] |= 0;
-            observedResponses[message] += 1;
+            const message2 = "AbortController signal aborted.";
+            observedResponses[message2] |= 0;
+            observedResponses[message2] += 1;
             return { state: WaiterState.ABORTED, observedResponses };
           }
           if (Date.now() + delayMs > waitUntil) {
@@ -28158,9 +28158,9 @@ var init_poller = __esm({
         }
         const { state: state2, reason } = await acceptorChecks(client, input2);
         if (reason) {
-          const message = createMessageFromResponse(reason);
-          observedResponses[message] |= 0;
-          observedResponses[message] += 1;
+          const message2 = createMessageFromResponse(reason);
+          observedResponses[message2] |= 0;
+          observedResponses[message2] += 1;
         }
         if (state2 !== WaiterState.RETRY) {
           return { state: state2, reason, final: reason, observedResponses };
@@ -28812,8 +28812,8 @@ var init_NormalizedSchema = __esm({
         if (typeof sc !== "object") {
           return false;
         }
-        const id = sc[0];
-        return id === 3 || id === -3 || id === 4;
+        const id2 = sc[0];
+        return id2 === 3 || id2 === -3 || id2 === 4;
       }
       isUnionSchema() {
         const sc = this.getSchema();
@@ -29038,8 +29038,8 @@ var init_TypeRegistry = __esm({
         }
       }
       getSchema(shapeId) {
-        const id = this.normalizeShapeId(shapeId);
-        if (!this.schemas.has(id)) {
+        const id2 = this.normalizeShapeId(shapeId);
+        if (!this.schemas.has(id2)) {
           if (!shapeId.includes("#")) {
             const suffix = "#" + shapeId;
             const candidates = [];
@@ -29052,9 +29052,9 @@ var init_TypeRegistry = __esm({
               return candidates[0];
             }
           }
-          throw new Error(`@smithy/core/schema - schema not found for ${id}`);
+          throw new Error(`@smithy/core/schema - schema not found for ${id2}`);
         }
-        return this.schemas.get(id);
+        return this.schemas.get(id2);
       }
       registerError(es2, ctor) {
         const $error = es2;
@@ -29082,8 +29082,8 @@ var init_TypeRegistry = __esm({
         for (const exceptionKey of this.exceptions.keys()) {
           if (Array.isArray(exceptionKey)) {
             const [, ns2, name2] = exceptionKey;
-            const id = ns2 + "#" + name2;
-            if (id.startsWith("smithy.ts.sdk.synthetic.") && id.endsWith("ServiceException")) {
+            const id2 = ns2 + "#" + name2;
+            if (id2.startsWith("smithy.ts.sdk.synthetic.") && id2.endsWith("ServiceException")) {
               return exceptionKey;
             }
           }
@@ -29507,8 +29507,8 @@ var init_exceptions = __esm({
           exception[k6] = v2;
         }
       });
-      const message = exception.message || exception.Message || "UnknownError";
-      exception.message = message;
+      const message2 = exception.message || exception.Message || "UnknownError";
+      exception.message = message2;
       delete exception.Message;
       return exception;
     };
@@ -29599,11 +29599,11 @@ var init_checksum = __esm({
     knownAlgorithms = Object.values(import_types8.AlgorithmId);
     getChecksumConfiguration = (runtimeConfig) => {
       const checksumAlgorithms = [];
-      for (const id in import_types8.AlgorithmId) {
-        if (!hasOwn(import_types8.AlgorithmId, id)) {
+      for (const id2 in import_types8.AlgorithmId) {
+        if (!hasOwn(import_types8.AlgorithmId, id2)) {
           continue;
         }
-        const algorithmId = import_types8.AlgorithmId[id];
+        const algorithmId = import_types8.AlgorithmId[id2];
         if (runtimeConfig[algorithmId] === void 0) {
           continue;
         }
@@ -29612,21 +29612,21 @@ var init_checksum = __esm({
           checksumConstructor: () => runtimeConfig[algorithmId]
         });
       }
-      for (const [id, ChecksumCtor] of Object.entries(runtimeConfig.checksumAlgorithms ?? {})) {
+      for (const [id2, ChecksumCtor] of Object.entries(runtimeConfig.checksumAlgorithms ?? {})) {
         checksumAlgorithms.push({
-          algorithmId: () => id,
+          algorithmId: () => id2,
           checksumConstructor: () => ChecksumCtor
         });
       }
       return {
         addChecksumAlgorithm(algo) {
           runtimeConfig.checksumAlgorithms = runtimeConfig.checksumAlgorithms ?? {};
-          const id = algo.algorithmId();
+          const id2 = algo.algorithmId();
           const ctor = algo.checksumConstructor();
-          if (knownAlgorithms.includes(id)) {
-            runtimeConfig.checksumAlgorithms[id.toUpperCase()] = ctor;
+          if (knownAlgorithms.includes(id2)) {
+            runtimeConfig.checksumAlgorithms[id2.toUpperCase()] = ctor;
           } else {
-            runtimeConfig.checksumAlgorithms[id] = ctor;
+            runtimeConfig.checksumAlgorithms[id2] = ctor;
           }
           checksumAlgorithms.push(algo);
         },
@@ -29638,9 +29638,9 @@ var init_checksum = __esm({
     resolveChecksumRuntimeConfig = (clientConfig2) => {
       const runtimeConfig = {};
       clientConfig2.checksumAlgorithms().forEach((checksumAlgorithm) => {
-        const id = checksumAlgorithm.algorithmId();
-        if (knownAlgorithms.includes(id)) {
-          runtimeConfig[id] = checksumAlgorithm.checksumConstructor();
+        const id2 = checksumAlgorithm.algorithmId();
+        if (knownAlgorithms.includes(id2)) {
+          runtimeConfig[id2] = checksumAlgorithm.checksumConstructor();
         }
       });
       return runtimeConfig;
@@ -30935,8 +30935,8 @@ var EndpointError;
 var init_EndpointError = __esm({
   "node_modules/@smithy/core/dist-es/submodules/endpoints/util-endpoints/types/EndpointError.js"() {
     EndpointError = class extends Error {
-      constructor(message) {
-        super(message);
+      constructor(message2) {
+        super(message2);
         this.name = "EndpointError";
       }
     };
@@ -34066,18 +34066,18 @@ var init_EventStreamCodec = __esm({
         this.messageBuffer = [];
         this.isEndOfStream = false;
       }
-      feed(message) {
-        this.messageBuffer.push(this.decode(message));
+      feed(message2) {
+        this.messageBuffer.push(this.decode(message2));
       }
       endOfStream() {
         this.isEndOfStream = true;
       }
       getMessage() {
-        const message = this.messageBuffer.pop();
+        const message2 = this.messageBuffer.pop();
         const isEndOfStream = this.isEndOfStream;
         return {
           getMessage() {
-            return message;
+            return message2;
           },
           isEndOfStream() {
             return isEndOfStream;
@@ -34113,8 +34113,8 @@ var init_EventStreamCodec = __esm({
         view.setUint32(length - 4, checksum.digestSync(), false);
         return out;
       }
-      decode(message) {
-        const { headers, body } = splitMessage(message);
+      decode(message2) {
+        const { headers, body } = splitMessage(message2);
         return { headers: this.headerMarshaller.parse(headers), body };
       }
       formatHeaders(rawHeaders) {
@@ -34184,8 +34184,8 @@ var init_SmithyMessageDecoderStream = __esm({
         return this.asyncIterator();
       }
       async *asyncIterator() {
-        for await (const message of this.options.messageStream) {
-          const deserialized = await this.options.deserializer(message);
+        for await (const message2 of this.options.messageStream) {
+          const deserialized = await this.options.deserializer(message2);
           if (deserialized === void 0) {
             continue;
           }
@@ -34294,8 +34294,8 @@ function getUnmarshalledStream(source, options2) {
   return {
     [Symbol.asyncIterator]: async function* () {
       for await (const chunk of source) {
-        const message = options2.eventStreamCodec.decode(chunk);
-        const type = await messageUnmarshaller(message);
+        const message2 = options2.eventStreamCodec.decode(chunk);
+        const type = await messageUnmarshaller(message2);
         if (type === void 0) {
           continue;
         }
@@ -34305,25 +34305,25 @@ function getUnmarshalledStream(source, options2) {
   };
 }
 function getMessageUnmarshaller(deserializer, toUtf83) {
-  return async function(message) {
-    const { value: messageType } = message.headers[":message-type"];
+  return async function(message2) {
+    const { value: messageType } = message2.headers[":message-type"];
     if (messageType === "error") {
-      const unmodeledError = new Error(message.headers[":error-message"].value || "UnknownError");
-      unmodeledError.name = message.headers[":error-code"].value;
+      const unmodeledError = new Error(message2.headers[":error-message"].value || "UnknownError");
+      unmodeledError.name = message2.headers[":error-code"].value;
       throw unmodeledError;
     } else if (messageType === "exception") {
-      const code2 = message.headers[":exception-type"].value;
-      const exception = { [code2]: message };
+      const code3 = message2.headers[":exception-type"].value;
+      const exception = { [code3]: message2 };
       const deserializedException = await deserializer(exception);
       if (deserializedException.$unknown) {
-        const error64 = new Error(toUtf83(message.body));
-        error64.name = code2;
+        const error64 = new Error(toUtf83(message2.body));
+        error64.name = code3;
         throw error64;
       }
-      throw deserializedException[code2];
+      throw deserializedException[code3];
     } else if (messageType === "event") {
       const event = {
-        [message.headers[":event-type"].value]: message
+        [message2.headers[":event-type"].value]: message2
       };
       const deserialized = await deserializer(event);
       if (deserialized.$unknown) {
@@ -34331,7 +34331,7 @@ function getMessageUnmarshaller(deserializer, toUtf83) {
       }
       return deserialized;
     } else {
-      throw Error(`Unrecognizable event type: ${message.headers[":event-type"].value}`);
+      throw Error(`Unrecognizable event type: ${message2.headers[":event-type"].value}`);
     }
   };
 }
@@ -34665,14 +34665,14 @@ var init_EventStreamSerde = __esm({
         }
         const dataObject = hasBindings ? out : body.byteLength === 0 ? {} : await this.deserializer.read(eventStreamSchema, body);
         if (ErrCtor) {
-          const message = dataObject.message ?? dataObject.Message ?? "Unknown";
+          const message2 = dataObject.message ?? dataObject.Message ?? "Unknown";
           const metadata = {};
           const $fault = eventStreamSchema.getMergedTraits().error;
           if ($fault) {
             metadata.$fault = $fault;
           }
           return Object.assign(new ErrCtor({}), metadata, {
-            message
+            message: message2
           }, dataObject);
         }
         return dataObject;
@@ -35259,8 +35259,8 @@ var init_HttpBindingProtocol = __esm({
           if (collectionValue) {
             const sections = flags >> 16 & 1 ? splitEvery(headerValue, ",", 2) : splitHeader(headerValue);
             const list2 = [];
-            for (const section of sections) {
-              list2.push(directDeserializer ? directDeserializer.readHttpBinding(collectionValue, section.trim(), 38) : await deserializer.read([collectionValue[0], { httpHeader: wireName }], section.trim()));
+            for (const section2 of sections) {
+              list2.push(directDeserializer ? directDeserializer.readHttpBinding(collectionValue, section2.trim(), 38) : await deserializer.read([collectionValue[0], { httpHeader: wireName }], section2.trim()));
             }
             dataObject[memberName] = list2;
           } else {
@@ -36843,11 +36843,11 @@ var init_JsonShapeSerializer2 = __esm({
         }
         this.json[this.i++] = QUOTE;
       }
-      writeUnicodeEscape(code2) {
+      writeUnicodeEscape(code3) {
         let { json: json2, i: i6 } = this;
         json2[i6++] = BACKSLASH;
         json2[i6++] = 117;
-        const hex3 = code2.toString(16).padStart(4, "0");
+        const hex3 = code3.toString(16).padStart(4, "0");
         for (let j6 = 0; j6 < 4; ++j6) {
           json2[i6++] = hex3.charCodeAt(j6);
         }
@@ -37288,7 +37288,7 @@ var init_SmithyRpcV2JsonProtocol = __esm({
         }
         const ns2 = NormalizedSchema.of(errorSchema);
         const ErrorCtor = registry2.getErrorCtor(errorSchema);
-        const message = dataObject.message ?? dataObject.Message ?? "Unknown";
+        const message2 = dataObject.message ?? dataObject.Message ?? "Unknown";
         const exception = new ErrorCtor({});
         const output2 = {};
         const errorDeserializer = this.codec.createDeserializer();
@@ -37299,7 +37299,7 @@ var init_SmithyRpcV2JsonProtocol = __esm({
         }
         throw Object.assign(exception, errorMetadata, {
           $fault: ns2.getMergedTraits().error,
-          message
+          message: message2
         }, output2);
       }
       getDefaultContentType() {
@@ -40203,7 +40203,7 @@ var init_user_agent_middleware = __esm({
       const prefix = getUserAgentPrefix();
       const sdkUserAgentValue = (prefix ? [prefix] : []).concat([...defaultUserAgent2, ...userAgent2, ...customUserAgent]).join(SPACE);
       const normalUAValue = [
-        ...defaultUserAgent2.filter((section) => section.startsWith("aws-sdk-")),
+        ...defaultUserAgent2.filter((section2) => section2.startsWith("aws-sdk-")),
         ...customUserAgent
       ].join(SPACE);
       if (options2.runtime !== "browser") {
@@ -43518,11 +43518,11 @@ function checkContentLengthHeader() {
     const { request: request2 } = args;
     if (HttpRequest.isInstance(request2)) {
       if (!(CONTENT_LENGTH_HEADER2 in request2.headers) && !(DECODED_CONTENT_LENGTH_HEADER in request2.headers)) {
-        const message = `Are you using a Stream of unknown length as the Body of a PutObject request? Consider using Upload instead from @aws-sdk/lib-storage.`;
+        const message2 = `Are you using a Stream of unknown length as the Body of a PutObject request? Consider using Upload instead from @aws-sdk/lib-storage.`;
         if (typeof context?.logger?.warn === "function" && !(context.logger instanceof NoOpLogger)) {
-          context.logger.warn(message);
+          context.logger.warn(message2);
         } else {
-          console.warn(message);
+          console.warn(message2);
         }
       }
     }
@@ -43752,9 +43752,9 @@ var init_S3ExpressIdentityProviderImpl = __esm({
             const isExpiringSoon = (identity.expiration?.getTime() ?? 0) < Date.now() + _S3ExpressIdentityProviderImpl.REFRESH_WINDOW_MS;
             if (isExpiringSoon && !entry.isRefreshing) {
               entry.isRefreshing = true;
-              this.getIdentity(bucket).then((id) => {
+              this.getIdentity(bucket).then((id2) => {
                 if (cacheGeneration === this.cacheGeneration) {
-                  cache5.set(bucket, new S3ExpressIdentityCacheEntry(Promise.resolve(id)));
+                  cache5.set(bucket, new S3ExpressIdentityCacheEntry(Promise.resolve(id2)));
                 }
               });
             }
@@ -44906,8 +44906,8 @@ var init_ProtocolLib = __esm({
             throw this.decorateServiceException(Object.assign(new ErrorCtor({ name: errorName }), errorMetadata), dataObject);
           }
           const d5 = dataObject;
-          const message = d5?.message ?? d5?.Message ?? d5?.Error?.Message ?? d5?.Error?.message;
-          throw this.decorateServiceException(Object.assign(new Error(message), {
+          const message2 = d5?.message ?? d5?.Message ?? d5?.Error?.Message ?? d5?.Error?.message;
+          throw this.decorateServiceException(Object.assign(new Error(message2), {
             name: errorName
           }, errorMetadata), dataObject);
         }
@@ -45052,7 +45052,7 @@ var init_AwsRestJsonProtocol = __esm({
         this.mixin.compose(this.compositeErrorRegistry, errorIdentifier, this.options.defaultNamespace);
         const { errorSchema, errorMetadata } = await this.mixin.getErrorSchemaOrThrowBaseException(errorIdentifier, this.options.defaultNamespace, response, dataObject, metadata);
         const ns2 = NormalizedSchema.of(errorSchema);
-        const message = dataObject.message ?? dataObject.Message ?? "UnknownError";
+        const message2 = dataObject.message ?? dataObject.Message ?? "UnknownError";
         const ErrorCtor = this.compositeErrorRegistry.getErrorCtor(errorSchema) ?? Error;
         const exception = new ErrorCtor({});
         await this.deserializeHttpMessage(errorSchema, context, response, dataObject);
@@ -45064,7 +45064,7 @@ var init_AwsRestJsonProtocol = __esm({
         }
         throw this.mixin.decorateServiceException(Object.assign(exception, errorMetadata, {
           $fault: ns2.getMergedTraits().error,
-          message
+          message: message2
         }, output2), dataObject);
       }
       getDefaultContentType() {
@@ -45918,12 +45918,12 @@ var init_AwsQueryProtocol = __esm({
         const errorIdentifier = this.loadQueryErrorCode(response, dataObject) ?? "Unknown";
         this.mixin.compose(this.compositeErrorRegistry, errorIdentifier, this.options.defaultNamespace);
         const errorData = this.loadQueryError(dataObject) ?? {};
-        const message = this.loadQueryErrorMessage(dataObject);
-        errorData.message = message;
+        const message2 = this.loadQueryErrorMessage(dataObject);
+        errorData.message = message2;
         errorData.Error = {
           Type: errorData.Type,
           Code: errorData.Code,
-          Message: message
+          Message: message2
         };
         const { errorSchema, errorMetadata } = await this.mixin.getErrorSchemaOrThrowBaseException(errorIdentifier, this.options.defaultNamespace, response, errorData, metadata, this.mixin.findQueryCompatibleError);
         const ns2 = NormalizedSchema.of(errorSchema);
@@ -45941,13 +45941,13 @@ var init_AwsQueryProtocol = __esm({
         }
         throw this.mixin.decorateServiceException(Object.assign(exception, errorMetadata, {
           $fault: ns2.getMergedTraits().error,
-          message
+          message: message2
         }, output2), dataObject);
       }
       loadQueryErrorCode(output2, data) {
-        const code2 = (data.Errors?.[0]?.Error ?? data.Errors?.Error ?? data.Error)?.Code;
-        if (code2 !== void 0) {
-          return code2;
+        const code3 = (data.Errors?.[0]?.Error ?? data.Errors?.Error ?? data.Error)?.Code;
+        if (code3 !== void 0) {
+          return code3;
         }
         if (output2.statusCode == 404) {
           return "NotFound";
@@ -46358,7 +46358,7 @@ var init_AwsRestXmlProtocol = __esm({
         }
         const { errorSchema, errorMetadata } = await this.mixin.getErrorSchemaOrThrowBaseException(errorIdentifier, this.options.defaultNamespace, response, dataObject, metadata);
         const ns2 = NormalizedSchema.of(errorSchema);
-        const message = dataObject.Error?.message ?? dataObject.Error?.Message ?? dataObject.message ?? dataObject.Message ?? "UnknownError";
+        const message2 = dataObject.Error?.message ?? dataObject.Error?.Message ?? dataObject.message ?? dataObject.Message ?? "UnknownError";
         const ErrorCtor = this.compositeErrorRegistry.getErrorCtor(errorSchema) ?? Error;
         const exception = new ErrorCtor({});
         await this.deserializeHttpMessage(errorSchema, context, response, dataObject);
@@ -46371,7 +46371,7 @@ var init_AwsRestXmlProtocol = __esm({
         }
         throw this.mixin.decorateServiceException(Object.assign(exception, errorMetadata, {
           $fault: ns2.getMergedTraits().error,
-          message
+          message: message2
         }, output2), dataObject);
       }
       getDefaultContentType() {
@@ -47668,8 +47668,8 @@ var require_dist_cjs6 = __commonJS({
     var InstanceMetadataV1FallbackError = class _InstanceMetadataV1FallbackError extends CredentialsProviderError2 {
       tryNextLink;
       name = "InstanceMetadataV1FallbackError";
-      constructor(message, tryNextLink = true) {
-        super(message, tryNextLink);
+      constructor(message2, tryNextLink = true) {
+        super(message2, tryNextLink);
         this.tryNextLink = tryNextLink;
         Object.setPrototypeOf(this, _InstanceMetadataV1FallbackError.prototype);
       }
@@ -48444,9 +48444,9 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
       }
       lease(requestContext, connectionConfiguration) {
         const url2 = this.getUrlString(requestContext);
-        const pool = this.getPool(url2);
+        const pool2 = this.getPool(url2);
         if (!this.config.disableConcurrency && !connectionConfiguration.isEventStream) {
-          const available = pool.poll();
+          const available = pool2.poll();
           if (available) {
             available.retain();
             return available;
@@ -48474,7 +48474,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         if (connectionConfiguration.requestTimeout) {
           session.setTimeout(connectionConfiguration.requestTimeout, ensureDestroyed);
         }
-        pool.offerLast(ref);
+        pool2.offerLast(ref);
         ref.retain();
         return ref;
       }
@@ -48510,8 +48510,8 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
           throw new RangeError("maxConcurrentStreams must be greater than zero.");
         }
         this.config.maxConcurrency = maxConcurrentStreams;
-        for (const pool of this.connectionPools.values()) {
-          pool.setMaxConcurrency(maxConcurrentStreams);
+        for (const pool2 of this.connectionPools.values()) {
+          pool2.setMaxConcurrency(maxConcurrentStreams);
         }
       }
       setDisableConcurrentStreams(disableConcurrentStreams) {
@@ -48522,9 +48522,9 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
       }
       debug() {
         const pools = {};
-        for (const [url2, pool] of this.connectionPools) {
+        for (const [url2, pool2] of this.connectionPools) {
           const sessions = [];
-          for (const ref of pool) {
+          for (const ref of pool2) {
             sessions.push({
               id: ref.id,
               active: ref.useCount(),
@@ -48546,11 +48546,11 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
       }
       getPool(url2) {
         if (!this.connectionPools.has(url2)) {
-          const pool = new NodeHttp2ConnectionPool();
+          const pool2 = new NodeHttp2ConnectionPool();
           if (this.config.maxConcurrency) {
-            pool.setMaxConcurrency(this.config.maxConcurrency);
+            pool2.setMaxConcurrency(this.config.maxConcurrency);
           }
-          this.connectionPools.set(url2, pool);
+          this.connectionPools.set(url2, pool2);
         }
         return this.connectionPools.get(url2);
       }
@@ -48690,8 +48690,8 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               abortSignal.onabort = onAbort;
             }
           }
-          clientHttp2Stream.on("frameError", (type, code2, id) => {
-            rejectWithDestroy(new Error(`Frame type id ${type} in stream id ${id} has failed with code ${code2}.`));
+          clientHttp2Stream.on("frameError", (type, code3, id2) => {
+            rejectWithDestroy(new Error(`Frame type id ${type} in stream id ${id2} has failed with code ${code3}.`));
           });
           clientHttp2Stream.on("error", rejectWithDestroy);
           clientHttp2Stream.on("aborted", () => {
@@ -50025,8 +50025,8 @@ var require_dist_cjs9 = __commonJS({
       }
     };
     var { writeFile: writeFile2 } = promises3;
-    var writeSSOTokenToFile = (id, ssoToken) => {
-      const tokenFilepath = getSSOTokenFilepath2(id);
+    var writeSSOTokenToFile = (id2, ssoToken) => {
+      const tokenFilepath = getSSOTokenFilepath2(id2);
       const tokenString = JSON.stringify(ssoToken, null, 2);
       return writeFile2(tokenFilepath, tokenString);
     };
@@ -53366,21 +53366,21 @@ var require_dist_cjs11 = __commonJS({
         } catch (error64) {
           if (error64.name === "AccessDeniedException") {
             const errorType = error64.error;
-            let message;
+            let message2;
             switch (errorType) {
               case "TOKEN_EXPIRED":
-                message = "Your session has expired. Please reauthenticate.";
+                message2 = "Your session has expired. Please reauthenticate.";
                 break;
               case "USER_CREDENTIALS_CHANGED":
-                message = "Unable to refresh credentials because of a change in your password. Please reauthenticate with your new password.";
+                message2 = "Unable to refresh credentials because of a change in your password. Please reauthenticate with your new password.";
                 break;
               case "INSUFFICIENT_PERMISSIONS":
-                message = "Unable to refresh credentials due to insufficient permissions. You may be missing permission for the 'CreateOAuth2Token' action.";
+                message2 = "Unable to refresh credentials due to insufficient permissions. You may be missing permission for the 'CreateOAuth2Token' action.";
                 break;
               default:
-                message = `Failed to refresh token: ${String(error64)}. Please re-authenticate using \`aws login\``;
+                message2 = `Failed to refresh token: ${String(error64)}. Please re-authenticate using \`aws login\``;
             }
-            throw new CredentialsProviderError2(message, {
+            throw new CredentialsProviderError2(message2, {
               logger: this.logger,
               tryNextLink: false
             });
@@ -53507,11 +53507,11 @@ var require_dist_cjs11 = __commonJS({
           };
           const headerB64 = Buffer.from(JSON.stringify(header)).toString("base64url");
           const payloadB64 = Buffer.from(JSON.stringify(payload)).toString("base64url");
-          const message = `${headerB64}.${payloadB64}`;
-          const asn1Signature = sign4("sha256", Buffer.from(message), privateKey);
+          const message2 = `${headerB64}.${payloadB64}`;
+          const asn1Signature = sign4("sha256", Buffer.from(message2), privateKey);
           const rawSignature = this.derToRawSignature(asn1Signature);
           const signatureB64 = rawSignature.toString("base64url");
-          return `${message}.${signatureB64}`;
+          return `${message2}.${signatureB64}`;
         } catch (error64) {
           throw new CredentialsProviderError2(`Failed to generate Dpop proof: ${error64 instanceof Error ? error64.message : String(error64)}`, { logger: this.logger, tryNextLink: false });
         }
@@ -53765,8 +53765,8 @@ var require_dist_cjs14 = __commonJS({
         return options2.roleAssumer(sourceCreds, params).then((creds) => setCredentialFeature2(creds, "CREDENTIALS_PROFILE_SOURCE_PROFILE", "o"));
       }
     };
-    var isCredentialSourceWithoutRoleArn = (section) => {
-      return !section.role_arn && !!section.credential_source;
+    var isCredentialSourceWithoutRoleArn = (section2) => {
+      return !section2.role_arn && !!section2.credential_source;
     };
     var isLoginProfile = (data) => {
       return Boolean(data && data.login_session);
@@ -65853,22 +65853,22 @@ function toCommandProperties(annotationProperties) {
 }
 
 // node_modules/@actions/core/lib/command.js
-function issueCommand(command5, properties, message) {
-  const cmd = new Command(command5, properties, message);
+function issueCommand(command5, properties, message2) {
+  const cmd = new Command(command5, properties, message2);
   process.stdout.write(cmd.toString() + os.EOL);
 }
-function issue(name2, message = "") {
-  issueCommand(name2, {}, message);
+function issue(name2, message2 = "") {
+  issueCommand(name2, {}, message2);
 }
 var CMD_STRING = "::";
 var Command = class {
-  constructor(command5, properties, message) {
+  constructor(command5, properties, message2) {
     if (!command5) {
       command5 = "missing.command";
     }
     this.command = command5;
     this.properties = properties;
-    this.message = message;
+    this.message = message2;
   }
   toString() {
     let cmdStr = CMD_STRING + this.command;
@@ -65904,7 +65904,7 @@ function escapeProperty(s4) {
 import * as crypto2 from "crypto";
 import * as fs from "fs";
 import * as os2 from "os";
-function issueFileCommand(command5, message) {
+function issueFileCommand(command5, message2) {
   const filePath = process.env[`GITHUB_${command5}`];
   if (!filePath) {
     throw new Error(`Unable to find environment variable for file command ${command5}`);
@@ -65912,7 +65912,7 @@ function issueFileCommand(command5, message) {
   if (!fs.existsSync(filePath)) {
     throw new Error(`Missing file at path: ${filePath}`);
   }
-  fs.appendFileSync(filePath, `${toCommandValue(message)}${os2.EOL}`, {
+  fs.appendFileSync(filePath, `${toCommandValue(message2)}${os2.EOL}`, {
     encoding: "utf8"
   });
 }
@@ -66141,9 +66141,9 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addCodeBlock(code2, lang) {
+  addCodeBlock(code3, lang) {
     const attrs = Object.assign({}, lang && { lang });
-    const element = this.wrap("pre", this.wrap("code", code2), attrs);
+    const element = this.wrap("pre", this.wrap("code", code3), attrs);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -66341,18 +66341,18 @@ function setOutput(name2, value) {
   process.stdout.write(os4.EOL);
   issueCommand("set-output", { name: name2 }, toCommandValue(value));
 }
-function setFailed(message) {
+function setFailed(message2) {
   process.exitCode = ExitCode.Failure;
-  error(message);
+  error(message2);
 }
-function error(message, properties = {}) {
-  issueCommand("error", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+function error(message2, properties = {}) {
+  issueCommand("error", toCommandProperties(properties), message2 instanceof Error ? message2.toString() : message2);
 }
-function warning(message, properties = {}) {
-  issueCommand("warning", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+function warning(message2, properties = {}) {
+  issueCommand("warning", toCommandProperties(properties), message2 instanceof Error ? message2.toString() : message2);
 }
-function info(message) {
-  process.stdout.write(message + os4.EOL);
+function info(message2) {
+  process.stdout.write(message2 + os4.EOL);
 }
 function startGroup(name2) {
   issue("group", name2);
@@ -67541,8 +67541,8 @@ function prefixIssues(path, issues) {
     return iss;
   });
 }
-function unwrapMessage(message) {
-  return typeof message === "string" ? message : message?.message;
+function unwrapMessage(message2) {
+  return typeof message2 === "string" ? message2 : message2?.message;
 }
 function sizeCaps(defChecks) {
   const caps = [];
@@ -67572,7 +67572,7 @@ function finalizeIssue(iss, ctx, config2) {
       iss.schema = iss.inst;
   }
   const schemaError = iss.schema !== iss.inst ? iss.schema?._zod.def?.error : void 0;
-  const message = iss.message ? iss.message : unwrapMessage(iss.inst?._zod.def?.error?.(iss)) ?? unwrapMessage(schemaError?.(iss)) ?? unwrapMessage(ctx?.error?.(iss)) ?? unwrapMessage(config2.customError?.(iss)) ?? unwrapMessage(config2.localeError?.(iss)) ?? "Invalid input";
+  const message2 = iss.message ? iss.message : unwrapMessage(iss.inst?._zod.def?.error?.(iss)) ?? unwrapMessage(schemaError?.(iss)) ?? unwrapMessage(ctx?.error?.(iss)) ?? unwrapMessage(config2.customError?.(iss)) ?? unwrapMessage(config2.localeError?.(iss)) ?? "Invalid input";
   const full = {};
   for (const k6 of Object.keys(iss)) {
     if (k6 === "inst" || k6 === "schema" || k6 === "continue" || k6 === "input" || k6 === "__proto__")
@@ -67580,7 +67580,7 @@ function finalizeIssue(iss, ctx, config2) {
     full[k6] = iss[k6];
   }
   full.path ?? (full.path = []);
-  full.message = message;
+  full.message = message2;
   if (ctx?.reportInput) {
     full.input = iss.input;
   }
@@ -69474,12 +69474,12 @@ function isIso7064Mod97(iban3) {
   let remainder = 0;
   const len = iban3.length;
   for (let i6 = 4; i6 < len; i6++) {
-    const code2 = iban3.charCodeAt(i6);
-    remainder = (code2 >= 65 ? remainder * 100 + (code2 - 55) : remainder * 10 + (code2 - 48)) % 97;
+    const code3 = iban3.charCodeAt(i6);
+    remainder = (code3 >= 65 ? remainder * 100 + (code3 - 55) : remainder * 10 + (code3 - 48)) % 97;
   }
   for (let i6 = 0; i6 < 4; i6++) {
-    const code2 = iban3.charCodeAt(i6);
-    remainder = (code2 >= 65 ? remainder * 100 + (code2 - 55) : remainder * 10 + (code2 - 48)) % 97;
+    const code3 = iban3.charCodeAt(i6);
+    remainder = (code3 >= 65 ? remainder * 100 + (code3 - 55) : remainder * 10 + (code3 - 48)) % 97;
   }
   return remainder === 1;
 }
@@ -69991,15 +69991,15 @@ var $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) =>
     const syms = normalized.symbolKeys;
     const doc = new Doc(["payload", "ctx"], { shape, inst, memo: memo2, syms });
     const parseStr = (k6) => `shape[${k6}]._zod.run({ value: input[${k6}], issues: [] }, ctx)`;
-    const prefixStr = (id, k6) => `
-          let ${id}_ab = false;
-          for (let i = 0; i < ${id}.issues.length; i++) {
-            const iss = ${id}.issues[i];
+    const prefixStr = (id2, k6) => `
+          let ${id2}_ab = false;
+          for (let i = 0; i < ${id2}.issues.length; i++) {
+            const iss = ${id2}.issues[i];
             iss.path = iss.path ? [${k6}, ...iss.path] : [${k6}];
             payload.issues.push(iss);
-            if (iss.continue !== true) ${id}_ab = true;
+            if (iss.continue !== true) ${id2}_ab = true;
           }
-          if (${id}_ab && ctx && ctx.abortEarly) {
+          if (${id2}_ab && ctx && ctx.abortEarly) {
             payload.value = newResult;
             return payload;
           }`;
@@ -70013,34 +70013,34 @@ var $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) =>
     for (const key of normalized.allKeys) {
       if (key === "__proto__")
         continue;
-      const id = ids[key];
+      const id2 = ids[key];
       const k6 = typeof key === "symbol" ? `syms[${syms.indexOf(key)}]` : esc(key);
       const isPresent = `${k6} in input`;
       const schema = shape[key];
       const optin = schema?._zod?.optin;
       const isOptionalIn = optin !== void 0;
       const isOptionalOut = schema?._zod?.optout === "optional";
-      doc.write(`const ${id} = ${parseStr(k6)};`);
+      doc.write(`const ${id2} = ${parseStr(k6)};`);
       if (isOptionalIn && isOptionalOut) {
-        const assign = optin === "optional" ? `${id}_present` : `${id}.value !== undefined || ${id}_present`;
+        const assign = optin === "optional" ? `${id2}_present` : `${id2}.value !== undefined || ${id2}_present`;
         doc.write(`
-        const ${id}_present = ${isPresent};
-        if (!${id}.issues.length || ${id}_present) {
-          if (${id}.issues.length) {${prefixStr(id, k6)}
+        const ${id2}_present = ${isPresent};
+        if (!${id2}.issues.length || ${id2}_present) {
+          if (${id2}.issues.length) {${prefixStr(id2, k6)}
           }
 
           if (${assign}) {
-            newResult[${k6}] = ${id}.value;
+            newResult[${k6}] = ${id2}.value;
           }
         }
 
       `);
       } else if (!isOptionalIn) {
         doc.write(`
-        const ${id}_present = ${isPresent};
-        if (${id}.issues.length) {${prefixStr(id, k6)}
+        const ${id2}_present = ${isPresent};
+        if (${id2}.issues.length) {${prefixStr(id2, k6)}
         }
-        if (!${id}_present && !${id}.issues.length) {
+        if (!${id2}_present && !${id2}.issues.length) {
           payload.issues.push({
             code: "invalid_type",
             expected: "nonoptional",
@@ -70053,22 +70053,22 @@ var $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def) =>
           }
         }
 
-        if (${id}_present) {
-          newResult[${k6}] = ${id}.value;
+        if (${id2}_present) {
+          newResult[${k6}] = ${id2}.value;
         }
 
       `);
       } else {
         doc.write(`
-        if (${id}.issues.length) {${prefixStr(id, k6)}
+        if (${id2}.issues.length) {${prefixStr(id2, k6)}
         }
       `);
         if (optin === "defaulted") {
-          doc.write(`newResult[${k6}] = ${id}.value;`);
+          doc.write(`newResult[${k6}] = ${id2}.value;`);
         } else {
           doc.write(`
-        if (${id}.value !== undefined || ${isPresent}) {
-          newResult[${k6}] = ${id}.value;
+        if (${id2}.value !== undefined || ${isPresent}) {
+          newResult[${k6}] = ${id2}.value;
         }
       `);
         }
@@ -79319,8 +79319,8 @@ var globalRegistry = globalThis.__zod_globalRegistry;
 var INVALID = /* @__PURE__ */ Symbol.for("zod.compile.invalid");
 var FALLBACK_FLAG = /* @__PURE__ */ Symbol.for("zod.compile.fallback");
 var ZodCompileAsyncError = class extends Error {
-  constructor(message = "z.compile does not support async refinements, transforms, or checks") {
-    super(message);
+  constructor(message2 = "z.compile does not support async refinements, transforms, or checks") {
+    super(message2);
     this.name = "ZodCompileAsyncError";
   }
 };
@@ -79425,12 +79425,12 @@ function compileFn(schema, options2) {
   doc.write(outputAccessor === null ? `return true;` : `return ${outputAccessor};`);
   const constantNames = ["INVALID", ...ctx.constants.keys()];
   const constantValues = [INVALID, ...ctx.constants.values()];
-  const code2 = doc.content.join("\n");
+  const code3 = doc.content.join("\n");
   const fullCode = options2?.debug ? constantNames.length > 0 ? `// Constants: ${constantNames.join(", ")}
-${code2}` : code2 : "";
+${code3}` : code3 : "";
   const F2 = Function;
   const factoryCode = `return (input) => {
-${code2}
+${code3}
 }`;
   let fn;
   try {
@@ -82020,12 +82020,12 @@ function initializeContext(params) {
     external: params?.external ?? void 0
   };
 }
-function handleUnrepresentable(schema, ctx, json2, params, message) {
-  const result = typeof ctx.unrepresentable === "function" ? ctx.unrepresentable({ zodSchema: schema, path: params.path, message }) : ctx.unrepresentable;
+function handleUnrepresentable(schema, ctx, json2, params, message2) {
+  const result = typeof ctx.unrepresentable === "function" ? ctx.unrepresentable({ zodSchema: schema, path: params.path, message: message2 }) : ctx.unrepresentable;
   if (result === "any")
     return false;
   if (result === void 0 || result === "throw")
-    throw new Error(message);
+    throw new Error(message2);
   Object.assign(json2, result);
   return true;
 }
@@ -82096,26 +82096,26 @@ function extractDefs(ctx, schema) {
     return;
   const idToSchema = /* @__PURE__ */ new Map();
   for (const entry of ctx.seen.entries()) {
-    const id = ctx.metadataRegistry.get(entry[0])?.id;
-    if (id) {
-      const existing = idToSchema.get(id);
+    const id2 = ctx.metadataRegistry.get(entry[0])?.id;
+    if (id2) {
+      const existing = idToSchema.get(id2);
       if (existing && existing !== entry[0]) {
-        throw new Error(`Duplicate schema id "${id}" detected during JSON Schema conversion. Two different schemas cannot share the same id when converted together.`);
+        throw new Error(`Duplicate schema id "${id2}" detected during JSON Schema conversion. Two different schemas cannot share the same id when converted together.`);
       }
-      idToSchema.set(id, entry[0]);
+      idToSchema.set(id2, entry[0]);
     }
   }
   const makeURI = (entry) => {
     const defsSegment = ctx.target === "draft-2020-12" ? "$defs" : "definitions";
     if (ctx.external) {
       const externalId = ctx.external.registry.get(entry[0])?.id;
-      const uriGenerator = ctx.external.uri ?? ((id2) => id2);
+      const uriGenerator = ctx.external.uri ?? ((id3) => id3);
       if (externalId) {
         return { ref: uriGenerator(externalId) };
       }
-      const id = entry[1].defId ?? entry[1].schema.id ?? `schema${ctx.counter++}`;
-      entry[1].defId = id;
-      return { defId: id, ref: `${uriGenerator("__shared")}#/${defsSegment}/${encodeJSONPointerSegment(id)}` };
+      const id2 = entry[1].defId ?? entry[1].schema.id ?? `schema${ctx.counter++}`;
+      entry[1].defId = id2;
+      return { defId: id2, ref: `${uriGenerator("__shared")}#/${defsSegment}/${encodeJSONPointerSegment(id2)}` };
     }
     const uriPrefix = `#`;
     const defUriPrefix = `${uriPrefix}/${defsSegment}/`;
@@ -82163,8 +82163,8 @@ Set the \`cycles\` parameter to \`"ref"\` to resolve cyclical schemas with defs.
         continue;
       }
     }
-    const id = ctx.metadataRegistry.get(entry[0])?.id;
-    if (id) {
+    const id2 = ctx.metadataRegistry.get(entry[0])?.id;
+    if (id2) {
       extractToDef(entry);
       continue;
     }
@@ -82397,10 +82397,10 @@ function finalize(ctx, schema) {
   } else {
   }
   if (ctx.external?.uri) {
-    const id = ctx.external.registry.get(schema)?.id;
-    if (!id)
+    const id2 = ctx.external.registry.get(schema)?.id;
+    if (!id2)
       throw new Error("Schema is missing an `id` property");
-    result.$id = ctx.external.uri(id);
+    result.$id = ctx.external.uri(id2);
   }
   assignProps(result, root5.defId ? root5.schema : root5.def ?? root5.schema);
   const rootMetaId = ctx.metadataRegistry.get(schema)?.id;
@@ -83006,7 +83006,7 @@ function stringifyKeyNames(bySchema, json2, visited) {
   const values = json2.enum ?? (json2.const !== void 0 ? [json2.const] : void 0);
   if (!numericType && !values?.some((v2) => typeof v2 === "number"))
     return json2;
-  const { minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf, format: format2, id, ...rest } = json2;
+  const { minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf, format: format2, id: id2, ...rest } = json2;
   if (rest.enum)
     rest.enum = rest.enum.map((v2) => typeof v2 === "number" ? String(v2) : v2);
   else if (typeof rest.const === "number")
@@ -86106,8 +86106,8 @@ var RATIO_FLOOR_BYTES = 1 * MiB;
 
 // src/errors.ts
 var RegistrarError = class extends Error {
-  constructor(kind, message, hint, options2) {
-    super(message, options2);
+  constructor(kind, message2, hint, options2) {
+    super(message2, options2);
     this.kind = kind;
     this.hint = hint;
   }
@@ -86115,10 +86115,10 @@ var RegistrarError = class extends Error {
   hint;
   name = "RegistrarError";
 };
-var refused = (message, hint) => new RegistrarError("refused", message, hint);
-var conflict = (message, hint) => new RegistrarError("conflict", message, hint);
-var notFound = (message, hint) => new RegistrarError("not-found", message, hint);
-var transient = (message, cause) => new RegistrarError("transient", message, "Comment `/retry` on the issue to try again.", { cause });
+var refused = (message2, hint) => new RegistrarError("refused", message2, hint);
+var conflict = (message2, hint) => new RegistrarError("conflict", message2, hint);
+var notFound = (message2, hint) => new RegistrarError("not-found", message2, hint);
+var transient = (message2, cause) => new RegistrarError("transient", message2, "Comment `/retry` on the issue to try again.", { cause });
 function isKind(error64, kind) {
   return error64 instanceof RegistrarError && error64.kind === kind;
 }
@@ -86158,21 +86158,13 @@ function parseJsonInput(input2, label, schema, example) {
   return result.data;
 }
 var BACKENDS_EXAMPLE = '[{"name":"primary","region":"us-east-1","bucket":"my-registry","publicUrl":"https://downloads.example.org"}]';
-function readSettings(input2, env2) {
+function parseBackends(json2, env2) {
   const required2 = (key, value) => {
-    if (!value) throw refused(`The ${key} is not set.`, "Run Registrar from a GitHub Actions workflow, or set it as the runner would.");
+    if (!value) throw refused(`The ${key} is not set.`, "Set it in the workflow step's env (from a secret).");
     return value;
   };
-  const registryRepo = input2("registry-repository") || required2("GITHUB_REPOSITORY environment variable", env2.GITHUB_REPOSITORY);
-  const trackerRepo = required2("GITHUB_REPOSITORY environment variable", env2.GITHUB_REPOSITORY);
-  for (const [label, value] of [["registry-repository", registryRepo], ["GITHUB_REPOSITORY", trackerRepo]]) {
-    const check2 = name.safeParse(value);
-    if (!check2.success) throw refused(`\`${label}\` is "${value}", which ${check2.error.issues[0]?.message}.`);
-  }
-  const [registryOwner, registryName] = registryRepo.split("/");
-  const [trackerOwner, trackerName] = trackerRepo.split("/");
   const backendList = parseJsonInput(
-    required2("input `backends`", input2("backends")),
+    json2,
     "backends",
     external_exports.array(backend).min(1, "needs at least one backend"),
     BACKENDS_EXAMPLE
@@ -86196,6 +86188,22 @@ function readSettings(input2, env2) {
   });
   const names = backends.map((b6) => b6.name);
   if (new Set(names).size !== names.length) throw refused(`Backend names must differ; got ${names.join(", ")}.`);
+  return backends;
+}
+function readSettings(input2, env2) {
+  const required2 = (key, value) => {
+    if (!value) throw refused(`The ${key} is not set.`, "Run Registrar from a GitHub Actions workflow, or set it as the runner would.");
+    return value;
+  };
+  const registryRepo = input2("registry-repository") || required2("GITHUB_REPOSITORY environment variable", env2.GITHUB_REPOSITORY);
+  const trackerRepo = required2("GITHUB_REPOSITORY environment variable", env2.GITHUB_REPOSITORY);
+  for (const [label, value] of [["registry-repository", registryRepo], ["GITHUB_REPOSITORY", trackerRepo]]) {
+    const check2 = name.safeParse(value);
+    if (!check2.success) throw refused(`\`${label}\` is "${value}", which ${check2.error.issues[0]?.message}.`);
+  }
+  const [registryOwner, registryName] = registryRepo.split("/");
+  const [trackerOwner, trackerName] = trackerRepo.split("/");
+  const backends = parseBackends(required2("input `backends`", input2("backends")), env2);
   const limitsInput = input2("limits");
   const limits = { ...DEFAULT_LIMITS, ...limitsInput ? parseJsonInput(limitsInput, "limits", limitsShape, '{"archiveBytes": 52428800}') : {} };
   const paceInput = input2("api-pace-ms") || "1000";
@@ -86208,14 +86216,14 @@ function readSettings(input2, env2) {
     throw refused(`The input \`manifest-file\` is "${manifestFile}"; it must be a plain file name like package.json.`);
   }
   const trusteeInput = input2("trustee-ids").trim();
-  const trusteeIds = trusteeInput === "" ? [] : trusteeInput.split(/[\s,]+/).map((id) => {
-    if (!/^[1-9][0-9]{0,11}$/.test(id)) {
+  const trusteeIds = trusteeInput === "" ? [] : trusteeInput.split(/[\s,]+/).map((id2) => {
+    if (!/^[1-9][0-9]{0,11}$/.test(id2)) {
       throw refused(
-        `The input \`trustee-ids\` holds "${id}", which is not a numeric GitHub user id.`,
+        `The input \`trustee-ids\` holds "${id2}", which is not a numeric GitHub user id.`,
         "List numeric ids (e.g. from https://api.github.com/users/<login>), separated by commas or spaces."
       );
     }
-    return Number(id);
+    return Number(id2);
   });
   const teamInput = input2("trustee-team").trim();
   let trusteeTeam;
@@ -86231,7 +86239,29 @@ function readSettings(input2, env2) {
     }
     trusteeTeam = { org: match[1] ?? "", slug: match[2] ?? "", token: teamToken };
   }
+  const modeInput = input2("mode") || "event";
+  if (modeInput !== "event" && modeInput !== "reconcile" && modeInput !== "audit") {
+    throw refused(`The input \`mode\` is "${modeInput}"; it must be event, reconcile or audit.`);
+  }
+  const hours = (name2, fallback2, unitMs) => {
+    const text = input2(name2);
+    if (!text) return fallback2;
+    const value = Number(text);
+    if (!Number.isFinite(value) || value <= 0) throw refused(`The input \`${name2}\` is "${text}"; it must be a positive number.`);
+    return value * unitMs;
+  };
+  const registryPath = input2("registry-path") || void 0;
+  if (modeInput === "audit" && !registryPath) {
+    throw refused(
+      "Audit walks the registry's history, so it needs the input `registry-path`.",
+      "Check the registry out with actions/checkout (fetch-depth: 0) and pass its path."
+    );
+  }
   return {
+    mode: modeInput,
+    registryPath,
+    stagingTtlMs: hours("staging-ttl-hours", 7 * 24 * 36e5, 36e5),
+    graceMs: hours("grace-minutes", 60 * 6e4, 6e4),
     token: required2("input `github-token`", input2("github-token")),
     registry: { owner: registryOwner, repo: registryName, branch: input2("registry-branch") || "main" },
     tracker: { owner: trackerOwner, repo: trackerName },
@@ -86701,20 +86731,20 @@ CHAR_MAP[HTAB] |= OWS;
 CHAR_MAP[SP] |= OWS;
 CHAR_MAP[SEMI] |= SEMI_FLAG;
 CHAR_MAP[COMMA] |= COMMA_FLAG;
-for (let code2 = 128; code2 <= 255; code2++) {
-  CHAR_MAP[code2] |= LOWER_CASE;
+for (let code3 = 128; code3 <= 255; code3++) {
+  CHAR_MAP[code3] |= LOWER_CASE;
 }
 for (const char of "!#$%&'*+-.^_`|~") {
   CHAR_MAP[char.charCodeAt(0)] |= TOKEN_FLAG;
 }
-for (let code2 = 48; code2 <= 57; code2++) {
-  CHAR_MAP[code2] |= TOKEN_FLAG;
+for (let code3 = 48; code3 <= 57; code3++) {
+  CHAR_MAP[code3] |= TOKEN_FLAG;
 }
-for (let code2 = 65; code2 <= 90; code2++) {
-  CHAR_MAP[code2] |= LOWER_CASE | TOKEN_FLAG;
+for (let code3 = 65; code3 <= 90; code3++) {
+  CHAR_MAP[code3] |= LOWER_CASE | TOKEN_FLAG;
 }
-for (let code2 = 97; code2 <= 122; code2++) {
-  CHAR_MAP[code2] |= TOKEN_FLAG;
+for (let code3 = 97; code3 <= 122; code3++) {
+  CHAR_MAP[code3] |= TOKEN_FLAG;
 }
 var NullObject = /* @__PURE__ */ (() => {
   const C2 = function() {
@@ -86734,8 +86764,8 @@ function parse4(header, options2) {
   let whitespace = -1;
   let stop = options2?.parameters === false ? COMMA_FLAG : 0;
   while (index < len) {
-    const code2 = header.charCodeAt(index);
-    const flags = CHAR_MAP[code2];
+    const code3 = header.charCodeAt(index);
+    const flags = CHAR_MAP[code3];
     if ((flags & stopFlags) !== 0) {
       stop |= flags & COMMA_FLAG;
       break;
@@ -86746,7 +86776,7 @@ function parse4(header, options2) {
     } else {
       whitespace = -1;
     }
-    typeFlags |= code2 & NON_ASCII | flags;
+    typeFlags |= code3 & NON_ASCII | flags;
     index++;
   }
   const valueEnd = whitespace === -1 ? index : whitespace;
@@ -86768,14 +86798,14 @@ function parseParameters(header, type, index, len, stopFlags) {
     let keyFlags = 0;
     let keyWhitespace = -1;
     while (index < len) {
-      const code2 = header.charCodeAt(index);
-      const flags = CHAR_MAP[code2];
+      const code3 = header.charCodeAt(index);
+      const flags = CHAR_MAP[code3];
       if ((flags & stopFlags) !== 0) {
         if ((flags & COMMA_FLAG) !== 0)
           break parameter;
         continue parameter;
       }
-      if (code2 === EQ) {
+      if (code3 === EQ) {
         const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
         const value = header.slice(keyStart, keyEnd);
         const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
@@ -86787,16 +86817,16 @@ function parseParameters(header, type, index, len, stopFlags) {
           const quotedStart = ++index;
           let escaped = false;
           while (index < len) {
-            const code3 = header.charCodeAt(index);
-            if (code3 === DQUOTE) {
+            const code4 = header.charCodeAt(index);
+            if (code4 === DQUOTE) {
               if (parameters[key] === void 0) {
                 parameters[key] = escaped ? unescapeQuotedPairs(header, quotedStart, index) : header.slice(quotedStart, index);
               }
               index++;
               let stop2 = 0;
               while (index < len) {
-                const code4 = header.charCodeAt(index);
-                const flags2 = CHAR_MAP[code4];
+                const code5 = header.charCodeAt(index);
+                const flags2 = CHAR_MAP[code5];
                 if ((flags2 & stopFlags) !== 0) {
                   stop2 = flags2 & COMMA_FLAG;
                   break;
@@ -86807,7 +86837,7 @@ function parseParameters(header, type, index, len, stopFlags) {
                 break parameter;
               continue parameter;
             }
-            if (code3 === BSLASH && index + 1 < len) {
+            if (code4 === BSLASH && index + 1 < len) {
               escaped = true;
               index += 2;
               continue;
@@ -86820,8 +86850,8 @@ function parseParameters(header, type, index, len, stopFlags) {
         let stop = 0;
         let valueWhitespace = -1;
         while (index < len) {
-          const code3 = header.charCodeAt(index);
-          const flags2 = CHAR_MAP[code3];
+          const code4 = header.charCodeAt(index);
+          const flags2 = CHAR_MAP[code4];
           if ((flags2 & stopFlags) !== 0) {
             stop = flags2 & COMMA_FLAG;
             break;
@@ -86848,7 +86878,7 @@ function parseParameters(header, type, index, len, stopFlags) {
       } else {
         keyWhitespace = -1;
       }
-      keyFlags |= code2 & NON_ASCII | flags;
+      keyFlags |= code3 & NON_ASCII | flags;
       index++;
     }
   }
@@ -87215,8 +87245,8 @@ var RequestError = class extends Error {
    * Response object if a response was received
    */
   response;
-  constructor(message, statusCode, options2) {
-    super(message, { cause: options2.cause });
+  constructor(message2, statusCode, options2) {
+    super(message2, { cause: options2.cause });
     this.name = "HttpError";
     this.status = Number.parseInt(statusCode);
     if (Number.isNaN(this.status)) {
@@ -87284,22 +87314,22 @@ async function fetchWrapper(requestOptions) {
       ...requestOptions.body && { duplex: "half" }
     });
   } catch (error64) {
-    let message = "Unknown Error";
+    let message2 = "Unknown Error";
     if (error64 instanceof Error) {
       if (error64.name === "AbortError") {
         error64.status = 500;
         throw error64;
       }
-      message = error64.message;
+      message2 = error64.message;
       if (error64.name === "TypeError" && "cause" in error64) {
         if (error64.cause instanceof Error) {
-          message = error64.cause.message;
+          message2 = error64.cause.message;
         } else if (typeof error64.cause === "string") {
-          message = error64.cause;
+          message2 = error64.cause;
         }
       }
     }
-    const requestError = new RequestError(message, 500, {
+    const requestError = new RequestError(message2, 500, {
       request: requestOptions
     });
     requestError.cause = error64;
@@ -90487,7 +90517,7 @@ function throttling(octokit, octokitOptions) {
   const {
     enabled = true,
     Bottleneck: Bottleneck3 = import_light2.default,
-    id = "no-id",
+    id: id2 = "no-id",
     timeout = 1e3 * 60 * 2,
     // Redis TTL: 2 minutes
     connection
@@ -90505,7 +90535,7 @@ function throttling(octokit, octokitOptions) {
       triggersNotification,
       fallbackSecondaryRateRetryAfter: 60,
       retryAfterBaseValue: 1e3,
-      id
+      id: id2
     },
     octokitOptions.throttle
   );
@@ -90679,6 +90709,10 @@ function isSha256Hex(value) {
 function isSri(value) {
   return SRI.test(value);
 }
+function hexToSri(hex3) {
+  if (!isSha256Hex(hex3)) throw new TypeError(`not a sha256 in lower-case hex: ${JSON.stringify(hex3.slice(0, 80))}`);
+  return `sha256-${Buffer.from(hex3, "hex").toString("base64")}`;
+}
 function sriToHex(sri2) {
   if (!isSri(sri2)) throw new TypeError(`not a sha256 in SRI form (sha256-<base64>): ${JSON.stringify(sri2.slice(0, 80))}`);
   return Buffer.from(sri2.slice("sha256-".length), "base64").toString("hex");
@@ -90830,8 +90864,8 @@ var WHOLE = "request";
 var FORBIDDEN_KEYS = /* @__PURE__ */ new Set(["__proto__", "constructor", "prototype"]);
 var MAX_DEPTH = 32;
 var JsonSyntaxError = class extends Error {
-  constructor(message, offset) {
-    super(message);
+  constructor(message2, offset) {
+    super(message2);
     this.offset = offset;
   }
   offset;
@@ -91064,7 +91098,7 @@ function problemsOf(issues, input2) {
   return problems;
 }
 function parsePublishRequest(text) {
-  const refuse = (message) => ({ ok: false, problems: [{ field: WHOLE, message }] });
+  const refuse = (message2) => ({ ok: false, problems: [{ field: WHOLE, message: message2 }] });
   if (text.length > REQUEST_MAX_BYTES || Buffer.byteLength(text, "utf8") > REQUEST_MAX_BYTES) {
     return refuse(`the request is longer than ${REQUEST_MAX_BYTES / 1024} KiB; a request is one small JSON object`);
   }
@@ -91313,8 +91347,8 @@ var GitHubRegistry = class {
     }
     return parseMetadata(content, name2);
   }
-  async commit(changes, message, expectedHead) {
-    const [headline = "", ...rest] = message.split("\n");
+  async commit(changes, message2, expectedHead) {
+    const [headline = "", ...rest] = message2.split("\n");
     const body = rest.join("\n").replace(/^\n+/, "");
     const input2 = {
       branch: { repositoryNameWithOwner: this.repoName, branchName: this.config.branch },
@@ -91723,11 +91757,11 @@ var S3Storage = class {
   toError(error64, operation2, key, toKey) {
     if (error64 instanceof RegistrarError) return error64;
     const what = `S3 backend "${this.name}": ${operation2} of "${this.fullKey(key)}"${toKey === void 0 ? "" : ` to "${this.fullKey(toKey)}"`}`;
-    const { status, code: code2 } = errorFacts(error64);
-    const reason = [code2, status === void 0 ? void 0 : `HTTP ${status}`].filter(Boolean).join(", ");
+    const { status, code: code3 } = errorFacts(error64);
+    const reason = [code3, status === void 0 ? void 0 : `HTTP ${status}`].filter(Boolean).join(", ");
     const because = reason === "" ? "" : ` (${reason})`;
-    const fail2 = (kind, message, hint) => new RegistrarError(kind, message, hint, { cause: error64 });
-    if (code2 === "NoSuchBucket") {
+    const fail2 = (kind, message2, hint) => new RegistrarError(kind, message2, hint, { cause: error64 });
+    if (code3 === "NoSuchBucket") {
       return fail2(
         "not-found",
         `S3 backend "${this.name}": bucket "${this.bucket}" does not exist (${operation2} of "${this.fullKey(key)}")`,
@@ -91737,10 +91771,10 @@ var S3Storage = class {
     if (isMissingObject(error64)) {
       return fail2("not-found", `${what} failed: the object does not exist${because}`);
     }
-    if (status === 412 || code2 === "PreconditionFailed") {
+    if (status === 412 || code3 === "PreconditionFailed") {
       return fail2("conflict", `${what} failed: the object is not as expected${because}`);
     }
-    if (status === 403 || code2 !== void 0 && ACCESS_CODES.has(code2)) {
+    if (status === 403 || code3 !== void 0 && ACCESS_CODES.has(code3)) {
       return fail2(
         "refused",
         `${what} was refused by the server${because}`,
@@ -91779,13 +91813,13 @@ function errorFacts(error64) {
   if (typeof error64 !== "object" || error64 === null) return { status: void 0, code: void 0 };
   const e5 = error64;
   const status = typeof e5.$metadata?.httpStatusCode === "number" ? e5.$metadata.httpStatusCode : void 0;
-  const code2 = typeof e5.Code === "string" ? e5.Code : typeof e5.code === "string" ? e5.code : typeof e5.name === "string" && e5.name !== "Error" ? e5.name : void 0;
-  return { status, code: code2 };
+  const code3 = typeof e5.Code === "string" ? e5.Code : typeof e5.code === "string" ? e5.code : typeof e5.name === "string" && e5.name !== "Error" ? e5.name : void 0;
+  return { status, code: code3 };
 }
 function isMissingObject(error64) {
-  const { status, code: code2 } = errorFacts(error64);
-  if (code2 === "NoSuchBucket") return false;
-  return code2 === "NoSuchKey" || code2 === "NotFound" || status === 404;
+  const { status, code: code3 } = errorFacts(error64);
+  if (code3 === "NoSuchBucket") return false;
+  return code3 === "NoSuchKey" || code3 === "NotFound" || status === 404;
 }
 function isNetworkError(error64) {
   if (typeof error64 !== "object" || error64 === null) return false;
@@ -95409,10 +95443,10 @@ function pathProblems(path, limits) {
   if (DRIVE.test(path)) problems.push(`The path ${q4} starts with a drive letter.`);
   const segments = path.split("/");
   const seen = /* @__PURE__ */ new Set();
-  const once = (message) => {
-    if (!seen.has(message)) {
-      seen.add(message);
-      problems.push(message);
+  const once = (message2) => {
+    if (!seen.has(message2)) {
+      seen.add(message2);
+      problems.push(message2);
     }
   };
   segments.forEach((segment, index) => {
@@ -95525,7 +95559,7 @@ async function readPackage(archive, limits, subdir) {
       parser2.abort(new Error("aborted by Registrar"));
     }
   };
-  const problem = (message, fix) => problems.push({ message, fix });
+  const problem = (message2, fix) => problems.push({ message: message2, fix });
   const locate = (entry) => {
     const isDir = entry.type === "Directory";
     const raw = isDir ? entry.path.replace(/\/+$/, "") : entry.path;
@@ -95578,7 +95612,7 @@ async function readPackage(archive, limits, subdir) {
       return false;
     }
     const pathIssues = pathProblems(rel, limits);
-    for (const message of pathIssues) problem(message, FIX.path);
+    for (const message2 of pathIssues) problem(message2, FIX.path);
     return pathIssues.length === 0;
   };
   parser2.on("entry", (entry) => {
@@ -95748,7 +95782,7 @@ function assemble(pending, explicitDirs, seen, problems) {
     }
   }
   const everything = /* @__PURE__ */ new Set([...seen, ...ancestors(seen)]);
-  for (const message of collisionProblems(everything)) problems.push({ message, fix: FIX.duplicate });
+  for (const message2 of collisionProblems(everything)) problems.push({ message: message2, fix: FIX.duplicate });
   if (problems.length > 0) throw packageProblems(problems);
   const files = /* @__PURE__ */ new Map();
   for (const rel of sortByBytes([...pending.keys()])) {
@@ -95849,9 +95883,9 @@ function packageProblems(problems) {
   const listed = problems.slice(0, MAX_LISTED).map((p4) => `- ${p4.message}`);
   if (problems.length > MAX_LISTED) listed.push(`- \u2026and ${problems.length - MAX_LISTED} more.`);
   const fixes = [...new Set(problems.map((p4) => p4.fix))];
-  const message = problems.length === 1 ? `The package cannot be published: ${problems[0].message}` : `The package cannot be published:
+  const message2 = problems.length === 1 ? `The package cannot be published: ${problems[0].message}` : `The package cannot be published:
 ${listed.join("\n")}`;
-  return refused(message, `${fixes.join(" ")} ${AGAIN}`);
+  return refused(message2, `${fixes.join(" ")} ${AGAIN}`);
 }
 function notOneTopDirectory(detail) {
   return refused(
@@ -95966,7 +96000,7 @@ function fail(problem) {
 function planPublish(args) {
   const { request: request2, issue: issue3, repositoryId, built, current, now, triggeredAt } = args;
   const { name: name2, version: version2 } = request2;
-  const id = `${name2}@${version2}`;
+  const id2 = `${name2}@${version2}`;
   if (current !== void 0 && current.location.repositoryId !== repositoryId) {
     const bound = current.location;
     return {
@@ -95982,7 +96016,7 @@ function planPublish(args) {
       return {
         kind: "refuse",
         final: false,
-        reason: `${id} was rolled back by ${pending.by.login} at ${pending.at} and the rollback is still in progress.`,
+        reason: `${id2} was rolled back by ${pending.by.login} at ${pending.at} and the rollback is still in progress.`,
         hint: "Wait until the rollback has finished cleaning storage; then comment /retry, or (better) tag and request a new version."
       };
     }
@@ -95992,7 +96026,7 @@ function planPublish(args) {
         return {
           kind: "refuse",
           final: true,
-          reason: `${id} is already published (issue #${existing.issue}).`,
+          reason: `${id2} is already published (issue #${existing.issue}).`,
           hint: "Versions are immutable: to publish changes, tag and request a new version."
         };
       }
@@ -96006,7 +96040,7 @@ function planPublish(args) {
         return {
           kind: "refuse",
           final: true,
-          reason: `${id} was rolled back by ${later.by.login} at ${later.at}, after this request was made.`,
+          reason: `${id2} was rolled back by ${later.by.login} at ${later.at}, after this request was made.`,
           hint: "If the version should be published again, open a new publish issue after reading the rollback reason."
         };
       }
@@ -96042,6 +96076,20 @@ function stagingPrefix(name2, version2) {
 function stagingKey(name2, version2, sha256Hex2) {
   if (!isSha256Hex(sha256Hex2)) throw new TypeError(`staging key from a value that is not lower-case sha256 hex: ${JSON.stringify(sha256Hex2.slice(0, 80))}`);
   return `${stagingPrefix(name2, version2)}${sha256Hex2}${TARBALL}`;
+}
+function parseFinalKey(key) {
+  const match = /^([^/]+)\/([^/]+)\.tar\.gz$/.exec(key);
+  if (!match) return void 0;
+  const [, name2 = "", version2 = ""] = match;
+  if (checkPackageName(name2) !== void 0 || checkVersion(version2) !== void 0) return void 0;
+  return { name: name2, version: version2 };
+}
+function parseStagingKey(key) {
+  const match = /^staging\/([^/]+)\/([^/]+)\/([0-9a-f]{64})\.tar\.gz$/.exec(key);
+  if (!match) return void 0;
+  const [, name2 = "", version2 = "", sha256Hex2 = ""] = match;
+  if (checkPackageName(name2) !== void 0 || checkVersion(version2) !== void 0) return void 0;
+  return { name: name2, version: version2, sha256Hex: sha256Hex2 };
 }
 
 // src/core/commit-message.ts
@@ -96419,14 +96467,14 @@ async function unstage(backends, request2, tarball, current) {
   }));
 }
 async function commitMetadata(registry2, options2, event, request2, metadata, head) {
-  const message = publishCommitMessage({
+  const message2 = publishCommitMessage({
     name: request2.name,
     version: request2.version,
     issue: event.issue,
     run: options2.run.id,
     attempt: options2.run.attempt
   });
-  return registry2.commit([{ path: metadataPath(request2.name), content: serializeMetadata(metadata) }], message.full, head);
+  return registry2.commit([{ path: metadataPath(request2.name), content: serializeMetadata(metadata) }], message2.full, head);
 }
 async function recheck(deps, request2, entry) {
   for (let read = 1; read <= RECHECK_READS; read++) {
@@ -96552,7 +96600,7 @@ async function finishRollback(deps, name2, version2, run, context, steps = []) {
   }
 }
 async function commitMetadata2(registry2, run, issue3, name2, version2, metadata, head, note) {
-  const message = registryCommitMessage({
+  const message2 = registryCommitMessage({
     action: "Rollback",
     ...note ? { note } : {},
     name: name2,
@@ -96561,7 +96609,7 @@ async function commitMetadata2(registry2, run, issue3, name2, version2, metadata
     run: run.run.id,
     attempt: run.run.attempt
   });
-  return registry2.commit([{ path: metadataPath(name2), content: serializeMetadata(metadata) }], message.full, head);
+  return registry2.commit([{ path: metadataPath(name2), content: serializeMetadata(metadata) }], message2.full, head);
 }
 
 // src/report/rollback.ts
@@ -96690,19 +96738,766 @@ async function deny(tracker, command5) {
   );
 }
 
+// src/adapters/local/git-registry.ts
+import { execFile, spawn } from "node:child_process";
+var SHA = /^[0-9a-f]{40}$/;
+var GIT_OUTPUT_LIMIT = 512 * 1024 * 1024;
+function git(path, args) {
+  return new Promise((resolve, reject) => {
+    execFile("git", ["-C", path, ...args], { maxBuffer: GIT_OUTPUT_LIMIT, encoding: "utf8" }, (error64, stdout, stderr) => {
+      if (error64) {
+        const detail = String(stderr || error64.message).trim().split("\n")[0] ?? "";
+        reject(new RegistrarError("not-found", `git ${args[0] ?? ""} in ${path} failed: ${detail}`, void 0, { cause: error64 }));
+      } else {
+        resolve(stdout);
+      }
+    });
+  });
+}
+function packageOfPath(path) {
+  const match = /^metadata\/(?:[^/]+\/)+([^/]+)\.json$/.exec(path);
+  const name2 = match?.[1];
+  if (name2 === void 0 || checkPackageName(name2) !== void 0) return void 0;
+  return metadataPath(name2) === path ? name2 : void 0;
+}
+var CatFile = class {
+  constructor(path) {
+    this.path = path;
+  }
+  path;
+  child;
+  buffer = Buffer.alloc(0);
+  queue = [];
+  failure;
+  read(rev2) {
+    if (/[\r\n]/.test(rev2)) return Promise.reject(new TypeError(`a git revision with a line break: ${JSON.stringify(rev2)}`));
+    if (this.failure) return Promise.reject(this.failure);
+    const child = this.start();
+    return new Promise((resolve, reject) => {
+      this.queue.push({ resolve, reject });
+      child.stdin.write(`${rev2}
+`);
+    });
+  }
+  close() {
+    this.child?.stdin.end();
+    this.child = void 0;
+  }
+  start() {
+    if (this.child) return this.child;
+    const child = spawn("git", ["-C", this.path, "cat-file", "--batch"], { stdio: ["pipe", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk.toString();
+    });
+    child.stdout.on("data", (chunk) => {
+      this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+      this.drain();
+    });
+    const fail2 = (why) => {
+      this.failure = transient(`git cat-file in ${this.path} stopped: ${why}`);
+      for (const pending of this.queue.splice(0)) pending.reject(this.failure);
+      if (this.child === child) this.child = void 0;
+    };
+    child.on("error", (error64) => fail2(error64.message));
+    child.on("close", (code3) => {
+      if (this.queue.length > 0) fail2(`exit ${String(code3)} ${stderr.trim()}`);
+      else if (this.child === child) this.child = void 0;
+    });
+    this.child = child;
+    return child;
+  }
+  /** Replies come in request order: `<sha> <type> <size>\n<content>\n`, or `<rev> missing\n` / `<rev> ambiguous\n`. */
+  drain() {
+    for (; ; ) {
+      const pending = this.queue[0];
+      if (!pending) return;
+      const eol = this.buffer.indexOf(10);
+      if (eol < 0) return;
+      const header = this.buffer.subarray(0, eol).toString("utf8");
+      if (/ (missing|ambiguous)$/.test(header)) {
+        this.buffer = this.buffer.subarray(eol + 1);
+        this.queue.shift();
+        pending.resolve(void 0);
+        continue;
+      }
+      const size = Number(/^[0-9a-f]+ [a-z]+ (\d+)$/.exec(header)?.[1] ?? NaN);
+      if (!Number.isSafeInteger(size)) {
+        this.queue.shift();
+        pending.reject(transient(`git cat-file in ${this.path} answered an unexpected line: ${JSON.stringify(header.slice(0, 120))}`));
+        this.buffer = Buffer.alloc(0);
+        continue;
+      }
+      if (this.buffer.length < eol + 1 + size + 1) return;
+      const content = Buffer.from(this.buffer.subarray(eol + 1, eol + 1 + size));
+      this.buffer = this.buffer.subarray(eol + 1 + size + 1);
+      this.queue.shift();
+      pending.resolve(content);
+    }
+  }
+};
+var GitRegistry = class {
+  constructor(config2) {
+    this.config = config2;
+    this.branch = config2.branch ?? "main";
+    this.catFile = new CatFile(config2.path);
+  }
+  config;
+  branch;
+  catFile;
+  /** First-parent commits touching metadata/, oldest first, with the packages each changed: one walk, cached. */
+  walk;
+  async head() {
+    for (const ref of [`refs/heads/${this.branch}`, `refs/remotes/origin/${this.branch}`]) {
+      try {
+        const sha = (await git(this.config.path, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`])).trim();
+        if (SHA.test(sha)) return sha;
+      } catch {
+      }
+    }
+    throw notFound(
+      `The git repository ${this.config.path} has no branch ${this.branch} (looked for refs/heads/ and refs/remotes/origin/).`,
+      "Pass the registry branch, and clone with all history (actions/checkout with fetch-depth: 0)."
+    );
+  }
+  async readPackage(name2, at2) {
+    const path = metadataPath(name2);
+    assertSha(at2);
+    const blob = await this.catFile.read(`${at2}:${path}`);
+    return blob === void 0 ? void 0 : parseMetadata(blob.toString("utf8"), name2);
+  }
+  commit(_changes, _message, _expectedHead) {
+    return Promise.reject(refused(
+      `The local git registry at ${this.config.path} is read-only; Registrar does not commit to it.`,
+      "Use the GitHub registry (--registry owner/repo) for runs that must write."
+    ));
+  }
+  async listPackages(at2) {
+    assertSha(at2);
+    const out = await git(this.config.path, ["ls-tree", "-r", "--name-only", "-z", at2, "--", "metadata/"]);
+    const names = out.split("\0").filter(Boolean).map(packageOfPath).filter((n3) => n3 !== void 0);
+    return names.sort();
+  }
+  async commitMessage(sha) {
+    assertSha(sha);
+    const object2 = await this.catFile.read(`${sha}^{commit}`);
+    if (object2 === void 0) throw notFound(`The git repository ${this.config.path} has no commit ${sha}.`);
+    const text = object2.toString("utf8");
+    const split2 = text.indexOf("\n\n");
+    return split2 < 0 ? "" : text.slice(split2 + 2);
+  }
+  commitUrl(sha) {
+    return this.config.webUrl ? `${this.config.webUrl.replace(/\/+$/, "")}/commit/${sha}` : `commit ${sha}`;
+  }
+  async commitsTouchingMetadata() {
+    return (await this.history()).commits;
+  }
+  async changedPackages(commit) {
+    assertSha(commit);
+    const known = (await this.history()).changed.get(commit);
+    if (known) return known;
+    const out = await git(this.config.path, [
+      "diff-tree",
+      "-r",
+      "--root",
+      "--no-commit-id",
+      "--no-renames",
+      "--name-only",
+      "-z",
+      "-m",
+      "--first-parent",
+      commit,
+      "--",
+      "metadata/"
+    ]);
+    return unique(out.split("\0").filter(Boolean).map(packageOfPath));
+  }
+  /** Stops the cat-file process (a CLI or a test calls this when done; the process otherwise stays for the next read). */
+  close() {
+    this.catFile.close();
+  }
+  history() {
+    this.walk ??= this.walkHistory();
+    return this.walk;
+  }
+  /**
+   * One `git log` over the branch's first-parent line, oldest first. A merge is diffed against its first
+   * parent, so what a merged branch changed counts where it reached the registry branch. Renames are off: a
+   * moved file is a deletion and an addition, each a package of its own path.
+   */
+  async walkHistory() {
+    const head = await this.head();
+    const out = await git(this.config.path, [
+      "log",
+      "--first-parent",
+      "--reverse",
+      "--no-renames",
+      "--diff-merges=first-parent",
+      "--name-only",
+      "-z",
+      "--format=%x01%H",
+      head
+    ]);
+    const commits = [];
+    const changed = /* @__PURE__ */ new Map();
+    for (const record2 of out.split("").slice(1)) {
+      const [sha = "", ...paths] = record2.split(/[\n\0]/).filter(Boolean);
+      if (!SHA.test(sha)) continue;
+      const names = unique(paths.map(packageOfPath));
+      if (!paths.some((p4) => p4.startsWith("metadata/"))) continue;
+      commits.push(sha);
+      changed.set(sha, names);
+    }
+    return { commits, changed };
+  }
+};
+function unique(names) {
+  return [...new Set(names.filter((n3) => n3 !== void 0))].sort();
+}
+function assertSha(sha) {
+  if (!SHA.test(sha)) throw new TypeError(`expected a 40-hex commit SHA, got ${JSON.stringify(sha.slice(0, 80))}`);
+}
+
+// src/pipeline/audit.ts
+async function pool(items, limit, work) {
+  const results = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i6 = next++; i6 < items.length; i6 = next++) results[i6] = await work(items[i6]);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
+var message = (error64) => error64 instanceof Error ? error64.message : String(error64);
+async function audit(deps, options2) {
+  const concurrency = options2.concurrency ?? 16;
+  const violations = [];
+  const listings = await Promise.all(deps.backends.map(async (backend2) => ({ backend: backend2, objects: await backend2.list("") })));
+  const head = await deps.history.head();
+  const commits = await checkHistory(deps.history, concurrency, violations);
+  const names = await deps.history.listPackages(head);
+  const atHead = /* @__PURE__ */ new Map();
+  const unreadable2 = /* @__PURE__ */ new Set();
+  await pool(names, concurrency, async (name2) => {
+    try {
+      const metadata = await deps.history.readPackage(name2, head);
+      if (metadata) atHead.set(name2, metadata);
+    } catch (error64) {
+      unreadable2.add(name2);
+      if (!(error64 instanceof RegistrarError && error64.kind === "conflict")) throw error64;
+    }
+  });
+  let hashed = 0;
+  const verified = /* @__PURE__ */ new Set();
+  for (const { backend: backend2, objects } of listings) {
+    await pool(objects, concurrency, async (object2) => {
+      const final = parseFinalKey(object2.key);
+      if (!final || unreadable2.has(final.name)) return;
+      const entry = atHead.get(final.name)?.published[final.version];
+      const where2 = { backend: backend2.name, key: object2.key, name: final.name, version: final.version };
+      if (!entry) {
+        violations.push({
+          invariant: 2,
+          ...where2,
+          message: `${backend2.name}: final object ${object2.key} has no published entry for ${final.name}@${final.version} at the registry head`
+        });
+        return;
+      }
+      const bytes = await backend2.read(object2.key);
+      hashed += 1;
+      if (bytes === void 0) return;
+      const hex3 = sha256Hex(bytes);
+      if (hex3 !== sriToHex(entry.sha256) || bytes.length !== entry.bytes) {
+        violations.push({
+          invariant: 2,
+          ...where2,
+          message: `${backend2.name}: final object ${object2.key} holds ${bytes.length} bytes with sha256 ${hex3}; the registry records ${entry.bytes} bytes with ${entry.sha256} (${sriToHex(entry.sha256)})`
+        });
+        return;
+      }
+      verified.add(`${backend2.name}\0${final.name}@${final.version}`);
+    });
+  }
+  const now = options2.now().getTime();
+  for (const { backend: backend2, objects } of listings) {
+    for (const object2 of objects) checkStaging(object2, backend2, deps.backends, atHead, verified, now, options2.stagingTtlMs, violations);
+  }
+  return {
+    head,
+    checked: { commits, packages: names.length, objects: listings.reduce((n3, l3) => n3 + l3.objects.length, 0), hashed },
+    violations: violations.sort(byPlace)
+  };
+}
+function checkStaging(object2, backend2, all, atHead, verified, now, ttlMs, violations) {
+  const staging = parseStagingKey(object2.key);
+  if (!staging) return;
+  const where2 = { backend: backend2.name, key: object2.key, name: staging.name, version: staging.version };
+  const age = object2.lastModified ? now - object2.lastModified.getTime() : void 0;
+  if (age !== void 0 && age > ttlMs) {
+    violations.push({
+      invariant: 5,
+      ...where2,
+      message: `${backend2.name}: staging object ${object2.key} is ${formatAge(age)} old, older than the staging TTL (${formatAge(ttlMs)})`
+    });
+    return;
+  }
+  const entry = atHead.get(staging.name)?.published[staging.version];
+  const promotedEverywhere = entry !== void 0 && all.every((b6) => verified.has(`${b6.name}\0${staging.name}@${staging.version}`));
+  if (promotedEverywhere) {
+    violations.push({
+      invariant: 5,
+      ...where2,
+      message: `${backend2.name}: staging object ${object2.key} is left although ${staging.name}@${staging.version} is committed and promoted in every backend`
+    });
+  }
+}
+async function checkHistory(history, concurrency, violations) {
+  const commits = await history.commitsTouchingMetadata();
+  const known = /* @__PURE__ */ new Map();
+  for (const commit of commits) {
+    const names = await history.changedPackages(commit);
+    const files = await pool(names, concurrency, async (name2) => {
+      try {
+        return { name: name2, metadata: await history.readPackage(name2, commit), problem: void 0 };
+      } catch (error64) {
+        return { name: name2, metadata: void 0, problem: message(error64) };
+      }
+    });
+    for (const { name: name2, metadata, problem } of files) {
+      const before = known.get(name2) ?? /* @__PURE__ */ new Map();
+      if (problem !== void 0) {
+        violations.push({ invariant: 1, name: name2, commit, message: `${name2}: the metadata at commit ${commit.slice(0, 12)} cannot be read: ${problem}` });
+        continue;
+      }
+      const after = new Map(Object.entries(metadata?.published ?? {}).map(([v2, e5]) => [v2, e5.sha256]));
+      for (const [version2, sha256] of before) {
+        const now = after.get(version2);
+        if (now === sha256) continue;
+        const rolledBack = metadata?.rolledBack.some((r5) => r5.version === version2 && r5.sha256 === sha256) ?? false;
+        if (rolledBack) continue;
+        violations.push({
+          invariant: 1,
+          name: name2,
+          version: version2,
+          commit,
+          message: now === void 0 ? `${name2}@${version2} (${sha256}) disappears at commit ${commit.slice(0, 12)}${metadata ? "" : " (the metadata file is deleted)"} without a rollback record of that hash` : `${name2}@${version2} changes from ${sha256} to ${now} at commit ${commit.slice(0, 12)} without a rollback record of the old hash`
+        });
+      }
+      if (metadata) known.set(name2, after);
+      else known.delete(name2);
+    }
+  }
+  return commits.length;
+}
+function byPlace(a5, b6) {
+  return a5.invariant - b6.invariant || (a5.backend ?? "").localeCompare(b6.backend ?? "") || (a5.key ?? a5.name ?? "").localeCompare(b6.key ?? b6.name ?? "") || a5.message.localeCompare(b6.message);
+}
+function formatAge(ms2) {
+  const s4 = Math.max(0, Math.floor(ms2 / 1e3));
+  const d5 = Math.floor(s4 / 86400), h5 = Math.floor(s4 % 86400 / 3600), m4 = Math.floor(s4 % 3600 / 60);
+  if (d5 > 0) return `${d5}d ${h5}h`;
+  if (h5 > 0) return `${h5}h ${m4}m`;
+  if (m4 > 0) return `${m4}m ${s4 % 60}s`;
+  return `${s4}s`;
+}
+
+// src/pipeline/reconcile.ts
+var DEFAULT_STAGING_TTL_MS = 7 * 24 * 60 * 60 * 1e3;
+var DEFAULT_GRACE_MS = 60 * 60 * 1e3;
+var READ_CONCURRENCY = 8;
+var describe151 = (error64) => error64 instanceof Error ? error64.message : String(error64);
+var id = (name2, version2) => `${name2}@${version2}`;
+async function reconcile(deps, options2) {
+  const ttl = options2.stagingTtlMs ?? DEFAULT_STAGING_TTL_MS;
+  const grace = options2.graceMs ?? DEFAULT_GRACE_MS;
+  const dryRun = options2.dryRun ?? false;
+  const { registry: registry2, backends, log } = deps;
+  const objects = [];
+  for (const backend2 of backends) {
+    for (const object2 of await backend2.list("")) objects.push(classify(backend2, object2));
+  }
+  const head = await registry2.head();
+  const names = await registry2.listPackages(head);
+  const report2 = { head, dryRun, actions: [], needsHuman: [], left: [] };
+  const packages = /* @__PURE__ */ new Map();
+  const unreadable2 = /* @__PURE__ */ new Set();
+  await pool(names, READ_CONCURRENCY, async (name2) => {
+    try {
+      const metadata = await registry2.readPackage(name2, head);
+      if (metadata) packages.set(name2, metadata);
+    } catch (error64) {
+      if (!(error64 instanceof RegistrarError) || error64.kind === "transient" || error64.kind === "refused") throw error64;
+      unreadable2.add(name2);
+      report2.needsHuman.push({ kind: "unreadable-metadata", name: name2, detail: describe151(error64) });
+    }
+  });
+  log.info(`Reconcile at registry ${head.slice(0, 12)}: ${packages.size} packages, ${objects.length} objects in ${backends.length} backends.`);
+  const now = options2.now().getTime();
+  const rollingBack = /* @__PURE__ */ new Set();
+  const fresh = async (name2) => registry2.readPackage(name2, await registry2.head());
+  const act = async (item, write) => {
+    if (!dryRun) await write();
+    report2.actions.push(dryRun ? { ...item, detail: `(dry run) would: ${item.detail}` } : item);
+    log.info(`${item.kind}: ${item.detail}`);
+  };
+  const attempt = async (what, run) => {
+    try {
+      await run();
+    } catch (error64) {
+      report2.needsHuman.push({ ...what, kind: what.kind, detail: `${what.detail}: ${describe151(error64)}` });
+      log.warning(`${what.detail}: ${describe151(error64)}`);
+    }
+  };
+  for (const metadata of packages.values()) {
+    for (const record2 of uniquePending(metadata.rolledBack)) {
+      rollingBack.add(id(metadata.name, record2.version));
+      const item = {
+        kind: "rollback-finished",
+        name: metadata.name,
+        version: record2.version,
+        sha256: record2.sha256,
+        detail: `finished the rollback of ${id(metadata.name, record2.version)} (${record2.sha256}, issue #${record2.issue} by @${record2.by.login})`
+      };
+      await attempt(
+        { ...item, kind: "rollback-failed", detail: `could not finish the rollback of ${id(metadata.name, record2.version)}` },
+        () => act(item, async () => {
+          await finishRollback(
+            { registry: registry2, backends, log },
+            metadata.name,
+            record2.version,
+            { run: options2.run, now: options2.now, ...options2.paceMs === void 0 ? {} : { paceMs: options2.paceMs } },
+            { issue: record2.issue, actor: record2.by }
+          );
+        })
+      );
+    }
+  }
+  const finals = new Set(objects.filter((o3) => o3.type === "final").map((o3) => `${o3.backend.name}\0${o3.object.key}`));
+  for (const metadata of packages.values()) {
+    for (const [version2, entry] of Object.entries(metadata.published)) {
+      const key = finalKey(metadata.name, version2);
+      const missing = backends.filter((b6) => !finals.has(`${b6.name}\0${key}`));
+      if (missing.length === 0) continue;
+      const where2 = { name: metadata.name, version: version2, sha256: entry.sha256, key };
+      const age = now - Date.parse(entry.publishedTime);
+      if (!(age > grace)) {
+        report2.left.push({
+          kind: "promote-window",
+          ...where2,
+          detail: `${id(metadata.name, version2)} was committed ${formatAge(age)} ago, within the grace period (${formatAge(grace)}); a run may still be promoting it`
+        });
+        continue;
+      }
+      await attempt({ kind: "promote-failed", ...where2, detail: `could not promote ${id(metadata.name, version2)}` }, async () => {
+        const current = (await fresh(metadata.name))?.published[version2];
+        if (!sameEntry(current, entry)) {
+          report2.left.push({ kind: "changed-meanwhile", ...where2, detail: `${id(metadata.name, version2)} changed in the registry since the plan; the next reconcile judges it` });
+          return;
+        }
+        await act(
+          { kind: "promoted", ...where2, detail: `promoted ${id(metadata.name, version2)} (${entry.sha256}) to ${missing.map((b6) => b6.name).join(", ")}` },
+          async () => {
+            await promoteVersion(backends, metadata.name, version2, entry, rebuildFrom(deps, options2, metadata, version2, entry));
+            await recheckAfterPromote(deps, metadata.name, version2, entry);
+          }
+        );
+      });
+      if (deps.tracker && !dryRun && report2.actions.some((a5) => a5.kind === "promoted" && a5.name === metadata.name && a5.version === version2)) {
+        const tracker = deps.tracker;
+        await attempt({ kind: "failed", ...where2, detail: `could not tell issue #${entry.issue} that ${id(metadata.name, version2)} is published` }, async () => {
+          await tracker.upsertComment(
+            entry.issue,
+            `${MARKER_PREFIX}reconcile promoted ${id(metadata.name, version2)} -->`,
+            `### \u2705 Published \`${id(metadata.name, version2)}\`
+
+The scheduled reconcile finished what an interrupted run began: the version was committed, and its tarball (\`${entry.sha256}\`) is now in every backend.
+${packageMarker(metadata.name, version2)}`
+          );
+          await tracker.close(entry.issue, "completed");
+        });
+      }
+    }
+  }
+  for (const item of objects) {
+    if (item.type !== "staging") continue;
+    const { backend: backend2, object: object2, name: name2, version: version2, sha256Hex: sha256Hex2 } = item;
+    const sri2 = hexToSri(sha256Hex2);
+    const where2 = { backend: backend2.name, key: object2.key, name: name2, version: version2, sha256: sri2 };
+    if (unreadable2.has(name2) || rollingBack.has(id(name2, version2))) {
+      report2.left.push({
+        kind: "staging-unpromoted",
+        ...where2,
+        detail: unreadable2.has(name2) ? `the metadata of ${name2} cannot be read` : `the rollback of ${id(name2, version2)} owns it`
+      });
+      continue;
+    }
+    await attempt({ kind: "failed", ...where2, detail: `could not judge staging object ${object2.key} in ${backend2.name}` }, async () => {
+      const entry = packages.get(name2)?.published[version2];
+      if (entry?.sha256 === sri2) {
+        if (!await finalMatches(backend2, name2, version2, entry)) {
+          report2.left.push({ kind: "staging-unpromoted", ...where2, detail: `${id(name2, version2)} is committed but not promoted in ${backend2.name} yet; promote needs this object` });
+          return;
+        }
+        const current2 = (await fresh(name2))?.published[version2];
+        if (current2?.sha256 !== sri2) {
+          report2.left.push({ kind: "changed-meanwhile", ...where2, detail: `${id(name2, version2)} changed in the registry since the plan` });
+          return;
+        }
+        await act(
+          { kind: "staging-deleted", ...where2, detail: `deleted staging ${object2.key} in ${backend2.name}: ${id(name2, version2)} is promoted there` },
+          () => backend2.delete(object2.key)
+        );
+        return;
+      }
+      const age = object2.lastModified ? now - object2.lastModified.getTime() : void 0;
+      if (age === void 0 || !(age > ttl)) {
+        report2.left.push({
+          kind: "young-staging",
+          ...where2,
+          detail: `staging object of ${id(name2, version2)} with no committed entry of its hash, ${age === void 0 ? "of unknown age" : `${formatAge(age)} old`}: younger than the staging TTL (${formatAge(ttl)}), a run may still be between stage and commit`
+        });
+        return;
+      }
+      const current = (await fresh(name2))?.published[version2];
+      if (current?.sha256 === sri2) {
+        report2.left.push({ kind: "changed-meanwhile", ...where2, detail: `${id(name2, version2)} was committed with this hash since the plan` });
+        return;
+      }
+      await act(
+        {
+          kind: "orphan-staging-deleted",
+          ...where2,
+          detail: `deleted orphan staging ${object2.key} in ${backend2.name}: ${formatAge(age)} old, no committed entry has its hash`
+        },
+        () => backend2.delete(object2.key)
+      );
+    });
+  }
+  for (const item of objects) {
+    if (item.type === "unknown") {
+      report2.left.push({
+        kind: "unknown-key",
+        backend: item.backend.name,
+        key: item.object.key,
+        detail: `${item.object.bytes} bytes at a key Registrar never writes; left as it is`
+      });
+      continue;
+    }
+    if (item.type !== "final") continue;
+    const { backend: backend2, object: object2, name: name2, version: version2 } = item;
+    const where2 = { backend: backend2.name, key: object2.key, name: name2, version: version2 };
+    if (unreadable2.has(name2) || rollingBack.has(id(name2, version2))) continue;
+    await attempt({ kind: "failed", ...where2, detail: `could not judge final object ${object2.key} in ${backend2.name}` }, async () => {
+      const metadata = packages.get(name2);
+      const entry = metadata?.published[version2];
+      if (entry) {
+        if (object2.bytes !== entry.bytes) {
+          report2.needsHuman.push({
+            kind: "final-mismatch",
+            ...where2,
+            sha256: entry.sha256,
+            detail: `${object2.bytes} bytes, but ${id(name2, version2)} is committed as ${entry.bytes} bytes with ${entry.sha256}; Registrar will not overwrite or delete it`
+          });
+        }
+        return;
+      }
+      const records = (metadata?.rolledBack ?? []).filter((r5) => r5.version === version2);
+      if (records.length === 0) {
+        report2.needsHuman.push({
+          kind: "final-without-metadata",
+          ...where2,
+          detail: `${object2.bytes} bytes at a final key, but ${id(name2, version2)} is not in the registry and no rollback covers it`
+        });
+        return;
+      }
+      const current = await fresh(name2);
+      if (current?.published[version2] !== void 0) {
+        report2.left.push({ kind: "changed-meanwhile", ...where2, detail: `${id(name2, version2)} is published again since the plan` });
+        return;
+      }
+      const freshRecords = (current?.rolledBack ?? []).filter((r5) => r5.version === version2);
+      for (const record2 of freshRecords) {
+        const body = await backend2.read(object2.key);
+        if (body === void 0) return;
+        if (sha256Hex(body) !== sriToHex(record2.sha256)) continue;
+        await act(
+          {
+            kind: "rolled-back-final-deleted",
+            ...where2,
+            sha256: record2.sha256,
+            detail: `deleted ${object2.key} in ${backend2.name}: it holds ${record2.sha256}, which the rollback of ${id(name2, version2)} (issue #${record2.issue}) removed`
+          },
+          async () => {
+            if (!await deleteFinalIfHash(backend2, name2, version2, record2.sha256)) {
+              throw conflict(`${object2.key} in ${backend2.name} changed before it could be deleted`);
+            }
+          }
+        );
+        return;
+      }
+      report2.needsHuman.push({
+        kind: "final-mismatch",
+        ...where2,
+        detail: `${id(name2, version2)} was rolled back (${freshRecords.map((r5) => r5.sha256).join(", ")}), but ${object2.key} in ${backend2.name} holds other bytes; Registrar will not delete it`
+      });
+    });
+  }
+  return report2;
+}
+function classify(backend2, object2) {
+  const staging = parseStagingKey(object2.key);
+  if (staging) return { type: "staging", backend: backend2, object: object2, ...staging };
+  const final = parseFinalKey(object2.key);
+  if (final) return { type: "final", backend: backend2, object: object2, ...final };
+  return { type: "unknown", backend: backend2, object: object2 };
+}
+function uniquePending(records) {
+  const seen = /* @__PURE__ */ new Set();
+  return records.filter((r5) => !r5.cleaned && !seen.has(r5.version) && seen.add(r5.version));
+}
+function sameEntry(a5, b6) {
+  return a5 !== void 0 && a5.sha256 === b6.sha256 && a5.bytes === b6.bytes && a5.commit === b6.commit;
+}
+function rebuildFrom(deps, options2, metadata, version2, entry) {
+  const { source } = deps;
+  if (!source) return {};
+  return {
+    rebuild: async () => {
+      const { githubOwner, githubRepo } = metadata.location;
+      const archive = await source.archive(githubOwner, githubRepo, entry.commit);
+      const tarball = await canonicalTarball(archive, {
+        name: metadata.name,
+        version: version2,
+        manifestFile: options2.manifestFile ?? "package.json",
+        limits: options2.limits ?? DEFAULT_LIMITS,
+        ...entry.subdir ? { subdir: entry.subdir } : {}
+      });
+      return { bytes: tarball.bytes, sha256Hex: tarball.sha256Hex };
+    }
+  };
+}
+async function recheckAfterPromote(deps, name2, version2, entry) {
+  const current = await deps.registry.readPackage(name2, await deps.registry.head());
+  if (current?.published[version2]?.sha256 === entry.sha256) return;
+  if (current?.rolledBack.some((r5) => r5.version === version2 && r5.sha256 === entry.sha256)) {
+    for (const backend2 of deps.backends) await deleteFinalIfHash(backend2, name2, version2, entry.sha256);
+    throw transient(`${id(name2, version2)} was rolled back while reconcile promoted it; the copies were removed again.`);
+  }
+}
+
+// src/report/repair.ts
+function code2(text) {
+  const visible = text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/gu,
+    (c5) => `\\u${c5.charCodeAt(0).toString(16).padStart(4, "0")}`
+  );
+  const longest = Math.max(0, ...[...visible.matchAll(/`+/g)].map((m4) => m4[0].length));
+  const fence = "`".repeat(longest + 1);
+  if (visible === "") return "` `";
+  const pad = visible.startsWith("`") || visible.endsWith("`") ? " " : "";
+  return `${fence}${pad}${visible}${pad}${fence}`;
+}
+function plain2(text) {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/gu, " ").replace(/[\\`*_[\]<>|~&]/g, (c5) => `\\${c5}`).replace(/(^|[^A-Za-z0-9_.-])@(?=[A-Za-z0-9])/g, "$1@\u200B");
+}
+var LABELS = {
+  "promoted": "promoted",
+  "rollback-finished": "rollback finished",
+  "staging-deleted": "staging deleted",
+  "orphan-staging-deleted": "orphan staging deleted",
+  "rolled-back-final-deleted": "rolled-back final deleted",
+  "final-mismatch": "final object differs from the registry",
+  "final-without-metadata": "final object without metadata",
+  "unknown-key": "unknown key",
+  "unreadable-metadata": "unreadable metadata",
+  "promote-failed": "promote failed",
+  "rollback-failed": "rollback failed",
+  "failed": "failed",
+  "young-staging": "young staging object",
+  "promote-window": "inside the promote window",
+  "staging-unpromoted": "staging object still needed",
+  "changed-meanwhile": "changed meanwhile"
+};
+function where(item) {
+  const parts = [];
+  if (item.name !== void 0) parts.push(code2(item.version === void 0 ? item.name : `${item.name}@${item.version}`));
+  if (item.backend !== void 0) parts.push(`in ${code2(item.backend)}`);
+  if (item.key !== void 0) parts.push(`key ${code2(item.key)}`);
+  if (item.sha256 !== void 0) parts.push(`sha256 ${code2(item.sha256)}`);
+  return parts.join(" ");
+}
+function itemLine(item) {
+  const place = where(item);
+  return `- **${LABELS[item.kind]}**${place ? ` \u2014 ${place}` : ""}: ${plain2(item.detail)}`;
+}
+function section(title, items, empty) {
+  const lines = [`#### ${title} (${items.length})`, ""];
+  if (items.length === 0) lines.push(empty);
+  else lines.push(...items.map(itemLine));
+  lines.push("");
+  return lines;
+}
+function renderRepairReport(report2) {
+  const verdict = report2.needsHuman.length === 0 ? "nothing needs a person" : `${report2.needsHuman.length} item(s) need a person`;
+  return [
+    `### Registrar reconcile${report2.dryRun ? " (dry run: nothing was written)" : ""}`,
+    "",
+    `At registry commit ${code2(report2.head.slice(0, 12))}: ${report2.actions.length} repair(s), ${verdict}, ${report2.left.length} left on purpose.`,
+    "",
+    ...section(report2.dryRun ? "Would do" : "Done", report2.actions, "Nothing to repair."),
+    ...section(
+      "Needs a person",
+      report2.needsHuman,
+      "Nothing: every object matches the registry or was repaired."
+    ),
+    ...section("Left on purpose", report2.left, "Nothing.")
+  ].join("\n");
+}
+var INVARIANTS = {
+  1: "Immutable versions",
+  2: "No uncommitted final objects",
+  5: "No garbage"
+};
+function renderAuditReport(report2) {
+  const { checked: checked2, violations } = report2;
+  const lines = [
+    "### Registrar audit",
+    "",
+    `At registry commit ${code2(report2.head.slice(0, 12))}: ${checked2.commits} commit(s) walked, ${checked2.packages} package(s), ${checked2.objects} object(s) listed, ${checked2.hashed} read and hashed.`,
+    ""
+  ];
+  if (violations.length === 0) {
+    lines.push("No violations of invariants 1, 2 or 5.", "");
+    return lines.join("\n");
+  }
+  lines.push(`**${violations.length} violation(s).**`, "");
+  for (const invariant of [1, 2, 5]) {
+    const found = violations.filter((v2) => v2.invariant === invariant);
+    if (found.length === 0) continue;
+    lines.push(`#### Invariant ${invariant}: ${INVARIANTS[invariant]} (${found.length})`, "");
+    for (const v2 of found) {
+      const place = where(v2);
+      lines.push(`- ${place ? `${place}${v2.commit ? ` at commit ${code2(v2.commit.slice(0, 12))}` : ""}: ` : ""}${plain2(v2.message)}`);
+    }
+    lines.push("");
+  }
+  return lines.join("\n");
+}
+
 // src/log.ts
 function neutralise(text) {
   return text.replace(/^(\s*)(::|##\[)/gm, (_m4, space, command5) => `${space}${command5[0]}\u200B${command5.slice(1)}`);
 }
 var actionLog = {
-  info: (message) => info(neutralise(message)),
-  warning: (message) => warning(neutralise(message))
+  info: (message2) => info(neutralise(message2)),
+  warning: (message2) => warning(neutralise(message2))
 };
 
 // src/index.ts
 async function main() {
   const settings = readSettings((name2) => getInput(name2), process.env);
   protectSecrets(settings);
+  if (settings.mode !== "event") return repair(settings);
   const payload = JSON.parse(await readFile3(settings.event.path, "utf8"));
   const result = await group(
     `Registrar: ${settings.event.name}`,
@@ -96754,11 +97549,45 @@ async function finish(result) {
   if (outcome.status === "refused") setFailed(`Refused: ${neutralise(outcome.message)}`);
   if (outcome.status === "failed") setFailed(`Failed: ${neutralise(outcome.error.message)}`);
 }
+async function repair(settings) {
+  const deps = createDeps(settings, actionLog);
+  if (settings.mode === "audit") {
+    const history = new GitRegistry({ path: settings.registryPath ?? ".", branch: settings.registry.branch });
+    try {
+      const report3 = await group("Registrar: audit", () => audit(
+        { history, backends: deps.backends },
+        { now: () => /* @__PURE__ */ new Date(), stagingTtlMs: settings.stagingTtlMs }
+      ));
+      await writeSummary(renderAuditReport(report3));
+      setOutput("status", report3.violations.length === 0 ? "clean" : "violations");
+      if (report3.violations.length > 0) setFailed(`Audit found ${report3.violations.length} violation(s); see the job summary.`);
+    } finally {
+      history.close();
+    }
+    return;
+  }
+  const report2 = await group("Registrar: reconcile", () => reconcile({ ...deps }, {
+    now: () => /* @__PURE__ */ new Date(),
+    stagingTtlMs: settings.stagingTtlMs,
+    graceMs: settings.graceMs,
+    paceMs: settings.paceMs,
+    manifestFile: settings.manifestFile,
+    limits: settings.limits,
+    run: settings.run
+  }));
+  await writeSummary(renderRepairReport(report2));
+  setOutput("status", report2.needsHuman.length === 0 ? "clean" : "needs-human");
+  if (report2.needsHuman.length > 0) setFailed(`Reconcile left ${report2.needsHuman.length} item(s) for a person; see the job summary.`);
+}
+async function writeSummary(markdown) {
+  info(neutralise(markdown));
+  if (process.env.GITHUB_STEP_SUMMARY) await summary.addRaw(markdown, true).write();
+}
 async function summary2(title, steps) {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
   await summary.addHeading(`Registrar: ${neutralise(title)}`, 3).addRaw(`Steps done: ${steps.join(", ") || "none"}`, true).write();
 }
 main().catch((error64) => {
-  const message = error64 instanceof RegistrarError ? `${error64.message}${error64.hint ? ` ${error64.hint}` : ""}` : error64 instanceof Error ? error64.stack ?? error64.message : String(error64);
-  setFailed(neutralise(message));
+  const message2 = error64 instanceof RegistrarError ? `${error64.message}${error64.hint ? ` ${error64.hint}` : ""}` : error64 instanceof Error ? error64.stack ?? error64.message : String(error64);
+  setFailed(neutralise(message2));
 });

@@ -1,9 +1,9 @@
-// Bundles the action into dist/index.js: one self-contained, byte-stable ESM file that GitHub runs.
+// Bundles the action (dist/index.js, what GitHub runs) and the CLI (dist/cli.js): self-contained, byte-stable ESM files.
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: ['src/index.ts'],
-  outfile: 'dist/index.js',
+  entryPoints: { index: 'src/index.ts', cli: 'src/cli.ts' },
+  outdir: 'dist',
   bundle: true,
   platform: 'node',
   target: 'node20',

@@ -2,13 +2,18 @@
 import { readFile } from 'node:fs/promises';
 import * as core from '@actions/core';
 import { readSettings, type Settings } from './inputs.js';
-import { handleEvent, type RunResult } from './main.js';
+import { createDeps, handleEvent, type RunResult } from './main.js';
+import { GitRegistry } from './adapters/local/git-registry.js';
+import { audit } from './pipeline/audit.js';
+import { reconcile } from './pipeline/reconcile.js';
+import { renderAuditReport, renderRepairReport } from './report/repair.js';
 import { actionLog, neutralise } from './log.js';
 import { RegistrarError } from './errors.js';
 
 async function main(): Promise<void> {
   const settings = readSettings((name) => core.getInput(name), process.env);
   protectSecrets(settings);
+  if (settings.mode !== 'event') return repair(settings);
   const payload: unknown = JSON.parse(await readFile(settings.event.path, 'utf8'));
   const result = await core.group(`Registrar: ${settings.event.name}`,
     () => handleEvent(settings, settings.event.name, payload, { log: actionLog, now: () => new Date() }));
@@ -60,6 +65,36 @@ async function finish(result: RunResult): Promise<void> {
   await summary(`${outcome.status} ${outcome.request ? `${outcome.request.name}@${outcome.request.version}` : 'request'}`, outcome.steps);
   if (outcome.status === 'refused') core.setFailed(`Refused: ${neutralise(outcome.message)}`);
   if (outcome.status === 'failed') core.setFailed(`Failed: ${neutralise(outcome.error.message)}`);
+}
+
+/** The scheduled jobs: reconcile repairs what crashed runs left; audit only looks. Both report to the job summary. */
+async function repair(settings: Settings): Promise<void> {
+  const deps = createDeps(settings, actionLog);
+  if (settings.mode === 'audit') {
+    const history = new GitRegistry({ path: settings.registryPath ?? '.', branch: settings.registry.branch });
+    try {
+      const report = await core.group('Registrar: audit', () => audit({ history, backends: deps.backends },
+        { now: () => new Date(), stagingTtlMs: settings.stagingTtlMs }));
+      await writeSummary(renderAuditReport(report));
+      core.setOutput('status', report.violations.length === 0 ? 'clean' : 'violations');
+      if (report.violations.length > 0) core.setFailed(`Audit found ${report.violations.length} violation(s); see the job summary.`);
+    } finally {
+      history.close();
+    }
+    return;
+  }
+  const report = await core.group('Registrar: reconcile', () => reconcile({ ...deps }, {
+    now: () => new Date(), stagingTtlMs: settings.stagingTtlMs, graceMs: settings.graceMs, paceMs: settings.paceMs,
+    manifestFile: settings.manifestFile, limits: settings.limits, run: settings.run,
+  }));
+  await writeSummary(renderRepairReport(report));
+  core.setOutput('status', report.needsHuman.length === 0 ? 'clean' : 'needs-human');
+  if (report.needsHuman.length > 0) core.setFailed(`Reconcile left ${report.needsHuman.length} item(s) for a person; see the job summary.`);
+}
+
+async function writeSummary(markdown: string): Promise<void> {
+  core.info(neutralise(markdown));
+  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown, true).write();
 }
 
 /** The job summary, where the runner provides one (writing it elsewhere throws). */

@@ -4,7 +4,11 @@ import type { S3BackendConfig } from './adapters/s3.js';
 import { DEFAULT_LIMITS, type Limits } from './core/limits.js';
 import { refused } from './errors.js';
 
+export type Mode = 'event' | 'reconcile' | 'audit';
+
 export interface Settings {
+  /** `event`: act on the triggering issue event; `reconcile` / `audit`: the scheduled repair and check jobs. */
+  mode: Mode;
   token: string;
   registry: { owner: string; repo: string; branch: string };
   /** The repository whose issues carry the requests (where the workflow runs). */
@@ -17,6 +21,10 @@ export interface Settings {
   trusteeTeam: { org: string; slug: string; token: string } | undefined;
   limits: Limits;
   paceMs: number;
+  /** A local clone of the registry (fetch-depth 0): audit walks its history; reconcile may plan from it. */
+  registryPath: string | undefined;
+  stagingTtlMs: number;
+  graceMs: number;
   apiUrl: string;
   serverUrl: string;
   event: { name: string; path: string };
@@ -65,21 +73,13 @@ function parseJsonInput<T>(input: string, label: string, schema: z.ZodType<T>, e
 
 const BACKENDS_EXAMPLE = '[{"name":"primary","region":"us-east-1","bucket":"my-registry","publicUrl":"https://downloads.example.org"}]';
 
-export function readSettings(input: InputReader, env: NodeJS.ProcessEnv): Settings {
+/** The `backends` input (also the CLI's --backends): a JSON list, credentials named by environment variables. */
+export function parseBackends(json: string, env: NodeJS.ProcessEnv): S3BackendConfig[] {
   const required = (key: string, value: string | undefined): string => {
-    if (!value) throw refused(`The ${key} is not set.`, 'Run Registrar from a GitHub Actions workflow, or set it as the runner would.');
+    if (!value) throw refused(`The ${key} is not set.`, 'Set it in the workflow step\'s env (from a secret).');
     return value;
   };
-  const registryRepo = input('registry-repository') || required('GITHUB_REPOSITORY environment variable', env.GITHUB_REPOSITORY);
-  const trackerRepo = required('GITHUB_REPOSITORY environment variable', env.GITHUB_REPOSITORY);
-  for (const [label, value] of [['registry-repository', registryRepo], ['GITHUB_REPOSITORY', trackerRepo]] as const) {
-    const check = name.safeParse(value);
-    if (!check.success) throw refused(`\`${label}\` is "${value}", which ${check.error.issues[0]?.message}.`);
-  }
-  const [registryOwner, registryName] = registryRepo.split('/') as [string, string];
-  const [trackerOwner, trackerName] = trackerRepo.split('/') as [string, string];
-
-  const backendList = parseJsonInput(required('input `backends`', input('backends')), 'backends',
+  const backendList = parseJsonInput(json, 'backends',
     z.array(backend).min(1, 'needs at least one backend'), BACKENDS_EXAMPLE);
   const backends = backendList.map((b, index): S3BackendConfig => {
     const credentials = b.credentials && {
@@ -100,6 +100,24 @@ export function readSettings(input: InputReader, env: NodeJS.ProcessEnv): Settin
   });
   const names = backends.map((b) => b.name);
   if (new Set(names).size !== names.length) throw refused(`Backend names must differ; got ${names.join(', ')}.`);
+  return backends;
+}
+
+export function readSettings(input: InputReader, env: NodeJS.ProcessEnv): Settings {
+  const required = (key: string, value: string | undefined): string => {
+    if (!value) throw refused(`The ${key} is not set.`, 'Run Registrar from a GitHub Actions workflow, or set it as the runner would.');
+    return value;
+  };
+  const registryRepo = input('registry-repository') || required('GITHUB_REPOSITORY environment variable', env.GITHUB_REPOSITORY);
+  const trackerRepo = required('GITHUB_REPOSITORY environment variable', env.GITHUB_REPOSITORY);
+  for (const [label, value] of [['registry-repository', registryRepo], ['GITHUB_REPOSITORY', trackerRepo]] as const) {
+    const check = name.safeParse(value);
+    if (!check.success) throw refused(`\`${label}\` is "${value}", which ${check.error.issues[0]?.message}.`);
+  }
+  const [registryOwner, registryName] = registryRepo.split('/') as [string, string];
+  const [trackerOwner, trackerName] = trackerRepo.split('/') as [string, string];
+
+  const backends = parseBackends(required('input `backends`', input('backends')), env);
 
   const limitsInput = input('limits');
   const limits = { ...DEFAULT_LIMITS, ...(limitsInput ? parseJsonInput(limitsInput, 'limits', limitsShape, '{"archiveBytes": 52428800}') : {}) };
@@ -136,7 +154,28 @@ export function readSettings(input: InputReader, env: NodeJS.ProcessEnv): Settin
     trusteeTeam = { org: match[1] ?? '', slug: match[2] ?? '', token: teamToken };
   }
 
+  const modeInput = input('mode') || 'event';
+  if (modeInput !== 'event' && modeInput !== 'reconcile' && modeInput !== 'audit') {
+    throw refused(`The input \`mode\` is "${modeInput}"; it must be event, reconcile or audit.`);
+  }
+  const hours = (name: string, fallback: number, unitMs: number): number => {
+    const text = input(name);
+    if (!text) return fallback;
+    const value = Number(text);
+    if (!Number.isFinite(value) || value <= 0) throw refused(`The input \`${name}\` is "${text}"; it must be a positive number.`);
+    return value * unitMs;
+  };
+  const registryPath = input('registry-path') || undefined;
+  if (modeInput === 'audit' && !registryPath) {
+    throw refused('Audit walks the registry\'s history, so it needs the input `registry-path`.',
+      'Check the registry out with actions/checkout (fetch-depth: 0) and pass its path.');
+  }
+
   return {
+    mode: modeInput,
+    registryPath,
+    stagingTtlMs: hours('staging-ttl-hours', 7 * 24 * 3_600_000, 3_600_000),
+    graceMs: hours('grace-minutes', 60 * 60_000, 60_000),
     token: required('input `github-token`', input('github-token')),
     registry: { owner: registryOwner, repo: registryName, branch: input('registry-branch') || 'main' },
     tracker: { owner: trackerOwner, repo: trackerName },

@@ -48,3 +48,21 @@ describe('readSettings', () => {
     expect(() => readSettings(reader({ backends: '[{"bucket":"abc"}]' }), env)).toThrow(/github-token/);
   });
 });
+
+describe('readSettings for the scheduled modes', () => {
+  const base = { 'github-token': 't', backends: '[{"bucket":"abc"}]' };
+  it('reads reconcile and audit settings with their defaults', () => {
+    const reconcile = readSettings(reader({ ...base, mode: 'reconcile', 'grace-minutes': '5' }), env);
+    expect(reconcile).toMatchObject({ mode: 'reconcile', graceMs: 5 * 60_000, stagingTtlMs: 168 * 3_600_000 });
+    expect(readSettings(reader({ ...base, mode: 'audit', 'registry-path': 'registry' }), env)).toMatchObject({ mode: 'audit', registryPath: 'registry' });
+    expect(readSettings(reader(base), env).mode).toBe('event');
+  });
+
+  it.each([
+    [{ mode: 'repair' }, /`mode` is "repair"/],
+    [{ mode: 'audit' }, /registry-path/],
+    [{ 'staging-ttl-hours': '-1' }, /staging-ttl-hours/],
+  ])('refuses %j', (inputs, message) => {
+    expect(() => readSettings(reader({ ...base, ...inputs }), env)).toThrow(message);
+  });
+});

@@ -1,0 +1,99 @@
+// Given what crashed runs leave, when the scheduled jobs run (the built action in reconcile and audit mode, or the CLI mid-publish), then they repair it without touching live work.
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { runCli } from '../../src/cli.js';
+import { assertInvariants } from '../../test-support/invariants.js';
+import { runAttempt } from '../../test-support/matrix.js';
+import { openIssue, requestBody, runAction, seedPackage, startWorld, type World } from '../../test-support/world.js';
+
+const pkg = { owner: 'acme', repo: 'left-pad', id: 4242, name: 'left-pad', version: '1.2.0', subdir: 'pkg' };
+const FINAL = 'left-pad/1.2.0.tar.gz';
+const schedule = { name: 'schedule', payload: { schedule: '17 3 * * *' } };
+
+let world: World;
+beforeEach(async () => { world = await startWorld({ buckets: ['repair-one', 'repair-two'] }); });
+afterEach(async () => {
+  world.github.assertClean();
+  await world.github.fsck();
+  await world.close();
+});
+
+const finals = async () => Promise.all(world.buckets.map(async (b) => (await world.s3.listRaw(b)).filter((o) => o.key === FINAL).length));
+const staging = async () => (await Promise.all(world.buckets.map((b) => world.s3.listRaw(b, 'staging/')))).flat();
+
+describe('the action in reconcile mode', () => {
+  it('promotes a version a crashed run committed but never promoted, then audit mode finds the registry clean', async () => {
+    await seedPackage(world, pkg);
+    const { issue, event } = openIssue(world, requestBody(pkg));
+    const crashed = await runAttempt(world, event, [{ route: 'PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', occurrence: 1, mode: 'crash' }]);
+    expect(crashed.status).toBe('threw');
+    expect(await finals()).toEqual([0, 0]);
+
+    const reconciled = await runAction(world, schedule, { inputs: { mode: 'reconcile', 'grace-minutes': '0.0001' } });
+    expect(reconciled.code).toBe(0);
+    expect(reconciled.outputs.status).toBe('clean');
+    expect(reconciled.stdout).toContain('promoted');
+    expect(await finals()).toEqual([1, 1]);
+    expect(await staging()).toEqual([]);
+    await assertInvariants(world, { expect: [{ name: pkg.name, version: pkg.version, issue, outcome: 'published' }] });
+
+    const audited = await runAction(world, schedule, { inputs: { mode: 'audit', 'registry-path': world.registryPath } });
+    expect(audited.outputs.status).toBe('clean');
+    expect(audited.code).toBe(0);
+  });
+
+  it('audit mode fails the job on a final object planted without metadata, and reconcile reports it without deleting it', async () => {
+    const client = new S3Client({ endpoint: world.s3.endpoint, region: world.s3.region, credentials: world.s3.credentials, forcePathStyle: true,
+      requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+    await client.send(new PutObjectCommand({ Bucket: world.buckets[1]!, Key: 'planted/6.6.6.tar.gz', Body: Buffer.from('not from registrar') }));
+    client.destroy();
+
+    const audited = await runAction(world, schedule, { inputs: { mode: 'audit', 'registry-path': world.registryPath } });
+    expect(audited.outputs.status).toBe('violations');
+    expect(audited.code).not.toBe(0);
+    expect(audited.stdout).toContain('planted/6.6.6.tar.gz');
+
+    const reconciled = await runAction(world, schedule, { inputs: { mode: 'reconcile' } });
+    expect(reconciled.outputs.status).toBe('needs-human');
+    expect((await world.s3.listRaw(world.buckets[1]!)).map((o) => o.key)).toEqual(['planted/6.6.6.tar.gz']);
+  });
+});
+
+describe('reconcile running in the middle of a publish', () => {
+  async function reconcileNow(): Promise<{ code: number; out: string }> {
+    let out = '';
+    const backends = JSON.stringify(world.buckets.map((bucket, i) => ({ name: i === 0 ? 'primary' : `mirror-${i}`, endpoint: world.s3.endpoint,
+      bucket, credentials: { accessKeyIdEnv: 'S3_ACCESS_KEY_ID', secretAccessKeyEnv: 'S3_SECRET_ACCESS_KEY' } })));
+    const code = await runCli(['reconcile', '--registry', 'registry/registry', '--api-url', world.github.url, '--backends', backends, '--api-pace-ms', '1'],
+      { GITHUB_TOKEN: 't', S3_ACCESS_KEY_ID: world.s3.credentials.accessKeyId, S3_SECRET_ACCESS_KEY: world.s3.credentials.secretAccessKey },
+      { out: (t) => { out += t; }, err: (t) => { out += t; } });
+    return { code, out };
+  }
+
+  it.each([
+    ['between stage and commit (the fresh staging object must stay)', 'POST', 'graphql:createCommitOnBranch'],
+    ['between commit and promote (the committed version must be left to its run)', 'PATCH', '/repos/{owner}/{repo}/issues/comments/{comment_id}'],
+  ])('%s', async (_when, method, route) => {
+    await seedPackage(world, pkg);
+    const { issue, event } = openIssue(world, requestBody(pkg));
+    let arrived!: () => void;
+    const held = new Promise<void>((resolve) => { arrived = resolve; });
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => { open = resolve; });
+    world.github.onRequest({ method, route }, async () => { arrived(); await opened; }, { times: 1 });
+
+    const publishing = runAction(world, event);
+    await held;
+    const stagedBefore = await staging();
+    expect(stagedBefore).toHaveLength(2);
+    const repair = await reconcileNow();
+    expect(repair.code).toBe(0);
+    expect(await staging()).toEqual(stagedBefore);
+    expect(await finals()).toEqual([0, 0]);
+    open();
+
+    expect((await publishing).outputs.status).toBe('published');
+    expect(await finals()).toEqual([1, 1]);
+    await assertInvariants(world, { expect: [{ name: pkg.name, version: pkg.version, issue, outcome: 'published' }] });
+  });
+});

@@ -1,0 +1,239 @@
+// A read-only Registry (and RegistryHistory) over a local git repository — a bare repository or a full clone — driven by the git CLI.
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { checkPackageName } from '../../core/names.js';
+import { metadataPath, parseMetadata } from '../../core/metadata.js';
+import type { PackageMetadata } from '../../core/types.js';
+import { RegistrarError, notFound, refused, transient } from '../../errors.js';
+import type { FileChange, Registry, RegistryCommit } from '../../ports.js';
+import type { RegistryHistory } from '../../pipeline/audit.js';
+
+export interface GitRegistryConfig {
+  /** The repository: a bare repository, or the working tree of a clone (e.g. actions/checkout with fetch-depth: 0). */
+  path: string;
+  /** The registry branch; `main` unless given. Read from `refs/heads/<branch>`, else `refs/remotes/origin/<branch>`. */
+  branch?: string;
+  /** Web address of the repository (e.g. https://github.com/owner/repo) for commit links; absent = links name the SHA only. */
+  webUrl?: string;
+}
+
+const SHA = /^[0-9a-f]{40}$/;
+const GIT_OUTPUT_LIMIT = 512 * 1024 * 1024;
+
+function git(path: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('git', ['-C', path, ...args], { maxBuffer: GIT_OUTPUT_LIMIT, encoding: 'utf8' }, (error, stdout, stderr) => {
+      if (error) {
+        const detail = String(stderr || error.message).trim().split('\n')[0] ?? '';
+        reject(new RegistrarError('not-found', `git ${args[0] ?? ''} in ${path} failed: ${detail}`, undefined, { cause: error }));
+      } else {
+        resolve(stdout);
+      }
+    });
+  });
+}
+
+/** The name a metadata path belongs to, when the path is exactly where that name's file lives; undefined otherwise. */
+export function packageOfPath(path: string): string | undefined {
+  const match = /^metadata\/(?:[^/]+\/)+([^/]+)\.json$/.exec(path);
+  const name = match?.[1];
+  if (name === undefined || checkPackageName(name) !== undefined) return undefined;
+  return metadataPath(name) === path ? name : undefined;
+}
+
+interface Pending {
+  resolve(value: Buffer | undefined): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * One long-lived `git cat-file --batch`: a blob read costs a line written and a reply parsed rather than a
+ * process spawned, which is what makes reading 1,000+ metadata files (at every commit of the history) fast.
+ */
+class CatFile {
+  private child: ChildProcessWithoutNullStreams | undefined;
+  private buffer: Buffer = Buffer.alloc(0);
+  private readonly queue: Pending[] = [];
+  private failure: Error | undefined;
+
+  constructor(private readonly path: string) {}
+
+  read(rev: string): Promise<Buffer | undefined> {
+    if (/[\r\n]/.test(rev)) return Promise.reject(new TypeError(`a git revision with a line break: ${JSON.stringify(rev)}`));
+    if (this.failure) return Promise.reject(this.failure);
+    const child = this.start();
+    return new Promise((resolve, reject) => {
+      this.queue.push({ resolve, reject });
+      child.stdin.write(`${rev}\n`);
+    });
+  }
+
+  close(): void {
+    this.child?.stdin.end();
+    this.child = undefined;
+  }
+
+  private start(): ChildProcessWithoutNullStreams {
+    if (this.child) return this.child;
+    const child = spawn('git', ['-C', this.path, 'cat-file', '--batch'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.stdout.on('data', (chunk: Buffer) => {
+      this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+      this.drain();
+    });
+    const fail = (why: string) => {
+      this.failure = transient(`git cat-file in ${this.path} stopped: ${why}`);
+      for (const pending of this.queue.splice(0)) pending.reject(this.failure);
+      if (this.child === child) this.child = undefined;
+    };
+    child.on('error', (error) => fail(error.message));
+    child.on('close', (code) => {
+      if (this.queue.length > 0) fail(`exit ${String(code)} ${stderr.trim()}`);
+      else if (this.child === child) this.child = undefined;
+    });
+    this.child = child;
+    return child;
+  }
+
+  /** Replies come in request order: `<sha> <type> <size>\n<content>\n`, or `<rev> missing\n` / `<rev> ambiguous\n`. */
+  private drain(): void {
+    for (;;) {
+      const pending = this.queue[0];
+      if (!pending) return;
+      const eol = this.buffer.indexOf(0x0a);
+      if (eol < 0) return;
+      const header = this.buffer.subarray(0, eol).toString('utf8');
+      if (/ (missing|ambiguous)$/.test(header)) {
+        this.buffer = this.buffer.subarray(eol + 1);
+        this.queue.shift();
+        pending.resolve(undefined);
+        continue;
+      }
+      const size = Number(/^[0-9a-f]+ [a-z]+ (\d+)$/.exec(header)?.[1] ?? NaN);
+      if (!Number.isSafeInteger(size)) {
+        this.queue.shift();
+        pending.reject(transient(`git cat-file in ${this.path} answered an unexpected line: ${JSON.stringify(header.slice(0, 120))}`));
+        this.buffer = Buffer.alloc(0);
+        continue;
+      }
+      if (this.buffer.length < eol + 1 + size + 1) return;
+      const content = Buffer.from(this.buffer.subarray(eol + 1, eol + 1 + size));
+      this.buffer = this.buffer.subarray(eol + 1 + size + 1);
+      this.queue.shift();
+      pending.resolve(content);
+    }
+  }
+}
+
+export class GitRegistry implements Registry, RegistryHistory {
+  private readonly branch: string;
+  private readonly catFile: CatFile;
+  /** First-parent commits touching metadata/, oldest first, with the packages each changed: one walk, cached. */
+  private walk: Promise<{ commits: string[]; changed: Map<string, string[]> }> | undefined;
+
+  constructor(private readonly config: GitRegistryConfig) {
+    this.branch = config.branch ?? 'main';
+    this.catFile = new CatFile(config.path);
+  }
+
+  async head(): Promise<string> {
+    for (const ref of [`refs/heads/${this.branch}`, `refs/remotes/origin/${this.branch}`]) {
+      try {
+        const sha = (await git(this.config.path, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])).trim();
+        if (SHA.test(sha)) return sha;
+      } catch {
+        // not this ref; try the next
+      }
+    }
+    throw notFound(`The git repository ${this.config.path} has no branch ${this.branch} (looked for refs/heads/ and refs/remotes/origin/).`,
+      'Pass the registry branch, and clone with all history (actions/checkout with fetch-depth: 0).');
+  }
+
+  async readPackage(name: string, at: string): Promise<PackageMetadata | undefined> {
+    const path = metadataPath(name);
+    assertSha(at);
+    const blob = await this.catFile.read(`${at}:${path}`);
+    return blob === undefined ? undefined : parseMetadata(blob.toString('utf8'), name);
+  }
+
+  commit(_changes: FileChange[], _message: string, _expectedHead: string): Promise<RegistryCommit> {
+    return Promise.reject(refused(`The local git registry at ${this.config.path} is read-only; Registrar does not commit to it.`,
+      'Use the GitHub registry (--registry owner/repo) for runs that must write.'));
+  }
+
+  async listPackages(at: string): Promise<string[]> {
+    assertSha(at);
+    const out = await git(this.config.path, ['ls-tree', '-r', '--name-only', '-z', at, '--', 'metadata/']);
+    const names = out.split('\0').filter(Boolean).map(packageOfPath).filter((n): n is string => n !== undefined);
+    return names.sort();
+  }
+
+  async commitMessage(sha: string): Promise<string> {
+    assertSha(sha);
+    const object = await this.catFile.read(`${sha}^{commit}`);
+    if (object === undefined) throw notFound(`The git repository ${this.config.path} has no commit ${sha}.`);
+    const text = object.toString('utf8');
+    // A commit object is headers, a blank line, then the message exactly as written.
+    const split = text.indexOf('\n\n');
+    return split < 0 ? '' : text.slice(split + 2);
+  }
+
+  commitUrl(sha: string): string {
+    return this.config.webUrl ? `${this.config.webUrl.replace(/\/+$/, '')}/commit/${sha}` : `commit ${sha}`;
+  }
+
+  async commitsTouchingMetadata(): Promise<string[]> {
+    return (await this.history()).commits;
+  }
+
+  async changedPackages(commit: string): Promise<string[]> {
+    assertSha(commit);
+    const known = (await this.history()).changed.get(commit);
+    if (known) return known;
+    // A commit outside the branch's first-parent line: diff it against its first parent (or against nothing, at the root).
+    const out = await git(this.config.path, ['diff-tree', '-r', '--root', '--no-commit-id', '--no-renames', '--name-only', '-z', '-m',
+      '--first-parent', commit, '--', 'metadata/']);
+    return unique(out.split('\0').filter(Boolean).map(packageOfPath));
+  }
+
+  /** Stops the cat-file process (a CLI or a test calls this when done; the process otherwise stays for the next read). */
+  close(): void {
+    this.catFile.close();
+  }
+
+  private history() {
+    this.walk ??= this.walkHistory();
+    return this.walk;
+  }
+
+  /**
+   * One `git log` over the branch's first-parent line, oldest first. A merge is diffed against its first
+   * parent, so what a merged branch changed counts where it reached the registry branch. Renames are off: a
+   * moved file is a deletion and an addition, each a package of its own path.
+   */
+  private async walkHistory(): Promise<{ commits: string[]; changed: Map<string, string[]> }> {
+    const head = await this.head();
+    const out = await git(this.config.path, ['log', '--first-parent', '--reverse', '--no-renames', '--diff-merges=first-parent',
+      '--name-only', '-z', '--format=%x01%H', head]);
+    const commits: string[] = [];
+    const changed = new Map<string, string[]>();
+    for (const record of out.split('\x01').slice(1)) {
+      const [sha = '', ...paths] = record.split(/[\n\0]/).filter(Boolean);
+      if (!SHA.test(sha)) continue;
+      const names = unique(paths.map(packageOfPath));
+      // Filtered here rather than by a pathspec, so git's history simplification never hides a merge that changed metadata.
+      if (!paths.some((p) => p.startsWith('metadata/'))) continue;
+      commits.push(sha);
+      changed.set(sha, names);
+    }
+    return { commits, changed };
+  }
+}
+
+function unique(names: (string | undefined)[]): string[] {
+  return [...new Set(names.filter((n): n is string => n !== undefined))].sort();
+}
+
+function assertSha(sha: string): void {
+  if (!SHA.test(sha)) throw new TypeError(`expected a 40-hex commit SHA, got ${JSON.stringify(sha.slice(0, 80))}`);
+}
