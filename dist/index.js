@@ -91563,14 +91563,6 @@ ${body}`;
       throw gitHubError(error64, `react on issue #${issue3}`);
     }
   }
-  async label(issue3, labels) {
-    const { owner, repo } = this.config;
-    try {
-      await this.client.rest.issues.addLabels({ owner, repo, issue_number: issue3, labels });
-    } catch (error64) {
-      throw gitHubError(error64, `label issue #${issue3}`);
-    }
-  }
 };
 
 // src/adapters/github/trustees.ts
@@ -96683,6 +96675,9 @@ async function authorize(deps, command5) {
 async function handleEvent(settings, eventName, payload, runtime, deps = createDeps(settings, runtime.log)) {
   const command5 = intake(eventName, payload);
   if (command5.kind === "ignore") return { kind: "ignored", why: command5.why };
+  if (command5.trigger.commentId !== void 0) {
+    await deps.tracker.react(command5.issue, command5.trigger.commentId, "eyes").catch((error64) => runtime.log.warning(`Could not react to the comment: ${error64.message}`));
+  }
   const allowed = await authorize(deps, command5);
   if (!allowed.ok) {
     await deny(deps.tracker, command5);

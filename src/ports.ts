@@ -103,6 +103,4 @@ export interface Tracker {
   close(issue: number, reason: 'completed' | 'not_planned'): Promise<void>;
   /** Adds a reaction to a comment (or to the issue itself when commentId is undefined). */
   react(issue: number, commentId: number | undefined, content: '+1' | '-1' | 'eyes' | 'rocket' | 'confused'): Promise<void>;
-  /** Adds labels to the issue. */
-  label(issue: number, labels: string[]): Promise<void>;
 }

@@ -75,8 +75,13 @@ describe('who may retry', () => {
     const pkg = freshPackage();
     await seedPackage(world, pkg);
     const { issue } = openIssue(world, requestBody(pkg));
-    const run = await runAction(world, commentOn(world, issue, '/retry', TRUSTEE), { inputs });
+    const retry = commentOn(world, issue, '/retry', TRUSTEE);
+    const run = await runAction(world, retry, { inputs });
     expect(run.outputs.status).toBe('published');
+    // The command is acknowledged on the comment itself.
+    const commentId = (retry.payload as { comment: { id: number } }).comment.id;
+    const reactions = thread(issue).comments.find((c) => c.id === commentId)!.reactions;
+    expect(reactions.map((r) => r.content)).toEqual(['eyes']);
   });
 
   it('ignores an edited /retry and a /retry by a bot', async () => {

@@ -1,4 +1,4 @@
-// The Tracker port on GitHub issues: status comments found again by their hidden marker, reactions, labels, closing.
+// The Tracker port on GitHub issues: status comments found again by their hidden marker, reactions, closing.
 import type { Tracker, TrackerComment } from '../../ports.js';
 import { type GitHubClient, gitHubError } from './client.js';
 
@@ -81,15 +81,6 @@ export class GitHubTracker implements Tracker {
       }
     } catch (error) {
       throw gitHubError(error, `react on issue #${issue}`);
-    }
-  }
-
-  async label(issue: number, labels: string[]): Promise<void> {
-    const { owner, repo } = this.config;
-    try {
-      await this.client.rest.issues.addLabels({ owner, repo, issue_number: issue, labels });
-    } catch (error) {
-      throw gitHubError(error, `label issue #${issue}`);
     }
   }
 }
