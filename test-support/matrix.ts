@@ -97,6 +97,8 @@ export async function runCase(scenario: Scenario, schedule: Fault[][]): Promise<
     for (const [i, faults] of schedule.entries()) attempts.push(await runAttempt(world, i === 0 ? first : repeat(), faults, inputs));
     const violations = await checkInvariants(world, { expect });
     if (scenario.verify) violations.push(...await scenario.verify(world));
+    // The registry must stay a sound git repository whatever failed (a half-written object would show here).
+    await world.github.fsck().catch((error: unknown) => violations.push({ invariant: 7, message: `git fsck: ${(error as Error).message}` }));
     violations.push(...world.github.violations.map((message) => ({ invariant: 'comments' as const, message: `emulator: ${message}` })));
     return { attempts, violations, converged: violations.length === 0 && attempts.at(-1)?.status === scenario.success };
   } finally {

@@ -53,18 +53,20 @@ afterEach(async () => {
 // ---------- the world, seen and changed without Registrar's adapters ----------
 
 const [ONE, TWO] = ['b-one', 'b-two'] as const;
+/** The real bucket behind a name the tests use: a shared server (radosgw) gives each world unique bucket names. */
+const bucketOf = (name: string) => world.buckets[[ONE, TWO].indexOf(name as typeof ONE)] ?? name;
 async function put(bucket: string, key: string, bytes: Uint8Array): Promise<void> {
-  await raw.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.from(bytes), Metadata: { sha256: sha256(bytes) } }));
+  await raw.send(new PutObjectCommand({ Bucket: bucketOf(bucket), Key: key, Body: Buffer.from(bytes), Metadata: { sha256: sha256(bytes) } }));
 }
 async function get(bucket: string, key: string): Promise<Uint8Array> {
-  const response = await raw.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const response = await raw.send(new GetObjectCommand({ Bucket: bucketOf(bucket), Key: key }));
   return response.Body!.transformToByteArray();
 }
 async function remove(bucket: string, key: string): Promise<void> {
-  await raw.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+  await raw.send(new DeleteObjectCommand({ Bucket: bucketOf(bucket), Key: key }));
 }
 async function keys(bucket: string): Promise<string[]> {
-  return (await world.s3.listRaw(bucket)).map((o) => o.key);
+  return (await world.s3.listRaw(bucketOf(bucket))).map((o) => o.key);
 }
 async function metadataOf(name: string): Promise<PackageMetadata> {
   return parseMetadata((await registryFile(world, metadataPath(name)))!, name);
