@@ -12,6 +12,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   S3Client,
   type ListObjectsV2CommandOutput,
 } from '@aws-sdk/client-s3';
@@ -51,6 +52,9 @@ export interface S3TestServer {
    * server a unique name starting with `name`, so tests and worlds never see each other's buckets.
    */
   createBucket(name: string): Promise<string>;
+  /** Writes or deletes an object behind Registrar's back, as a crash, a lifecycle rule or a person would. */
+  putRaw(bucket: string, key: string, body: Uint8Array): Promise<void>;
+  deleteRaw(bucket: string, key: string): Promise<void>;
   /** Every object under `prefix` (all pages), each downloaded and hashed: the independent view of what is stored. */
   listRaw(bucket: string, prefix?: string): Promise<RawObject[]>;
   /** Stops the server; removes the directory when startS3 created it. Safe to call twice. */
@@ -118,6 +122,17 @@ async function listRaw(client: S3Client, bucket: string, prefix?: string): Promi
   return objects;
 }
 
+function rawWrites(client: S3Client): Pick<S3TestServer, 'putRaw' | 'deleteRaw'> {
+  return {
+    async putRaw(bucket, key, body) {
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.from(body) }));
+    },
+    async deleteRaw(bucket, key) {
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    },
+  };
+}
+
 /**
  * The S3 server for this test process: an external one when REGISTRAR_S3_ENDPOINT is set (as
  * `npm run test:rgw` does for radosgw), else a private in-process s3rver.
@@ -148,6 +163,7 @@ async function useExternalS3(endpoint: string): Promise<S3TestServer> {
       return bucket;
     },
     listRaw: (bucket, prefix) => listRaw(client, bucket, prefix),
+    ...rawWrites(client),
     async close() {
       if (closed) return;
       closed = true;
@@ -190,6 +206,7 @@ async function startS3rver(options: { directory?: string }): Promise<S3TestServe
       return name;
     },
     listRaw: (bucket, prefix) => listRaw(client, bucket, prefix),
+    ...rawWrites(client),
     async close() {
       if (closed) return;
       closed = true;

@@ -1,6 +1,5 @@
 // Given what crashed runs leave, when the scheduled jobs run (the built action in reconcile and audit mode, or the CLI mid-publish), then they repair it without touching live work.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { runCli } from '../../src/cli.js';
 import { assertInvariants } from '../../test-support/invariants.js';
 import { runAttempt } from '../../test-support/matrix.js';
@@ -43,10 +42,7 @@ describe('the action in reconcile mode', () => {
   });
 
   it('audit mode fails the job on a final object planted without metadata, and reconcile reports it without deleting it', async () => {
-    const client = new S3Client({ endpoint: world.s3.endpoint, region: world.s3.region, credentials: world.s3.credentials, forcePathStyle: true,
-      requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
-    await client.send(new PutObjectCommand({ Bucket: world.buckets[1]!, Key: 'planted/6.6.6.tar.gz', Body: Buffer.from('not from registrar') }));
-    client.destroy();
+    await world.s3.putRaw(world.buckets[1]!, 'planted/6.6.6.tar.gz', Buffer.from('not from registrar'));
 
     const audited = await runAction(world, schedule, { inputs: { mode: 'audit', 'registry-path': world.registryPath } });
     expect(audited.outputs.status).toBe('violations');

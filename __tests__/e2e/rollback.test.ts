@@ -1,7 +1,6 @@
 // Given published versions on two backends, when a trustee comments /rollback, then the version leaves the registry with an audit record, its objects leave every backend, and the author can publish again.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { assertInvariants } from '../../test-support/invariants.js';
 import { registryCommits, registryFile, snapshot } from '../../test-support/observe.js';
 import { AUTHOR, REGISTRY, commentOn, openIssue, requestBody, runAction, seedPackage, startWorld, type PackageSource, type World } from '../../test-support/world.js';
@@ -142,12 +141,7 @@ describe('rolling back a version that was never committed', () => {
     const pkg = freshPackage();
     const body = Buffer.from('a failed attempt left this');
     const hex = createHash('sha256').update(body).digest('hex');
-    const client = new S3Client({ endpoint: world.s3.endpoint, region: world.s3.region, credentials: world.s3.credentials, forcePathStyle: true,
-      requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
-    for (const bucket of world.buckets) {
-      await client.send(new PutObjectCommand({ Bucket: bucket, Key: `staging/${pkg.name}/1.0.0/${hex}.tar.gz`, Body: body }));
-    }
-    client.destroy();
+    for (const bucket of world.buckets) await world.s3.putRaw(bucket, `staging/${pkg.name}/1.0.0/${hex}.tar.gz`, body);
     const { issue } = openIssue(world, 'cleanup', AUTHOR, 'Cleanup');
     const run = await runAction(world, commentOn(world, issue, `/rollback ${pkg.name}@1.0.0 leftovers`, TRUSTEE), { inputs });
     expect(run.outputs.status).toBe('cleaned-leftovers');

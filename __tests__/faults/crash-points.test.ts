@@ -1,6 +1,5 @@
 // Named crash points, shown step by step: a lost commit answer, a runner dying right after the commit, and stale branch reads.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { runAttempt } from '../../test-support/matrix.js';
 import { assertInvariants } from '../../test-support/invariants.js';
 import { registryCommits, registryFile } from '../../test-support/observe.js';
@@ -71,9 +70,7 @@ describe('the runner crashes right after the commit', () => {
     expect(staging).toHaveLength(1);
 
     if (deleteStaging) {
-      const client = new S3Client({ endpoint: world.s3.endpoint, region: world.s3.region, credentials: world.s3.credentials, forcePathStyle: true });
-      await client.send(new DeleteObjectCommand({ Bucket: world.buckets[0]!, Key: staging[0]!.key }));
-      client.destroy();
+      await world.s3.deleteRaw(world.buckets[0]!, staging[0]!.key);
       expect(await objects()).toEqual([]);
     }
 

@@ -53,6 +53,15 @@ export interface RequestMatcher {
 
 export type FileSpec = string | Buffer | { content: string | Buffer; mode: FileMode } | null;
 
+export interface CreateRepositoryOptions {
+  owner: string;
+  repo: string;
+  id?: number;
+  defaultBranch?: string;
+  private?: boolean;
+  initialFiles?: Record<string, string | Buffer>;
+}
+
 export interface GitHubEmulator {
   /** e.g. `http://127.0.0.1:41234`: Octokit's `baseUrl`. */
   readonly url: string;
@@ -68,14 +77,7 @@ export interface GitHubEmulator {
   readonly botUser: User;
   addUser(user: { id: number; login: string; type?: UserType }): User;
   /** A bare repository whose default branch has one commit: `initialFiles`, or an empty tree "Initialize registry". */
-  createRepository(options: {
-    owner: string;
-    repo: string;
-    id?: number;
-    defaultBranch?: string;
-    private?: boolean;
-    initialFiles?: Record<string, string | Buffer>;
-  }): Promise<Repository>;
+  createRepository(options: CreateRepositoryOptions): Promise<Repository>;
   /** Keeps the id; the old name answers with GitHub's redirect to `/repositories/{id}`. */
   renameRepository(owner: string, repo: string, newOwner: string, newRepo: string): Promise<void>;
   /** One commit on `branch` (created from the default branch if missing); `null` deletes a path. Returns its SHA. */
@@ -251,14 +253,7 @@ class Emulator implements GitHubEmulator {
     return this.repository(owner, repo).git.dir;
   }
 
-  async createRepository(options: {
-    owner: string;
-    repo: string;
-    id?: number;
-    defaultBranch?: string;
-    private?: boolean;
-    initialFiles?: Record<string, string | Buffer>;
-  }): Promise<Repository> {
+  async createRepository(options: CreateRepositoryOptions): Promise<Repository> {
     const key = this.key(options.owner, options.repo);
     if (this.repos.has(key)) throw new Error(`repository ${options.owner}/${options.repo} already exists`);
     const dir = this.repoPaths[`${options.owner}/${options.repo}`] ?? join(this.root, options.owner, `${options.repo}.git`);
