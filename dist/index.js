@@ -96125,7 +96125,10 @@ function code(text) {
   return `\`${text.replace(/[`\r\n]/g, " ").replace(/</g, "&lt;")}\``;
 }
 function plain(text) {
-  return text.replace(/</g, "&lt;").replace(/@(?=[A-Za-z0-9])/g, "@\u200B");
+  return scrub(text).replace(/</g, "&lt;").replace(/@(?=[A-Za-z0-9])/g, "@\u200B");
+}
+function scrub(text) {
+  return text.replace(/(https?:\/\/)[^\s/@]+@/gi, "$1").replace(/(https?:\/\/[^\s?#]+)[?#][^\s)>\]]*/gi, "$1?\u2026").replace(/\b(token|bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, "$1 \u2026").replace(/\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|AKIA[0-9A-Z]{16})\b/g, "\u2026");
 }
 function ledger(steps) {
   return STEPS.map((step) => `${steps.includes(step) ? "\u2705" : "\u2B1C"} ${step}`).join(" \xB7 ");
@@ -96608,7 +96611,7 @@ async function commitMetadata2(registry2, run, issue3, name2, version2, metadata
 function rollbackMarker(commentId, run) {
   return commentId === void 0 ? `${MARKER_PREFIX}rollback run=${run.id} attempt=${run.attempt} -->` : `${MARKER_PREFIX}rollback comment=${commentId} run=${run.id} attempt=${run.attempt} -->`;
 }
-var escape = (text) => text.replace(/</g, "&lt;").replace(/@(?=[A-Za-z0-9])/g, "@\u200B");
+var escape = (text) => scrub(text).replace(/</g, "&lt;").replace(/@(?=[A-Za-z0-9])/g, "@\u200B");
 function renderRollback(outcome) {
   const subject = `\`${outcome.name}@${outcome.version}\``;
   const lines = [];

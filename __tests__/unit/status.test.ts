@@ -1,6 +1,6 @@
 // The status comment says where an attempt got to and what a retry will do, and untrusted text cannot break out of it.
 import { describe, expect, it } from '@jest/globals';
-import { renderPublishStatus, statusMarker } from '../../src/report/status.js';
+import { renderPublishStatus, scrub, statusMarker } from '../../src/report/status.js';
 import type { PublishOutcome } from '../../src/pipeline/publish.js';
 import { transient } from '../../src/errors.js';
 
@@ -36,5 +36,28 @@ describe('statusMarker', () => {
   it('names the run and attempt, so each attempt updates only its own comment', () => {
     expect(statusMarker({ id: '42', attempt: 2 })).toBe('<!-- registrar:status run=42 attempt=2 -->');
     expect(statusMarker({ id: '42', attempt: 2 })).not.toBe(statusMarker({ id: '43', attempt: 2 }));
+  });
+});
+
+describe('scrub', () => {
+  it.each([
+    ['Could not fetch https://codeload.example/acme/x/tar.gz?token=SECRETSECRET: reset', 'SECRETSECRET'],
+    ['GET https://user:hunter2@host.example/path failed', 'hunter2'],
+    ['Authorization: Bearer abcdefghijklmnop rejected', 'abcdefghijklmnop'],
+    ['token ghp_0123456789abcdefghijABCDEFGHIJ leaked', 'ghp_0123456789abcdefghijABCDEFGHIJ'],
+    ['key AKIAABCDEFGHIJKLMNOP in a message', 'AKIAABCDEFGHIJKLMNOP'],
+  ])('removes the secret from %j', (text, secret) => {
+    expect(scrub(text)).not.toContain(secret);
+  });
+
+  it('never lets a failed run post a signed URL in the status comment', () => {
+    const body = renderPublishStatus({ status: 'failed', request, steps: ['prepared'],
+      error: transient('Unexpected failure: fetch https://s3.example/b/k?X-Amz-Signature=deadbeefdeadbeef failed') }, { registry });
+    expect(body).not.toContain('deadbeefdeadbeef');
+    expect(body).toContain('https://s3.example/b/k?…');
+  });
+
+  it('leaves ordinary text alone', () => {
+    expect(scrub('left-pad@1.2.0 is already published (issue #4).')).toBe('left-pad@1.2.0 is already published (issue #4).');
   });
 });

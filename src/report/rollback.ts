@@ -1,6 +1,7 @@
 // Renders the comment a trustee reads after `/rollback`: what left the registry, what left storage, and what is left to do.
 import { MARKER_PREFIX } from '../commands/intake.js';
 import { ROLLBACK_STEPS, type RollbackOutcome } from '../pipeline/rollback.js';
+import { scrub } from './status.js';
 
 export function rollbackMarker(commentId: number | undefined, run: { id: string; attempt: number }): string {
   return commentId === undefined
@@ -8,7 +9,7 @@ export function rollbackMarker(commentId: number | undefined, run: { id: string;
     : `${MARKER_PREFIX}rollback comment=${commentId} run=${run.id} attempt=${run.attempt} -->`;
 }
 
-const escape = (text: string) => text.replace(/</g, '&lt;').replace(/@(?=[A-Za-z0-9])/g, '@\u200b');
+const escape = (text: string) => scrub(text).replace(/</g, '&lt;').replace(/@(?=[A-Za-z0-9])/g, '@\u200b');
 
 export function renderRollback(outcome: RollbackOutcome): string {
   const subject = `\`${outcome.name}@${outcome.version}\``;

@@ -26,7 +26,19 @@ function code(text: string): string {
 }
 
 function plain(text: string): string {
-  return text.replace(/</g, '&lt;').replace(/@(?=[A-Za-z0-9])/g, '@\u200b');
+  return scrub(text).replace(/</g, '&lt;').replace(/@(?=[A-Za-z0-9])/g, '@\u200b');
+}
+
+/**
+ * Error text can quote a URL or a header (an unexpected failure's message): issues are public, so
+ * query strings (signed URLs carry credentials there), URL userinfo and bearer tokens never reach them.
+ */
+export function scrub(text: string): string {
+  return text
+    .replace(/(https?:\/\/)[^\s/@]+@/gi, '$1')
+    .replace(/(https?:\/\/[^\s?#]+)[?#][^\s)>\]]*/gi, '$1?…')
+    .replace(/\b(token|bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 …')
+    .replace(/\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|AKIA[0-9A-Z]{16})\b/g, '…');
 }
 
 function ledger(steps: Step[]): string {
