@@ -76256,29 +76256,6 @@ var MARKER_PREFIX = "<!-- registrar:";
 // src/core/manifest.ts
 var import_spdx_expression_parse = __toESM(require_spdx_expression_parse(), 1);
 
-// src/core/commit-message.ts
-var TRAILER_ISSUE = "Registrar-Issue";
-var TRAILER_RUN = "Registrar-Run";
-var TRAILER_ATTEMPT = "Registrar-Attempt";
-var RUN = /^[A-Za-z0-9._-]{1,64}$/;
-function assertCount(label, value) {
-  if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`${label} must be a positive integer, not ${String(value)}`);
-}
-function registryCommitMessage(args) {
-  const { action, note, name: name2, version: version2, issue: issue2, run, attempt } = args;
-  const problem = checkPackageName(name2) ?? checkVersion(version2);
-  if (problem !== void 0) throw new TypeError(`commit message from an unvalidated value: ${problem}`);
-  assertCount("issue", issue2);
-  if (!RUN.test(run)) throw new TypeError(`run id must be 1 to 64 of A-Z a-z 0-9 . _ -, not ${JSON.stringify(run.slice(0, 80))}`);
-  assertCount("attempt", attempt);
-  const headline = `${action} ${name2}@${version2} (#${issue2})${note ? `: ${note}` : ""}`;
-  const body = [`${TRAILER_ISSUE}: ${issue2}`, `${TRAILER_RUN}: ${run}`, `${TRAILER_ATTEMPT}: ${attempt}`].join("\n");
-  return { headline, body, full: `${headline}
-
-${body}
-` };
-}
-
 // src/pipeline/promote.ts
 var PromotionIncomplete = class extends RegistrarError {
   constructor(backends, causes) {
@@ -76372,6 +76349,56 @@ async function deleteFinalIfHash(backend2, name2, version2, sha256) {
   await backend2.delete(key);
   return true;
 }
+var RECHECK_READS = 3;
+async function recheckPromoted(registry2, backends, name2, version2, entry) {
+  for (let read = 1; read <= RECHECK_READS; read++) {
+    const current = await registry2.readPackage(name2, await registry2.head());
+    if (current?.published[version2]?.sha256 === entry.sha256) return "kept";
+    if (current?.rolledBack.some((r5) => r5.version === version2 && r5.sha256 === entry.sha256)) {
+      for (const backend2 of backends) await deleteFinalIfHash(backend2, name2, version2, entry.sha256);
+      return "rolled-back";
+    }
+  }
+  return "unconfirmed";
+}
+
+// src/pipeline/registry-commit.ts
+import { setTimeout as sleep2 } from "node:timers/promises";
+
+// src/core/commit-message.ts
+var TRAILER_ISSUE = "Registrar-Issue";
+var TRAILER_RUN = "Registrar-Run";
+var TRAILER_ATTEMPT = "Registrar-Attempt";
+var RUN = /^[A-Za-z0-9._-]{1,64}$/;
+function assertCount(label, value) {
+  if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`${label} must be a positive integer, not ${String(value)}`);
+}
+function registryCommitMessage(args) {
+  const { action, note, name: name2, version: version2, issue: issue2, run, attempt } = args;
+  const problem = checkPackageName(name2) ?? checkVersion(version2);
+  if (problem !== void 0) throw new TypeError(`commit message from an unvalidated value: ${problem}`);
+  assertCount("issue", issue2);
+  if (!RUN.test(run)) throw new TypeError(`run id must be 1 to 64 of A-Z a-z 0-9 . _ -, not ${JSON.stringify(run.slice(0, 80))}`);
+  assertCount("attempt", attempt);
+  const headline = `${action} ${name2}@${version2} (#${issue2})${note ? `: ${note}` : ""}`;
+  const body = [`${TRAILER_ISSUE}: ${issue2}`, `${TRAILER_RUN}: ${run}`, `${TRAILER_ATTEMPT}: ${attempt}`].join("\n");
+  return { headline, body, full: `${headline}
+
+${body}
+` };
+}
+
+// src/pipeline/registry-commit.ts
+var MAX_PLANS = 20;
+function commitPackage(registry2, what, context, metadata, head) {
+  const message2 = registryCommitMessage({ ...what, issue: context.issue, run: context.run.id, attempt: context.run.attempt });
+  return registry2.commit([{ path: metadataPath(what.name), content: serializeMetadata(metadata) }], message2.full, head);
+}
+async function beforeReplan(error63, attempt, paceMs, log, what) {
+  if (!(isKind(error63, "conflict") || isKind(error63, "transient")) || attempt >= MAX_PLANS) throw error63;
+  log.warning(`${what} attempt ${attempt} did not land (${error63.message}); re-planning.`);
+  await sleep2(paceMs * Math.min(attempt, 8) * (0.5 + Math.random()));
+}
 
 // src/report/status.ts
 function packageMarker(name2, version2) {
@@ -76379,8 +76406,6 @@ function packageMarker(name2, version2) {
 }
 
 // src/pipeline/rollback.ts
-import { setTimeout as sleep2 } from "node:timers/promises";
-var MAX_PLANS = 20;
 async function finishRollback(deps, name2, version2, run, context, steps = []) {
   const { registry: registry2 } = deps;
   const head = await registry2.head();
@@ -76400,27 +76425,19 @@ async function finishRollback(deps, name2, version2, run, context, steps = []) {
     const metadata = await registry2.readPackage(name2, at2);
     if (!metadata || !pendingRollback(metadata, version2)) return { deleted, commit: void 0, metadata };
     try {
-      const commit = await commitMetadata(registry2, run, context.issue, name2, version2, markRollbackCleaned(metadata, version2), at2, "storage cleaned");
+      const commit = await commitPackage(
+        registry2,
+        { action: "Rollback", note: "storage cleaned", name: name2, version: version2 },
+        { issue: context.issue, run: run.run },
+        markRollbackCleaned(metadata, version2),
+        at2
+      );
       steps.push("cleaned");
       return { deleted, commit, metadata };
     } catch (error63) {
-      if (!(isKind(error63, "conflict") || isKind(error63, "transient")) || attempt >= MAX_PLANS) throw error63;
-      deps.log.warning(`Cleaned-rollback commit attempt ${attempt} did not land (${error63.message}); re-reading.`);
-      await sleep2((run.paceMs ?? 0) * Math.min(attempt, 8) * (0.5 + Math.random()));
+      await beforeReplan(error63, attempt, run.paceMs ?? 0, deps.log, "Cleaned-rollback commit");
     }
   }
-}
-async function commitMetadata(registry2, run, issue2, name2, version2, metadata, head, note) {
-  const message2 = registryCommitMessage({
-    action: "Rollback",
-    ...note ? { note } : {},
-    name: name2,
-    version: version2,
-    issue: issue2,
-    run: run.run.id,
-    attempt: run.run.attempt
-  });
-  return registry2.commit([{ path: metadataPath(name2), content: serializeMetadata(metadata) }], message2.full, head);
 }
 
 // src/pipeline/reconcile.ts
@@ -76520,7 +76537,9 @@ async function reconcile(deps, options2) {
           { kind: "promoted", ...where2, detail: `promoted ${id(metadata.name, version2)} (${entry.sha256}) to ${missing.map((b6) => b6.name).join(", ")}` },
           async () => {
             await promoteVersion(backends, metadata.name, version2, entry, rebuildFrom(deps, options2, metadata, version2, entry));
-            await recheckAfterPromote(deps, metadata.name, version2, entry);
+            if (await recheckPromoted(registry2, backends, metadata.name, version2, entry) === "rolled-back") {
+              throw transient(`${id(metadata.name, version2)} was rolled back while reconcile promoted it; the copies were removed again.`);
+            }
           }
         );
       });
@@ -76697,14 +76716,6 @@ function rebuildFrom(deps, options2, metadata, version2, entry) {
       return { bytes: tarball.bytes, sha256Hex: tarball.sha256Hex };
     }
   };
-}
-async function recheckAfterPromote(deps, name2, version2, entry) {
-  const current = await deps.registry.readPackage(name2, await deps.registry.head());
-  if (current?.published[version2]?.sha256 === entry.sha256) return;
-  if (current?.rolledBack.some((r5) => r5.version === version2 && r5.sha256 === entry.sha256)) {
-    for (const backend2 of deps.backends) await deleteFinalIfHash(backend2, name2, version2, entry.sha256);
-    throw transient(`${id(name2, version2)} was rolled back while reconcile promoted it; the copies were removed again.`);
-  }
 }
 
 // src/report/repair.ts

@@ -96084,32 +96084,6 @@ function parseStagingKey(key) {
   return { name: name2, version: version2, sha256Hex: sha256Hex2 };
 }
 
-// src/core/commit-message.ts
-var TRAILER_ISSUE = "Registrar-Issue";
-var TRAILER_RUN = "Registrar-Run";
-var TRAILER_ATTEMPT = "Registrar-Attempt";
-var RUN = /^[A-Za-z0-9._-]{1,64}$/;
-function assertCount(label, value) {
-  if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`${label} must be a positive integer, not ${String(value)}`);
-}
-function publishCommitMessage(args) {
-  return registryCommitMessage({ ...args, action: "Publish" });
-}
-function registryCommitMessage(args) {
-  const { action, note, name: name2, version: version2, issue: issue3, run, attempt } = args;
-  const problem = checkPackageName(name2) ?? checkVersion(version2);
-  if (problem !== void 0) throw new TypeError(`commit message from an unvalidated value: ${problem}`);
-  assertCount("issue", issue3);
-  if (!RUN.test(run)) throw new TypeError(`run id must be 1 to 64 of A-Z a-z 0-9 . _ -, not ${JSON.stringify(run.slice(0, 80))}`);
-  assertCount("attempt", attempt);
-  const headline = `${action} ${name2}@${version2} (#${issue3})${note ? `: ${note}` : ""}`;
-  const body = [`${TRAILER_ISSUE}: ${issue3}`, `${TRAILER_RUN}: ${run}`, `${TRAILER_ATTEMPT}: ${attempt}`].join("\n");
-  return { headline, body, full: `${headline}
-
-${body}
-` };
-}
-
 // src/report/status.ts
 function statusMarker(run) {
   return `${MARKER_PREFIX}status run=${run.id} attempt=${run.attempt} -->`;
@@ -96319,11 +96293,59 @@ async function deleteFinalIfHash(backend2, name2, version2, sha256) {
   await backend2.delete(key);
   return true;
 }
+var RECHECK_READS = 3;
+async function recheckPromoted(registry2, backends, name2, version2, entry) {
+  for (let read = 1; read <= RECHECK_READS; read++) {
+    const current = await registry2.readPackage(name2, await registry2.head());
+    if (current?.published[version2]?.sha256 === entry.sha256) return "kept";
+    if (current?.rolledBack.some((r5) => r5.version === version2 && r5.sha256 === entry.sha256)) {
+      for (const backend2 of backends) await deleteFinalIfHash(backend2, name2, version2, entry.sha256);
+      return "rolled-back";
+    }
+  }
+  return "unconfirmed";
+}
+
+// src/pipeline/registry-commit.ts
+import { setTimeout as sleep2 } from "node:timers/promises";
+
+// src/core/commit-message.ts
+var TRAILER_ISSUE = "Registrar-Issue";
+var TRAILER_RUN = "Registrar-Run";
+var TRAILER_ATTEMPT = "Registrar-Attempt";
+var RUN = /^[A-Za-z0-9._-]{1,64}$/;
+function assertCount(label, value) {
+  if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`${label} must be a positive integer, not ${String(value)}`);
+}
+function registryCommitMessage(args) {
+  const { action, note, name: name2, version: version2, issue: issue3, run, attempt } = args;
+  const problem = checkPackageName(name2) ?? checkVersion(version2);
+  if (problem !== void 0) throw new TypeError(`commit message from an unvalidated value: ${problem}`);
+  assertCount("issue", issue3);
+  if (!RUN.test(run)) throw new TypeError(`run id must be 1 to 64 of A-Z a-z 0-9 . _ -, not ${JSON.stringify(run.slice(0, 80))}`);
+  assertCount("attempt", attempt);
+  const headline = `${action} ${name2}@${version2} (#${issue3})${note ? `: ${note}` : ""}`;
+  const body = [`${TRAILER_ISSUE}: ${issue3}`, `${TRAILER_RUN}: ${run}`, `${TRAILER_ATTEMPT}: ${attempt}`].join("\n");
+  return { headline, body, full: `${headline}
+
+${body}
+` };
+}
+
+// src/pipeline/registry-commit.ts
+var MAX_PLANS = 20;
+function commitPackage(registry2, what, context, metadata, head) {
+  const message2 = registryCommitMessage({ ...what, issue: context.issue, run: context.run.id, attempt: context.run.attempt });
+  return registry2.commit([{ path: metadataPath(what.name), content: serializeMetadata(metadata) }], message2.full, head);
+}
+async function beforeReplan(error64, attempt, paceMs, log, what) {
+  if (!(isKind(error64, "conflict") || isKind(error64, "transient")) || attempt >= MAX_PLANS) throw error64;
+  log.warning(`${what} attempt ${attempt} did not land (${error64.message}); re-planning.`);
+  await sleep2(paceMs * Math.min(attempt, 8) * (0.5 + Math.random()));
+}
 
 // src/pipeline/publish.ts
-import { setTimeout as sleep2 } from "node:timers/promises";
 var STEPS = ["prepared", "staged", "committed", "promoted", "cleaned"];
-var MAX_PLANS = 20;
 async function publish(deps, options2, event) {
   const steps = [];
   const status = new StatusComment(deps.tracker, event.issue, statusMarker(options2.run), deps.registry, deps.log);
@@ -96385,12 +96407,16 @@ async function publishRequest(deps, options2, event, request2, steps, status) {
     staged = true;
     if (!steps.includes("staged")) steps.push("staged");
     try {
-      const commit = await commitMetadata(registry2, options2, event, request2, plan.metadata, head);
+      const commit = await commitPackage(
+        registry2,
+        { action: "Publish", name: request2.name, version: request2.version },
+        { issue: event.issue, run: options2.run },
+        plan.metadata,
+        head
+      );
       committed = { entry: plan.entry, commit, resumed: false };
     } catch (error64) {
-      if (!(isKind(error64, "conflict") || isKind(error64, "transient")) || attempt >= MAX_PLANS) throw error64;
-      deps.log.warning(`Commit attempt ${attempt} did not land (${error64.message}); re-planning.`);
-      await sleep2(options2.paceMs * Math.min(attempt, 8) * (0.5 + Math.random()));
+      await beforeReplan(error64, attempt, options2.paceMs, deps.log, "Commit");
     }
   }
   steps.push("committed");
@@ -96461,33 +96487,18 @@ async function unstage(backends, request2, tarball, current) {
     await backend2.delete(key);
   }));
 }
-async function commitMetadata(registry2, options2, event, request2, metadata, head) {
-  const message2 = publishCommitMessage({
-    name: request2.name,
-    version: request2.version,
-    issue: event.issue,
-    run: options2.run.id,
-    attempt: options2.run.attempt
-  });
-  return registry2.commit([{ path: metadataPath(request2.name), content: serializeMetadata(metadata) }], message2.full, head);
-}
 async function recheck(deps, request2, entry) {
-  for (let read = 1; read <= RECHECK_READS; read++) {
-    const head = await deps.registry.head();
-    const current = await deps.registry.readPackage(request2.name, head);
-    if (current?.published[request2.version]?.sha256 === entry.sha256) return;
-    const rolledBack = current?.rolledBack.some((r5) => r5.version === request2.version && r5.sha256 === entry.sha256);
-    if (rolledBack) {
-      for (const backend2 of deps.backends) await deleteFinalIfHash(backend2, request2.name, request2.version, entry.sha256);
-      throw refused(
-        `${request2.name}@${request2.version} was rolled back by a trustee while it was being promoted; the copy this attempt made was removed again.`,
-        "Read the rollback comment for the reason; publish a corrected new version, or ask the trustee."
-      );
-    }
+  const verdict = await recheckPromoted(deps.registry, deps.backends, request2.name, request2.version, entry);
+  if (verdict === "rolled-back") {
+    throw refused(
+      `${request2.name}@${request2.version} was rolled back by a trustee while it was being promoted; the copy this attempt made was removed again.`,
+      "Read the rollback comment for the reason; publish a corrected new version, or ask the trustee."
+    );
   }
-  deps.log.warning(`The registry head did not show ${request2.name}@${request2.version} after ${RECHECK_READS} reads; leaving the promoted tarball for reconcile to judge.`);
+  if (verdict === "unconfirmed") {
+    deps.log.warning(`The registry head did not show ${request2.name}@${request2.version} on repeated reads; leaving the promoted tarball for reconcile to judge.`);
+  }
 }
-var RECHECK_READS = 3;
 async function report(deps, event, outcome, status) {
   await status.final(outcome);
   if (outcome.status === "published") {
@@ -96498,9 +96509,7 @@ async function report(deps, event, outcome, status) {
 }
 
 // src/pipeline/rollback.ts
-import { setTimeout as sleep3 } from "node:timers/promises";
 var ROLLBACK_STEPS = ["removed", "deleted", "cleaned"];
-var MAX_PLANS2 = 20;
 async function rollback(deps, run, command5) {
   const { name: name2, version: version2 } = command5;
   const steps = [];
@@ -96556,12 +96565,10 @@ async function removeVersion(deps, run, command5) {
       ...command5.commentId === void 0 ? {} : { commentId: command5.commentId }
     });
     try {
-      await commitMetadata2(registry2, run, command5.issue, name2, version2, next, head);
+      await commitPackage(registry2, { action: "Rollback", name: name2, version: version2 }, { issue: command5.issue, run: run.run }, next, head);
       return { kind: "removed", sha256: entry.sha256 };
     } catch (error64) {
-      if (!(isKind(error64, "conflict") || isKind(error64, "transient")) || attempt >= MAX_PLANS2) throw error64;
-      deps.log.warning(`Rollback commit attempt ${attempt} did not land (${error64.message}); re-reading.`);
-      await sleep3((run.paceMs ?? 0) * Math.min(attempt, 8) * (0.5 + Math.random()));
+      await beforeReplan(error64, attempt, run.paceMs ?? 0, deps.log, "Rollback commit");
     }
   }
 }
@@ -96584,27 +96591,19 @@ async function finishRollback(deps, name2, version2, run, context, steps = []) {
     const metadata = await registry2.readPackage(name2, at2);
     if (!metadata || !pendingRollback(metadata, version2)) return { deleted, commit: void 0, metadata };
     try {
-      const commit = await commitMetadata2(registry2, run, context.issue, name2, version2, markRollbackCleaned(metadata, version2), at2, "storage cleaned");
+      const commit = await commitPackage(
+        registry2,
+        { action: "Rollback", note: "storage cleaned", name: name2, version: version2 },
+        { issue: context.issue, run: run.run },
+        markRollbackCleaned(metadata, version2),
+        at2
+      );
       steps.push("cleaned");
       return { deleted, commit, metadata };
     } catch (error64) {
-      if (!(isKind(error64, "conflict") || isKind(error64, "transient")) || attempt >= MAX_PLANS2) throw error64;
-      deps.log.warning(`Cleaned-rollback commit attempt ${attempt} did not land (${error64.message}); re-reading.`);
-      await sleep3((run.paceMs ?? 0) * Math.min(attempt, 8) * (0.5 + Math.random()));
+      await beforeReplan(error64, attempt, run.paceMs ?? 0, deps.log, "Cleaned-rollback commit");
     }
   }
-}
-async function commitMetadata2(registry2, run, issue3, name2, version2, metadata, head, note) {
-  const message2 = registryCommitMessage({
-    action: "Rollback",
-    ...note ? { note } : {},
-    name: name2,
-    version: version2,
-    issue: issue3,
-    run: run.run.id,
-    attempt: run.run.attempt
-  });
-  return registry2.commit([{ path: metadataPath(name2), content: serializeMetadata(metadata) }], message2.full, head);
 }
 
 // src/report/rollback.ts
@@ -97196,7 +97195,9 @@ async function reconcile(deps, options2) {
           { kind: "promoted", ...where2, detail: `promoted ${id(metadata.name, version2)} (${entry.sha256}) to ${missing.map((b6) => b6.name).join(", ")}` },
           async () => {
             await promoteVersion(backends, metadata.name, version2, entry, rebuildFrom(deps, options2, metadata, version2, entry));
-            await recheckAfterPromote(deps, metadata.name, version2, entry);
+            if (await recheckPromoted(registry2, backends, metadata.name, version2, entry) === "rolled-back") {
+              throw transient(`${id(metadata.name, version2)} was rolled back while reconcile promoted it; the copies were removed again.`);
+            }
           }
         );
       });
@@ -97373,14 +97374,6 @@ function rebuildFrom(deps, options2, metadata, version2, entry) {
       return { bytes: tarball.bytes, sha256Hex: tarball.sha256Hex };
     }
   };
-}
-async function recheckAfterPromote(deps, name2, version2, entry) {
-  const current = await deps.registry.readPackage(name2, await deps.registry.head());
-  if (current?.published[version2]?.sha256 === entry.sha256) return;
-  if (current?.rolledBack.some((r5) => r5.version === version2 && r5.sha256 === entry.sha256)) {
-    for (const backend2 of deps.backends) await deleteFinalIfHash(backend2, name2, version2, entry.sha256);
-    throw transient(`${id(name2, version2)} was rolled back while reconcile promoted it; the copies were removed again.`);
-  }
 }
 
 // src/report/repair.ts

@@ -1,10 +1,10 @@
 // Registry commit messages: the headline and trailers a run writes, and the trailers a later run trusts.
 import { describe, expect, it } from '@jest/globals';
-import { parseTrailers, publishCommitMessage } from '../../src/core/commit-message.js';
+import { parseTrailers, registryCommitMessage } from '../../src/core/commit-message.js';
 
-describe('publishCommitMessage', () => {
+describe('registryCommitMessage', () => {
   it('names the package, version and issue, with trailers for the issue, run and attempt', () => {
-    expect(publishCommitMessage({ name: 'left-pad', version: '1.2.0', issue: 42, run: '9876543210', attempt: 2 })).toEqual({
+    expect(registryCommitMessage({ action: 'Publish',  name: 'left-pad', version: '1.2.0', issue: 42, run: '9876543210', attempt: 2 })).toEqual({
       headline: 'Publish left-pad@1.2.0 (#42)',
       body: 'Registrar-Issue: 42\nRegistrar-Run: 9876543210\nRegistrar-Attempt: 2',
       full: 'Publish left-pad@1.2.0 (#42)\n\nRegistrar-Issue: 42\nRegistrar-Run: 9876543210\nRegistrar-Attempt: 2\n',
@@ -12,7 +12,7 @@ describe('publishCommitMessage', () => {
   });
 
   it('reads back its own trailers', () => {
-    const { full } = publishCommitMessage({ name: 'a', version: '0.0.1', issue: 1, run: 'local', attempt: 1 });
+    const { full } = registryCommitMessage({ action: 'Publish',  name: 'a', version: '0.0.1', issue: 1, run: 'local', attempt: 1 });
     expect(parseTrailers(full)).toEqual({ issue: 1, run: 'local', attempt: 1 });
   });
 
@@ -23,7 +23,7 @@ describe('publishCommitMessage', () => {
     [{ name: 'x', version: '1.0.0', issue: 2, run: '1\nRegistrar-Issue: 1', attempt: 1 }],
     [{ name: 'x', version: '1.0.0', issue: 2, run: '1', attempt: 1.5 }],
   ])('refuses values that could forge a line: %j', (args) => {
-    expect(() => publishCommitMessage(args)).toThrow(TypeError);
+    expect(() => registryCommitMessage({ action: 'Publish', ...args })).toThrow(TypeError);
   });
 });
 

@@ -29,11 +29,6 @@ function assertCount(label: string, value: number): void {
   if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`${label} must be a positive integer, not ${String(value)}`);
 }
 
-/** `Publish left-pad@1.2.0 (#42)` with trailers naming the issue, the workflow run and its attempt. */
-export function publishCommitMessage(args: { name: string; version: string; issue: number; run: string; attempt: number }): CommitMessage {
-  return registryCommitMessage({ ...args, action: 'Publish' });
-}
-
 /**
  * Every registry commit's message: `<Action> <name>@<version> (#<issue>)[: <note>]` and the trailers.
  * Rollbacks commit twice: `Rollback x@1.0.0 (#7)`, then `Rollback x@1.0.0 (#7): storage cleaned`.

@@ -3,7 +3,7 @@ import { finalKey, stagingKey, stagingPrefix } from '../core/keys.js';
 import { sha256Hex, sriToHex } from '../core/integrity.js';
 import type { PublishedVersion } from '../core/types.js';
 import { RegistrarError, conflict, isKind, transient } from '../errors.js';
-import type { Storage } from '../ports.js';
+import type { Registry, Storage } from '../ports.js';
 
 export interface TarballBytes { bytes: Uint8Array; sha256Hex: string }
 export interface TarballLocation { backend: string; key: string; url: string | undefined }
@@ -115,4 +115,25 @@ export async function deleteFinalIfHash(backend: Storage, name: string, version:
   if (body === undefined || sha256Hex(body) !== sriToHex(sha256)) return false;
   await backend.delete(key);
   return true;
+}
+
+/** Reads of a fresh head after promote before deciding the branch is lagging behind the commit (a stale read). */
+const RECHECK_READS = 3;
+
+/**
+ * Rule 6, after promoting: `kept` when a fresh head still lists exactly this entry; `rolled-back` when a
+ * rollback record of exactly these bytes says it left (the copies just made are then deleted,
+ * hash-checked); `unconfirmed` when repeated reads show neither, e.g. a head read from before the commit.
+ */
+export async function recheckPromoted(registry: Registry, backends: Storage[], name: string, version: string,
+  entry: PublishedVersion): Promise<'kept' | 'rolled-back' | 'unconfirmed'> {
+  for (let read = 1; read <= RECHECK_READS; read++) {
+    const current = await registry.readPackage(name, await registry.head());
+    if (current?.published[version]?.sha256 === entry.sha256) return 'kept';
+    if (current?.rolledBack.some((r) => r.version === version && r.sha256 === entry.sha256)) {
+      for (const backend of backends) await deleteFinalIfHash(backend, name, version, entry.sha256);
+      return 'rolled-back';
+    }
+  }
+  return 'unconfirmed';
 }

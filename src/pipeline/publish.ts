@@ -6,7 +6,6 @@ import { parsePublishRequest } from '../core/request.js';
 import { planPublish } from '../core/plan.js';
 import { metadataPath, serializeMetadata } from '../core/metadata.js';
 import { stagingKey } from '../core/keys.js';
-import { publishCommitMessage } from '../core/commit-message.js';
 import type { PackageMetadata, PublishedVersion, PublishRequest } from '../core/types.js';
 import type { Trigger } from '../commands/intake.js';
 import { RegistrarError, isKind, refused, transient } from '../errors.js';
@@ -14,8 +13,8 @@ export type { TarballLocation } from './promote.js';
 import type { Registry, RegistryCommit, Source, Storage, Tracker } from '../ports.js';
 import { renderPublishStatus, statusMarker } from '../report/status.js';
 import { StatusComment } from './status-comment.js';
-import { cleanStaging, deleteFinalIfHash, finalMatches, promoteVersion, type TarballLocation } from './promote.js';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { cleanStaging, finalMatches, promoteVersion, recheckPromoted, type TarballLocation } from './promote.js';
+import { beforeReplan, commitPackage } from './registry-commit.js';
 
 export interface PublishDeps {
   registry: Registry;
@@ -59,12 +58,6 @@ export type PublishOutcome =
   | { status: 'refused'; request: PublishRequest | undefined; message: string; hint: string | undefined;
       problems: { field: string; message: string }[]; final: boolean; steps: Step[] }
   | { status: 'failed'; request: PublishRequest | undefined; error: RegistrarError; steps: Step[] };
-
-/**
- * A lost compare-and-swap means someone else's commit landed, so every re-plan follows progress; the
- * bound only stops a run that keeps failing for other reasons. Re-plans back off with jitter.
- */
-const MAX_PLANS = 20;
 
 export async function publish(deps: PublishDeps, options: PublishOptions, event: PublishEvent): Promise<PublishOutcome> {
   const steps: Step[] = [];
@@ -124,14 +117,12 @@ async function publishRequest(deps: PublishDeps, options: PublishOptions, event:
     staged = true;
     if (!steps.includes('staged')) steps.push('staged');
     try {
-      const commit = await commitMetadata(registry, options, event, request, plan.metadata, head);
+      const commit = await commitPackage(registry, { action: 'Publish', name: request.name, version: request.version },
+        { issue: event.issue, run: options.run }, plan.metadata, head);
       committed = { entry: plan.entry, commit, resumed: false };
     } catch (error) {
-      // A conflict (the branch moved) or an ambiguous failure (our commit may have landed): re-plan
-      // from a fresh head; the plan recognises our own commit by its issue and hash and resumes.
-      if (!(isKind(error, 'conflict') || isKind(error, 'transient')) || attempt >= MAX_PLANS) throw error;
-      deps.log.warning(`Commit attempt ${attempt} did not land (${(error as Error).message}); re-planning.`);
-      await sleep(options.paceMs * Math.min(attempt, 8) * (0.5 + Math.random()));
+      // The re-plan recognises our own commit (landed despite the error) by its issue and hash, and resumes.
+      await beforeReplan(error, attempt, options.paceMs, deps.log, 'Commit');
     }
   }
   steps.push('committed');
@@ -222,37 +213,17 @@ async function unstage(backends: Storage[], request: PublishRequest, tarball: Ca
   }));
 }
 
-async function commitMetadata(registry: Registry, options: PublishOptions, event: PublishEvent, request: PublishRequest,
-  metadata: PackageMetadata, head: string): Promise<RegistryCommit> {
-  const message = publishCommitMessage({
-    name: request.name, version: request.version, issue: event.issue, run: options.run.id, attempt: options.run.attempt,
-  });
-  return registry.commit([{ path: metadataPath(request.name), content: serializeMetadata(metadata) }], message.full, head);
-}
-
-/**
- * Rule 6: if a rollback removed the version while we promoted, the copy we made must go. Only a
- * rollback record of exactly these bytes proves that; a head that merely lacks the version may be a
- * stale read from before our own commit, so it is read again rather than acted on.
- */
+/** Rule 6: a rollback that landed while we promoted means the copy we made must go again. */
 async function recheck(deps: PublishDeps, request: PublishRequest, entry: PublishedVersion): Promise<void> {
-  for (let read = 1; read <= RECHECK_READS; read++) {
-    const head = await deps.registry.head();
-    const current = await deps.registry.readPackage(request.name, head);
-    if (current?.published[request.version]?.sha256 === entry.sha256) return;
-    const rolledBack = current?.rolledBack.some((r) => r.version === request.version && r.sha256 === entry.sha256);
-    if (rolledBack) {
-      for (const backend of deps.backends) await deleteFinalIfHash(backend, request.name, request.version, entry.sha256);
-      throw refused(`${request.name}@${request.version} was rolled back by a trustee while it was being promoted; the copy this attempt made was removed again.`,
-        'Read the rollback comment for the reason; publish a corrected new version, or ask the trustee.');
-    }
+  const verdict = await recheckPromoted(deps.registry, deps.backends, request.name, request.version, entry);
+  if (verdict === 'rolled-back') {
+    throw refused(`${request.name}@${request.version} was rolled back by a trustee while it was being promoted; the copy this attempt made was removed again.`,
+      'Read the rollback comment for the reason; publish a corrected new version, or ask the trustee.');
   }
-  deps.log.warning(`The registry head did not show ${request.name}@${request.version} after ${RECHECK_READS} reads; `
-    + 'leaving the promoted tarball for reconcile to judge.');
+  if (verdict === 'unconfirmed') {
+    deps.log.warning(`The registry head did not show ${request.name}@${request.version} on repeated reads; leaving the promoted tarball for reconcile to judge.`);
+  }
 }
-
-/** Reads of a fresh head after promote before deciding the branch is lagging behind our own commit. */
-const RECHECK_READS = 3;
 
 async function report(deps: PublishDeps, event: PublishEvent, outcome: PublishOutcome, status: StatusComment): Promise<void> {
   await status.final(outcome);

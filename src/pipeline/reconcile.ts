@@ -9,7 +9,7 @@ import type { Registry, Source, Storage, StoredObject, Tracker } from '../ports.
 import { MARKER_PREFIX } from '../commands/intake.js';
 import { packageMarker } from '../report/status.js';
 import { formatAge, pool } from './audit.js';
-import { deleteFinalIfHash, finalMatches, promoteVersion, type TarballBytes } from './promote.js';
+import { deleteFinalIfHash, finalMatches, promoteVersion, recheckPromoted, type TarballBytes } from './promote.js';
 import type { Log } from './publish.js';
 import { finishRollback } from './rollback.js';
 
@@ -167,7 +167,9 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
         await act({ kind: 'promoted', ...where, detail: `promoted ${id(metadata.name, version)} (${entry.sha256}) to ${missing.map((b) => b.name).join(', ')}` },
           async () => {
             await promoteVersion(backends, metadata.name, version, entry, rebuildFrom(deps, options, metadata, version, entry));
-            await recheckAfterPromote(deps, metadata.name, version, entry);
+            if (await recheckPromoted(registry, backends, metadata.name, version, entry) === 'rolled-back') {
+              throw transient(`${id(metadata.name, version)} was rolled back while reconcile promoted it; the copies were removed again.`);
+            }
           });
       });
       if (deps.tracker && !dryRun && report.actions.some((a) => a.kind === 'promoted' && a.name === metadata.name && a.version === version)) {
@@ -325,12 +327,4 @@ function rebuildFrom(deps: ReconcileDeps, options: ReconcileOptions, metadata: P
  * Rule 6 for reconcile's own promote: if a rollback of exactly these bytes landed while we copied, the copy
  * goes again (hash-checked). A head that merely lacks the version is left for the next run to judge.
  */
-async function recheckAfterPromote(deps: ReconcileDeps, name: string, version: string, entry: PublishedVersion): Promise<void> {
-  const current = await deps.registry.readPackage(name, await deps.registry.head());
-  if (current?.published[version]?.sha256 === entry.sha256) return;
-  if (current?.rolledBack.some((r) => r.version === version && r.sha256 === entry.sha256)) {
-    for (const backend of deps.backends) await deleteFinalIfHash(backend, name, version, entry.sha256);
-    throw transient(`${id(name, version)} was rolled back while reconcile promoted it; the copies were removed again.`);
-  }
-}
 

@@ -1,12 +1,11 @@
 // The rollback pipeline: commit the removal with an audit record, hash-checked deletes in every backend, commit `cleaned: true` (rule 8).
-import { registryCommitMessage } from '../core/commit-message.js';
-import { markRollbackCleaned, metadataPath, pendingRollback, removeForRollback, serializeMetadata } from '../core/metadata.js';
+import { markRollbackCleaned, pendingRollback, removeForRollback } from '../core/metadata.js';
 import { checkPackageName, checkVersion } from '../core/names.js';
 import type { Actor, PackageMetadata } from '../core/types.js';
-import { RegistrarError, isKind, transient } from '../errors.js';
+import { RegistrarError, transient } from '../errors.js';
 import type { Registry, RegistryCommit, Storage } from '../ports.js';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { cleanStaging, deleteFinalIfHash } from './promote.js';
+import { beforeReplan, commitPackage } from './registry-commit.js';
 import type { Log } from './publish.js';
 
 export interface RollbackDeps {
@@ -43,8 +42,6 @@ export type RollbackOutcome =
   | { status: 'cleaned-leftovers'; name: string; version: string; deleted: string[]; steps: RollbackStep[] }
   | { status: 'refused'; name: string; version: string; message: string; hint: string | undefined; steps: RollbackStep[] }
   | { status: 'failed'; name: string; version: string; error: RegistrarError; steps: RollbackStep[] };
-
-const MAX_PLANS = 20;
 
 export async function rollback(deps: RollbackDeps, run: RollbackRun, command: RollbackCommand): Promise<RollbackOutcome> {
   const { name, version } = command;
@@ -100,12 +97,10 @@ async function removeVersion(deps: RollbackDeps, run: RollbackRun, command: Roll
       ...(command.commentId === undefined ? {} : { commentId: command.commentId }),
     });
     try {
-      await commitMetadata(registry, run, command.issue, name, version, next, head);
+      await commitPackage(registry, { action: 'Rollback', name, version }, { issue: command.issue, run: run.run }, next, head);
       return { kind: 'removed', sha256: entry.sha256 };
     } catch (error) {
-      if (!(isKind(error, 'conflict') || isKind(error, 'transient')) || attempt >= MAX_PLANS) throw error;
-      deps.log.warning(`Rollback commit attempt ${attempt} did not land (${(error as Error).message}); re-reading.`);
-      await sleep((run.paceMs ?? 0) * Math.min(attempt, 8) * (0.5 + Math.random()));
+      await beforeReplan(error, attempt, run.paceMs ?? 0, deps.log, 'Rollback commit');
     }
   }
 }
@@ -137,21 +132,12 @@ export async function finishRollback(deps: RollbackDeps, name: string, version: 
     const metadata = await registry.readPackage(name, at);
     if (!metadata || !pendingRollback(metadata, version)) return { deleted, commit: undefined, metadata };
     try {
-      const commit = await commitMetadata(registry, run, context.issue, name, version, markRollbackCleaned(metadata, version), at, 'storage cleaned');
+      const commit = await commitPackage(registry, { action: 'Rollback', note: 'storage cleaned', name, version },
+        { issue: context.issue, run: run.run }, markRollbackCleaned(metadata, version), at);
       steps.push('cleaned');
       return { deleted, commit, metadata };
     } catch (error) {
-      if (!(isKind(error, 'conflict') || isKind(error, 'transient')) || attempt >= MAX_PLANS) throw error;
-      deps.log.warning(`Cleaned-rollback commit attempt ${attempt} did not land (${(error as Error).message}); re-reading.`);
-      await sleep((run.paceMs ?? 0) * Math.min(attempt, 8) * (0.5 + Math.random()));
+      await beforeReplan(error, attempt, run.paceMs ?? 0, deps.log, 'Cleaned-rollback commit');
     }
   }
 }
-
-async function commitMetadata(registry: Registry, run: RollbackRun, issue: number, name: string, version: string,
-  metadata: PackageMetadata, head: string, note?: 'storage cleaned'): Promise<RegistryCommit> {
-  const message = registryCommitMessage({ action: 'Rollback', ...(note ? { note } : {}), name, version, issue,
-    run: run.run.id, attempt: run.run.attempt });
-  return registry.commit([{ path: metadataPath(name), content: serializeMetadata(metadata) }], message.full, head);
-}
-
