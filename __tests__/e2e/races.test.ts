@@ -1,5 +1,6 @@
 // Given one registry, when several runs of the built action race each other, then every invariant still holds.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { gate } from '../../test-support/gate.js';
 import { assertInvariants } from '../../test-support/invariants.js';
 import { registryFile } from '../../test-support/observe.js';
 import { REGISTRY, commentOn, openIssue, requestBody, runAction, seedPackage, startWorld, type PackageSource, type World } from '../../test-support/world.js';
@@ -71,16 +72,13 @@ describe('concurrent publishes', () => {
     await seedPackage(world, pkg);
     const { issue, event } = openIssue(world, requestBody(pkg));
     // Hold the first attempt at its commit until the retry has run to the end.
-    let held!: () => void;
-    const heldAtCommit = new Promise<void>((resolve) => { held = resolve; });
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => { release = resolve; });
-    world.github.onRequest({ method: 'POST', route: 'graphql:createCommitOnBranch' }, async () => { held(); await released; }, { times: 1 });
+    const atCommit = gate();
+    world.github.onRequest({ method: 'POST', route: 'graphql:createCommitOnBranch' }, atCommit.hold, { times: 1 });
 
     const first = runAction(world, event);
-    await heldAtCommit;
+    await atCommit.arrived;
     const retry = await runAction(world, commentOn(world, issue, '/retry'));
-    release();
+    atCommit.open();
     const firstRun = await first;
 
     expect(retry.outputs.status).toBe('published');

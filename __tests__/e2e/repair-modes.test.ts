@@ -1,6 +1,7 @@
 // Given what crashed runs leave, when the scheduled jobs run (the built action in reconcile and audit mode, or the CLI mid-publish), then they repair it without touching live work.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { runCli } from '../../src/cli.js';
+import { gate } from '../../test-support/gate.js';
 import { assertInvariants } from '../../test-support/invariants.js';
 import { runAttempt } from '../../test-support/matrix.js';
 import { openIssue, requestBody, runAction, seedPackage, startWorld, type World } from '../../test-support/world.js';
@@ -72,21 +73,18 @@ describe('reconcile running in the middle of a publish', () => {
   ])('%s', async (_when, method, route) => {
     await seedPackage(world, pkg);
     const { issue, event } = openIssue(world, requestBody(pkg));
-    let arrived!: () => void;
-    const held = new Promise<void>((resolve) => { arrived = resolve; });
-    let open!: () => void;
-    const opened = new Promise<void>((resolve) => { open = resolve; });
-    world.github.onRequest({ method, route }, async () => { arrived(); await opened; }, { times: 1 });
+    const held = gate();
+    world.github.onRequest({ method, route }, held.hold, { times: 1 });
 
     const publishing = runAction(world, event);
-    await held;
+    await held.arrived;
     const stagedBefore = await staging();
     expect(stagedBefore).toHaveLength(2);
     const repair = await reconcileNow();
     expect(repair.code).toBe(0);
     expect(await staging()).toEqual(stagedBefore);
     expect(await finals()).toEqual([0, 0]);
-    open();
+    held.open();
 
     expect((await publishing).outputs.status).toBe('published');
     expect(await finals()).toEqual([1, 1]);

@@ -1,6 +1,7 @@
 // Given a rollback racing a publish of the same version, then every invariant still holds and nothing is republished behind the trustee's back.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { assertInvariants } from '../../test-support/invariants.js';
+import { gate } from '../../test-support/gate.js';
 import { runAttempt } from '../../test-support/matrix.js';
 import { registryFile } from '../../test-support/observe.js';
 import { REGISTRY, commentOn, openIssue, requestBody, runAction, seedPackage, startWorld, type World } from '../../test-support/world.js';
@@ -18,15 +19,6 @@ afterEach(async () => {
 });
 
 const metadata = async () => JSON.parse((await registryFile(world, 'metadata/le/ft/left-pad.json'))!);
-
-/** A gate a test closes on a request and opens when it chooses: a held request waits at the emulator. */
-function gate() {
-  let reached!: () => void;
-  let open!: () => void;
-  const arrived = new Promise<void>((resolve) => { reached = resolve; });
-  const opened = new Promise<void>((resolve) => { open = resolve; });
-  return { arrived, open, hold: async () => { reached(); await opened; } };
-}
 
 describe('a rollback racing a publish', () => {
   it('/rollback while a retry of the same version is promoting: the retry\'s copy is removed again, the version stays rolled back', async () => {
