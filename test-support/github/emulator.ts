@@ -44,7 +44,17 @@ export interface RequestRecord {
   status: number;
   /** The OpenAPI operationId, or the GraphQL operation name. */
   operation?: string;
+  /** Set when the request carried `x-emulator-replica-lag: 1` and was answered as a lagging replica would. */
+  replicaLag?: true;
 }
+
+/**
+ * A request carrying this header with the value `1` is answered as a read replica one update behind would
+ * answer it: ref reads by name see each ref's previous value, reads by the SHA of a branch's newest commit
+ * answer "not found", the comments listing lacks the newest comment (the notes above `replicaLacks` in the
+ * emulator say where each behaviour comes from). It needs no switch and is independent of setStaleReads.
+ */
+export const REPLICA_LAG_HEADER = 'x-emulator-replica-lag';
 
 export interface RequestMatcher {
   method: string;
@@ -186,6 +196,8 @@ class Emulator implements GitHubEmulator {
   private staleReads = false;
   /** `<repo id>:<refs/heads/…>` → heads before each update not yet read by name, oldest first (see setStaleReads). */
   private readonly lagging = new Map<string, string[]>();
+  /** `<repo id>:<full ref name>` → the ref's value before its latest update: what a replica one update behind sees. */
+  private readonly previousValues = new Map<string, string>();
   private treeLimit: number | undefined;
   /** `<org>/<slug>`, lower-cased → team. */
   private readonly teams = new Map<string, Team>();
@@ -315,6 +327,10 @@ class Emulator implements GitHubEmulator {
   private async moveRef(repo: Repository, ref: string, sha: string, expected: string): Promise<boolean> {
     const moved = await repo.git.updateRef(ref, sha, expected);
     if (moved) repo.pushed_at = timestamp();
+    // Ref history for replica-lag answers: one value back. A ref just created has none (a lagging read then
+    // answers its current value rather than inventing a "no such ref").
+    if (moved && expected !== ZERO_OID) this.previousValues.set(`${repo.id}:${ref}`, expected);
+    else if (moved) this.previousValues.delete(`${repo.id}:${ref}`);
     // Every branch update funnels through here, so this is the one place that queues a stale read.
     if (moved && this.staleReads && ref.startsWith('refs/heads/') && expected !== ZERO_OID) {
       const key = `${repo.id}:${ref}`;
@@ -323,22 +339,68 @@ class Emulator implements GitHubEmulator {
     return moved;
   }
 
-  /** A ref read by name, as a client sees it: a branch answers its lagging head while a stale read is pending. */
-  private async readRef(repo: Repository, fullName: string): Promise<{ sha: string; type: string; peeled: string | undefined } | undefined> {
+  /**
+   * A ref read by name, as a client sees it: a branch answers its lagging head while a stale read is pending;
+   * with `replicaLag`, any ref answers its value before its latest update (and the stale queue is left alone).
+   */
+  private async readRef(
+    repo: Repository,
+    fullName: string,
+    replicaLag = false,
+  ): Promise<{ sha: string; type: string; peeled: string | undefined } | undefined> {
     const found = await repo.git.ref(fullName);
+    if (found && replicaLag) {
+      const previous = this.previousValues.get(`${repo.id}:${fullName}`);
+      if (previous === undefined) return found;
+      const type = (await repo.git.objectType(previous)) ?? 'commit';
+      return { sha: previous, type, peeled: type === 'tag' ? (await repo.git.parseTag(previous)).object : undefined };
+    }
     if (!found || !fullName.startsWith('refs/heads/')) return found;
     const stale = this.lagging.get(`${repo.id}:${fullName}`)?.shift();
     return stale === undefined ? found : { sha: stale, type: 'commit', peeled: undefined };
   }
 
-  /** A revision a client named, resolved to a commit: exact for a SHA, possibly stale for a branch name. */
-  private async resolveRead(repo: Repository, rev: string): Promise<string | undefined> {
+  /**
+   * A revision a client named, resolved to a commit: exact for a SHA, possibly stale for a branch name. With
+   * `replicaLag`, a branch name answers its previous head and a SHA the replica lacks resolves to nothing.
+   */
+  private async resolveRead(repo: Repository, rev: string, replicaLag = false): Promise<string | undefined> {
     if (!/^[0-9a-f]{40}$/.test(rev)) {
       // git's own order: a branch wins over a tag of the same name.
-      const branch = await this.readRef(repo, rev.startsWith('refs/heads/') ? rev : `refs/heads/${rev}`);
+      const branch = await this.readRef(repo, rev.startsWith('refs/heads/') ? rev : `refs/heads/${rev}`, replicaLag);
       if (branch) return branch.sha;
-    }
+    } else if (replicaLag && (await this.replicaLacks(repo, rev))) return undefined;
     return repo.git.resolveCommit(rev);
+  }
+
+  /*
+   * Replica lag on request (`x-emulator-replica-lag: 1`): that one request is answered as a read replica one
+   * update behind the primary would answer it. Where each behaviour comes from:
+   * - Reads right after a write can be stale on github.com, and a read by SHA can answer
+   *   `404 No commit found for the ref <sha>` while a replica lags (the project's TOOLCHAIN.md, "GitHub API
+   *   facts" and "Learned on the landed code"). A replica one update behind has each ref's previous value and
+   *   lacks the objects of the latest update, so:
+   * - a ref read by name (REST git/ref, git/matching-refs; GraphQL ref(qualifiedName), defaultBranchRef,
+   *   object(expression:) by branch name; contents / tarball by branch name or the default branch) answers the
+   *   ref's value before its latest update, when it has one (a ref created by its only update answers as is);
+   * - a read by the SHA of a commit that is the newest of a branch (and not some ref's previous value, which
+   *   the replica has) answers as GitHub answers for a commit it does not hold: contents `?ref=<sha>` →
+   *   404 "No commit found for the ref <sha>" (the message GitHub gives for an unknown ref there),
+   *   git/commits/{sha} and git/trees/{sha} → 404 "Not Found" (GitHub's body for an unknown object on those
+   *   routes), GraphQL object(oid:) → null without an error (what the schema's nullable field gives for an
+   *   unknown oid; no public report of GitHub answering an error there was found);
+   * - the issue comments listing omits the issue's newest comment (a replica one write behind).
+   * Every other read answers normally. The emulator does not implement `repos/get-branch` or
+   * `repos/get-commit` (GET commits/{ref}); for the latter GitHub answers an unknown SHA with
+   * 422 "No commit found for SHA: <sha>", not 404.
+   */
+
+  /** Whether a replica one update behind lacks `sha`: it is the newest commit of a branch that has moved. */
+  private async replicaLacks(repo: Repository, sha: string): Promise<boolean> {
+    const heads = await repo.git.listRefs('refs/heads/');
+    const previous = new Set(heads.map((h) => this.previousValues.get(`${repo.id}:${h.name}`)));
+    if (previous.has(sha)) return false;
+    return heads.some((h) => h.sha === sha && this.previousValues.has(`${repo.id}:${h.name}`));
   }
 
   async commitFiles(options: {
@@ -539,6 +601,11 @@ class Emulator implements GitHubEmulator {
     return this.serveRest(method, url, req, raw, res);
   }
 
+  /** Whether this request asks to be answered as a lagging replica would (see REPLICA_LAG_HEADER). */
+  private replicaLag(req: IncomingMessage): boolean {
+    return req.headers[REPLICA_LAG_HEADER] === '1';
+  }
+
   private authorized(req: IncomingMessage): boolean {
     return /^(token|bearer)\s+\S+/i.test(req.headers.authorization ?? '');
   }
@@ -581,6 +648,7 @@ class Emulator implements GitHubEmulator {
     }
     const { operation, pathParams } = match;
     const route = operation.template;
+    const lag = this.replicaLag(req);
     await this.runHooks(method, [route]);
     const finish = (reply: RestReply, checked = true) => {
       let body = reply.body;
@@ -588,7 +656,7 @@ class Emulator implements GitHubEmulator {
         body = this.corrupt(method, route, body);
         this.violations.push(...checkResponse(operation, reply.status, body, { injected: reply.injected === true }));
       }
-      this.requests.push({ method, route, status: reply.status, operation: operation.operationId });
+      this.requests.push({ method, route, status: reply.status, operation: operation.operationId, ...(lag ? { replicaLag: true as const } : {}) });
       if (reply.raw) {
         res.writeHead(reply.status, { 'content-type': reply.raw.contentType, ...reply.headers });
         res.end(reply.raw.bytes);
@@ -609,7 +677,7 @@ class Emulator implements GitHubEmulator {
 
     const request = { params: pathParams, query: url.searchParams, body, accept: req.headers.accept ?? '', token: this.token(req) };
     const orgHandler = orgHandlers[operation.operationId];
-    if (orgHandler) return finish(await this.answer(() => orgHandler(this.restWorld(), request)));
+    if (orgHandler) return finish(await this.answer(() => orgHandler(this.restWorld(lag), request)));
     const handler = handlers[operation.operationId];
     if (!handler) {
       this.violations.push(`${method} ${route}: ${operation.operationId} is not implemented by the emulator`);
@@ -633,7 +701,7 @@ class Emulator implements GitHubEmulator {
       }
       return finish({ status: 404, body: errorJson(404, 'Not Found') });
     }
-    const reply = await this.answer(() => handler(this.restWorld(), { ...request, repo }));
+    const reply = await this.answer(() => handler(this.restWorld(lag), { ...request, repo }));
     finish(reply, reply.raw === undefined);
   }
 
@@ -647,13 +715,16 @@ class Emulator implements GitHubEmulator {
     }
   }
 
-  private restWorld(): RestWorld {
+  /** What REST handlers see; `lag`: this request is answered as a replica one update behind would. */
+  private restWorld(lag = false): RestWorld {
     return {
       urls: this.urls,
       actor: this.botUser,
       nextId: () => this.nextId(),
-      readRef: (repo, fullName) => this.readRef(repo, fullName),
-      resolveRead: (repo, rev) => this.resolveRead(repo, rev),
+      readRef: (repo, fullName) => this.readRef(repo, fullName, lag),
+      resolveRead: (repo, rev) => this.resolveRead(repo, rev, lag),
+      replicaLag: lag,
+      replicaLacks: async (repo, sha) => lag && (await this.replicaLacks(repo, sha)),
       treeTruncationLimit: this.treeLimit,
       team: (org, slug) => this.teams.get(`${org}/${slug}`.toLowerCase()),
       canReadOrgs: (token) => token !== undefined && this.orgTokens.has(token),
@@ -661,13 +732,14 @@ class Emulator implements GitHubEmulator {
     };
   }
 
-  private graphqlWorld(): GraphqlWorld {
+  private graphqlWorld(lag = false): GraphqlWorld {
     return {
       urls: this.urls,
       actor: this.botUser,
       repository: (owner, name) => this.repos.get(this.key(owner, name)),
-      readRef: (repo, fullName) => this.readRef(repo, fullName),
-      resolveRead: (repo, rev) => this.resolveRead(repo, rev),
+      readRef: (repo, fullName) => this.readRef(repo, fullName, lag),
+      resolveRead: (repo, rev) => this.resolveRead(repo, rev, lag),
+      replicaLacks: async (repo, sha) => lag && (await this.replicaLacks(repo, sha)),
       commitOnBranch: (repo, branch, expected, changes, message, author, committer) =>
         this.commitOnBranch(repo, branch, expected, changes, message, author, committer),
     };
@@ -718,6 +790,7 @@ class Emulator implements GitHubEmulator {
     // Hooks fire before the document runs, so they match on the root fields it selects.
     const fields = rootFieldsOf(request);
     const route = `graphql:${fields[0] ?? 'unknown'}`;
+    const lag = this.replicaLag(req);
     await this.runHooks('POST', fields.length > 0 ? fields.map((f) => `graphql:${f}`) : [route]);
     if (!this.authorized(req)) {
       this.requests.push({ method: 'POST', route, status: 401 });
@@ -726,7 +799,7 @@ class Emulator implements GitHubEmulator {
         documentation_url: 'https://docs.github.com/graphql/guides/forming-calls-with-graphql#authenticating-with-graphql',
       });
     }
-    const answer = await answerGraphql(this.graphqlWorld(), request);
+    const answer = await answerGraphql(this.graphqlWorld(lag), request);
     this.violations.push(...answer.violations);
     const body = this.corrupt('POST', route, answer.body);
     this.requests.push({
@@ -734,6 +807,7 @@ class Emulator implements GitHubEmulator {
       route,
       status: answer.status,
       ...(answer.operationName ? { operation: answer.operationName } : {}),
+      ...(lag ? { replicaLag: true as const } : {}),
     });
     this.send(res, answer.status, body);
   }

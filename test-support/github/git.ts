@@ -284,6 +284,27 @@ export class GitRepo {
     return undefined;
   }
 
+  /**
+   * Every ref whose full name starts with `prefix` (any string: `refs/heads/fea` too), in git's sorted order.
+   * The prefix is matched here, not by for-each-ref, whose patterns only match whole path components.
+   */
+  async listRefs(prefix: string): Promise<Array<{ name: string; sha: string; type: string }>> {
+    const out = await this.text(['for-each-ref', '--format=%(refname)%00%(objectname)%00%(objecttype)']);
+    return out
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [name = '', sha = '', type = ''] = line.split('\0');
+        return { name, sha, type };
+      })
+      .filter((ref) => ref.name.startsWith(prefix));
+  }
+
+  /** A blob's size in bytes, without reading it. */
+  async blobSize(sha: string): Promise<number> {
+    return Number((await this.text(['cat-file', '-s', sha])).trim());
+  }
+
   /** Resolves what GitHub accepts as a `ref` parameter: a full commit SHA, a branch or a tag name. */
   async resolveCommit(ref: string): Promise<string | undefined> {
     if (/^[0-9a-f]{40}$/.test(ref)) return (await this.objectType(ref)) === 'commit' ? ref : undefined;

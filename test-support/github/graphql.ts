@@ -11,7 +11,7 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
-import type { GitRepo, Identity } from './git.js';
+import type { GitRepo, Identity, TreeEntry } from './git.js';
 import type { Repository, User } from './model.js';
 import { nodeId, noreplyEmail } from './model.js';
 import { repoApi, repoHtml, type Urls } from './payloads.js';
@@ -38,6 +38,8 @@ export interface GraphqlWorld {
   readRef(repo: Repository, fullName: string): Promise<{ sha: string; type: string } | undefined>;
   /** A client-named revision → commit SHA: exact for a SHA, possibly stale for a branch name. */
   resolveRead(repo: Repository, rev: string): Promise<string | undefined>;
+  /** Whether this request's (lagging) replica lacks the commit `sha`; always false without replica lag. */
+  replicaLacks(repo: Repository, sha: string): Promise<boolean>;
   commitOnBranch(
     repo: Repository,
     branch: string,
@@ -112,6 +114,75 @@ function commitNode(world: GraphqlWorld, repo: Repository, sha: string) {
     tree: async () => ({ __typename: 'Tree', oid: (await commit()).tree, id: nodeId('Tree', (await commit()).tree) }),
     tarballUrl: `${repoApi(world.urls, repo)}/tarball/${sha}`,
     repository: () => repositoryNode(world, repo),
+    // The entry at `path` in this commit's tree, or null when the tree has nothing there.
+    file: async ({ path }: { path: string }) => {
+      const parts = path.replace(/^\/+|\/+$/g, '').split('/');
+      if (parts.some((p) => p === '')) return null;
+      const clean = parts.join('/');
+      const entry = await repo.git.entryAt(sha, clean);
+      return entry ? treeEntryNode(world, repo, clean, entry) : null;
+    },
+  };
+}
+
+/** Git's octal mode as the number GitHub's `TreeEntry.mode` answers: 100644 → 33188, 040000 → 16384. */
+function numericMode(mode: string): number {
+  return parseInt(mode, 8);
+}
+
+/** A `TreeEntry`: one name in a tree, with what it names (`object`) resolved lazily. */
+function treeEntryNode(world: GraphqlWorld, repo: Repository, path: string, entry: TreeEntry) {
+  return {
+    __typename: 'TreeEntry',
+    name: entry.name,
+    nameRaw: Buffer.from(entry.name).toString('base64'),
+    path,
+    pathRaw: Buffer.from(path).toString('base64'),
+    // git's own type word: "blob", "tree", or "commit" for a submodule.
+    type: entry.type,
+    oid: entry.sha,
+    mode: numericMode(entry.mode),
+    size: async () => (entry.type === 'blob' ? repo.git.blobSize(entry.sha) : 0),
+    // A submodule's commit lives in another repository: there is no object here to answer.
+    object: () => (entry.type === 'commit' ? null : objectNode(world, repo, entry.sha)),
+    repository: () => repositoryNode(world, repo),
+  };
+}
+
+/**
+ * `Blob.text` stops at 512,000 bytes and `isTruncated` says so: sveltia/sveltia-cms#950 (2026) measured the
+ * cut "at exactly 512,000 bytes per blob"; orbiting/backends#116 (2018) saw it "after 500kb". GitHub's
+ * handling of a UTF-8 sequence split by the cut is not documented: the emulator drops the partial character.
+ */
+export const BLOB_TEXT_LIMIT = 512_000;
+
+/** The text of the first `limit` bytes, without a trailing partial UTF-8 sequence. */
+function truncatedText(bytes: Buffer, limit: number): string {
+  let end = Math.min(limit, bytes.length);
+  if (end < bytes.length) {
+    // Step back over continuation bytes (10xxxxxx) to the start of the character the cut falls in.
+    let start = end;
+    while (start > 0 && start > end - 4 && (bytes[start]! & 0xc0) === 0x80) start--;
+    end = start;
+  }
+  return bytes.subarray(0, end).toString('utf8');
+}
+
+function blobNode(world: GraphqlWorld, repo: Repository, sha: string) {
+  let loaded: Promise<Buffer> | undefined;
+  const bytes = () => (loaded ??= repo.git.run(['cat-file', 'blob', sha]));
+  // git's own test for binary content: a NUL byte in the first 8,000 bytes.
+  const binary = async () => (await bytes()).subarray(0, 8000).includes(0);
+  return {
+    __typename: 'Blob',
+    id: nodeId('Blob', sha),
+    oid: sha,
+    abbreviatedOid: sha.slice(0, 7),
+    byteSize: () => repo.git.blobSize(sha),
+    isBinary: binary,
+    isTruncated: async () => (await repo.git.blobSize(sha)) > BLOB_TEXT_LIMIT,
+    text: async () => ((await binary()) ? null : truncatedText(await bytes(), BLOB_TEXT_LIMIT)),
+    repository: () => repositoryNode(world, repo),
   };
 }
 
@@ -131,20 +202,7 @@ async function objectNode(world: GraphqlWorld, repo: Repository, sha: string): P
     };
   }
   if (type === 'tree') return { __typename: 'Tree', id: nodeId('Tree', sha), oid: sha, abbreviatedOid: sha.slice(0, 7) };
-  if (type === 'blob') {
-    const bytes = await repo.git.run(['cat-file', 'blob', sha]);
-    const binary = bytes.includes(0);
-    return {
-      __typename: 'Blob',
-      id: nodeId('Blob', sha),
-      oid: sha,
-      abbreviatedOid: sha.slice(0, 7),
-      byteSize: bytes.length,
-      isBinary: binary,
-      isTruncated: false,
-      text: binary ? null : bytes.toString('utf8'),
-    };
-  }
+  if (type === 'blob') return blobNode(world, repo, sha);
   return null;
 }
 
@@ -181,7 +239,8 @@ function repositoryNode(world: GraphqlWorld, repo: Repository) {
     defaultBranchRef: () => refNode(world, repo, `refs/heads/${repo.defaultBranch}`),
     ref: ({ qualifiedName }: { qualifiedName: string }) => refNode(world, repo, qualifiedName),
     object: async ({ oid, expression }: { oid?: string; expression?: string }) => {
-      if (oid) return (await repo.git.objectType(oid)) ? objectNode(world, repo, oid) : null;
+      // A lagging replica lacks its branches' newest commits: null, as for any oid it does not hold.
+      if (oid) return (await repo.git.objectType(oid)) && !(await world.replicaLacks(repo, oid)) ? objectNode(world, repo, oid) : null;
       if (!expression) return null;
       const colon = expression.indexOf(':');
       const rev = colon === -1 ? expression : expression.slice(0, colon);

@@ -255,8 +255,7 @@ export function contentJson(
   if (bytes === undefined) return base;
   if (type === 'symlink') return { ...base, target: bytes.toString('utf8') };
   // GitHub wraps the base64 text at 60 characters, with a final newline.
-  const content = (bytes.toString('base64').match(/.{1,60}/g) ?? []).map((line) => `${line}\n`).join('');
-  return { ...base, content, encoding: 'base64' };
+  return { ...base, content: wrappedBase64(bytes), encoding: 'base64' };
 }
 
 function association(repo: Repository, user: User): string {
@@ -360,6 +359,23 @@ export function reactionJson(urls: Urls, reaction: Reaction) {
 }
 
 export const DOCS = 'https://docs.github.com/rest';
+
+/** Base64 the way GitHub's contents and blob APIs send it: lines of 60 characters, each ending in a newline. */
+export function wrappedBase64(bytes: Buffer): string {
+  return (bytes.toString('base64').match(/.{1,60}/g) ?? []).map((line) => `${line}\n`).join('');
+}
+
+/** GET git/blobs/{sha} in its default (JSON) media type. */
+export function gitBlobJson(urls: Urls, repo: Repository, sha: string, bytes: Buffer) {
+  return {
+    sha,
+    node_id: nodeId('Blob', sha),
+    size: bytes.length,
+    url: `${repoApi(urls, repo)}/git/blobs/${sha}`,
+    content: wrappedBase64(bytes),
+    encoding: 'base64',
+  };
+}
 
 export function errorJson(status: number, message: string, extra: Record<string, unknown> = {}) {
   return { message, documentation_url: DOCS, status: String(status), ...extra };

@@ -5,6 +5,7 @@ import {
   commentJson,
   contentJson,
   errorJson,
+  gitBlobJson,
   gitCommitJson,
   gitRefJson,
   gitTagJson,
@@ -27,6 +28,10 @@ export interface RestWorld {
   readRef(repo: Repository, fullName: string): Promise<{ sha: string; type: string } | undefined>;
   /** A client-named revision → commit SHA: exact for a SHA, possibly stale for a branch name. */
   resolveRead(repo: Repository, rev: string): Promise<string | undefined>;
+  /** This request is answered as a read replica one update behind would (`x-emulator-replica-lag: 1`). */
+  replicaLag: boolean;
+  /** Whether this request's replica lacks the commit `sha` (always false without replica lag). */
+  replicaLacks(repo: Repository, sha: string): Promise<boolean>;
   /** Recursive tree listings longer than this are cut to it and marked `truncated` (GitHub: 100,000 entries / 7 MB). */
   treeTruncationLimit: number | undefined;
   /** The team `org/slug` (case-insensitive), or undefined. */
@@ -76,6 +81,52 @@ const notFound = () => new HttpError(404, 'Not Found');
 
 function validationFailed(resource: string, field: string, code = 'invalid'): HttpError {
   return new HttpError(422, 'Validation Failed', { errors: [{ resource, field, code }] });
+}
+
+/**
+ * Comment and issue bodies longer than this many characters are refused. GitHub's 422 names this number
+ * ("maximum is 65536 characters": danger/danger#424, reg-viz/reg-actions#123, peter-evans/create-issue-from-file#1705).
+ * One public measurement (2026-09) found ASCII comments accepted up to 262,144 bytes, i.e. the cap may be
+ * 65,536 four-byte characters; the emulator holds clients to the documented number, which is never looser:
+ * 65,536 code points are at most 262,144 bytes of UTF-8. Characters are counted as code points (Ruby's length).
+ */
+export const BODY_LIMIT = 65_536;
+
+/** Issue titles longer than this are refused ("title is too long (maximum is 256 characters)"). */
+export const TITLE_LIMIT = 256;
+
+/**
+ * The contents API inlines files up to 1 MB; larger ones (up to 100 MB) answer `content: ""` and
+ * `encoding: "none"` unless the raw media type is asked for (the operation's description in GitHub's OpenAPI;
+ * github.blog changelog 2022-05-03). Whether "1 MB" is 10^6 or 2^20 bytes is not documented: 2^20 here.
+ */
+export const CONTENTS_INLINE_LIMIT = 1024 * 1024;
+
+function codePoints(text: string): number {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+}
+
+/** GitHub's 422 for an issue comment body over the limit, as observed on create (2021–2024 reports). */
+function commentTooLong(operation: 'create' | 'update'): HttpError {
+  return new HttpError(422, 'Validation Failed', {
+    errors: [{ resource: 'IssueComment', code: 'unprocessable', field: 'data', message: `Body is too long (maximum is ${BODY_LIMIT} characters)` }],
+    documentation_url: `https://docs.github.com/rest/issues/comments#${operation}-an-issue-comment`,
+  });
+}
+
+/** GitHub's 422 for an issue's own title or body over its limit (resource `Issue`, code `custom`). */
+function issueFieldTooLong(field: 'title' | 'body', limit: number): HttpError {
+  return new HttpError(422, 'Validation Failed', {
+    errors: [{ resource: 'Issue', code: 'custom', field, message: `${field} is too long (maximum is ${limit} characters)` }],
+    documentation_url: 'https://docs.github.com/rest/issues/issues#update-an-issue',
+  });
+}
+
+/** `application/vnd.github.raw`, `…raw+json` and the older `…v3.raw` ask for a file's bytes as they are. */
+function wantsRaw(accept: string): boolean {
+  return /application\/vnd\.github(\.v3)?\.raw/.test(accept);
 }
 
 type Handler = (world: RestWorld, request: RestRequest) => Promise<RestReply>;
@@ -185,6 +236,25 @@ export const handlers: Record<string, Handler> = {
     return { status: 200, body: gitRefJson(world.urls, repo, name, { type: found.type, sha: found.sha }) };
   },
 
+  // Every ref whose name starts with `refs/<ref>` (a partial name matches too), each read by name; none → [].
+  'git/list-matching-refs': async (world, { repo, params }) => {
+    const refs = await repo.git.listRefs(`refs/${params['ref'] ?? ''}`);
+    const answered = await Promise.all(refs.map(async (ref) => ({ name: ref.name, found: await world.readRef(repo, ref.name) })));
+    return {
+      status: 200,
+      body: answered.flatMap(({ name, found }) => (found ? [gitRefJson(world.urls, repo, name, { type: found.type, sha: found.sha })] : [])),
+    };
+  },
+
+  // Base64 (wrapped like the contents API), or the bytes themselves for the raw media type; up to 100 MB on GitHub.
+  'git/get-blob': async (world, { repo, params, accept }) => {
+    const sha = params['file_sha'] ?? '';
+    if ((await repo.git.objectType(sha)) !== 'blob') throw notFound();
+    const bytes = await repo.git.run(['cat-file', 'blob', sha]);
+    if (wantsRaw(accept)) return { status: 200, raw: { bytes, contentType: 'application/vnd.github.raw; charset=utf-8' } };
+    return { status: 200, body: gitBlobJson(world.urls, repo, sha, bytes) };
+  },
+
   'git/get-tag': async (world, { repo, params }) => {
     const sha = params['tag_sha'] ?? '';
     if ((await repo.git.objectType(sha)) !== 'tag') throw notFound();
@@ -193,12 +263,14 @@ export const handlers: Record<string, Handler> = {
 
   'git/get-commit': async (world, { repo, params }) => {
     const sha = params['commit_sha'] ?? '';
-    if ((await repo.git.objectType(sha)) !== 'commit') throw notFound();
+    if ((await repo.git.objectType(sha)) !== 'commit' || (await world.replicaLacks(repo, sha))) throw notFound();
     return { status: 200, body: gitCommitJson(world.urls, repo, sha, await repo.git.parseCommit(sha)) };
   },
 
   'git/get-tree': async (world, { repo, params, query }) => {
-    const tree = await treeOf(world, repo, params['tree_sha'] ?? '');
+    const rev = params['tree_sha'] ?? '';
+    if (await world.replicaLacks(repo, rev)) throw notFound();
+    const tree = await treeOf(world, repo, rev);
     if (!tree) throw notFound();
     // Any value, `0` and `false` included, asks for the recursive listing.
     const recursive = query.has('recursive');
@@ -227,10 +299,13 @@ export const handlers: Record<string, Handler> = {
       return { status: 200, body: listing };
     }
     if (entry.type !== 'blob') throw notFound();
-    const bytes = await repo.git.run(['cat-file', 'blob', entry.sha]);
-    if (/application\/vnd\.github(\.v3)?\.raw/.test(accept)) {
-      return { status: 200, raw: { bytes, contentType: 'application/vnd.github.raw; charset=utf-8' } };
+    const size = await repo.git.blobSize(entry.sha);
+    if (!wantsRaw(accept) && size > CONTENTS_INLINE_LIMIT && entry.mode !== '120000') {
+      // Read the size only: a large file's bytes are not part of this answer.
+      return { status: 200, body: { ...contentJson(world.urls, repo, path, ref, commit, entry, size), content: '', encoding: 'none' } };
     }
+    const bytes = await repo.git.run(['cat-file', 'blob', entry.sha]);
+    if (wantsRaw(accept)) return { status: 200, raw: { bytes, contentType: 'application/vnd.github.raw; charset=utf-8' } };
     return { status: 200, body: contentJson(world.urls, repo, path, ref, commit, entry, bytes.length, bytes) };
   },
 
@@ -251,6 +326,8 @@ export const handlers: Record<string, Handler> = {
     const { repo, params } = request;
     const issue = findIssue(repo, params['issue_number']);
     const changes = body(request);
+    if (typeof changes['title'] === 'string' && codePoints(changes['title']) > TITLE_LIMIT) throw issueFieldTooLong('title', TITLE_LIMIT);
+    if (typeof changes['body'] === 'string' && codePoints(changes['body']) > BODY_LIMIT) throw issueFieldTooLong('body', BODY_LIMIT);
     const now = timestamp();
     if (typeof changes['title'] === 'string') issue.title = changes['title'];
     if (typeof changes['body'] === 'string' || changes['body'] === null) issue.body = changes['body'] as string | null;
@@ -280,7 +357,9 @@ export const handlers: Record<string, Handler> = {
     const { repo, params, query } = request;
     const issue = findIssue(repo, params['issue_number']);
     const since = query.get('since');
-    const comments = issue.comments.filter((c) => !since || c.updated_at >= since);
+    // A replica one write behind has not seen the issue's newest comment yet.
+    const visible = world.replicaLag ? issue.comments.slice(0, -1) : issue.comments;
+    const comments = visible.filter((c) => !since || c.updated_at >= since);
     const path = `/repos/${repo.owner.login}/${repo.name}/issues/${issue.number}/comments`;
     const { items, headers } = page(world, request, path, comments);
     return { status: 200, body: items.map((c) => commentJson(world.urls, repo, c)), headers };
@@ -291,6 +370,7 @@ export const handlers: Record<string, Handler> = {
     const issue = findIssue(repo, params['issue_number']);
     const text = body(request)['body'];
     if (typeof text !== 'string') throw validationFailed('IssueComment', 'body', 'missing_field');
+    if (codePoints(text) > BODY_LIMIT) throw commentTooLong('create');
     const now = timestamp();
     const comment: Comment = {
       id: world.nextId(),
@@ -316,6 +396,7 @@ export const handlers: Record<string, Handler> = {
     const { comment } = findComment(request.repo, request.params['comment_id']);
     const text = body(request)['body'];
     if (typeof text !== 'string') throw validationFailed('IssueComment', 'body', 'missing_field');
+    if (codePoints(text) > BODY_LIMIT) throw commentTooLong('update');
     comment.body = text;
     comment.updated_at = timestamp();
     return { status: 200, body: commentJson(world.urls, request.repo, comment) };
