@@ -1,4 +1,4 @@
-// An HTTP proxy on 127.0.0.1 that forwards to one upstream and fails the requests a FaultPlan names: refused, lost after being applied, crashed, or delayed.
+// An HTTP proxy on 127.0.0.1 that forwards to one upstream and fails the requests a FaultPlan names: refused, lost after being applied, crashed, delayed, answered with the service's own error, or sent to a lagging replica.
 import {
   createServer,
   request as httpRequest,
@@ -9,7 +9,8 @@ import {
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { pipeline } from 'node:stream/promises';
-import type { Arrival, FaultPlan, ProxiedRequest } from './plan.js';
+import { graphqlError, githubSecondaryRateLimit, isGraphqlRoute, s3Error, serverError, serviceOf, type Answer } from './answers.js';
+import { REPLICA_LAG_HEADER, type Arrival, type Fault, type FaultPlan, type ProxiedRequest } from './plan.js';
 import type { Classifier } from './routes.js';
 
 export interface FaultProxyOptions {
@@ -62,12 +63,30 @@ function requestHeaders(headers: IncomingHttpHeaders, body: Buffer): OutgoingHtt
   for (const [name, value] of Object.entries(headers)) {
     // `expect: 100-continue` is answered by this proxy's server already; the whole body is sent at once upstream.
     if (value === undefined || HOP_BY_HOP.has(name) || name === 'expect') continue;
+    // Replica lag is the plan's to decide: a client's own header would make every read lag.
+    if (name === REPLICA_LAG_HEADER) continue;
     // The Host header stays as the client sent it: S3's SigV4 signature covers it.
     out[name] = value;
   }
   // The body is buffered, so it goes upstream with a length (a chunked upload's framing was hop-by-hop).
   if (body.length > 0 || headers['content-length'] !== undefined) out['content-length'] = String(body.length);
   return out;
+}
+
+/** The answer a fault calls for, in the shape of the service the route belongs to. */
+function answerFor(fault: Fault, method: string, route: string, body: Buffer): Answer {
+  const s3 = serviceOf(route) === 's3';
+  switch (fault.mode) {
+    case 'rate-limited':
+      return s3
+        ? s3Error('SlowDown', method)
+        : githubSecondaryRateLimit({ status: fault.rateLimitStatus ?? 403, retryAfterSeconds: fault.retryAfterSeconds ?? 1, graphql: isGraphqlRoute(route) });
+    case 'graphql-error':
+      return graphqlError(fault.graphqlType ?? 'FORBIDDEN', body, fault.retryAfterSeconds ?? 1);
+    default:
+      // status-5xx, and every occurrence of an exhausted run.
+      return serverError(route, method);
+  }
 }
 
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
@@ -79,7 +98,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const sockets = new Set<Socket>();
 
   /** Sends the request upstream and resolves with the upstream's answer (headers received, body not yet read). */
-  const forward = (req: IncomingMessage, body: Buffer): Promise<IncomingMessage> =>
+  const forward = (req: IncomingMessage, body: Buffer, extra: OutgoingHttpHeaders = {}): Promise<IncomingMessage> =>
     new Promise((resolve, reject) => {
       const upstream = httpRequest(
         {
@@ -87,7 +106,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
           port: target.port,
           method: req.method,
           path: req.url,
-          headers: requestHeaders(req.headers, body),
+          headers: { ...requestHeaders(req.headers, body), ...extra },
           // A fresh connection per request: no pooled socket outlives the test or carries state between requests.
           agent: false,
         },
@@ -126,6 +145,16 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const { entry } = arrival;
     seen.entry = entry;
     if (arrival.action === 'refuse' || arrival.action === 'crash') return cut(req.socket);
+    if (arrival.action === 'answer' && arrival.fault) {
+      // Answered here, in the service's place: the upstream never sees the request.
+      const answer = answerFor(arrival.fault, method, route, body);
+      entry.status = answer.status;
+      entry.answer = answer.name;
+      res.writeHead(answer.status, { ...answer.headers, connection: 'close' });
+      // A HEAD answer carries the headers only (RFC 9110 §9.3.2).
+      res.end(method === 'HEAD' ? undefined : answer.body);
+      return;
+    }
     if (arrival.action === 'delay') {
       await sleep(arrival.delayMs);
       // The runner died while this request waited: it was never sent.
@@ -137,7 +166,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
 
     let answer: IncomingMessage;
     try {
-      answer = await forward(req, body);
+      // A lagging read reaches the emulator marked, so it answers as a replica one write behind would.
+      answer = await forward(req, body, arrival.action === 'lag' ? { [REPLICA_LAG_HEADER]: '1' } : {});
     } catch (error) {
       // The upstream could not be reached: the client sees what it would see without a proxy, a failed connection.
       entry.error = `upstream: ${(error as Error).message}`;
