@@ -18331,7 +18331,7 @@ var require_eventsource_stream = __commonJS({
     var DATA = Buffer.from("data");
     var EVENT = Buffer.from("event");
     var ID = Buffer.from("id");
-    var RETRY = Buffer.from("retry");
+    var RETRY2 = Buffer.from("retry");
     var minParserItems = 1024;
     var maxParserItems = 131072;
     var bytesPerParserItem = 128;
@@ -18539,7 +18539,7 @@ ${value}`;
           this.dataLineCount++;
           return;
         }
-        if (isFieldName(line, fieldLength, RETRY)) {
+        if (isFieldName(line, fieldLength, RETRY2)) {
           if (isASCIINumberBytes(line, valueStart)) {
             this.setEventFieldSize("retry", line.length - valueStart);
             event.retry = line.toString("utf8", valueStart);
@@ -39161,26 +39161,26 @@ function parseRetryAfterHeader(response, logger2) {
     const h5 = header.toLowerCase();
     if (h5 === "retry-after") {
       const retryAfter = response.headers[header];
-      let retryAfterSeconds = NaN;
+      let retryAfterSeconds2 = NaN;
       if (retryAfter.endsWith("GMT")) {
         try {
           const date6 = parseRfc7231DateTime(retryAfter);
-          retryAfterSeconds = (date6.getTime() - Date.now()) / 1e3;
+          retryAfterSeconds2 = (date6.getTime() - Date.now()) / 1e3;
         } catch (e5) {
           logger2?.trace?.("Failed to parse retry-after header");
           logger2?.trace?.(e5);
         }
       } else if (retryAfter.match(/ GMT, ((\d+)|(\d+\.\d+))$/)) {
-        retryAfterSeconds = Number(retryAfter.match(/ GMT, ([\d.]+)$/)?.[1]);
+        retryAfterSeconds2 = Number(retryAfter.match(/ GMT, ([\d.]+)$/)?.[1]);
       } else if (retryAfter.match(/^((\d+)|(\d+\.\d+))$/)) {
-        retryAfterSeconds = Number(retryAfter);
+        retryAfterSeconds2 = Number(retryAfter);
       } else if (Date.parse(retryAfter) >= Date.now()) {
-        retryAfterSeconds = (Date.parse(retryAfter) - Date.now()) / 1e3;
+        retryAfterSeconds2 = (Date.parse(retryAfter) - Date.now()) / 1e3;
       }
-      if (isNaN(retryAfterSeconds)) {
+      if (isNaN(retryAfterSeconds2)) {
         return;
       }
-      return new Date(Date.now() + retryAfterSeconds * 1e3);
+      return new Date(Date.now() + retryAfterSeconds2 * 1e3);
     } else if (h5 === "x-amz-retry-after") {
       const v2 = response.headers[header];
       const backoffMilliseconds = Number(v2);
@@ -39870,9 +39870,9 @@ var init_StandardRetryStrategy2 = __esm({
         return;
       }
       const retryAfter = response.headers[retryAfterHeaderName];
-      const retryAfterSeconds = Number(retryAfter);
-      if (!Number.isNaN(retryAfterSeconds)) {
-        return Math.min(retryAfterSeconds * 1e3, 2e4);
+      const retryAfterSeconds2 = Number(retryAfter);
+      if (!Number.isNaN(retryAfterSeconds2)) {
+        return Math.min(retryAfterSeconds2 * 1e3, 2e4);
       }
       const retryAfterDate = new Date(retryAfter);
       return Math.min(retryAfterDate.getTime() - Date.now(), 2e4);
@@ -86107,13 +86107,18 @@ var RATIO_FLOOR_BYTES = 1 * MiB;
 // src/errors.ts
 var RegistrarError = class extends Error {
   constructor(kind, message2, hint, options2) {
-    super(message2, options2);
+    super(message2, options2?.cause === void 0 ? void 0 : { cause: options2.cause });
     this.kind = kind;
     this.hint = hint;
+    this.reason = options2?.reason;
+    this.retryAfterSeconds = options2?.retryAfterSeconds;
   }
   kind;
   hint;
   name = "RegistrarError";
+  reason;
+  /** How long the service asked us to wait before asking again, when it said. */
+  retryAfterSeconds;
 };
 var refused = (message2, hint) => new RegistrarError("refused", message2, hint);
 var conflict = (message2, hint) => new RegistrarError("conflict", message2, hint);
@@ -86121,6 +86126,9 @@ var notFound = (message2, hint) => new RegistrarError("not-found", message2, hin
 var transient = (message2, cause) => new RegistrarError("transient", message2, "Comment `/retry` on the issue to try again.", { cause });
 function isKind(error64, kind) {
   return error64 instanceof RegistrarError && error64.kind === kind;
+}
+function judgesTheRequest(error64) {
+  return (error64.kind === "refused" || error64.kind === "not-found") && error64.reason === void 0;
 }
 
 // src/inputs.ts
@@ -90667,31 +90675,6 @@ function createGitHubClient(options2) {
     }
   });
 }
-function statusOf(error64) {
-  if (typeof error64 === "object" && error64 !== null && "status" in error64) {
-    const status = error64.status;
-    if (typeof status === "number" && status > 0) return status;
-  }
-  return void 0;
-}
-function gitHubError(error64, what) {
-  if (error64 instanceof RegistrarError) return error64;
-  const status = statusOf(error64);
-  if (status === 404) return notFound(`GitHub answered 404 Not Found when Registrar tried to ${what}.`);
-  if (status === 401 || status === 403) {
-    return new RegistrarError(
-      "refused",
-      `GitHub refused (${status}) when Registrar tried to ${what}.`,
-      "Check the token's permissions in the workflow (contents: write on the registry, issues: write).",
-      { cause: error64 }
-    );
-  }
-  if (status === 409 || status === 422) {
-    return new RegistrarError("conflict", `GitHub answered ${status} when Registrar tried to ${what}.`, void 0, { cause: error64 });
-  }
-  const reason = status === void 0 ? "the request failed before GitHub answered" : `GitHub answered ${status}`;
-  return transient(`Could not ${what}: ${reason}.`, error64);
-}
 
 // src/core/metadata.ts
 var import_semver = __toESM(require_semver2(), 1);
@@ -91296,6 +91279,175 @@ function markRollbackCleaned(current, version2) {
 function pendingRollback(metadata, version2) {
   return metadata.rolledBack.find((r5) => r5.version === version2 && !r5.cleaned);
 }
+function historyLost(before, after, removable) {
+  if (before === void 0) return [];
+  const lost = [];
+  for (const [version2, entry] of Object.entries(before.published)) {
+    const kept = Object.hasOwn(after.published, version2) ? after.published[version2] : void 0;
+    if (kept !== void 0 && kept.sha256 !== entry.sha256) lost.push(`${before.name}@${version2} would change its sha256`);
+    if (kept === void 0) {
+      const recorded = version2 === removable && after.rolledBack.some((r5) => r5.version === version2 && r5.sha256 === entry.sha256);
+      if (!recorded) lost.push(`${before.name}@${version2} would disappear without a rollback record`);
+    }
+  }
+  const records = after.rolledBack.map((r5) => `${r5.version}
+${r5.sha256}
+${r5.at}`);
+  for (const record2 of before.rolledBack) {
+    if (!records.includes(`${record2.version}
+${record2.sha256}
+${record2.at}`)) lost.push(`the rollback record of ${before.name}@${record2.version} would disappear`);
+  }
+  if (after.location.repositoryId !== before.location.repositoryId) lost.push(`${before.name} would be bound to another repository`);
+  return lost;
+}
+
+// src/adapters/errors.ts
+var RETRY = "Comment `/retry` on the issue to try again.";
+var TOKEN_PERMISSIONS = "Check the workflow token's permissions: `contents: write` on the registry repository and `issues: write` for the comments.";
+function gitHubFacts(error64) {
+  const e5 = typeof error64 === "object" && error64 !== null ? error64 : {};
+  const rawHeaders = e5.response?.headers ?? e5.headers ?? {};
+  const headers = {};
+  for (const [name2, value] of Object.entries(rawHeaders)) headers[name2.toLowerCase()] = value === void 0 ? void 0 : String(value);
+  const answered = e5.response !== void 0;
+  const status = answered && typeof e5.status === "number" && e5.status > 0 ? e5.status : void 0;
+  const body = e5.response?.data;
+  const message2 = typeof body === "object" && body !== null && typeof body.message === "string" ? body.message : "";
+  const graphqlErrors = [e5.errors, e5.data?.errors, body?.errors].find((list2) => Array.isArray(list2)) ?? [];
+  const graphqlTypes = graphqlErrors.flatMap((g6) => typeof g6.type === "string" ? [g6.type] : []);
+  const graphqlMessages = graphqlErrors.flatMap((g6) => typeof g6.message === "string" ? [g6.message] : []);
+  return { status, headers, message: message2, graphqlTypes, graphqlMessages };
+}
+function retryAfterSeconds(headers, now = Date.now()) {
+  const after = Number(headers["retry-after"]);
+  if (headers["retry-after"] !== void 0 && Number.isFinite(after) && after >= 0) return Math.ceil(after);
+  const reset = Number(headers["x-ratelimit-reset"]);
+  if (headers["x-ratelimit-reset"] !== void 0 && Number.isFinite(reset)) return Math.max(0, Math.ceil(reset - now / 1e3));
+  return void 0;
+}
+function rateLimitHint(seconds) {
+  const when = seconds === void 0 ? "in a few minutes" : seconds <= 60 ? `after ${Math.max(seconds, 1)} s` : `after ${Math.ceil(seconds / 60)} min`;
+  return `GitHub is rate-limiting this token; comment \`/retry\` ${when}.`;
+}
+function gitHubError(error64, what) {
+  if (error64 instanceof RegistrarError) return error64;
+  const facts = gitHubFacts(error64);
+  const { status, headers } = facts;
+  const make = (kind, reason, message2, hint, retryAfter) => new RegistrarError(kind, message2, hint, { cause: error64, reason, ...retryAfter === void 0 ? {} : { retryAfterSeconds: retryAfter } });
+  if (facts.graphqlTypes.length > 0) {
+    const types = [...new Set(facts.graphqlTypes)];
+    const said2 = `GitHub answered ${types.join(", ")}${facts.graphqlMessages[0] ? ` ("${facts.graphqlMessages[0]}")` : ""} when Registrar tried to ${what}.`;
+    if (types.includes("RATE_LIMITED")) {
+      const after = retryAfterSeconds(headers);
+      return make("transient", "rate-limited", said2, rateLimitHint(after), after);
+    }
+    if (types.includes("FORBIDDEN")) return make("refused", "permission", said2, TOKEN_PERMISSIONS);
+    if (types.includes("STALE_DATA")) return make("conflict", "stale", said2);
+    if (types.includes("NOT_FOUND")) return make("not-found", "missing", said2);
+    return make("transient", "server", said2, RETRY);
+  }
+  if (status === void 0) {
+    const cause = error64 instanceof Error && error64.message ? ` (${error64.message})` : "";
+    return make("transient", "network", `Could not ${what}: the request failed before GitHub answered${cause}.`, RETRY);
+  }
+  const said = `GitHub answered ${status}${facts.message ? ` ("${facts.message}")` : ""} when Registrar tried to ${what}.`;
+  const secondary = /secondary rate limit/i.test(facts.message);
+  const primary = headers["x-ratelimit-remaining"] === "0";
+  if (status === 429 || status === 403 && (secondary || primary)) {
+    const after = retryAfterSeconds(headers);
+    return make("transient", "rate-limited", said, rateLimitHint(after), after);
+  }
+  if (status === 401) return make("refused", "credentials", said, "The workflow token is invalid or expired: check the `github-token` input.");
+  if (status === 403) return make("refused", "permission", said, TOKEN_PERMISSIONS);
+  if (status === 404) return make("not-found", "missing", said);
+  if (status === 409) return make("conflict", "stale", said);
+  if (status === 422) {
+    return /fast forward|reference already exists|reference does not exist/i.test(facts.message) ? make("conflict", "stale", said) : make("refused", "invalid", said, "This is a bug in Registrar or a GitHub limit it did not respect: please report it.");
+  }
+  if (status >= 500 || status === 408) return make("transient", "server", said, RETRY);
+  return make("refused", "invalid", said, "This is a bug in Registrar or a GitHub change it does not know: please report it.");
+}
+function gitHubStatus(error64) {
+  return gitHubFacts(error64).status;
+}
+var NETWORK_CODES = /* @__PURE__ */ new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "UND_ERR_SOCKET"
+]);
+var NETWORK_NAMES = /* @__PURE__ */ new Set(["TimeoutError", "RequestTimeout", "RequestTimeoutException", "AbortError"]);
+var ACCESS_CODES = /* @__PURE__ */ new Set([
+  "AccessDenied",
+  "InvalidAccessKeyId",
+  "SignatureDoesNotMatch",
+  "ExpiredToken",
+  "InvalidToken",
+  "AllAccessDisabled",
+  "AccountProblem",
+  "InvalidSecurity",
+  "TokenRefreshRequired",
+  "CredentialsProviderError"
+]);
+var THROTTLE_CODES = /* @__PURE__ */ new Set(["SlowDown", "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequests", "ServiceUnavailable"]);
+function s3Facts(error64) {
+  if (typeof error64 !== "object" || error64 === null) return { status: void 0, code: void 0 };
+  const e5 = error64;
+  const status = typeof e5.$metadata?.httpStatusCode === "number" ? e5.$metadata.httpStatusCode : void 0;
+  const code3 = typeof e5.Code === "string" ? e5.Code : typeof e5.code === "string" ? e5.code : typeof e5.name === "string" && e5.name !== "Error" ? e5.name : void 0;
+  return { status, code: code3 };
+}
+function isMissingObject(error64) {
+  const { status, code: code3 } = s3Facts(error64);
+  if (code3 === "NoSuchBucket") return false;
+  return code3 === "NoSuchKey" || code3 === "NotFound" || status === 404;
+}
+function isNetworkError(error64) {
+  if (typeof error64 !== "object" || error64 === null) return false;
+  const e5 = error64;
+  return typeof e5.code === "string" && NETWORK_CODES.has(e5.code) || typeof e5.name === "string" && NETWORK_NAMES.has(e5.name);
+}
+function s3Error(error64, request2) {
+  if (error64 instanceof RegistrarError) return error64;
+  const { backend: backend2, bucket, what } = request2;
+  const { status, code: code3 } = s3Facts(error64);
+  const reason = [code3, status === void 0 ? void 0 : `HTTP ${status}`].filter(Boolean).join(", ");
+  const because = reason === "" ? "" : ` (${reason})`;
+  const make = (kind, why, message2, hint) => new RegistrarError(kind, message2, hint, { cause: error64, reason: why });
+  if (code3 === "NoSuchBucket") {
+    return make(
+      "not-found",
+      "configuration",
+      `S3 backend "${backend2}": bucket "${bucket}" does not exist (${what})`,
+      `Create the bucket or fix the bucket name of backend "${backend2}".`
+    );
+  }
+  if (isMissingObject(error64)) return make("not-found", "missing", `${what} failed: the object does not exist${because}`);
+  if (status === 412 || code3 === "PreconditionFailed") return make("conflict", "stale", `${what} failed: the object is not as expected${because}`);
+  if (status === 429 || status === 503 || code3 !== void 0 && THROTTLE_CODES.has(code3)) {
+    return make("transient", "rate-limited", `${what} failed: the backend asked to slow down${because}`, RETRY);
+  }
+  if (status === 403 || code3 !== void 0 && ACCESS_CODES.has(code3)) {
+    return make(
+      "refused",
+      "permission",
+      `${what} was refused by the server${because}`,
+      `Check the credentials and bucket permissions of backend "${backend2}".`
+    );
+  }
+  if (status === void 0 || status >= 500 || status === 408 || isNetworkError(error64)) {
+    return make("transient", status === void 0 ? "network" : "server", `${what} failed${because}`, RETRY);
+  }
+  return make("refused", "configuration", `${what} was rejected by the server${because}`, `Check the configuration of backend "${backend2}".`);
+}
 
 // src/adapters/github/registry.ts
 var CREATE_COMMIT = (
@@ -91304,6 +91456,34 @@ var CREATE_COMMIT = (
   mutation RegistrarCommit($input: CreateCommitOnBranchInput!) {
     createCommitOnBranch(input: $input) { commit { oid url } }
   }`
+);
+var COMMIT_WITH_FILE = (
+  /* GraphQL */
+  `
+  fragment RegistrarCommitWithFile on Commit {
+    oid
+    file(path: $path) { type oid object { __typename ... on Blob { byteSize isTruncated text } } }
+  }`
+);
+var SNAPSHOT = (
+  /* GraphQL */
+  `
+  query RegistrarSnapshot($owner: String!, $name: String!, $qualifiedName: String!, $path: String!) {
+    repository(owner: $owner, name: $name) {
+      ref(qualifiedName: $qualifiedName) { target { __typename ...RegistrarCommitWithFile } }
+    }
+  }
+  ${COMMIT_WITH_FILE}`
+);
+var AT_COMMIT = (
+  /* GraphQL */
+  `
+  query RegistrarAtCommit($owner: String!, $name: String!, $oid: GitObjectID!, $path: String!) {
+    repository(owner: $owner, name: $name) {
+      object(oid: $oid) { __typename ...RegistrarCommitWithFile }
+    }
+  }
+  ${COMMIT_WITH_FILE}`
 );
 var GitHubRegistry = class {
   constructor(client, config2) {
@@ -91327,25 +91507,78 @@ var GitHubRegistry = class {
       throw gitHubError(error64, `read the head of branch ${this.config.branch} of the registry ${this.repoName}`);
     }
   }
+  /**
+   * Rule 1 in one request: the commit the branch points to and the package's file in that very commit's
+   * tree. Absence is what that tree says (no entry at the path), never an inference from an error.
+   */
+  async snapshot(name2) {
+    const path = metadataPath(name2);
+    const what = `read the head of ${this.config.branch} and ${path} from the registry ${this.repoName}`;
+    let answer;
+    try {
+      answer = await this.client.graphql(SNAPSHOT, {
+        owner: this.config.owner,
+        name: this.config.repo,
+        qualifiedName: `refs/heads/${this.config.branch}`,
+        path
+      });
+    } catch (error64) {
+      throw gitHubError(error64, what);
+    }
+    const ref = answer.repository.ref;
+    if (ref === null) {
+      throw notFound(`The registry ${this.repoName} has no branch ${this.config.branch}.`, "Check the `registry-branch` input.");
+    }
+    const target = ref.target;
+    if (target === null || target.__typename !== "Commit" || typeof target.oid !== "string") {
+      throw transient(`GitHub answered without a commit for ${this.config.branch} when Registrar tried to ${what}.`);
+    }
+    return { head: target.oid, metadata: await this.metadataIn(target, name2, path) };
+  }
+  /** The package's metadata as of commit `at`: by SHA, with absence proven by that commit's tree (rule 11). */
   async readPackage(name2, at2) {
     const path = metadataPath(name2);
-    let content;
+    const what = `read ${path} at ${at2.slice(0, 12)} from the registry ${this.repoName}`;
+    let answer;
     try {
-      const { data } = await this.client.rest.repos.getContent({
-        owner: this.config.owner,
-        repo: this.config.repo,
-        path,
-        ref: at2
-      });
-      if (Array.isArray(data) || data.type !== "file" || !("content" in data)) {
-        throw conflict(`The registry path ${path} at ${at2} is not a file.`);
-      }
-      content = Buffer.from(data.content, "base64").toString("utf8");
+      answer = await this.client.graphql(AT_COMMIT, { owner: this.config.owner, name: this.config.repo, oid: at2, path });
     } catch (error64) {
-      if (statusOf(error64) === 404) return void 0;
-      throw gitHubError(error64, `read ${path} at ${at2.slice(0, 12)} from the registry ${this.repoName}`);
+      throw gitHubError(error64, what);
     }
-    return parseMetadata(content, name2);
+    const commit = answer.repository.object;
+    if (commit === null || commit.__typename !== "Commit") {
+      throw new RegistrarError(
+        "transient",
+        `GitHub did not know the registry commit ${at2.slice(0, 12)} when Registrar tried to ${what} (a lagging replica).`,
+        "Comment `/retry` on the issue to try again.",
+        { reason: "missing" }
+      );
+    }
+    return this.metadataIn(commit, name2, path);
+  }
+  async metadataIn(commit, name2, path) {
+    const file2 = commit.file;
+    if (file2 === null || file2 === void 0) return void 0;
+    if (file2.type !== "blob" || file2.object?.__typename !== "Blob") {
+      throw conflict(`The registry path ${path} at ${commit.oid.slice(0, 12)} is a ${file2.type}, not a file.`);
+    }
+    const blob = file2.object;
+    const text = blob.text !== null && blob.text !== void 0 && !blob.isTruncated ? blob.text : await this.readBlob(file2.oid, path);
+    return parseMetadata(text, name2);
+  }
+  /** A blob by SHA through the Git data API, which serves files of any size the registry can hold (up to 100 MB). */
+  async readBlob(sha, path) {
+    try {
+      const { data } = await this.client.rest.git.getBlob({ owner: this.config.owner, repo: this.config.repo, file_sha: sha });
+      const bytes = Buffer.from(data.content, data.encoding === "base64" ? "base64" : "utf8");
+      if (typeof data.size === "number" && data.size !== bytes.length) {
+        throw transient(`GitHub sent ${bytes.length} of the ${data.size} bytes of ${path} (blob ${sha.slice(0, 12)}).`);
+      }
+      return bytes.toString("utf8");
+    } catch (error64) {
+      const failure2 = gitHubError(error64, `read ${path} (blob ${sha.slice(0, 12)}) from the registry ${this.repoName}`);
+      throw failure2.kind === "not-found" ? new RegistrarError("transient", failure2.message, failure2.hint, { cause: error64, reason: "missing" }) : failure2;
+    }
   }
   async commit(changes, message2, expectedHead) {
     const [headline = "", ...rest] = message2.split("\n");
@@ -91367,11 +91600,16 @@ var GitHubRegistry = class {
       const { oid, url: url2 } = result.createCommitOnBranch.commit;
       return { sha: oid, url: url2 };
     } catch (error64) {
-      const errors = error64.errors;
-      if (errors?.some((e5) => e5.type === "STALE_DATA")) {
-        throw conflict(`The registry branch ${this.config.branch} moved away from ${expectedHead.slice(0, 12)}.`);
+      const failure2 = gitHubError(error64, `commit to the registry ${this.repoName}`);
+      if (failure2.kind === "conflict" && failure2.reason === "stale") {
+        throw new RegistrarError(
+          "conflict",
+          `The registry branch ${this.config.branch} moved away from ${expectedHead.slice(0, 12)}.`,
+          void 0,
+          { cause: error64, reason: "stale" }
+        );
       }
-      throw gitHubError(error64, `commit to the registry ${this.repoName}`);
+      throw failure2;
     }
   }
   async listPackages(at2) {
@@ -91428,7 +91666,7 @@ var GitHubSource = class {
       const { data } = await this.client.rest.repos.get({ owner, repo });
       return { id: data.id, owner: data.owner.login, repo: data.name };
     } catch (error64) {
-      if (statusOf(error64) === 404) {
+      if (gitHubStatus(error64) === 404) {
         throw notFound(
           `The source repository ${owner}/${repo} does not exist or is not public.`,
           "Check `location.githubOwner` and `location.githubRepo` in the request."
@@ -91442,7 +91680,7 @@ var GitHubSource = class {
     try {
       ({ data: ref } = await this.client.rest.git.getRef({ owner, repo, ref: `tags/${tag}` }));
     } catch (error64) {
-      if (statusOf(error64) === 404) {
+      if (gitHubStatus(error64) === 404) {
         throw notFound(
           `The tag \`${tag}\` does not exist in ${owner}/${repo}.`,
           "Push the tag to GitHub (`git push origin <tag>`), or correct `ref`, then comment a corrected request."
@@ -91581,7 +91819,7 @@ var Trustees = class {
       const { data } = await client.rest.teams.getMembershipForUserInOrg({ org, team_slug: slug, username: actor.login });
       return data.state === "active" ? { trustee: true, why: `@${actor.login} is an active member of ${org}/${slug}` } : { trustee: false, why: `@${actor.login}'s membership of ${org}/${slug} is ${data.state}, not active` };
     } catch (error64) {
-      const status = statusOf(error64);
+      const status = gitHubStatus(error64);
       if (status === 404) return { trustee: false, why: `@${actor.login} is not a member of ${org}/${slug} (or the team token cannot see the team)` };
       return { trustee: false, why: `the team check for @${actor.login} failed (${status ?? "no answer"}): treated as not a trustee` };
     }
@@ -91590,28 +91828,6 @@ var Trustees = class {
 
 // src/adapters/s3.ts
 var import_client_s3 = __toESM(require_dist_cjs16(), 1);
-var NETWORK_CODES = /* @__PURE__ */ new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ECONNABORTED",
-  "ETIMEDOUT",
-  "EPIPE",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENETDOWN",
-  "UND_ERR_SOCKET"
-]);
-var NETWORK_NAMES = /* @__PURE__ */ new Set(["TimeoutError", "RequestTimeout", "RequestTimeoutException", "AbortError"]);
-var ACCESS_CODES = /* @__PURE__ */ new Set([
-  "AccessDenied",
-  "InvalidAccessKeyId",
-  "SignatureDoesNotMatch",
-  "ExpiredToken",
-  "InvalidToken",
-  "AllAccessDisabled"
-]);
 var S3Storage = class {
   name;
   client;
@@ -91745,38 +91961,9 @@ var S3Storage = class {
       throw this.toError(error64, operation2, key);
     }
   }
-  /** Messages name the backend, the operation and the key; never credentials, signed URLs or server-echoed request details. */
   toError(error64, operation2, key, toKey) {
-    if (error64 instanceof RegistrarError) return error64;
     const what = `S3 backend "${this.name}": ${operation2} of "${this.fullKey(key)}"${toKey === void 0 ? "" : ` to "${this.fullKey(toKey)}"`}`;
-    const { status, code: code3 } = errorFacts(error64);
-    const reason = [code3, status === void 0 ? void 0 : `HTTP ${status}`].filter(Boolean).join(", ");
-    const because = reason === "" ? "" : ` (${reason})`;
-    const fail2 = (kind, message2, hint) => new RegistrarError(kind, message2, hint, { cause: error64 });
-    if (code3 === "NoSuchBucket") {
-      return fail2(
-        "not-found",
-        `S3 backend "${this.name}": bucket "${this.bucket}" does not exist (${operation2} of "${this.fullKey(key)}")`,
-        `Create the bucket or fix the bucket name of backend "${this.name}".`
-      );
-    }
-    if (isMissingObject(error64)) {
-      return fail2("not-found", `${what} failed: the object does not exist${because}`);
-    }
-    if (status === 412 || code3 === "PreconditionFailed") {
-      return fail2("conflict", `${what} failed: the object is not as expected${because}`);
-    }
-    if (status === 403 || code3 !== void 0 && ACCESS_CODES.has(code3)) {
-      return fail2(
-        "refused",
-        `${what} was refused by the server${because}`,
-        `Check the credentials and bucket permissions of backend "${this.name}".`
-      );
-    }
-    if (status === void 0 || status >= 500 || status === 408 || status === 429 || isNetworkError(error64)) {
-      return transient(`${what} failed${because}`, error64);
-    }
-    return fail2("refused", `${what} was rejected by the server${because}`, `Check the configuration of backend "${this.name}".`);
+    return s3Error(error64, { backend: this.name, bucket: this.bucket, what });
   }
 };
 function createS3Storage(config2) {
@@ -91800,23 +91987,6 @@ function clientConfig(config2) {
 }
 function encodeKey(key) {
   return key.split("/").map(encodeURIComponent).join("/");
-}
-function errorFacts(error64) {
-  if (typeof error64 !== "object" || error64 === null) return { status: void 0, code: void 0 };
-  const e5 = error64;
-  const status = typeof e5.$metadata?.httpStatusCode === "number" ? e5.$metadata.httpStatusCode : void 0;
-  const code3 = typeof e5.Code === "string" ? e5.Code : typeof e5.code === "string" ? e5.code : typeof e5.name === "string" && e5.name !== "Error" ? e5.name : void 0;
-  return { status, code: code3 };
-}
-function isMissingObject(error64) {
-  const { status, code: code3 } = errorFacts(error64);
-  if (code3 === "NoSuchBucket") return false;
-  return code3 === "NoSuchKey" || code3 === "NotFound" || status === 404;
-}
-function isNetworkError(error64) {
-  if (typeof error64 !== "object" || error64 === null) return false;
-  const e5 = error64;
-  return typeof e5.code === "string" && NETWORK_CODES.has(e5.code) || typeof e5.name === "string" && NETWORK_NAMES.has(e5.name);
 }
 
 // src/commands/intake.ts
@@ -96104,6 +96274,15 @@ function plain(text) {
 function scrub(text) {
   return text.replace(/(https?:\/\/)[^\s/@]+@/gi, "$1").replace(/(https?:\/\/[^\s?#]+)[?#][^\s)>\]]*/gi, "$1?\u2026").replace(/\b(token|bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, "$1 \u2026").replace(/\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|AKIA[0-9A-Z]{16})\b/g, "\u2026");
 }
+function failedState(steps) {
+  if (steps.includes("promoted")) {
+    return "**The version is published:** committed to the registry and its tarball promoted to every backend. A last step did not finish; `/retry` finishes it and changes nothing that is published.";
+  }
+  if (steps.includes("committed")) {
+    return "**The version is committed** to the registry, but its tarball is not yet everywhere it belongs. `/retry` finishes promoting it; it will not publish anything else.";
+  }
+  return "Nothing was committed to the registry. `/retry` publishes from scratch; whatever this attempt left in storage is picked up or cleaned.";
+}
 function ledger(steps) {
   return STEPS.map((step) => `${steps.includes(step) ? "\u2705" : "\u2B1C"} ${step}`).join(" \xB7 ");
 }
@@ -96142,7 +96321,9 @@ function renderPublishStatus(outcome, context) {
       if (outcome.problems.length > 0) {
         lines.push("", ...outcome.problems.map((p4) => `- ${code(p4.field)}: ${plain(p4.message)}`));
       }
-      lines.push("", outcome.steps.some((s4) => s4 !== "prepared") ? "What this attempt wrote has been taken back; the registry is consistent." : "Nothing was written to the registry or to storage.");
+      if (!outcome.steps.includes("committed")) {
+        lines.push("", outcome.steps.includes("staged") ? "Nothing was committed to the registry, and what this attempt staged has been taken back." : "Nothing was written to the registry or to storage.");
+      }
       if (outcome.hint) lines.push("", `**What to do:** ${plain(outcome.hint)}`);
       if (!outcome.final) {
         lines.push("", "Comment a corrected request on this issue. A request looks like this:", "", renderRequestExample());
@@ -96150,13 +96331,12 @@ function renderPublishStatus(outcome, context) {
       break;
     }
     case "failed": {
-      const committed = outcome.steps.includes("committed");
       lines.push(
         `### \u26A0\uFE0F Publishing ${subject} failed`,
         "",
         plain(outcome.error.message),
         "",
-        committed ? "**The version is committed** to the registry, but its tarball is not yet everywhere it belongs. `/retry` finishes promoting it; it will not publish anything else." : "Nothing was committed to the registry. `/retry` publishes from scratch; whatever this attempt left in storage is picked up or cleaned.",
+        failedState(outcome.steps),
         "",
         `**What to do:** ${plain(outcome.error.hint ?? "Comment `/retry` on this issue to try again.")}`
       );
@@ -96296,7 +96476,7 @@ async function deleteFinalIfHash(backend2, name2, version2, sha256) {
 var RECHECK_READS = 3;
 async function recheckPromoted(registry2, backends, name2, version2, entry) {
   for (let read = 1; read <= RECHECK_READS; read++) {
-    const current = await registry2.readPackage(name2, await registry2.head());
+    const { metadata: current } = await registry2.snapshot(name2);
     if (current?.published[version2]?.sha256 === entry.sha256) return "kept";
     if (current?.rolledBack.some((r5) => r5.version === version2 && r5.sha256 === entry.sha256)) {
       for (const backend2 of backends) await deleteFinalIfHash(backend2, name2, version2, entry.sha256);
@@ -96334,12 +96514,23 @@ ${body}
 
 // src/pipeline/registry-commit.ts
 var MAX_PLANS = 20;
-function commitPackage(registry2, what, context, metadata, head) {
+var MAX_AMBIGUOUS_PLANS = 3;
+function commitPackage(registry2, what, context, change, head) {
+  const lost = historyLost(change.before, change.next, what.action === "Rollback" ? what.version : void 0);
+  if (lost.length > 0) {
+    throw new RegistrarError(
+      "refused",
+      `Registrar stopped a registry commit that would lose history: ${lost.join("; ")}.`,
+      "Nothing was committed. This is a bug in Registrar: please report it with this message.",
+      { reason: "invalid" }
+    );
+  }
   const message2 = registryCommitMessage({ ...what, issue: context.issue, run: context.run.id, attempt: context.run.attempt });
-  return registry2.commit([{ path: metadataPath(what.name), content: serializeMetadata(metadata) }], message2.full, head);
+  return registry2.commit([{ path: metadataPath(what.name), content: serializeMetadata(change.next) }], message2.full, head);
 }
 async function beforeReplan(error64, attempt, paceMs, log, what) {
-  if (!(isKind(error64, "conflict") || isKind(error64, "transient")) || attempt >= MAX_PLANS) throw error64;
+  const replannable = isKind(error64, "conflict") ? attempt < MAX_PLANS : isKind(error64, "transient") && error64.reason !== "rate-limited" && attempt < MAX_AMBIGUOUS_PLANS;
+  if (!replannable) throw error64;
   log.warning(`${what} attempt ${attempt} did not land (${error64.message}); re-planning.`);
   await sleep2(paceMs * Math.min(attempt, 8) * (0.5 + Math.random()));
 }
@@ -96370,7 +96561,7 @@ async function publish(deps, options2, event) {
     }
   } catch (error64) {
     const failure2 = error64 instanceof RegistrarError ? error64 : transient(`Unexpected failure: ${String(error64)}`, error64);
-    outcome = failure2.kind === "refused" || failure2.kind === "not-found" ? { status: "refused", request: request2, message: failure2.message, hint: failure2.hint, problems: [], final: false, steps } : { status: "failed", request: request2, error: failure2, steps };
+    outcome = refusesTheRequest(failure2, steps) ? { status: "refused", request: request2, message: failure2.message, hint: failure2.hint, problems: [], final: false, steps } : { status: "failed", request: request2, error: failure2, steps };
   }
   await report(deps, event, outcome, status);
   return outcome;
@@ -96382,8 +96573,7 @@ async function publishRequest(deps, options2, event, request2, steps, status) {
   let staged = false;
   let committed;
   for (let attempt = 1; !committed; attempt++) {
-    const head = await registry2.head();
-    const current = await registry2.readPackage(request2.name, head);
+    const { head, metadata: current } = await registry2.snapshot(request2.name);
     const plan = planPublish({
       request: request2,
       issue: event.issue,
@@ -96411,7 +96601,7 @@ async function publishRequest(deps, options2, event, request2, steps, status) {
         registry2,
         { action: "Publish", name: request2.name, version: request2.version },
         { issue: event.issue, run: options2.run },
-        plan.metadata,
+        { before: current, next: plan.metadata },
         head
       );
       committed = { entry: plan.entry, commit, resumed: false };
@@ -96428,8 +96618,21 @@ async function publishRequest(deps, options2, event, request2, steps, status) {
   steps.push("promoted");
   await cleanStaging(deps.backends, request2.name, request2.version);
   steps.push("cleaned");
-  await recheck(deps, request2, committed.entry);
+  if (await recheck(deps, request2, committed.entry) === "rolled-back") {
+    return {
+      status: "refused",
+      request: request2,
+      problems: [],
+      final: false,
+      steps,
+      message: `${request2.name}@${request2.version} was rolled back by a trustee while it was being promoted; the copy this attempt made was removed again.`,
+      hint: "Read the rollback comment for the reason; publish a corrected new version, or ask the trustee."
+    };
+  }
   return { status: "published", request: request2, ...committed, locations, steps };
+}
+function refusesTheRequest(failure2, steps) {
+  return !steps.includes("committed") && judgesTheRequest(failure2);
 }
 async function prepare(deps, options2, request2) {
   const { githubOwner: owner, githubRepo: repo } = request2.location;
@@ -96489,15 +96692,10 @@ async function unstage(backends, request2, tarball, current) {
 }
 async function recheck(deps, request2, entry) {
   const verdict = await recheckPromoted(deps.registry, deps.backends, request2.name, request2.version, entry);
-  if (verdict === "rolled-back") {
-    throw refused(
-      `${request2.name}@${request2.version} was rolled back by a trustee while it was being promoted; the copy this attempt made was removed again.`,
-      "Read the rollback comment for the reason; publish a corrected new version, or ask the trustee."
-    );
-  }
   if (verdict === "unconfirmed") {
     deps.log.warning(`The registry head did not show ${request2.name}@${request2.version} on repeated reads; leaving the promoted tarball for reconcile to judge.`);
   }
+  return verdict;
 }
 async function report(deps, event, outcome, status) {
   await status.final(outcome);
@@ -96540,15 +96738,14 @@ async function rollback(deps, run, command5) {
     return { status: "rolled-back", name: name2, version: version2, sha256: removed.sha256, deleted: finished.deleted, already: false, steps };
   } catch (error64) {
     const failure2 = error64 instanceof RegistrarError ? error64 : transient(`Unexpected failure: ${String(error64)}`, error64);
-    return failure2.kind === "refused" ? { status: "refused", name: name2, version: version2, message: failure2.message, hint: failure2.hint, steps } : { status: "failed", name: name2, version: version2, error: failure2, steps };
+    return failure2.kind === "refused" && judgesTheRequest(failure2) && !steps.includes("removed") ? { status: "refused", name: name2, version: version2, message: failure2.message, hint: failure2.hint, steps } : { status: "failed", name: name2, version: version2, error: failure2, steps };
   }
 }
 async function removeVersion(deps, run, command5) {
   const { registry: registry2 } = deps;
   const { name: name2, version: version2 } = command5;
   for (let attempt = 1; ; attempt++) {
-    const head = await registry2.head();
-    const current = await registry2.readPackage(name2, head);
+    const { head, metadata: current } = await registry2.snapshot(name2);
     const pending = current && pendingRollback(current, version2);
     if (pending) return { kind: "pending", sha256: pending.sha256 };
     const entry = current && Object.hasOwn(current.published, version2) ? current.published[version2] : void 0;
@@ -96565,7 +96762,7 @@ async function removeVersion(deps, run, command5) {
       ...command5.commentId === void 0 ? {} : { commentId: command5.commentId }
     });
     try {
-      await commitPackage(registry2, { action: "Rollback", name: name2, version: version2 }, { issue: command5.issue, run: run.run }, next, head);
+      await commitPackage(registry2, { action: "Rollback", name: name2, version: version2 }, { issue: command5.issue, run: run.run }, { before: current, next }, head);
       return { kind: "removed", sha256: entry.sha256 };
     } catch (error64) {
       await beforeReplan(error64, attempt, run.paceMs ?? 0, deps.log, "Rollback commit");
@@ -96574,8 +96771,7 @@ async function removeVersion(deps, run, command5) {
 }
 async function finishRollback(deps, name2, version2, run, context, steps = []) {
   const { registry: registry2 } = deps;
-  const head = await registry2.head();
-  const current = await registry2.readPackage(name2, head);
+  const { metadata: current } = await registry2.snapshot(name2);
   const records = (current?.rolledBack ?? []).filter((r5) => r5.version === version2 && !r5.cleaned);
   if (records.length === 0) return { deleted: [], commit: void 0, metadata: current };
   const deleted = [];
@@ -96587,15 +96783,14 @@ async function finishRollback(deps, name2, version2, run, context, steps = []) {
   deleted.push(...await cleanStaging(deps.backends, name2, version2));
   if (!steps.includes("deleted")) steps.push("deleted");
   for (let attempt = 1; ; attempt++) {
-    const at2 = await registry2.head();
-    const metadata = await registry2.readPackage(name2, at2);
+    const { head: at2, metadata } = await registry2.snapshot(name2);
     if (!metadata || !pendingRollback(metadata, version2)) return { deleted, commit: void 0, metadata };
     try {
       const commit = await commitPackage(
         registry2,
         { action: "Rollback", note: "storage cleaned", name: name2, version: version2 },
         { issue: context.issue, run: run.run },
-        markRollbackCleaned(metadata, version2),
+        { before: metadata, next: markRollbackCleaned(metadata, version2) },
         at2
       );
       steps.push("cleaned");
@@ -96856,6 +97051,11 @@ var GitRegistry = class {
       `The git repository ${this.config.path} has no branch ${this.branch} (looked for refs/heads/ and refs/remotes/origin/).`,
       "Pass the registry branch, and clone with all history (actions/checkout with fetch-depth: 0)."
     );
+  }
+  /** A local repository cannot lag: the head and a read at it are one consistent view. */
+  async snapshot(name2) {
+    const head = await this.head();
+    return { head, metadata: await this.readPackage(name2, head) };
   }
   async readPackage(name2, at2) {
     const path = metadataPath(name2);
@@ -97131,7 +97331,7 @@ async function reconcile(deps, options2) {
   log.info(`Reconcile at registry ${head.slice(0, 12)}: ${packages.size} packages, ${objects.length} objects in ${backends.length} backends.`);
   const now = options2.now().getTime();
   const rollingBack = /* @__PURE__ */ new Set();
-  const fresh = async (name2) => registry2.readPackage(name2, await registry2.head());
+  const fresh = async (name2) => (await registry2.snapshot(name2)).metadata;
   const act = async (item, write) => {
     if (!dryRun) await write();
     report2.actions.push(dryRun ? { ...item, detail: `(dry run) would: ${item.detail}` } : item);

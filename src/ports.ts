@@ -46,10 +46,24 @@ export interface RegistryCommit {
   url: string;
 }
 
-/** The registry repository: package metadata files on one branch, written by compare-and-swap commits. */
+/** The branch head and one package's metadata as of exactly that commit. */
+export interface Snapshot {
+  head: string;
+  /** Undefined only when the head commit's tree has no file for the package (positive proof, never an error read as absence). */
+  metadata: PackageMetadata | undefined;
+}
+
+/**
+ * The registry repository: package metadata files on one branch, written by compare-and-swap commits.
+ * Reads fail with `transient` (also when a lagging replica does not know a commit yet), `refused`
+ * (permissions), `not-found` (no such branch or repository) or `conflict` (a corrupt file) — never with
+ * "absent": absence is only ever what a commit's tree says.
+ */
 export interface Registry {
   /** The branch's current head commit SHA. */
   head(): Promise<string>;
+  /** Rule 1: the head and the package's metadata at that head, from one consistent read; plans are made on it. */
+  snapshot(name: string): Promise<Snapshot>;
   /** The package's metadata file as of commit `at` (read by SHA, never by branch name). */
   readPackage(name: string, at: string): Promise<PackageMetadata | undefined>;
   /**

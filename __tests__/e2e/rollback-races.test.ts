@@ -50,11 +50,11 @@ describe('a rollback racing a publish', () => {
     const { issue, event } = openIssue(world, requestBody(pkg));
     expect((await runAction(world, event, { inputs })).outputs.status).toBe('published');
 
-    // Hold the rollback after its removal commit, before its deletes: the next head read after that commit.
+    // Hold the rollback after its removal commit, before its deletes: the next registry snapshot after that commit.
     let removed = false;
     const deleting = gate();
     world.github.onRequest({ method: 'POST', route: 'graphql:createCommitOnBranch' }, () => { removed = true; }, { times: 1 });
-    world.github.onRequest({ method: 'GET', route: '/repos/{owner}/{repo}/git/ref/{ref}' }, async () => {
+    world.github.onRequest({ method: 'POST', route: 'graphql:repository' }, async () => {
       if (removed) { removed = false; await deleting.hold(); }
     });
     const rollback = runAction(world, commentOn(world, issue, '/rollback wrong files', TRUSTEE), { inputs });

@@ -33,7 +33,7 @@ describe('the answer to the registry commit is lost', () => {
     const first = await runAttempt(world, event, [
       { route: 'POST graphql:createCommitOnBranch', occurrence: 1, mode: 'lose' },
       // The runner dies before anything else can tell it what happened.
-      { route: 'GET /repos/{owner}/{repo}/git/ref/{ref}', occurrence: 3, mode: 'crash' },
+      { route: 'POST graphql:repository', occurrence: 2, mode: 'crash' },
     ]);
     expect(first.status).toBe('threw');
     expect(first.fired.map((f) => f.mode)).toEqual(['lose', 'crash']);

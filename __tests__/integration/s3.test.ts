@@ -203,8 +203,9 @@ describe('S3Storage against s3rver', () => {
   it('a missing bucket is not-found, naming the bucket', async () => {
     const store = storage({ bucket: 'no-such-bucket' });
     const body = new Uint8Array([1]);
-    for (const attempt of [store.put('k.tar.gz', body, sha256(body)), store.list(''), store.read('k.tar.gz')]) {
-      const error = await failure(attempt);
+    // Each request starts only when the previous one's failure was examined: an eager promise would reject unobserved.
+    for (const attempt of [() => store.put('k.tar.gz', body, sha256(body)), () => store.list(''), () => store.read('k.tar.gz')]) {
+      const error = await failure(attempt());
       expect(error.kind).toBe('not-found');
       expect(error.message).toContain('no-such-bucket');
       expect(error.cause).toBeDefined();

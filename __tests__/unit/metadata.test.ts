@@ -3,6 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { RegistrarError } from '../../src/errors.js';
 import {
   addPublished,
+  historyLost,
   markRollbackCleaned,
   metadataPath,
   parseMetadata,
@@ -188,5 +189,42 @@ describe('rollback transitions', () => {
   it('refuses to roll back a version that is not published, or to clean one with no pending rollback', () => {
     expect(thrown(() => removeForRollback(sample, { version: '3.0.0', by, at: '2024-06-01T00:00:00Z', reason: 'x', issue: 1 })).kind).toBe('refused');
     expect(thrown(() => markRollbackCleaned(sample, '1.1.0')).kind).toBe('conflict');
+  });
+});
+
+describe('historyLost: what a commit would lose (rule 11)', () => {
+  const by = { id: 7, login: 'trustee' };
+  const fresh = addPublished(undefined, { request: request('2.0.0'), repositoryId: 123, entry: entry('2.0.0', 50) });
+
+  it('a publish that adds a version to what was read loses nothing', () => {
+    const next = addPublished(sample, { request: request('2.0.0'), repositoryId: 123, entry: entry('2.0.0', 50) });
+    expect(historyLost(sample, next)).toEqual([]);
+    expect(historyLost(undefined, fresh)).toEqual([]);
+  });
+
+  it('metadata planned as if the package were new drops every committed version and the rollback record', () => {
+    // What a 404 read as "never published" used to commit.
+    expect(historyLost(sample, fresh)).toEqual([
+      'left-pad@1.10.0 would disappear without a rollback record',
+      'left-pad@1.2.0 would disappear without a rollback record',
+      'left-pad@1.9.0 would disappear without a rollback record',
+      'the rollback record of left-pad@1.1.0 would disappear',
+    ]);
+  });
+
+  it('changed bytes and a rebound repository are losses too', () => {
+    const changed = { ...sample, published: { ...sample.published, '1.2.0': entry('1.2.0', 42, sri('C')) } };
+    expect(historyLost(sample, changed)).toEqual(['left-pad@1.2.0 would change its sha256']);
+    const rebound = { ...sample, location: { ...sample.location, repositoryId: 999 } };
+    expect(historyLost(sample, rebound)).toEqual(['left-pad would be bound to another repository']);
+  });
+
+  it('a rollback may remove exactly its version, and only with a record of exactly those bytes', () => {
+    const next = removeForRollback(sample, { version: '1.9.0', by, at: '2024-06-01T00:00:00Z', reason: 'r', issue: 43 });
+    expect(historyLost(sample, next, '1.9.0')).toEqual([]);
+    expect(historyLost(sample, next)).toEqual(['left-pad@1.9.0 would disappear without a rollback record']);
+    expect(historyLost(sample, next, '1.2.0')).toEqual(['left-pad@1.9.0 would disappear without a rollback record']);
+    const unrecorded = { ...next, rolledBack: sample.rolledBack };
+    expect(historyLost(sample, unrecorded, '1.9.0')).toEqual(['left-pad@1.9.0 would disappear without a rollback record']);
   });
 });

@@ -10,7 +10,8 @@ import {
   type ListObjectsV2CommandOutput,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { RegistrarError, transient, type ErrorKind } from '../errors.js';
+import type { RegistrarError } from '../errors.js';
+import { isMissingObject, s3Error } from './errors.js';
 import type { Storage, StoredObject } from '../ports.js';
 
 export interface S3BackendConfig {
@@ -36,29 +37,6 @@ export interface S3BackendConfig {
 
 type Operation = 'put' | 'head' | 'read' | 'copy' | 'delete' | 'list';
 
-/** Network failures that mean "the request may not have reached the server, or its answer was lost". */
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'UND_ERR_SOCKET',
-]);
-const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'AbortError']);
-const ACCESS_CODES = new Set([
-  'AccessDenied',
-  'InvalidAccessKeyId',
-  'SignatureDoesNotMatch',
-  'ExpiredToken',
-  'InvalidToken',
-  'AllAccessDisabled',
-]);
 
 export class S3Storage implements Storage {
   readonly name: string;
@@ -203,41 +181,9 @@ export class S3Storage implements Storage {
     }
   }
 
-  /** Messages name the backend, the operation and the key; never credentials, signed URLs or server-echoed request details. */
   private toError(error: unknown, operation: Operation, key: string, toKey?: string): RegistrarError {
-    if (error instanceof RegistrarError) return error;
     const what = `S3 backend "${this.name}": ${operation} of "${this.fullKey(key)}"${toKey === undefined ? '' : ` to "${this.fullKey(toKey)}"`}`;
-    const { status, code } = errorFacts(error);
-    const reason = [code, status === undefined ? undefined : `HTTP ${status}`].filter(Boolean).join(', ');
-    const because = reason === '' ? '' : ` (${reason})`;
-    const fail = (kind: ErrorKind, message: string, hint?: string) =>
-      new RegistrarError(kind, message, hint, { cause: error });
-
-    if (code === 'NoSuchBucket') {
-      return fail(
-        'not-found',
-        `S3 backend "${this.name}": bucket "${this.bucket}" does not exist (${operation} of "${this.fullKey(key)}")`,
-        `Create the bucket or fix the bucket name of backend "${this.name}".`,
-      );
-    }
-    if (isMissingObject(error)) {
-      return fail('not-found', `${what} failed: the object does not exist${because}`);
-    }
-    if (status === 412 || code === 'PreconditionFailed') {
-      return fail('conflict', `${what} failed: the object is not as expected${because}`);
-    }
-    if (status === 403 || (code !== undefined && ACCESS_CODES.has(code))) {
-      return fail(
-        'refused',
-        `${what} was refused by the server${because}`,
-        `Check the credentials and bucket permissions of backend "${this.name}".`,
-      );
-    }
-    if (status === undefined || status >= 500 || status === 408 || status === 429 || isNetworkError(error)) {
-      return transient(`${what} failed${because}`, error);
-    }
-    // Any other 4xx: the server will answer the same way next time, so a retry would not help.
-    return fail('refused', `${what} was rejected by the server${because}`, `Check the configuration of backend "${this.name}".`);
+    return s3Error(error, { backend: this.name, bucket: this.bucket, what });
   }
 }
 
@@ -267,34 +213,4 @@ function clientConfig(config: S3BackendConfig): S3ClientConfig {
 /** CopySource and public URLs need each key segment URL-encoded, keeping the slashes between them. */
 function encodeKey(key: string): string {
   return key.split('/').map(encodeURIComponent).join('/');
-}
-
-function errorFacts(error: unknown): { status: number | undefined; code: string | undefined } {
-  if (typeof error !== 'object' || error === null) return { status: undefined, code: undefined };
-  const e = error as { name?: unknown; Code?: unknown; code?: unknown; $metadata?: { httpStatusCode?: unknown } };
-  const status = typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : undefined;
-  const code =
-    typeof e.Code === 'string'
-      ? e.Code
-      : typeof e.code === 'string'
-        ? e.code
-        : typeof e.name === 'string' && e.name !== 'Error'
-          ? e.name
-          : undefined;
-  return { status, code };
-}
-
-function isMissingObject(error: unknown): boolean {
-  const { status, code } = errorFacts(error);
-  // A HEAD answer has no body, so a missing bucket also arrives as a bare 404 `NotFound` there.
-  if (code === 'NoSuchBucket') return false;
-  return code === 'NoSuchKey' || code === 'NotFound' || status === 404;
-}
-
-function isNetworkError(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const e = error as { name?: unknown; code?: unknown };
-  return (
-    (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) || (typeof e.name === 'string' && NETWORK_NAMES.has(e.name))
-  );
 }

@@ -229,3 +229,27 @@ export function markRollbackCleaned(current: PackageMetadata, version: string): 
 export function pendingRollback(metadata: PackageMetadata, version: string): RollbackRecord | undefined {
   return metadata.rolledBack.find((r) => r.version === version && !r.cleaned);
 }
+
+/**
+ * Rule 11's last line, checked right before every registry commit: what `after` would lose of `before` — a
+ * committed version, its bytes, or a rollback record. Only a rollback may remove, and only `removable`
+ * (the version it rolls back, which must then gain a record of exactly those bytes). Empty: nothing lost.
+ */
+export function historyLost(before: PackageMetadata | undefined, after: PackageMetadata, removable?: string): string[] {
+  if (before === undefined) return [];
+  const lost: string[] = [];
+  for (const [version, entry] of Object.entries(before.published)) {
+    const kept = Object.hasOwn(after.published, version) ? after.published[version] : undefined;
+    if (kept !== undefined && kept.sha256 !== entry.sha256) lost.push(`${before.name}@${version} would change its sha256`);
+    if (kept === undefined) {
+      const recorded = version === removable && after.rolledBack.some((r) => r.version === version && r.sha256 === entry.sha256);
+      if (!recorded) lost.push(`${before.name}@${version} would disappear without a rollback record`);
+    }
+  }
+  const records = after.rolledBack.map((r) => `${r.version}\n${r.sha256}\n${r.at}`);
+  for (const record of before.rolledBack) {
+    if (!records.includes(`${record.version}\n${record.sha256}\n${record.at}`)) lost.push(`the rollback record of ${before.name}@${record.version} would disappear`);
+  }
+  if (after.location.repositoryId !== before.location.repositoryId) lost.push(`${before.name} would be bound to another repository`);
+  return lost;
+}

@@ -128,7 +128,7 @@ const RECHECK_READS = 3;
 export async function recheckPromoted(registry: Registry, backends: Storage[], name: string, version: string,
   entry: PublishedVersion): Promise<'kept' | 'rolled-back' | 'unconfirmed'> {
   for (let read = 1; read <= RECHECK_READS; read++) {
-    const current = await registry.readPackage(name, await registry.head());
+    const { metadata: current } = await registry.snapshot(name);
     if (current?.published[version]?.sha256 === entry.sha256) return 'kept';
     if (current?.rolledBack.some((r) => r.version === version && r.sha256 === entry.sha256)) {
       for (const backend of backends) await deleteFinalIfHash(backend, name, version, entry.sha256);

@@ -8,7 +8,7 @@ import { metadataPath, serializeMetadata } from '../core/metadata.js';
 import { stagingKey } from '../core/keys.js';
 import type { PackageMetadata, PublishedVersion, PublishRequest } from '../core/types.js';
 import type { Trigger } from '../commands/intake.js';
-import { RegistrarError, isKind, refused, transient } from '../errors.js';
+import { RegistrarError, isKind, judgesTheRequest, refused, transient } from '../errors.js';
 export type { TarballLocation } from './promote.js';
 import type { Registry, RegistryCommit, Source, Storage, Tracker } from '../ports.js';
 import { renderPublishStatus, statusMarker } from '../report/status.js';
@@ -77,7 +77,7 @@ export async function publish(deps: PublishDeps, options: PublishOptions, event:
     }
   } catch (error) {
     const failure = error instanceof RegistrarError ? error : transient(`Unexpected failure: ${String(error)}`, error);
-    outcome = failure.kind === 'refused' || failure.kind === 'not-found'
+    outcome = refusesTheRequest(failure, steps)
       ? { status: 'refused', request, message: failure.message, hint: failure.hint, problems: [], final: false, steps }
       : { status: 'failed', request, error: failure, steps };
   }
@@ -94,9 +94,8 @@ async function publishRequest(deps: PublishDeps, options: PublishOptions, event:
   let staged = false;
   let committed: { entry: PublishedVersion; commit: RegistryCommit | undefined; resumed: boolean } | undefined;
   for (let attempt = 1; !committed; attempt++) {
-    // Plan at one SHA: the head is read once, the metadata at that commit, and the commit expects that head.
-    const head = await registry.head();
-    const current = await registry.readPackage(request.name, head);
+    // Rule 1: plan on one snapshot (the head and the metadata in that very commit); the commit expects that head.
+    const { head, metadata: current } = await registry.snapshot(request.name);
     const plan = planPublish({
       request, issue: event.issue, repositoryId: built.repositoryId, current,
       built: { sha256: built.tarball.integrity, bytes: built.tarball.size, commit: built.commit },
@@ -118,7 +117,7 @@ async function publishRequest(deps: PublishDeps, options: PublishOptions, event:
     if (!steps.includes('staged')) steps.push('staged');
     try {
       const commit = await commitPackage(registry, { action: 'Publish', name: request.name, version: request.version },
-        { issue: event.issue, run: options.run }, plan.metadata, head);
+        { issue: event.issue, run: options.run }, { before: current, next: plan.metadata }, head);
       committed = { entry: plan.entry, commit, resumed: false };
     } catch (error) {
       // The re-plan recognises our own commit (landed despite the error) by its issue and hash, and resumes.
@@ -135,8 +134,21 @@ async function publishRequest(deps: PublishDeps, options: PublishOptions, event:
   steps.push('promoted');
   await cleanStaging(deps.backends, request.name, request.version);
   steps.push('cleaned');
-  await recheck(deps, request, committed.entry);
+  if (await recheck(deps, request, committed.entry) === 'rolled-back') {
+    return { status: 'refused', request, problems: [], final: false, steps,
+      message: `${request.name}@${request.version} was rolled back by a trustee while it was being promoted; the copy this attempt made was removed again.`,
+      hint: 'Read the rollback comment for the reason; publish a corrected new version, or ask the trustee.' };
+  }
   return { status: 'published', request, ...committed, locations, steps };
+}
+
+/**
+ * A refusal is a judgement on the request (its content, its tag, the registry's rules), made before anything
+ * was committed. A service refusing Registrar (a token's permission, a rate limit, a misconfigured backend)
+ * is a failed attempt, and nothing committed is ever reported as refused.
+ */
+function refusesTheRequest(failure: RegistrarError, steps: Step[]): boolean {
+  return !steps.includes('committed') && judgesTheRequest(failure);
 }
 
 interface Prepared {
@@ -214,15 +226,12 @@ async function unstage(backends: Storage[], request: PublishRequest, tarball: Ca
 }
 
 /** Rule 6: a rollback that landed while we promoted means the copy we made must go again. */
-async function recheck(deps: PublishDeps, request: PublishRequest, entry: PublishedVersion): Promise<void> {
+async function recheck(deps: PublishDeps, request: PublishRequest, entry: PublishedVersion): Promise<'kept' | 'rolled-back' | 'unconfirmed'> {
   const verdict = await recheckPromoted(deps.registry, deps.backends, request.name, request.version, entry);
-  if (verdict === 'rolled-back') {
-    throw refused(`${request.name}@${request.version} was rolled back by a trustee while it was being promoted; the copy this attempt made was removed again.`,
-      'Read the rollback comment for the reason; publish a corrected new version, or ask the trustee.');
-  }
   if (verdict === 'unconfirmed') {
     deps.log.warning(`The registry head did not show ${request.name}@${request.version} on repeated reads; leaving the promoted tarball for reconcile to judge.`);
   }
+  return verdict;
 }
 
 async function report(deps: PublishDeps, event: PublishEvent, outcome: PublishOutcome, status: StatusComment): Promise<void> {

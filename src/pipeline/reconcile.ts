@@ -115,7 +115,7 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
   /** Versions a finished (or failed) rollback owns: later steps leave their objects to it. */
   const rollingBack = new Set<string>();
   /** The registry as of now, for the re-reads before every write (rule 9). */
-  const fresh = async (name: string) => registry.readPackage(name, await registry.head());
+  const fresh = async (name: string) => (await registry.snapshot(name)).metadata;
   const act = async (item: RepairItem, write: () => Promise<void>) => {
     if (!dryRun) await write();
     report.actions.push(dryRun ? { ...item, detail: `(dry run) would: ${item.detail}` } : item);

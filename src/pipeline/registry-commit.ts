@@ -1,9 +1,9 @@
 // One registry commit of one package's metadata file, and the policy for a commit that did not land.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { registryCommitMessage } from '../core/commit-message.js';
-import { metadataPath, serializeMetadata } from '../core/metadata.js';
+import { historyLost, metadataPath, serializeMetadata } from '../core/metadata.js';
 import type { PackageMetadata } from '../core/types.js';
-import { isKind } from '../errors.js';
+import { RegistrarError, isKind } from '../errors.js';
 import type { Registry, RegistryCommit } from '../ports.js';
 import type { Log } from './publish.js';
 
@@ -12,17 +12,31 @@ import type { Log } from './publish.js';
  * bound only stops a run that keeps failing for other reasons.
  */
 const MAX_PLANS = 20;
+/**
+ * A failure without an answer needs one re-read to learn whether our commit landed; a server that keeps
+ * failing will not be talked round by twenty more tries (each already retried by the client).
+ */
+const MAX_AMBIGUOUS_PLANS = 3;
 
 export interface CommitContext {
   issue: number;
   run: { id: string; attempt: number };
 }
 
-/** Commits the package's new metadata, with the message and trailers every registry commit carries, iff the branch is at `head`. */
+/**
+ * Commits the package's new metadata (`next`), with the message and trailers every registry commit carries, iff
+ * the branch is at `head`, where the metadata read was `before`. Whatever planned `next`, a commit never drops
+ * a committed version or a rollback record, except the version a rollback removes (rule 11).
+ */
 export function commitPackage(registry: Registry, what: { action: 'Publish' | 'Rollback'; note?: 'storage cleaned'; name: string; version: string },
-  context: CommitContext, metadata: PackageMetadata, head: string): Promise<RegistryCommit> {
+  context: CommitContext, change: { before: PackageMetadata | undefined; next: PackageMetadata }, head: string): Promise<RegistryCommit> {
+  const lost = historyLost(change.before, change.next, what.action === 'Rollback' ? what.version : undefined);
+  if (lost.length > 0) {
+    throw new RegistrarError('refused', `Registrar stopped a registry commit that would lose history: ${lost.join('; ')}.`,
+      'Nothing was committed. This is a bug in Registrar: please report it with this message.', { reason: 'invalid' });
+  }
   const message = registryCommitMessage({ ...what, issue: context.issue, run: context.run.id, attempt: context.run.attempt });
-  return registry.commit([{ path: metadataPath(what.name), content: serializeMetadata(metadata) }], message.full, head);
+  return registry.commit([{ path: metadataPath(what.name), content: serializeMetadata(change.next) }], message.full, head);
 }
 
 /**
@@ -31,7 +45,11 @@ export function commitPackage(registry: Registry, what: { action: 'Publish' | 'R
  * jitter in units of the pacing setting, so the caller re-reads the head and re-plans.
  */
 export async function beforeReplan(error: unknown, attempt: number, paceMs: number, log: Log, what: string): Promise<void> {
-  if (!(isKind(error, 'conflict') || isKind(error, 'transient')) || attempt >= MAX_PLANS) throw error;
+  // A rate limit was not applied and the client already waited as GitHub asked: re-planning at once only spends the quota.
+  const replannable = isKind(error, 'conflict')
+    ? attempt < MAX_PLANS
+    : isKind(error, 'transient') && error.reason !== 'rate-limited' && attempt < MAX_AMBIGUOUS_PLANS;
+  if (!replannable) throw error;
   log.warning(`${what} attempt ${attempt} did not land (${(error as Error).message}); re-planning.`);
   await sleep(paceMs * Math.min(attempt, 8) * (0.5 + Math.random()));
 }

@@ -2,7 +2,7 @@
 import { markRollbackCleaned, pendingRollback, removeForRollback } from '../core/metadata.js';
 import { checkPackageName, checkVersion } from '../core/names.js';
 import type { Actor, PackageMetadata } from '../core/types.js';
-import { RegistrarError, transient } from '../errors.js';
+import { RegistrarError, judgesTheRequest, transient } from '../errors.js';
 import type { Registry, RegistryCommit, Storage } from '../ports.js';
 import { cleanStaging, deleteFinalIfHash } from './promote.js';
 import { beforeReplan, commitPackage } from './registry-commit.js';
@@ -69,7 +69,8 @@ export async function rollback(deps: RollbackDeps, run: RollbackRun, command: Ro
     return { status: 'rolled-back', name, version, sha256: removed.sha256, deleted: finished.deleted, already: false, steps };
   } catch (error) {
     const failure = error instanceof RegistrarError ? error : transient(`Unexpected failure: ${String(error)}`, error);
-    return failure.kind === 'refused'
+    // A rollback that committed its removal is never reported as refused: the removal holds and /rollback finishes it.
+    return failure.kind === 'refused' && judgesTheRequest(failure) && !steps.includes('removed')
       ? { status: 'refused', name, version, message: failure.message, hint: failure.hint, steps }
       : { status: 'failed', name, version, error: failure, steps };
   }
@@ -82,8 +83,7 @@ async function removeVersion(deps: RollbackDeps, run: RollbackRun, command: Roll
   const { registry } = deps;
   const { name, version } = command;
   for (let attempt = 1; ; attempt++) {
-    const head = await registry.head();
-    const current = await registry.readPackage(name, head);
+    const { head, metadata: current } = await registry.snapshot(name);
     const pending = current && pendingRollback(current, version);
     // Our own lost commit, or another trustee's: either way the removal is committed; finish it.
     if (pending) return { kind: 'pending', sha256: pending.sha256 };
@@ -97,7 +97,7 @@ async function removeVersion(deps: RollbackDeps, run: RollbackRun, command: Roll
       ...(command.commentId === undefined ? {} : { commentId: command.commentId }),
     });
     try {
-      await commitPackage(registry, { action: 'Rollback', name, version }, { issue: command.issue, run: run.run }, next, head);
+      await commitPackage(registry, { action: 'Rollback', name, version }, { issue: command.issue, run: run.run }, { before: current, next }, head);
       return { kind: 'removed', sha256: entry.sha256 };
     } catch (error) {
       await beforeReplan(error, attempt, run.paceMs ?? 0, deps.log, 'Rollback commit');
@@ -113,8 +113,7 @@ async function removeVersion(deps: RollbackDeps, run: RollbackRun, command: Roll
 export async function finishRollback(deps: RollbackDeps, name: string, version: string, run: RollbackRun,
   context: { issue: number; actor: Actor }, steps: RollbackStep[] = []): Promise<{ deleted: string[]; commit: RegistryCommit | undefined; metadata: PackageMetadata | undefined }> {
   const { registry } = deps;
-  const head = await registry.head();
-  const current = await registry.readPackage(name, head);
+  const { metadata: current } = await registry.snapshot(name);
   const records = (current?.rolledBack ?? []).filter((r) => r.version === version && !r.cleaned);
   if (records.length === 0) return { deleted: [], commit: undefined, metadata: current };
 
@@ -128,12 +127,11 @@ export async function finishRollback(deps: RollbackDeps, name: string, version: 
   if (!steps.includes('deleted')) steps.push('deleted');
 
   for (let attempt = 1; ; attempt++) {
-    const at = await registry.head();
-    const metadata = await registry.readPackage(name, at);
+    const { head: at, metadata } = await registry.snapshot(name);
     if (!metadata || !pendingRollback(metadata, version)) return { deleted, commit: undefined, metadata };
     try {
       const commit = await commitPackage(registry, { action: 'Rollback', note: 'storage cleaned', name, version },
-        { issue: context.issue, run: run.run }, markRollbackCleaned(metadata, version), at);
+        { issue: context.issue, run: run.run }, { before: metadata, next: markRollbackCleaned(metadata, version) }, at);
       steps.push('cleaned');
       return { deleted, commit, metadata };
     } catch (error) {

@@ -41,6 +41,19 @@ export function scrub(text: string): string {
     .replace(/\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|AKIA[0-9A-Z]{16})\b/g, '…');
 }
 
+/** What a failed attempt leaves behind, from its ledger: the author must never be told less (or more) than what is kept. */
+function failedState(steps: Step[]): string {
+  if (steps.includes('promoted')) {
+    return '**The version is published:** committed to the registry and its tarball promoted to every backend. '
+      + 'A last step did not finish; `/retry` finishes it and changes nothing that is published.';
+  }
+  if (steps.includes('committed')) {
+    return '**The version is committed** to the registry, but its tarball is not yet everywhere it belongs. '
+      + '`/retry` finishes promoting it; it will not publish anything else.';
+  }
+  return 'Nothing was committed to the registry. `/retry` publishes from scratch; whatever this attempt left in storage is picked up or cleaned.';
+}
+
 function ledger(steps: Step[]): string {
   return STEPS.map((step) => `${steps.includes(step) ? '✅' : '⬜'} ${step}`).join(' · ');
 }
@@ -76,9 +89,12 @@ export function renderPublishStatus(outcome: PublishOutcome, context: { registry
       if (outcome.problems.length > 0) {
         lines.push('', ...outcome.problems.map((p) => `- ${code(p.field)}: ${plain(p.message)}`));
       }
-      lines.push('', outcome.steps.some((s) => s !== 'prepared')
-        ? 'What this attempt wrote has been taken back; the registry is consistent.'
-        : 'Nothing was written to the registry or to storage.');
+      // Said only where it is true: a version that was committed stays committed unless a rollback took it (then the message says so).
+      if (!outcome.steps.includes('committed')) {
+        lines.push('', outcome.steps.includes('staged')
+          ? 'Nothing was committed to the registry, and what this attempt staged has been taken back.'
+          : 'Nothing was written to the registry or to storage.');
+      }
       if (outcome.hint) lines.push('', `**What to do:** ${plain(outcome.hint)}`);
       if (!outcome.final) {
         lines.push('', 'Comment a corrected request on this issue. A request looks like this:', '', renderRequestExample());
@@ -86,12 +102,7 @@ export function renderPublishStatus(outcome: PublishOutcome, context: { registry
       break;
     }
     case 'failed': {
-      const committed = outcome.steps.includes('committed');
-      lines.push(`### ⚠️ Publishing ${subject} failed`, '', plain(outcome.error.message), '',
-        committed
-          ? '**The version is committed** to the registry, but its tarball is not yet everywhere it belongs. '
-            + '`/retry` finishes promoting it; it will not publish anything else.'
-          : 'Nothing was committed to the registry. `/retry` publishes from scratch; whatever this attempt left in storage is picked up or cleaned.',
+      lines.push(`### ⚠️ Publishing ${subject} failed`, '', plain(outcome.error.message), '', failedState(outcome.steps),
         '', `**What to do:** ${plain(outcome.error.hint ?? 'Comment `/retry` on this issue to try again.')}`);
       break;
     }

@@ -3,7 +3,6 @@ import { Octokit } from '@octokit/rest';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import Bottleneck from 'bottleneck';
-import { RegistrarError, notFound, transient } from '../../errors.js';
 
 const RegistrarOctokit = Octokit.plugin(retry, throttling);
 export type GitHubClient = InstanceType<typeof RegistrarOctokit>;
@@ -45,32 +44,4 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
       onSecondaryRateLimit: (_after: number, _options: unknown, _octokit: unknown, retryCount: number) => retryCount < 2,
     },
   });
-}
-
-/** The HTTP status of an Octokit error, or undefined for network failures. */
-export function statusOf(error: unknown): number | undefined {
-  if (typeof error === 'object' && error !== null && 'status' in error) {
-    const status = (error as { status: unknown }).status;
-    if (typeof status === 'number' && status > 0) return status;
-  }
-  return undefined;
-}
-
-/**
- * Turns an Octokit failure into an error kind the pipeline acts on. `what` names the request in
- * the registry's words ("read the tag v1.2.0 of acme/left-pad") for the message people see.
- */
-export function gitHubError(error: unknown, what: string): RegistrarError {
-  if (error instanceof RegistrarError) return error;
-  const status = statusOf(error);
-  if (status === 404) return notFound(`GitHub answered 404 Not Found when Registrar tried to ${what}.`);
-  if (status === 401 || status === 403) {
-    return new RegistrarError('refused', `GitHub refused (${status}) when Registrar tried to ${what}.`,
-      "Check the token's permissions in the workflow (contents: write on the registry, issues: write).", { cause: error });
-  }
-  if (status === 409 || status === 422) {
-    return new RegistrarError('conflict', `GitHub answered ${status} when Registrar tried to ${what}.`, undefined, { cause: error });
-  }
-  const reason = status === undefined ? 'the request failed before GitHub answered' : `GitHub answered ${status}`;
-  return transient(`Could not ${what}: ${reason}.`, error);
 }

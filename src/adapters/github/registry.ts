@@ -1,9 +1,10 @@
-// The Registry port on GitHub: reads metadata by commit SHA and commits by compare-and-swap (GraphQL createCommitOnBranch).
-import { conflict } from '../../errors.js';
+// The Registry port on GitHub: reads the head and a package's metadata in one GraphQL snapshot, and commits by compare-and-swap (createCommitOnBranch).
+import { RegistrarError, conflict, notFound, transient } from '../../errors.js';
 import type { PackageMetadata } from '../../core/types.js';
 import { metadataPath, parseMetadata } from '../../core/metadata.js';
-import type { FileChange, Registry, RegistryCommit } from '../../ports.js';
-import { type GitHubClient, gitHubError, statusOf } from './client.js';
+import type { FileChange, Registry, RegistryCommit, Snapshot } from '../../ports.js';
+import type { GitHubClient } from './client.js';
+import { gitHubError } from '../errors.js';
 
 export interface GitHubRegistryConfig {
   owner: string;
@@ -18,8 +19,33 @@ const CREATE_COMMIT = /* GraphQL */ `
     createCommitOnBranch(input: $input) { commit { oid url } }
   }`;
 
-interface GraphQLFailure {
-  errors?: { type?: string; message?: string }[];
+/** What the registry needs of a commit: its SHA and the metadata file in its tree (null when there is none). */
+const COMMIT_WITH_FILE = /* GraphQL */ `
+  fragment RegistrarCommitWithFile on Commit {
+    oid
+    file(path: $path) { type oid object { __typename ... on Blob { byteSize isTruncated text } } }
+  }`;
+
+const SNAPSHOT = /* GraphQL */ `
+  query RegistrarSnapshot($owner: String!, $name: String!, $qualifiedName: String!, $path: String!) {
+    repository(owner: $owner, name: $name) {
+      ref(qualifiedName: $qualifiedName) { target { __typename ...RegistrarCommitWithFile } }
+    }
+  }
+  ${COMMIT_WITH_FILE}`;
+
+const AT_COMMIT = /* GraphQL */ `
+  query RegistrarAtCommit($owner: String!, $name: String!, $oid: GitObjectID!, $path: String!) {
+    repository(owner: $owner, name: $name) {
+      object(oid: $oid) { __typename ...RegistrarCommitWithFile }
+    }
+  }
+  ${COMMIT_WITH_FILE}`;
+
+interface CommitWithFile {
+  __typename: string;
+  oid: string;
+  file?: { type: string; oid: string; object: { __typename: string; byteSize?: number; isTruncated?: boolean; text?: string | null } | null } | null;
 }
 
 export class GitHubRegistry implements Registry {
@@ -40,22 +66,77 @@ export class GitHubRegistry implements Registry {
     }
   }
 
+  /**
+   * Rule 1 in one request: the commit the branch points to and the package's file in that very commit's
+   * tree. Absence is what that tree says (no entry at the path), never an inference from an error.
+   */
+  async snapshot(name: string): Promise<Snapshot> {
+    const path = metadataPath(name);
+    const what = `read the head of ${this.config.branch} and ${path} from the registry ${this.repoName}`;
+    let answer: { repository: { ref: { target: CommitWithFile | null } | null } };
+    try {
+      answer = await this.client.graphql(SNAPSHOT, {
+        owner: this.config.owner, name: this.config.repo, qualifiedName: `refs/heads/${this.config.branch}`, path,
+      });
+    } catch (error) {
+      throw gitHubError(error, what);
+    }
+    const ref = answer.repository.ref;
+    if (ref === null) {
+      throw notFound(`The registry ${this.repoName} has no branch ${this.config.branch}.`, 'Check the `registry-branch` input.');
+    }
+    const target = ref.target;
+    if (target === null || target.__typename !== 'Commit' || typeof target.oid !== 'string') {
+      throw transient(`GitHub answered without a commit for ${this.config.branch} when Registrar tried to ${what}.`);
+    }
+    return { head: target.oid, metadata: await this.metadataIn(target, name, path) };
+  }
+
+  /** The package's metadata as of commit `at`: by SHA, with absence proven by that commit's tree (rule 11). */
   async readPackage(name: string, at: string): Promise<PackageMetadata | undefined> {
     const path = metadataPath(name);
-    let content: string;
+    const what = `read ${path} at ${at.slice(0, 12)} from the registry ${this.repoName}`;
+    let answer: { repository: { object: CommitWithFile | null } };
     try {
-      const { data } = await this.client.rest.repos.getContent({
-        owner: this.config.owner, repo: this.config.repo, path, ref: at,
-      });
-      if (Array.isArray(data) || data.type !== 'file' || !('content' in data)) {
-        throw conflict(`The registry path ${path} at ${at} is not a file.`);
-      }
-      content = Buffer.from(data.content, 'base64').toString('utf8');
+      answer = await this.client.graphql(AT_COMMIT, { owner: this.config.owner, name: this.config.repo, oid: at, path });
     } catch (error) {
-      if (statusOf(error) === 404) return undefined;
-      throw gitHubError(error, `read ${path} at ${at.slice(0, 12)} from the registry ${this.repoName}`);
+      throw gitHubError(error, what);
     }
-    return parseMetadata(content, name);
+    const commit = answer.repository.object;
+    // A replica that has not seen the commit yet answers "no such object": that is lag, not absence.
+    if (commit === null || commit.__typename !== 'Commit') {
+      throw new RegistrarError('transient', `GitHub did not know the registry commit ${at.slice(0, 12)} when Registrar tried to ${what} (a lagging replica).`,
+        'Comment `/retry` on the issue to try again.', { reason: 'missing' });
+    }
+    return this.metadataIn(commit, name, path);
+  }
+
+  private async metadataIn(commit: CommitWithFile, name: string, path: string): Promise<PackageMetadata | undefined> {
+    const file = commit.file;
+    if (file === null || file === undefined) return undefined;
+    if (file.type !== 'blob' || file.object?.__typename !== 'Blob') {
+      throw conflict(`The registry path ${path} at ${commit.oid.slice(0, 12)} is a ${file.type}, not a file.`);
+    }
+    const blob = file.object;
+    // GraphQL truncates the text of large blobs (and gives none for binary ones): read those whole by SHA.
+    const text = blob.text !== null && blob.text !== undefined && !blob.isTruncated ? blob.text : await this.readBlob(file.oid, path);
+    return parseMetadata(text, name);
+  }
+
+  /** A blob by SHA through the Git data API, which serves files of any size the registry can hold (up to 100 MB). */
+  private async readBlob(sha: string, path: string): Promise<string> {
+    try {
+      const { data } = await this.client.rest.git.getBlob({ owner: this.config.owner, repo: this.config.repo, file_sha: sha });
+      const bytes = Buffer.from(data.content, data.encoding === 'base64' ? 'base64' : 'utf8');
+      if (typeof data.size === 'number' && data.size !== bytes.length) {
+        throw transient(`GitHub sent ${bytes.length} of the ${data.size} bytes of ${path} (blob ${sha.slice(0, 12)}).`);
+      }
+      return bytes.toString('utf8');
+    } catch (error) {
+      const failure = gitHubError(error, `read ${path} (blob ${sha.slice(0, 12)}) from the registry ${this.repoName}`);
+      // The tree named this blob, so a 404 can only be a replica that has not caught up.
+      throw failure.kind === 'not-found' ? new RegistrarError('transient', failure.message, failure.hint, { cause: error, reason: 'missing' }) : failure;
+    }
   }
 
   async commit(changes: FileChange[], message: string, expectedHead: string): Promise<RegistryCommit> {
@@ -77,11 +158,12 @@ export class GitHubRegistry implements Registry {
       const { oid, url } = result.createCommitOnBranch.commit;
       return { sha: oid, url };
     } catch (error) {
-      const errors = (error as GraphQLFailure).errors;
-      if (errors?.some((e) => e.type === 'STALE_DATA')) {
-        throw conflict(`The registry branch ${this.config.branch} moved away from ${expectedHead.slice(0, 12)}.`);
+      const failure = gitHubError(error, `commit to the registry ${this.repoName}`);
+      if (failure.kind === 'conflict' && failure.reason === 'stale') {
+        throw new RegistrarError('conflict', `The registry branch ${this.config.branch} moved away from ${expectedHead.slice(0, 12)}.`,
+          undefined, { cause: error, reason: 'stale' });
       }
-      throw gitHubError(error, `commit to the registry ${this.repoName}`);
+      throw failure;
     }
   }
 

@@ -3,7 +3,8 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { notFound, refused } from '../../errors.js';
 import type { Source, SourceRepository } from '../../ports.js';
-import { type GitHubClient, gitHubError, statusOf } from './client.js';
+import type { GitHubClient } from './client.js';
+import { gitHubError, gitHubStatus } from '../errors.js';
 
 /** Annotated tags may point at other tags; GitHub allows chains, a registry needs only a few. */
 const MAX_TAG_DEPTH = 4;
@@ -16,7 +17,7 @@ export class GitHubSource implements Source {
       const { data } = await this.client.rest.repos.get({ owner, repo });
       return { id: data.id, owner: data.owner.login, repo: data.name };
     } catch (error) {
-      if (statusOf(error) === 404) {
+      if (gitHubStatus(error) === 404) {
         throw notFound(`The source repository ${owner}/${repo} does not exist or is not public.`,
           'Check `location.githubOwner` and `location.githubRepo` in the request.');
       }
@@ -29,7 +30,7 @@ export class GitHubSource implements Source {
     try {
       ({ data: ref } = await this.client.rest.git.getRef({ owner, repo, ref: `tags/${tag}` }));
     } catch (error) {
-      if (statusOf(error) === 404) {
+      if (gitHubStatus(error) === 404) {
         throw notFound(`The tag \`${tag}\` does not exist in ${owner}/${repo}.`,
           'Push the tag to GitHub (`git push origin <tag>`), or correct `ref`, then comment a corrected request.');
       }

@@ -1,6 +1,7 @@
 // The Tracker port on GitHub issues: status comments found again by their hidden marker, reactions, closing.
 import type { Tracker, TrackerComment } from '../../ports.js';
-import { type GitHubClient, gitHubError } from './client.js';
+import type { GitHubClient } from './client.js';
+import { gitHubError } from '../errors.js';
 
 export interface GitHubTrackerConfig {
   owner: string;

@@ -1,6 +1,7 @@
 // Who is a trustee: a configured list of numeric user ids and/or members of a GitHub team; any doubt means no.
 import type { Actor } from '../../core/types.js';
-import { type GitHubClient, statusOf } from './client.js';
+import type { GitHubClient } from './client.js';
+import { gitHubStatus } from '../errors.js';
 
 export interface TrusteeCheck {
   trustee: boolean;
@@ -28,7 +29,7 @@ export class Trustees {
         ? { trustee: true, why: `@${actor.login} is an active member of ${org}/${slug}` }
         : { trustee: false, why: `@${actor.login}'s membership of ${org}/${slug} is ${data.state}, not active` };
     } catch (error) {
-      const status = statusOf(error);
+      const status = gitHubStatus(error);
       if (status === 404) return { trustee: false, why: `@${actor.login} is not a member of ${org}/${slug} (or the team token cannot see the team)` };
       return { trustee: false, why: `the team check for @${actor.login} failed (${status ?? 'no answer'}): treated as not a trustee` };
     }

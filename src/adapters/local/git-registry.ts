@@ -4,7 +4,7 @@ import { checkPackageName } from '../../core/names.js';
 import { metadataPath, parseMetadata } from '../../core/metadata.js';
 import type { PackageMetadata } from '../../core/types.js';
 import { RegistrarError, notFound, refused, transient } from '../../errors.js';
-import type { FileChange, Registry, RegistryCommit } from '../../ports.js';
+import type { FileChange, Registry, RegistryCommit, Snapshot } from '../../ports.js';
 import type { RegistryHistory } from '../../pipeline/audit.js';
 
 export interface GitRegistryConfig {
@@ -147,6 +147,12 @@ export class GitRegistry implements Registry, RegistryHistory {
     }
     throw notFound(`The git repository ${this.config.path} has no branch ${this.branch} (looked for refs/heads/ and refs/remotes/origin/).`,
       'Pass the registry branch, and clone with all history (actions/checkout with fetch-depth: 0).');
+  }
+
+  /** A local repository cannot lag: the head and a read at it are one consistent view. */
+  async snapshot(name: string): Promise<Snapshot> {
+    const head = await this.head();
+    return { head, metadata: await this.readPackage(name, head) };
   }
 
   async readPackage(name: string, at: string): Promise<PackageMetadata | undefined> {
