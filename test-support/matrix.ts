@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { readSettings } from '../src/inputs.js';
 import { handleEvent } from '../src/main.js';
-import { FaultPlan, githubRoute, s3Route, startFaultProxy, type Fault, type FaultMode, type FaultProxy } from './faults/index.js';
+import { FaultPlan, applicable, githubRoute, s3Route, serviceOf, startFaultProxy, type Fault, type FaultMode, type FaultProxy, type GraphqlErrorType } from './faults/index.js';
 import { checkInvariants, type Expectation, type Violation } from './invariants.js';
 import { REGISTRY, startWorld, type World } from './world.js';
 
@@ -89,10 +89,12 @@ export async function runAttempt(world: World, event: Event, faults: Fault[], in
 }
 
 /** Runs a scenario in a fresh world: one attempt per fault list (the last should be fault-free), then every invariant. */
-export async function runCase(scenario: Scenario, schedule: Fault[][]): Promise<CaseResult> {
+export async function runCase(scenario: Scenario, schedule: Fault[][], options: { staleReads?: boolean } = {}): Promise<CaseResult> {
   const world = await startWorld({ buckets: Array.from({ length: scenario.backends }, (_, i) => `registry-${i + 1}`) });
   try {
     const { first, repeat, expect, inputs = {} } = await scenario.setup(world);
+    // From here on, a branch read by name may answer its previous head once after every update (github.com's replicas do).
+    if (options.staleReads) world.github.setStaleReads(true);
     const attempts: AttemptResult[] = [];
     for (const [i, faults] of schedule.entries()) attempts.push(await runAttempt(world, i === 0 ? first : repeat(), faults, inputs));
     const violations = await checkInvariants(world, { expect });
@@ -119,28 +121,107 @@ export async function recordRequests(scenario: Scenario): Promise<RequestPoint[]
   }
 }
 
-export interface MatrixRow { point: RequestPoint; mode: FaultMode; firstAttempt: string; fired: boolean; success: string; result: CaseResult }
+/** The modes of the matrix: the three ways a request can vanish, and every answer a service can give instead of the right one. */
+export const MATRIX_MODES: readonly FaultMode[] = ['refuse', 'lose', 'crash', 'status-5xx', 'rate-limited', 'graphql-error', 'lagging-read', 'exhausted'];
 
-/** Every request × every mode: attempt 1 with that fault, then one fault-free repeat. */
-export async function crashMatrix(scenario: Scenario, points: RequestPoint[], modes: FaultMode[],
+export interface MatrixRow {
+  point: RequestPoint;
+  mode: FaultMode;
+  /** The fault as planned (variants such as 403 or 429, FORBIDDEN or RATE_LIMITED are chosen per row). */
+  fault: Fault;
+  firstAttempt: string;
+  fired: boolean;
+  /** In the second pass: whether the fault fired again in the `/retry` too (then a third attempt had to converge). */
+  retryFired: boolean | undefined;
+  success: string;
+  result: CaseResult;
+}
+
+/**
+ * The fault for one (request, mode) row. Variants take turns by the request's place in the run, so the matrix
+ * sees each of them (403 and 429 secondary limits; FORBIDDEN, RATE_LIMITED and, on the commit, STALE_DATA).
+ */
+export function faultFor(point: RequestPoint, mode: FaultMode, index: number): Fault {
+  const fault: Fault = { ...point, mode };
+  if (mode === 'rate-limited' && serviceOf(point.route) !== 's3') fault.rateLimitStatus = index % 2 === 0 ? 403 : 429;
+  if (mode === 'graphql-error') {
+    const types: GraphqlErrorType[] = point.route === 'POST graphql:createCommitOnBranch'
+      ? ['FORBIDDEN', 'RATE_LIMITED', 'STALE_DATA'] : ['FORBIDDEN', 'RATE_LIMITED', 'NOT_FOUND'];
+    fault.graphqlType = types[index % types.length]!;
+  }
+  return fault;
+}
+
+interface MatrixCase { point: RequestPoint; mode: FaultMode; fault: Fault }
+
+/** Every request x every mode that can happen to it: attempt 1 with that fault, then a fault-free `/retry`. */
+export async function crashMatrix(scenario: Scenario, points: RequestPoint[], modes: readonly FaultMode[],
   options: { concurrency?: number; onRow?: (row: MatrixRow) => void } = {}): Promise<MatrixRow[]> {
-  const cases = points.flatMap((point) => modes.map((mode) => ({ point, mode })));
-  return pool(cases, options.concurrency ?? 2, async ({ point, mode }) => {
-    const result = await runCase(scenario, [[{ ...point, mode }], []]);
+  const cases = points.flatMap((point, index) => modes.filter((mode) => applicable(mode, point.route))
+    .map((mode) => ({ point, mode, fault: faultFor(point, mode, index) })));
+  return runCases(scenario, cases, false, options);
+}
+
+/**
+ * The second pass: the rows whose first attempt failed run again, and this time the `/retry` meets the same fault
+ * too (where it makes that request); a third, fault-free attempt must converge. A fault the client absorbed on the
+ * first attempt would be absorbed on the retry as well, so those rows would prove nothing new.
+ */
+export async function retryMatrix(scenario: Scenario, firstPass: MatrixRow[],
+  options: { concurrency?: number; onRow?: (row: MatrixRow) => void } = {}): Promise<MatrixRow[]> {
+  const cases = firstPass.filter((r) => r.fired && r.firstAttempt !== r.success).map(({ point, mode, fault }) => ({ point, mode, fault }));
+  return runCases(scenario, cases, true, options);
+}
+
+async function runCases(scenario: Scenario, cases: MatrixCase[], faultRetry: boolean,
+  options: { concurrency?: number; onRow?: (row: MatrixRow) => void }): Promise<MatrixRow[]> {
+  return pool(cases, options.concurrency ?? 2, async ({ point, mode, fault }) => {
+    const result = await runCase(scenario, faultRetry ? [[fault], [fault], []] : [[fault], []]);
     const first = result.attempts[0]!;
-    const row = { point, mode, firstAttempt: first.status, fired: first.fired.length > 0, success: scenario.success, result };
+    const row: MatrixRow = { point, mode, fault, firstAttempt: first.status, fired: first.fired.length > 0,
+      retryFired: faultRetry ? result.attempts[1]!.fired.length > 0 : undefined, success: scenario.success, result };
     options.onRow?.(row);
     return row;
   });
 }
 
+/** Per mode: how many rows, how many first attempts failed (and of those, converged), were absorbed, or never met their fault. */
+export interface ModeSummary { mode: FaultMode; rows: number; failed: number; failedConverged: number; absorbed: number; notReached: number; converged: number }
+
+export function summariseModes(rows: MatrixRow[]): ModeSummary[] {
+  const modes = [...new Set(rows.map((r) => r.mode))];
+  return modes.map((mode) => {
+    const these = rows.filter((r) => r.mode === mode);
+    const failed = these.filter((r) => r.fired && r.firstAttempt !== r.success);
+    return {
+      mode, rows: these.length, failed: failed.length, failedConverged: failed.filter((r) => r.result.converged).length,
+      absorbed: these.filter((r) => r.fired && r.firstAttempt === r.success).length,
+      notReached: these.filter((r) => !r.fired).length, converged: these.filter((r) => r.result.converged).length,
+    };
+  });
+}
+
+/**
+ * Requests whose failure Registrar tolerates by design, so an `exhausted` fault there does not fail the attempt:
+ * the 👀 acknowledgement of a command (the command's own report follows).
+ */
+export const BEST_EFFORT_ROUTES: readonly string[] = ['POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions'];
+
 /** A random schedule: up to three attempts, each but the last with one to three faults among the recorded requests. */
 export function scheduleArbitrary(points: RequestPoint[]): fc.Arbitrary<Fault[][]> {
   const fault = fc.record({
-    point: fc.constantFrom(...points),
-    mode: fc.constantFrom<FaultMode>('refuse', 'lose', 'crash', 'delay'),
-  }).map(({ point, mode }): Fault => (mode === 'delay' ? { ...point, mode, delayMs: 30 } : { ...point, mode }));
-  const faulty = fc.uniqueArray(fault, { minLength: 1, maxLength: 3, selector: (f) => `${f.route}#${f.occurrence}` });
+    index: fc.nat({ max: points.length - 1 }),
+    mode: fc.constantFrom<FaultMode>('refuse', 'lose', 'crash', 'delay', ...MATRIX_MODES.slice(3)),
+    variant: fc.nat({ max: 5 }),
+  }).map(({ index, mode, variant }): Fault => {
+    const point = points[index]!;
+    // A mode that cannot happen to this request falls back to a refused connection, which can happen to any.
+    if (!applicable(mode, point.route)) return { ...point, mode: 'refuse' };
+    return mode === 'delay' ? { ...point, mode, delayMs: 30 } : faultFor(point, mode, variant);
+  });
+  // An exhausted fault fails every later occurrence of its route, so no other fault may name one of those.
+  const faulty = fc.uniqueArray(fault, { minLength: 1, maxLength: 3, selector: (f) => `${f.route}#${f.occurrence}` })
+    .map((faults) => faults.filter((f) => !faults.some((e) => e !== f && e.mode === 'exhausted' && e.route === f.route && e.occurrence < f.occurrence)));
   return fc.array(faulty, { minLength: 1, maxLength: 2 }).map((attempts) => [...attempts, []]);
 }
 
@@ -153,7 +234,7 @@ export async function randomSchedules(scenario: Scenario, points: RequestPoint[]
   const chosen = schedules.map((schedule, index) => ({ schedule, index }))
     .filter(({ index }) => options.only === undefined || index === options.only);
   return pool(chosen, options.concurrency ?? 2, async ({ schedule, index }) => {
-    const result = { index, schedule, result: await runCase(scenario, schedule) };
+    const result = { index, schedule, result: await runCase(scenario, schedule, { staleReads: true }) };
     options.onResult?.(result);
     return result;
   });

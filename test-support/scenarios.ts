@@ -1,7 +1,7 @@
 // The commands the fault matrix exercises, each set up in a fresh world with the event that starts it and the one that repeats it.
 import { runAttempt, type Scenario } from './matrix.js';
-import { registryFile } from './observe.js';
-import { commentOn, openIssue, requestBody, seedPackage } from './world.js';
+import { registryFile, snapshot, type Snapshot } from './observe.js';
+import { commentOn, openIssue, requestBody, seedPackage, type World } from './world.js';
 
 const pkg = { owner: 'acme', repo: 'left-pad', id: 4242, name: 'left-pad', version: '1.2.0', subdir: 'pkg' };
 const TRUSTEE = { id: 7001, login: 'tess' };
@@ -48,5 +48,69 @@ export function rollbackScenario(backends = 2): Scenario {
   };
 }
 
+/** An author publishes left-pad@1.3.0 while 1.2.0 is already published: the metadata read finds a file, and must keep it. */
+export function secondVersionScenario(): Scenario {
+  return {
+    name: 'publish a second version',
+    backends: 1,
+    success: 'published',
+    async setup(world) {
+      await seedPackage(world, pkg);
+      const earlier = openIssue(world, requestBody(pkg));
+      const published = await runAttempt(world, earlier.event, []);
+      if (published.status !== 'published') throw new Error(`setting up the second-version scenario: the first publish ended ${published.status}`);
+      const next = { ...pkg, version: '1.3.0' };
+      await seedPackage(world, next);
+      const { issue, event } = openIssue(world, requestBody(next));
+      return {
+        first: event,
+        repeat: () => commentOn(world, issue, '/retry'),
+        expect: [
+          { name: pkg.name, version: pkg.version, issue: earlier.issue, outcome: 'published' },
+          { name: next.name, version: next.version, issue, outcome: 'published' },
+        ],
+      };
+    },
+  };
+}
+
+/**
+ * A second issue asks for a version another issue already published: every attempt is refused, and whatever
+ * fails on the way, the registry's refs and every stored object stay exactly as they were (invariant 6).
+ */
+export function refusalScenario(): Scenario {
+  // Cases of one scenario run concurrently, each in its own world: the snapshot belongs to the world.
+  const before = new WeakMap<World, Snapshot>();
+  return {
+    name: 'refuse an already-published version',
+    backends: 1,
+    success: 'refused',
+    async setup(world) {
+      await seedPackage(world, pkg);
+      const earlier = openIssue(world, requestBody(pkg));
+      const published = await runAttempt(world, earlier.event, []);
+      if (published.status !== 'published') throw new Error(`setting up the refusal scenario: the publish ended ${published.status}`);
+      const { issue, event } = openIssue(world, requestBody(pkg));
+      before.set(world, await snapshot(world));
+      return {
+        first: event,
+        repeat: () => commentOn(world, issue, '/retry'),
+        expect: [{ name: pkg.name, version: pkg.version, issue: earlier.issue, outcome: 'published' }],
+      };
+    },
+    async verify(world) {
+      const after = await snapshot(world);
+      const earlier = before.get(world);
+      if (earlier === undefined) return [{ invariant: 6, message: 'no snapshot was taken before the refused request' }];
+      const problems = [];
+      if (after.refs !== earlier.refs) problems.push({ invariant: 6 as const, message: `registry refs changed:\n${earlier.refs}\n→\n${after.refs}` });
+      if (JSON.stringify(after.storage) !== JSON.stringify(earlier.storage)) {
+        problems.push({ invariant: 6 as const, message: `storage changed: ${JSON.stringify(earlier.storage)} → ${JSON.stringify(after.storage)}` });
+      }
+      return problems;
+    },
+  };
+}
+
 /** Every scenario the matrix runs, in the order the table shows them. */
-export const SCENARIOS: Scenario[] = [publishScenario(1), publishScenario(2), rollbackScenario(2)];
+export const SCENARIOS: Scenario[] = [publishScenario(1), publishScenario(2), rollbackScenario(2), secondVersionScenario(), refusalScenario()];
