@@ -96274,12 +96274,15 @@ function plain(text) {
 function scrub(text) {
   return text.replace(/(https?:\/\/)[^\s/@]+@/gi, "$1").replace(/(https?:\/\/[^\s?#]+)[?#][^\s)>\]]*/gi, "$1?\u2026").replace(/\b(token|bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, "$1 \u2026").replace(/\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|AKIA[0-9A-Z]{16})\b/g, "\u2026");
 }
-function failedState(steps) {
+function failedState(steps, commitInDoubt) {
   if (steps.includes("promoted")) {
     return "**The version is published:** committed to the registry and its tarball promoted to every backend. A last step did not finish; `/retry` finishes it and changes nothing that is published.";
   }
   if (steps.includes("committed")) {
     return "**The version is committed** to the registry, but its tarball is not yet everywhere it belongs. `/retry` finishes promoting it; it will not publish anything else.";
+  }
+  if (commitInDoubt) {
+    return "The registry commit was sent, but its answer was lost and no later read could tell whether it landed. `/retry` finds out and finishes it either way; it never publishes anything twice.";
   }
   return "Nothing was committed to the registry. `/retry` publishes from scratch; whatever this attempt left in storage is picked up or cleaned.";
 }
@@ -96336,7 +96339,7 @@ function renderPublishStatus(outcome, context) {
         "",
         plain(outcome.error.message),
         "",
-        failedState(outcome.steps),
+        failedState(outcome.steps, outcome.commitInDoubt ?? false),
         "",
         `**What to do:** ${plain(outcome.error.hint ?? "Comment `/retry` on this issue to try again.")}`
       );
@@ -96539,6 +96542,7 @@ async function beforeReplan(error64, attempt, paceMs, log, what) {
 var STEPS = ["prepared", "staged", "committed", "promoted", "cleaned"];
 async function publish(deps, options2, event) {
   const steps = [];
+  const doubt = { commit: false };
   const status = new StatusComment(deps.tracker, event.issue, statusMarker(options2.run), deps.registry, deps.log);
   let request2;
   let outcome;
@@ -96557,16 +96561,16 @@ async function publish(deps, options2, event) {
     } else {
       request2 = parsed.request;
       await status.progress({ status: "working", request: request2, steps });
-      outcome = await publishRequest(deps, options2, event, request2, steps, status);
+      outcome = await publishRequest(deps, options2, event, request2, steps, doubt, status);
     }
   } catch (error64) {
     const failure2 = error64 instanceof RegistrarError ? error64 : transient(`Unexpected failure: ${String(error64)}`, error64);
-    outcome = refusesTheRequest(failure2, steps) ? { status: "refused", request: request2, message: failure2.message, hint: failure2.hint, problems: [], final: false, steps } : { status: "failed", request: request2, error: failure2, steps };
+    outcome = refusesTheRequest(failure2, steps) ? { status: "refused", request: request2, message: failure2.message, hint: failure2.hint, problems: [], final: false, steps } : { status: "failed", request: request2, error: failure2, steps, ...doubt.commit ? { commitInDoubt: true } : {} };
   }
   await report(deps, event, outcome, status);
   return outcome;
 }
-async function publishRequest(deps, options2, event, request2, steps, status) {
+async function publishRequest(deps, options2, event, request2, steps, doubt, status) {
   const { registry: registry2 } = deps;
   let built = await prepare(deps, options2, request2);
   steps.push("prepared");
@@ -96574,6 +96578,7 @@ async function publishRequest(deps, options2, event, request2, steps, status) {
   let committed;
   for (let attempt = 1; !committed; attempt++) {
     const { head, metadata: current } = await registry2.snapshot(request2.name);
+    doubt.commit = false;
     const plan = planPublish({
       request: request2,
       issue: event.issue,
@@ -96606,6 +96611,7 @@ async function publishRequest(deps, options2, event, request2, steps, status) {
       );
       committed = { entry: plan.entry, commit, resumed: false };
     } catch (error64) {
+      doubt.commit = isKind(error64, "transient") && (error64.reason === "network" || error64.reason === "server");
       await beforeReplan(error64, attempt, options2.paceMs, deps.log, "Commit");
     }
   }
@@ -96711,10 +96717,11 @@ var ROLLBACK_STEPS = ["removed", "deleted", "cleaned"];
 async function rollback(deps, run, command5) {
   const { name: name2, version: version2 } = command5;
   const steps = [];
+  const doubt = { commit: false };
   try {
     const problem = checkPackageName(name2) ?? checkVersion(version2) ?? (command5.reason.trim() === "" ? "a reason is required: `/rollback name@version why it must go`" : void 0);
     if (problem) return { status: "refused", name: name2, version: version2, message: problem, hint: "Comment a corrected `/rollback`.", steps };
-    const removed = await removeVersion(deps, run, command5);
+    const removed = await removeVersion(deps, run, command5, doubt);
     if (removed.kind === "never-committed") {
       const deleted = await cleanStaging(deps.backends, name2, version2);
       if (deleted.length === 0) {
@@ -96738,14 +96745,15 @@ async function rollback(deps, run, command5) {
     return { status: "rolled-back", name: name2, version: version2, sha256: removed.sha256, deleted: finished.deleted, already: false, steps };
   } catch (error64) {
     const failure2 = error64 instanceof RegistrarError ? error64 : transient(`Unexpected failure: ${String(error64)}`, error64);
-    return failure2.kind === "refused" && judgesTheRequest(failure2) && !steps.includes("removed") ? { status: "refused", name: name2, version: version2, message: failure2.message, hint: failure2.hint, steps } : { status: "failed", name: name2, version: version2, error: failure2, steps };
+    return failure2.kind === "refused" && judgesTheRequest(failure2) && !steps.includes("removed") ? { status: "refused", name: name2, version: version2, message: failure2.message, hint: failure2.hint, steps } : { status: "failed", name: name2, version: version2, error: failure2, steps, ...doubt.commit ? { removalInDoubt: true } : {} };
   }
 }
-async function removeVersion(deps, run, command5) {
+async function removeVersion(deps, run, command5, doubt) {
   const { registry: registry2 } = deps;
   const { name: name2, version: version2 } = command5;
   for (let attempt = 1; ; attempt++) {
     const { head, metadata: current } = await registry2.snapshot(name2);
+    doubt.commit = false;
     const pending = current && pendingRollback(current, version2);
     if (pending) return { kind: "pending", sha256: pending.sha256 };
     const entry = current && Object.hasOwn(current.published, version2) ? current.published[version2] : void 0;
@@ -96765,6 +96773,7 @@ async function removeVersion(deps, run, command5) {
       await commitPackage(registry2, { action: "Rollback", name: name2, version: version2 }, { issue: command5.issue, run: run.run }, { before: current, next }, head);
       return { kind: "removed", sha256: entry.sha256 };
     } catch (error64) {
+      doubt.commit = isKind(error64, "transient") && (error64.reason === "network" || error64.reason === "server");
       await beforeReplan(error64, attempt, run.paceMs ?? 0, deps.log, "Rollback commit");
     }
   }
@@ -96837,7 +96846,7 @@ function renderRollback(outcome) {
         "",
         escape(outcome.error.message),
         "",
-        outcome.steps.includes("removed") ? "The version is already out of the registry and cannot be published until the rollback is cleaned. Comment `/rollback` again to finish it (the scheduled reconcile finishes it too)." : "Nothing was committed. Comment `/rollback` again to retry."
+        outcome.steps.includes("removed") ? "The version is already out of the registry and cannot be published until the rollback is cleaned. Comment `/rollback` again to finish it (the scheduled reconcile finishes it too)." : outcome.removalInDoubt ? "The removal commit was sent, but its answer was lost and no later read could tell whether it landed. Comment `/rollback` again: it finishes a removal that landed, or makes it." : "Nothing was committed. Comment `/rollback` again to retry."
       );
       break;
   }

@@ -4,7 +4,7 @@ import { readSettings } from '../src/inputs.js';
 import { handleEvent } from '../src/main.js';
 import { FaultPlan, applicable, githubRoute, s3Route, serviceOf, startFaultProxy, type Fault, type FaultMode, type FaultProxy, type GraphqlErrorType } from './faults/index.js';
 import { checkInvariants, type Expectation, type Violation } from './invariants.js';
-import { REGISTRY, startWorld, type World } from './world.js';
+import { REGISTRY, runAction, startWorld, type ActionRun, type World } from './world.js';
 
 export interface Event { name: string; payload: unknown }
 
@@ -40,17 +40,37 @@ export interface CaseResult {
 
 let runs = 0;
 
-/** A world behind fault proxies, fresh for every attempt so a dead attempt's stragglers never reach the servers. */
-export async function runAttempt(world: World, event: Event, faults: Fault[], inputs: Record<string, string> = {}): Promise<AttemptResult> {
-  const plan = new FaultPlan(faults);
-  // Bucket names differ between worlds on a shared server; the route names the backend by position instead.
+/**
+ * Fault proxies in front of a world's GitHub emulator and S3 server, sharing one plan. S3 routes name a backend by
+ * its position (`backend1/…`), because bucket names differ between worlds on a shared server.
+ */
+export async function startProxies(world: World, plan: FaultPlan): Promise<[FaultProxy, FaultProxy]> {
   const aliases = world.buckets.map((bucket, i) => [bucket, `backend${i + 1}`] as const);
   const s3Alias = (req: Parameters<typeof s3Route>[0]) => aliases.reduce((route, [bucket, alias]) => route.replace(` ${bucket}/`, ` ${alias}/`), s3Route(req));
-  const proxies: FaultProxy[] = [
+  return [
     await startFaultProxy({ name: 'github', target: world.github.url, plan, classify: githubRoute }),
     await startFaultProxy({ name: 's3', target: world.s3.endpoint, plan, classify: s3Alias }),
   ];
-  const [github, s3] = proxies as [FaultProxy, FaultProxy];
+}
+
+/** The built action (dist/index.js, as GitHub runs it) behind fresh fault proxies: what it did, and what the plan saw. */
+export async function runActionWithFaults(world: World, event: Event, faults: Fault[], inputs: Record<string, string> = {}):
+  Promise<{ run: ActionRun; fired: Fault[]; requests: RequestPoint[] }> {
+  const plan = new FaultPlan(faults);
+  const [github, s3] = await startProxies(world, plan);
+  try {
+    const run = await runAction(world, event, { inputs, via: { github: github.url, s3: s3.url } });
+    return { run, fired: plan.fired(), requests: plan.log.map(({ route, occurrence }) => ({ route, occurrence })) };
+  } finally {
+    await Promise.all([github.close(), s3.close()]);
+  }
+}
+
+/** A world behind fault proxies, fresh for every attempt so a dead attempt's stragglers never reach the servers. */
+export async function runAttempt(world: World, event: Event, faults: Fault[], inputs: Record<string, string> = {}): Promise<AttemptResult> {
+  const plan = new FaultPlan(faults);
+  const proxies = await startProxies(world, plan);
+  const [github, s3] = proxies;
   const log: string[] = [];
   runs += 1;
   const env = {

@@ -122,7 +122,9 @@ let runCounter = 0;
 
 /** Runs dist/index.js — the file GitHub runs — with the environment a runner gives it. */
 export async function runAction(world: World, event: { name: string; payload: unknown },
-  options: { inputs?: Record<string, string>; env?: Record<string, string>; runId?: string } = {}): Promise<ActionRun> {
+  options: { inputs?: Record<string, string>; env?: Record<string, string>; runId?: string;
+    /** Where the action reaches GitHub's API and S3, when not directly (e.g. through fault proxies). */
+    via?: { github: string; s3: string } } = {}): Promise<ActionRun> {
   const dir = await mkdtemp(join(tmpdir(), 'registrar-run-'));
   const eventPath = join(dir, 'event.json');
   const outputPath = join(dir, 'output');
@@ -135,7 +137,7 @@ export async function runAction(world: World, event: { name: string; payload: un
     'registry-repository': `${REGISTRY.owner}/${REGISTRY.repo}`,
     'registry-branch': 'main',
     backends: JSON.stringify(world.buckets.map((bucket, i) => ({
-      name: i === 0 ? 'primary' : `mirror-${i}`, endpoint: world.s3.endpoint, region: world.s3.region, bucket,
+      name: i === 0 ? 'primary' : `mirror-${i}`, endpoint: options.via?.s3 ?? world.s3.endpoint, region: world.s3.region, bucket,
       credentials: { accessKeyIdEnv: 'S3_ACCESS_KEY_ID', secretAccessKeyEnv: 'S3_SECRET_ACCESS_KEY' },
     }))),
     'api-pace-ms': '1',
@@ -150,7 +152,7 @@ export async function runAction(world: World, event: { name: string; payload: un
     GITHUB_EVENT_NAME: event.name,
     GITHUB_EVENT_PATH: eventPath,
     GITHUB_REPOSITORY: `${REGISTRY.owner}/${REGISTRY.repo}`,
-    GITHUB_API_URL: world.github.url,
+    GITHUB_API_URL: options.via?.github ?? world.github.url,
     GITHUB_SERVER_URL: world.github.url,
     GITHUB_RUN_ID: options.runId ?? String(9000 + ++runCounter),
     GITHUB_RUN_ATTEMPT: '1',

@@ -2,7 +2,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { renderPublishStatus, scrub, statusMarker } from '../../src/report/status.js';
 import type { PublishOutcome } from '../../src/pipeline/publish.js';
-import { transient } from '../../src/errors.js';
+import { RegistrarError, transient } from '../../src/errors.js';
 
 const request = { name: 'left-pad', version: '1.2.0', ref: 'v1.2.0', location: { githubOwner: 'acme', githubRepo: 'left-pad' } };
 const registry = { commitUrl: (sha: string) => `https://github.com/reg/reg/commit/${sha}` };
@@ -19,6 +19,28 @@ describe('renderPublishStatus', () => {
     const before: PublishOutcome = { status: 'failed', request, error: transient('S3 went away'), steps: ['prepared'] };
     expect(renderPublishStatus(after, { registry })).toMatch(/The version is committed.*`\/retry` finishes promoting it/s);
     expect(renderPublishStatus(before, { registry })).toMatch(/Nothing was committed.*`\/retry` publishes from scratch/s);
+  });
+
+  it('says a version is published when only a step after promote failed, and never that kept work was taken back', () => {
+    const limited = new RegistrarError('transient', 'GitHub answered 403 ("You have exceeded a secondary rate limit")', 'GitHub is rate-limiting this token; comment `/retry` after 60 s.', { reason: 'rate-limited' });
+    const body = renderPublishStatus({ status: 'failed', request, error: limited, steps: ['prepared', 'staged', 'committed', 'promoted', 'cleaned'] }, { registry });
+    expect(body).toContain('**The version is published:** committed to the registry and its tarball promoted to every backend.');
+    expect(body).toContain('after 60 s');
+    expect(body).not.toMatch(/taken back|Nothing was committed|not yet everywhere/);
+  });
+
+  it('says a commit whose answer was lost may have landed, instead of "nothing was committed"', () => {
+    const body = renderPublishStatus({ status: 'failed', request, error: transient('no answer'), steps: ['prepared', 'staged'], commitInDoubt: true }, { registry });
+    expect(body).toContain('its answer was lost');
+    expect(body).not.toContain('Nothing was committed');
+  });
+
+  it('says staging was taken back only for a refusal before the commit, and says nothing of the kind after one', () => {
+    const refusal = (steps: PublishOutcome['steps']): PublishOutcome => ({ status: 'refused', request, message: 'no', hint: undefined, problems: [], final: true, steps });
+    expect(renderPublishStatus(refusal(['prepared']), { registry })).toContain('Nothing was written to the registry or to storage.');
+    expect(renderPublishStatus(refusal(['prepared', 'staged']), { registry })).toContain('what this attempt staged has been taken back');
+    const rolledBack = renderPublishStatus(refusal(['prepared', 'staged', 'committed', 'promoted', 'cleaned']), { registry });
+    expect(rolledBack).not.toMatch(/taken back|Nothing was/);
   });
 
   it('keeps untrusted text from closing code spans, injecting HTML or mentioning people', () => {

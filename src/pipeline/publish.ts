@@ -57,10 +57,12 @@ export type PublishOutcome =
   /** Nothing was written. `final` refusals close the issue; the others wait for a corrected request. */
   | { status: 'refused'; request: PublishRequest | undefined; message: string; hint: string | undefined;
       problems: { field: string; message: string }[]; final: boolean; steps: Step[] }
-  | { status: 'failed'; request: PublishRequest | undefined; error: RegistrarError; steps: Step[] };
+  /** `commitInDoubt`: a registry commit was sent and no later read told whether it landed (its answer was lost). */
+  | { status: 'failed'; request: PublishRequest | undefined; error: RegistrarError; steps: Step[]; commitInDoubt?: boolean };
 
 export async function publish(deps: PublishDeps, options: PublishOptions, event: PublishEvent): Promise<PublishOutcome> {
   const steps: Step[] = [];
+  const doubt = { commit: false };
   const status = new StatusComment(deps.tracker, event.issue, statusMarker(options.run), deps.registry, deps.log);
   let request: PublishRequest | undefined;
   let outcome: PublishOutcome;
@@ -73,20 +75,20 @@ export async function publish(deps: PublishDeps, options: PublishOptions, event:
     } else {
       request = parsed.request;
       await status.progress({ status: 'working', request, steps });
-      outcome = await publishRequest(deps, options, event, request, steps, status);
+      outcome = await publishRequest(deps, options, event, request, steps, doubt, status);
     }
   } catch (error) {
     const failure = error instanceof RegistrarError ? error : transient(`Unexpected failure: ${String(error)}`, error);
     outcome = refusesTheRequest(failure, steps)
       ? { status: 'refused', request, message: failure.message, hint: failure.hint, problems: [], final: false, steps }
-      : { status: 'failed', request, error: failure, steps };
+      : { status: 'failed', request, error: failure, steps, ...(doubt.commit ? { commitInDoubt: true } : {}) };
   }
   await report(deps, event, outcome, status);
   return outcome;
 }
 
 async function publishRequest(deps: PublishDeps, options: PublishOptions, event: PublishEvent,
-  request: PublishRequest, steps: Step[], status: StatusComment): Promise<PublishOutcome> {
+  request: PublishRequest, steps: Step[], doubt: { commit: boolean }, status: StatusComment): Promise<PublishOutcome> {
   const { registry } = deps;
   let built = await prepare(deps, options, request);
   steps.push('prepared');
@@ -96,6 +98,8 @@ async function publishRequest(deps: PublishDeps, options: PublishOptions, event:
   for (let attempt = 1; !committed; attempt++) {
     // Rule 1: plan on one snapshot (the head and the metadata in that very commit); the commit expects that head.
     const { head, metadata: current } = await registry.snapshot(request.name);
+    // A snapshot read after a commit whose answer was lost shows whether it landed: the plan below acts on that.
+    doubt.commit = false;
     const plan = planPublish({
       request, issue: event.issue, repositoryId: built.repositoryId, current,
       built: { sha256: built.tarball.integrity, bytes: built.tarball.size, commit: built.commit },
@@ -120,6 +124,7 @@ async function publishRequest(deps: PublishDeps, options: PublishOptions, event:
         { issue: event.issue, run: options.run }, { before: current, next: plan.metadata }, head);
       committed = { entry: plan.entry, commit, resumed: false };
     } catch (error) {
+      doubt.commit = isKind(error, 'transient') && (error.reason === 'network' || error.reason === 'server');
       // The re-plan recognises our own commit (landed despite the error) by its issue and hash, and resumes.
       await beforeReplan(error, attempt, options.paceMs, deps.log, 'Commit');
     }

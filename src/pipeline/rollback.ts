@@ -2,7 +2,7 @@
 import { markRollbackCleaned, pendingRollback, removeForRollback } from '../core/metadata.js';
 import { checkPackageName, checkVersion } from '../core/names.js';
 import type { Actor, PackageMetadata } from '../core/types.js';
-import { RegistrarError, judgesTheRequest, transient } from '../errors.js';
+import { RegistrarError, isKind, judgesTheRequest, transient } from '../errors.js';
 import type { Registry, RegistryCommit, Storage } from '../ports.js';
 import { cleanStaging, deleteFinalIfHash } from './promote.js';
 import { beforeReplan, commitPackage } from './registry-commit.js';
@@ -41,17 +41,19 @@ export type RollbackOutcome =
   /** The version was never committed; what a failed attempt left in staging was removed. */
   | { status: 'cleaned-leftovers'; name: string; version: string; deleted: string[]; steps: RollbackStep[] }
   | { status: 'refused'; name: string; version: string; message: string; hint: string | undefined; steps: RollbackStep[] }
-  | { status: 'failed'; name: string; version: string; error: RegistrarError; steps: RollbackStep[] };
+  /** `removalInDoubt`: the removal commit was sent and no later read told whether it landed (its answer was lost). */
+  | { status: 'failed'; name: string; version: string; error: RegistrarError; steps: RollbackStep[]; removalInDoubt?: boolean };
 
 export async function rollback(deps: RollbackDeps, run: RollbackRun, command: RollbackCommand): Promise<RollbackOutcome> {
   const { name, version } = command;
   const steps: RollbackStep[] = [];
+  const doubt = { commit: false };
   try {
     const problem = checkPackageName(name) ?? checkVersion(version)
       ?? (command.reason.trim() === '' ? 'a reason is required: `/rollback name@version why it must go`' : undefined);
     if (problem) return { status: 'refused', name, version, message: problem, hint: 'Comment a corrected `/rollback`.', steps };
 
-    const removed = await removeVersion(deps, run, command);
+    const removed = await removeVersion(deps, run, command, doubt);
     if (removed.kind === 'never-committed') {
       const deleted = await cleanStaging(deps.backends, name, version);
       if (deleted.length === 0) {
@@ -72,18 +74,19 @@ export async function rollback(deps: RollbackDeps, run: RollbackRun, command: Ro
     // A rollback that committed its removal is never reported as refused: the removal holds and /rollback finishes it.
     return failure.kind === 'refused' && judgesTheRequest(failure) && !steps.includes('removed')
       ? { status: 'refused', name, version, message: failure.message, hint: failure.hint, steps }
-      : { status: 'failed', name, version, error: failure, steps };
+      : { status: 'failed', name, version, error: failure, steps, ...(doubt.commit ? { removalInDoubt: true } : {}) };
   }
 }
 
 type Removal = { kind: 'removed' | 'pending'; sha256: string } | { kind: 'already-cleaned'; sha256: string } | { kind: 'never-committed' };
 
 /** Phase one: commit the version's removal with its audit record, by compare-and-swap, recognising our own lost commit. */
-async function removeVersion(deps: RollbackDeps, run: RollbackRun, command: RollbackCommand): Promise<Removal> {
+async function removeVersion(deps: RollbackDeps, run: RollbackRun, command: RollbackCommand, doubt: { commit: boolean }): Promise<Removal> {
   const { registry } = deps;
   const { name, version } = command;
   for (let attempt = 1; ; attempt++) {
     const { head, metadata: current } = await registry.snapshot(name);
+    doubt.commit = false;
     const pending = current && pendingRollback(current, version);
     // Our own lost commit, or another trustee's: either way the removal is committed; finish it.
     if (pending) return { kind: 'pending', sha256: pending.sha256 };
@@ -100,6 +103,7 @@ async function removeVersion(deps: RollbackDeps, run: RollbackRun, command: Roll
       await commitPackage(registry, { action: 'Rollback', name, version }, { issue: command.issue, run: run.run }, { before: current, next }, head);
       return { kind: 'removed', sha256: entry.sha256 };
     } catch (error) {
+      doubt.commit = isKind(error, 'transient') && (error.reason === 'network' || error.reason === 'server');
       await beforeReplan(error, attempt, run.paceMs ?? 0, deps.log, 'Rollback commit');
     }
   }

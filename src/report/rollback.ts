@@ -33,7 +33,9 @@ export function renderRollback(outcome: RollbackOutcome): string {
       lines.push(`### ⚠️ Rolling back ${subject} did not finish`, '', escape(outcome.error.message), '',
         outcome.steps.includes('removed')
           ? 'The version is already out of the registry and cannot be published until the rollback is cleaned. Comment `/rollback` again to finish it (the scheduled reconcile finishes it too).'
-          : 'Nothing was committed. Comment `/rollback` again to retry.');
+          : outcome.removalInDoubt
+            ? 'The removal commit was sent, but its answer was lost and no later read could tell whether it landed. Comment `/rollback` again: it finishes a removal that landed, or makes it.'
+            : 'Nothing was committed. Comment `/rollback` again to retry.');
       break;
   }
   lines.push('', `<sub>${ROLLBACK_STEPS.map((s) => `${outcome.steps.includes(s) ? '✅' : '⬜'} ${s}`).join(' · ')}</sub>`);

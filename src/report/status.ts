@@ -42,7 +42,7 @@ export function scrub(text: string): string {
 }
 
 /** What a failed attempt leaves behind, from its ledger: the author must never be told less (or more) than what is kept. */
-function failedState(steps: Step[]): string {
+function failedState(steps: Step[], commitInDoubt: boolean): string {
   if (steps.includes('promoted')) {
     return '**The version is published:** committed to the registry and its tarball promoted to every backend. '
       + 'A last step did not finish; `/retry` finishes it and changes nothing that is published.';
@@ -50,6 +50,10 @@ function failedState(steps: Step[]): string {
   if (steps.includes('committed')) {
     return '**The version is committed** to the registry, but its tarball is not yet everywhere it belongs. '
       + '`/retry` finishes promoting it; it will not publish anything else.';
+  }
+  if (commitInDoubt) {
+    return 'The registry commit was sent, but its answer was lost and no later read could tell whether it landed. '
+      + '`/retry` finds out and finishes it either way; it never publishes anything twice.';
   }
   return 'Nothing was committed to the registry. `/retry` publishes from scratch; whatever this attempt left in storage is picked up or cleaned.';
 }
@@ -102,7 +106,7 @@ export function renderPublishStatus(outcome: PublishOutcome, context: { registry
       break;
     }
     case 'failed': {
-      lines.push(`### ⚠️ Publishing ${subject} failed`, '', plain(outcome.error.message), '', failedState(outcome.steps),
+      lines.push(`### ⚠️ Publishing ${subject} failed`, '', plain(outcome.error.message), '', failedState(outcome.steps, outcome.commitInDoubt ?? false),
         '', `**What to do:** ${plain(outcome.error.hint ?? 'Comment `/retry` on this issue to try again.')}`);
       break;
     }

@@ -1,8 +1,9 @@
-// Named stories for the answers real services give besides the right one: a lagging replica, a rate limit after promote, an error inside HTTP 200, metadata past GitHub's 1 MB contents limit.
+// Named stories, on the built action, for the answers real services give besides the right one: a lagging replica, a rate limit after promote, an error inside HTTP 200, metadata past GitHub's 1 MB contents limit.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createGitHubClient } from '../../src/adapters/github/client.js';
 import { GitHubRegistry } from '../../src/adapters/github/registry.js';
-import { runAttempt } from '../../test-support/matrix.js';
+import { runActionWithFaults } from '../../test-support/matrix.js';
+import type { Fault } from '../../test-support/faults/index.js';
 import { FaultPlan, githubRoute, startFaultProxy } from '../../test-support/faults/index.js';
 import { assertInvariants } from '../../test-support/invariants.js';
 import { registryCommits, registryFile } from '../../test-support/observe.js';
@@ -29,10 +30,16 @@ async function metadata(): Promise<{ published: Record<string, { sha256: string;
 const lastStatus = (issue: number) => world.github.issue(REGISTRY.owner, REGISTRY.repo, issue).comments
   .filter((c) => c.user.type === 'Bot').at(-1)?.body ?? '';
 
+/** dist/index.js behind fault proxies: the status it reported, its log, what fired, and every request it made. */
+async function attempt(event: { name: string; payload: unknown }, faults: Fault[], inputs: Record<string, string> = {}) {
+  const { run, fired, requests } = await runActionWithFaults(world, event, faults, inputs);
+  return { status: run.outputs.status ?? `exit ${run.code}`, code: run.code, log: run.stdout, fired, requests };
+}
+
 async function publishFirstVersion(): Promise<number> {
   await seedPackage(world, pkg);
   const { issue, event } = openIssue(world, requestBody(pkg));
-  expect((await runAttempt(world, event, [])).status).toBe('published');
+  expect((await attempt(event, [])).status).toBe('published');
   return issue;
 }
 
@@ -44,10 +51,10 @@ describe('a lagging replica', () => {
     const { issue, event } = openIssue(world, requestBody(next));
 
     // The replica answers the previous head, whose tree has no left-pad.json: planned there, the commit would list only 1.3.0.
-    const run = await runAttempt(world, event, [{ route: SNAPSHOT, occurrence: 1, mode: 'lagging-read' }]);
+    const run = await attempt(event, [{ route: SNAPSHOT, occurrence: 1, mode: 'lagging-read' }]);
     expect(run.fired.map((f) => f.mode)).toEqual(['lagging-read']);
     expect(run.status).toBe('published');
-    expect(run.log.join('\n')).toMatch(/re-planning/);
+    expect(run.log).toMatch(/re-planning/);
     const { published } = await metadata();
     expect(Object.keys(published).sort()).toEqual(['1.2.0', '1.3.0']);
     expect(published['1.2.0']!.issue).toBe(firstIssue);
@@ -81,9 +88,10 @@ describe('a 403 secondary rate limit on the re-check after promote', () => {
     const { issue, event } = openIssue(world, requestBody(pkg));
     // Snapshot #1 plans; #2 is rule 6's re-check after promote. Three 403s outlast the throttling plugin's two waits.
     const limit = [2, 3, 4].map((occurrence) => ({ route: SNAPSHOT, occurrence, mode: 'rate-limited' as const, rateLimitStatus: 403 as const }));
-    const first = await runAttempt(world, event, limit);
+    const first = await attempt(event, limit);
     expect(first.fired).toHaveLength(3);
     expect(first.status).toBe('failed');
+    expect(first.code).not.toBe(0);
     const status = lastStatus(issue);
     expect(status).toContain('The version is published');
     expect(status).toMatch(/rate-limiting/);
@@ -91,7 +99,7 @@ describe('a 403 secondary rate limit on the re-check after promote', () => {
     expect((await metadata()).published['1.2.0']?.issue).toBe(issue);
     expect((await world.s3.listRaw(world.buckets[0]!)).map((o) => o.key)).toEqual(['left-pad/1.2.0.tar.gz']);
 
-    const retry = await runAttempt(world, commentOn(world, issue, '/retry'), []);
+    const retry = await attempt(commentOn(world, issue, '/retry'), []);
     expect(retry.status).toBe('published');
     expect((await registryCommits(world)).filter((c) => c.message.startsWith('Publish left-pad@1.2.0'))).toHaveLength(1);
     await assertInvariants(world, { expect: [{ name: pkg.name, version: pkg.version, issue, outcome: 'published' }] });
@@ -102,7 +110,7 @@ describe('FORBIDDEN inside HTTP 200 on the registry commit', () => {
   it('ends the attempt at once (one commit request) with a message that names the token\'s permission; /retry publishes', async () => {
     await seedPackage(world, pkg);
     const { issue, event } = openIssue(world, requestBody(pkg));
-    const first = await runAttempt(world, event, [{ route: 'POST graphql:createCommitOnBranch', occurrence: 1, mode: 'graphql-error', graphqlType: 'FORBIDDEN' }]);
+    const first = await attempt(event, [{ route: 'POST graphql:createCommitOnBranch', occurrence: 1, mode: 'graphql-error', graphqlType: 'FORBIDDEN' }]);
     expect(first.status).toBe('failed');
     expect(first.requests.filter((r) => r.route === 'POST graphql:createCommitOnBranch')).toHaveLength(1);
     const status = lastStatus(issue);
@@ -111,7 +119,7 @@ describe('FORBIDDEN inside HTTP 200 on the registry commit', () => {
     expect(status).toContain('Nothing was committed to the registry');
     expect(status).not.toMatch(/before GitHub answered/);
 
-    const retry = await runAttempt(world, commentOn(world, issue, '/retry'), []);
+    const retry = await attempt(commentOn(world, issue, '/retry'), []);
     expect(retry.status).toBe('published');
     await assertInvariants(world, { expect: [{ name: pkg.name, version: pkg.version, issue, outcome: 'published' }] });
   });
@@ -139,13 +147,13 @@ describe('metadata past GitHub\'s 1 MB contents limit', () => {
 
     await seedPackage(world, pkg);
     const { issue, event } = openIssue(world, requestBody(pkg));
-    const published = await runAttempt(world, event, []);
+    const published = await attempt(event, []);
     expect(published.status).toBe('published');
     // The GraphQL text of so large a blob is truncated; the whole file came through the blob API.
     expect(published.requests.map((r) => r.route)).toContain('GET /repos/{owner}/{repo}/git/blobs/{file_sha}');
     expect(Object.keys((await metadata()).published)).toHaveLength(count + 1);
 
-    const rollback = await runAttempt(world, commentOn(world, issue, `/rollback ${pkg.name}@${pkg.version} a broken build`, TRUSTEE), [],
+    const rollback = await attempt(commentOn(world, issue, `/rollback ${pkg.name}@${pkg.version} a broken build`, TRUSTEE), [],
       { 'trustee-ids': String(TRUSTEE.id) });
     expect(rollback.status).toBe('rolled-back');
     const after = await metadata();
