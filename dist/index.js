@@ -91721,6 +91721,13 @@ var GitHubSource = class {
 
 // src/adapters/github/tracker.ts
 var CREATE_ROUNDS = 3;
+var COMMENT_LIMIT = 65536;
+var CUT_NOTE = "\n\n\u2026 (cut to fit GitHub's comment limit; the whole text is in the workflow run's log)";
+function fitComment(body) {
+  const chars2 = [...body];
+  if (chars2.length <= COMMENT_LIMIT) return body;
+  return chars2.slice(0, COMMENT_LIMIT - [...CUT_NOTE].length).join("") + CUT_NOTE;
+}
 var GitHubTracker = class {
   constructor(client, config2) {
     this.client = client;
@@ -91749,8 +91756,8 @@ var GitHubTracker = class {
   }
   async upsertComment(issue3, marker, body, knownId) {
     const { owner, repo } = this.config;
-    const text = body.includes(marker) ? body : `${marker}
-${body}`;
+    const text = fitComment(body.startsWith(marker) ? body : `${marker}
+${body.replace(marker, "")}`);
     try {
       const existing = knownId ?? await this.findComment(issue3, marker);
       if (existing !== void 0) {

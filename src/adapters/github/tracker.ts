@@ -11,6 +11,20 @@ export interface GitHubTrackerConfig {
 /** A create whose answer was lost is looked for before it is sent again; this bounds the rounds. */
 const CREATE_ROUNDS = 3;
 
+/** GitHub refuses comment bodies over 65,536 characters (422), counted as code points. */
+export const COMMENT_LIMIT = 65_536;
+const CUT_NOTE = '\n\n… (cut to fit GitHub\'s comment limit; the whole text is in the workflow run\'s log)';
+
+/**
+ * A comment GitHub will take: a body over the limit is cut (never inside a character) with a note, so an
+ * overlong report still reaches the author instead of failing with a 422 and leaving them with nothing.
+ */
+export function fitComment(body: string): string {
+  const chars = [...body];
+  if (chars.length <= COMMENT_LIMIT) return body;
+  return chars.slice(0, COMMENT_LIMIT - [...CUT_NOTE].length).join('') + CUT_NOTE;
+}
+
 export class GitHubTracker implements Tracker {
   constructor(private readonly client: GitHubClient, private readonly config: GitHubTrackerConfig) {}
 
@@ -33,7 +47,8 @@ export class GitHubTracker implements Tracker {
 
   async upsertComment(issue: number, marker: string, body: string, knownId?: number): Promise<number> {
     const { owner, repo } = this.config;
-    const text = body.includes(marker) ? body : `${marker}\n${body}`;
+    // The marker leads, so a cut body still carries it and the comment is found again.
+    const text = fitComment(body.startsWith(marker) ? body : `${marker}\n${body.replace(marker, '')}`);
     try {
       const existing = knownId ?? await this.findComment(issue, marker);
       if (existing !== undefined) {
