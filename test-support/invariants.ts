@@ -6,10 +6,16 @@ import { REGISTRY, type World } from './world.js';
 export interface Expectation {
   name: string;
   version: string;
-  /** The publish issue the request came from. */
+  /** The publish issue the request came from; for `kept`, the issue the entry already records. */
   issue: number;
-  /** `published`: committed, promoted everywhere, staging gone, issue closed; `absent`: no trace in metadata or final keys. */
-  outcome: 'published' | 'absent';
+  /**
+   * `published`: committed by this issue, promoted everywhere, staging gone, issue closed;
+   * `absent`: no trace in metadata or final keys;
+   * `kept`: committed before the scenario began (seeded by hand, or published by an earlier test sharing the world)
+   * and still committed with the same issue; its final objects are checked only if present (invariant 2), its
+   * issue's comments not at all. Every version committed at the head must be named `published` or `kept`.
+   */
+  outcome: 'published' | 'absent' | 'kept';
 }
 
 export interface Violation {
@@ -51,7 +57,6 @@ export function hexToSri(hex: string): string {
 }
 
 const finalKey = (name: string, version: string) => `${name}/${version}.tar.gz`;
-const stagingPrefix = (name: string, version: string) => `staging/${name}/${version}/`;
 const versionId = (name: string, version: string) => `${name}@${version}`;
 const short = (sha: string) => sha.slice(0, 12);
 
@@ -62,6 +67,12 @@ function parseFinalKey(key: string): { name: string; version: string } | undefin
   if (slash <= 0) return undefined;
   const version = key.slice(slash + 1, -'.tar.gz'.length);
   return version ? { name: key.slice(0, slash), version } : undefined;
+}
+
+/** A staging key `staging/<name>/<version>/<sha256-hex>.tar.gz` split into its parts; undefined when it is not of that form. */
+function parseStagingKey(key: string): { name: string; version: string } | undefined {
+  const match = /^staging\/(.+)\/([^/]+)\/[^/]+\.tar\.gz$/.exec(key);
+  return match ? { name: match[1] ?? '', version: match[2] ?? '' } : undefined;
 }
 
 /** The trailer block: the last paragraph of a message of at least two, when every line of it is `Key: value`. */
@@ -318,15 +329,37 @@ function checkStorage(head: RegistryView, listings: Record<string, RawObject[]>,
     }
   }
 
+  // No vacuous pass: an empty listing or an empty registry where something is expected published means nothing
+  // was promoted or committed — or the checker is looking in the wrong place. Either way, say so once, plainly.
+  const expectedPublished = expectations.filter((e) => e.outcome === 'published');
+  const named = expectedPublished.map((e) => versionId(e.name, e.version)).join(', ');
+  const emptyBuckets = new Set<string>();
+  const noMetadata = head.blobs.size === 0;
+  if (expectedPublished.length > 0) {
+    if (Object.keys(listings).length === 0) findings.add(3, `there is no bucket to list, but ${expectedPublished.length} version(s) are expected published: ${named}`);
+    for (const [bucket, objects] of Object.entries(listings)) {
+      if (objects.length > 0) continue;
+      emptyBuckets.add(bucket);
+      findings.add(3, `bucket ${bucket} is empty (its raw listing has no object at all), but ${expectedPublished.length} version(s) are expected published there: ${named}`);
+    }
+    if (noMetadata) findings.add(3, `the registry head ${short(head.commit)} has no metadata file at all (nothing under metadata/), but ${expectedPublished.length} version(s) are expected published: ${named}`);
+  }
+
   for (const expected of expectations) {
     const id = versionId(expected.name, expected.version);
     const entry = head.versions.get(id);
     const key = finalKey(expected.name, expected.version);
-    // 3. Convergence.
-    if (expected.outcome === 'published') {
-      if (!entry) findings.add(3, `${id} (issue #${expected.issue}) should be published but is not in the registry head's metadata`);
-      else if (entry.issue !== expected.issue) findings.add(3, `${id} is recorded with issue ${JSON.stringify(entry.issue)}, expected #${expected.issue}`);
+    if (expected.outcome === 'kept') {
+      // 1. A version committed before the scenario must still be there, as it was.
+      if (!entry) findings.add(1, `${id} (issue #${expected.issue}) was committed before the scenario and should have been kept, but the registry head's metadata no longer lists it`);
+      else if (entry.issue !== expected.issue) findings.add(1, `${id} was committed before the scenario with issue #${expected.issue}, but the head records issue ${JSON.stringify(entry.issue)}`);
+    } else if (expected.outcome === 'published') {
+      // 3. Convergence.
+      if (!entry) {
+        if (!noMetadata) findings.add(3, `${id} (issue #${expected.issue}) should be published but is not in the registry head's metadata`);
+      } else if (entry.issue !== expected.issue) findings.add(3, `${id} is recorded with issue ${JSON.stringify(entry.issue)}, expected #${expected.issue}`);
       for (const [bucket, objects] of Object.entries(listings)) {
+        if (emptyBuckets.has(bucket)) continue;
         const object = objects.find((o) => o.key === key);
         if (!object) findings.add(3, `${id} should be published but ${bucket}/${key} does not exist`);
         else if (entry && (entry.hex !== object.sha256 || entry.bytes !== object.bytes)) {
@@ -339,11 +372,24 @@ function checkStorage(head: RegistryView, listings: Record<string, RawObject[]>,
         if (objects.some((o) => o.key === key)) findings.add(3, `${id} should be absent but ${bucket}/${key} exists`);
       }
     }
-    // 5. No garbage.
-    for (const [bucket, objects] of Object.entries(listings)) {
-      for (const object of objects.filter((o) => o.key.startsWith(stagingPrefix(expected.name, expected.version)))) {
-        findings.add(5, `staging object ${bucket}/${object.key} of ${id} was left behind`);
-      }
+  }
+
+  // 6. Every committed version is accounted for: one that no expectation publishes or keeps is a write nobody asked
+  // for (a refused or repeated request that wrote after all, or a plan that committed the wrong version).
+  // Versions an expectation calls absent are already reported under 3.
+  const outcomes = new Map(expectations.map((e) => [versionId(e.name, e.version), e.outcome]));
+  for (const [id, entry] of head.versions) {
+    if (outcomes.has(id)) continue;
+    findings.add(6, `${id} is committed at the registry head (${entry.path}, issue ${JSON.stringify(entry.issue)}) but no expectation publishes or keeps it`);
+  }
+
+  // 5. No garbage: after the scenario's last run, no staging object of any package is left in any bucket.
+  for (const [bucket, objects] of Object.entries(listings)) {
+    for (const object of objects.filter((o) => o.key.startsWith('staging/'))) {
+      const parts = parseStagingKey(object.key);
+      findings.add(5, parts
+        ? `staging object ${bucket}/${object.key} of ${versionId(parts.name, parts.version)} was left behind`
+        : `staging object ${bucket}/${object.key} was left behind (not of the form staging/<name>/<version>/<sha256>.tar.gz)`);
     }
   }
 }
@@ -353,7 +399,8 @@ const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function checkComments(world: World, registry: { owner: string; repo: string }, expectations: Expectation[], findings: Findings): void {
   const markersChecked = new Set<number>();
-  for (const expected of expectations) {
+  // A kept version's issue belongs to whoever seeded it; this scenario said nothing there.
+  for (const expected of expectations.filter((e) => e.outcome !== 'kept')) {
     const id = versionId(expected.name, expected.version);
     let issue: ReturnType<World['github']['issue']>;
     try {
@@ -421,6 +468,21 @@ export async function registryState(world: World, options: { branch?: string; re
   const head = (await git(repository, 'rev-parse', '--verify', `refs/heads/${options.branch ?? 'main'}^{commit}`)).trim();
   const view = await viewAt(repository, head);
   return { head, packages: Object.fromEntries(view.files.map((f) => [f.path, f.json])) };
+}
+
+/**
+ * Every version committed at the registry head right now, as `kept` expectations: taken before a scenario runs in a
+ * world that already holds versions (seeded ones, or an earlier test's in a shared world), so the scenario's check
+ * can account for them. Entries without a numeric issue are left out (they are reported under 7 anyway).
+ */
+export async function keptVersions(world: World, options: { branch?: string; registry?: { owner: string; repo: string } } = {}): Promise<Expectation[]> {
+  const registry = options.registry ?? REGISTRY;
+  const repository = world.github.repoPath(registry.owner, registry.repo);
+  const head = (await git(repository, 'rev-parse', '--verify', `refs/heads/${options.branch ?? 'main'}^{commit}`)).trim();
+  const view = await viewAt(repository, head);
+  return [...view.versions.values()]
+    .filter((entry) => typeof entry.issue === 'number')
+    .map((entry) => ({ name: entry.name, version: entry.version, issue: entry.issue as number, outcome: 'kept' as const }));
 }
 
 /** Every object of every bucket, downloaded and hashed (staging included). */

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { removeRoot } from '../../test-support/github/emulator.js';
 import {
-  assertInvariants, checkInvariants, hexToSri, metadataPath, registryState, sriToHex, storageState,
+  assertInvariants, checkInvariants, hexToSri, keptVersions, metadataPath, registryState, sriToHex, storageState,
   type Expectation, type Violation,
 } from '../../test-support/invariants.js';
 import { AUTHOR, REGISTRY, startWorld, type World } from '../../test-support/world.js';
@@ -203,15 +203,50 @@ describe('invariant 2: no uncommitted final objects', () => {
     text.published['1.0.0'].bytes = bytes.length + 1;
     await commit({ [LEFT_PAD]: JSON.stringify(text) }, publishMessage('left-pad@1.0.0', issue));
     await put(PRIMARY, 'left-pad/1.0.0.tar.gz', bytes);
-    expect(invariantsOf(await checkInvariants(world, { expect: [] }))).toEqual([2]);
+    expect(invariantsOf(await checkInvariants(world, { expect: [{ name: 'left-pad', version: '1.0.0', issue, outcome: 'kept' }] }))).toEqual([2]);
   });
 });
 
 describe('invariant 3: convergence', () => {
   it('catches a version promoted to only one of two buckets', async () => {
+    const other = await publishCleanly({ name: 'right-pad', path: 'metadata/ri/gh/right-pad.json' });
     const { expectation } = await publishCleanly({ name: 'left-pad', path: LEFT_PAD, buckets: [PRIMARY] });
-    const violations = await checkInvariants(world, { expect: [expectation] });
+    const violations = await checkInvariants(world, { expect: [other.expectation, expectation] });
     expect(violations).toEqual([{ invariant: 3, message: `left-pad@1.0.0 should be published but ${MIRROR}/left-pad/1.0.0.tar.gz does not exist` }]);
+  });
+
+  it('catches an empty bucket where a version is expected published, once per bucket, not as a vacuous pass', async () => {
+    const { expectation } = await publishCleanly({ name: 'left-pad', path: LEFT_PAD, buckets: [PRIMARY] });
+    expect(await checkInvariants(world, { expect: [expectation] })).toEqual([{ invariant: 3,
+      message: `bucket ${MIRROR} is empty (its raw listing has no object at all), but 1 version(s) are expected published there: left-pad@1.0.0` }]);
+    // The control: once the mirror holds the object, the same expectation passes.
+    await put(MIRROR, 'left-pad/1.0.0.tar.gz', tarball('left-pad@1.0.0'));
+    expect(await checkInvariants(world, { expect: [expectation] })).toEqual([]);
+  });
+
+  it('catches an expected publish when the registry has no metadata file at all and no bucket holds anything', async () => {
+    const issue = openIssue();
+    const violations = await checkInvariants(world, { expect: [{ name: 'left-pad', version: '1.0.0', issue, outcome: 'published' }] });
+    const head = (await registryState(world)).head.slice(0, 12);
+    expect(violations.filter((v) => v.invariant === 3)).toEqual([
+      { invariant: 3, message: `bucket ${PRIMARY} is empty (its raw listing has no object at all), but 1 version(s) are expected published there: left-pad@1.0.0` },
+      { invariant: 3, message: `bucket ${MIRROR} is empty (its raw listing has no object at all), but 1 version(s) are expected published there: left-pad@1.0.0` },
+      { invariant: 3, message: `the registry head ${head} has no metadata file at all (nothing under metadata/), but 1 version(s) are expected published: left-pad@1.0.0` },
+    ]);
+    // Nothing published, nothing expected: an empty world is clean.
+    expect(await checkInvariants(world, { expect: [{ name: 'left-pad', version: '1.0.0', issue, outcome: 'absent' }] })).toEqual([]);
+  });
+
+  it('catches an expected publish in a world with no bucket to list', async () => {
+    const bare = await startWorld({ buckets: [] });
+    try {
+      const issue = bare.github.createIssue({ owner: REGISTRY.owner, repo: REGISTRY.repo, title: 'Publish request', body: '{}', user: AUTHOR.login }).number;
+      const violations = await checkInvariants(bare, { expect: [{ name: 'left-pad', version: '1.0.0', issue, outcome: 'published' }] });
+      expect(violations).toContainEqual({ invariant: 3, message: 'there is no bucket to list, but 1 version(s) are expected published: left-pad@1.0.0' });
+    } finally {
+      await bare.close();
+      await removeRoot(bare.github);
+    }
   });
 
   it('catches a version that was never committed, and one recorded under another issue', async () => {
@@ -238,10 +273,57 @@ describe('invariant 5: no garbage', () => {
     const { bytes, expectation } = await publishCleanly({ name: 'left-pad', path: LEFT_PAD });
     const key = `staging/left-pad/1.0.0/${hex(bytes)}.tar.gz`;
     await put(MIRROR, key, bytes);
-    // Another version's staging object is not this expectation's garbage.
-    await put(PRIMARY, `staging/left-pad/1.0.01/${hex(bytes)}.tar.gz`, bytes);
     const violations = await checkInvariants(world, { expect: [expectation] });
     expect(violations).toEqual([{ invariant: 5, message: `staging object ${MIRROR}/${key} of left-pad@1.0.0 was left behind` }]);
+  });
+
+  it('catches staging objects of any package and version, expected or not, and keys of no known form', async () => {
+    const { bytes, expectation } = await publishCleanly({ name: 'left-pad', path: LEFT_PAD });
+    // Clean first: the control.
+    expect(await checkInvariants(world, { expect: [expectation] })).toEqual([]);
+    const sibling = `staging/left-pad/1.0.01/${hex(bytes)}.tar.gz`;
+    const stranger = `staging/never-committed/2.0.0/${hex(bytes)}.tar.gz`;
+    const odd = 'staging/notes.txt';
+    await put(PRIMARY, sibling, bytes);
+    await put(MIRROR, stranger, bytes);
+    await put(MIRROR, odd, Buffer.from('?'));
+    expect(await checkInvariants(world, { expect: [expectation] })).toEqual([
+      { invariant: 5, message: `staging object ${PRIMARY}/${sibling} of left-pad@1.0.01 was left behind` },
+      { invariant: 5, message: `staging object ${MIRROR}/${stranger} of never-committed@2.0.0 was left behind` },
+      { invariant: 5, message: `staging object ${MIRROR}/${odd} was left behind (not of the form staging/<name>/<version>/<sha256>.tar.gz)` },
+    ]);
+  });
+});
+
+describe('invariant 6: every committed version is accounted for', () => {
+  it('catches a committed version that no expectation publishes or keeps, of another package or another version', async () => {
+    const first = await publishCleanly({ name: 'left-pad', path: LEFT_PAD });
+    const second = await publishCleanly({ name: 'left-pad', path: LEFT_PAD, version: '1.1.0', earlier: [first.entry] });
+    const other = await publishCleanly({ name: 'right-pad', path: 'metadata/ri/gh/right-pad.json' });
+    expect(await checkInvariants(world, { expect: [first.expectation] })).toEqual([
+      { invariant: 6, message: `left-pad@1.1.0 is committed at the registry head (${LEFT_PAD}, issue ${second.issue}) but no expectation publishes or keeps it` },
+      { invariant: 6, message: `right-pad@1.0.0 is committed at the registry head (metadata/ri/gh/right-pad.json, issue ${other.issue}) but no expectation publishes or keeps it` },
+    ]);
+    // The control: declared, as published or as kept from before the scenario, they pass.
+    expect(await checkInvariants(world, { expect: [first.expectation, second.expectation, { ...other.expectation, outcome: 'kept' }] })).toEqual([]);
+  });
+
+  it('takes the versions committed before a scenario as kept, and holds them to it', async () => {
+    const seeded = await publishCleanly({ name: 'right-pad', path: 'metadata/ri/gh/right-pad.json' });
+    const kept = await keptVersions(world);
+    expect(kept).toEqual([{ name: 'right-pad', version: '1.0.0', issue: seeded.issue, outcome: 'kept' }]);
+    const { expectation } = await publishCleanly({ name: 'left-pad', path: LEFT_PAD });
+    expect(await checkInvariants(world, { expect: [...kept, expectation] })).toEqual([]);
+
+    // A kept version recorded under another issue, and one the scenario removed (with a record, so 1's history check is quiet).
+    const wrongIssue = { ...kept[0]!, issue: seeded.issue + 1 };
+    expect(await checkInvariants(world, { expect: [wrongIssue, expectation] })).toEqual([{ invariant: 1,
+      message: `right-pad@1.0.0 was committed before the scenario with issue #${seeded.issue + 1}, but the head records issue ${seeded.issue}` }]);
+    await commit({ 'metadata/ri/gh/right-pad.json': metadata('right-pad', [], [{ version: '1.0.0', bytes: seeded.bytes, issue: seeded.issue }]) },
+      `Rollback right-pad@1.0.0: a trustee asked\n\n${trailers(seeded.issue, '9600')}`);
+    for (const bucket of [PRIMARY, MIRROR]) await remove(bucket, 'right-pad/1.0.0.tar.gz');
+    expect(await checkInvariants(world, { expect: [...kept, expectation] })).toEqual([{ invariant: 1,
+      message: `right-pad@1.0.0 (issue #${seeded.issue}) was committed before the scenario and should have been kept, but the registry head's metadata no longer lists it` }]);
   });
 });
 
@@ -251,7 +333,7 @@ describe('invariant 7: auditable', () => {
     const bytes = tarball('untrailed');
     await commit({ [LEFT_PAD]: metadata('left-pad', [{ version: '1.0.0', bytes, issue }]) }, `Publish left-pad@1.0.0 (#${issue})\n`);
     for (const bucket of [PRIMARY, MIRROR]) await put(bucket, 'left-pad/1.0.0.tar.gz', bytes);
-    const violations = await checkInvariants(world, { expect: [] });
+    const violations = await checkInvariants(world, { expect: [{ name: 'left-pad', version: '1.0.0', issue, outcome: 'kept' }] });
     expect(invariantsOf(violations)).toEqual([7]);
     expect(violations.map((v) => v.message)).toEqual([
       expect.stringContaining('"Registrar-Issue" trailer'),
