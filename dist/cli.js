@@ -76589,7 +76589,7 @@ function packageMarker(name2, version2) {
 // src/pipeline/rollback.ts
 async function finishRollback(deps, name2, version2, run, context, steps = []) {
   const { registry: registry2 } = deps;
-  const { metadata: current } = await registry2.snapshot(name2);
+  const current = context.removedAt === void 0 ? (await registry2.snapshot(name2)).metadata : await registry2.readPackage(name2, context.removedAt);
   const records = (current?.rolledBack ?? []).filter((r5) => r5.version === version2 && !r5.cleaned);
   if (records.length === 0) return { deleted: [], commit: void 0, metadata: current };
   const deleted = [];
@@ -76601,9 +76601,19 @@ async function finishRollback(deps, name2, version2, run, context, steps = []) {
   deleted.push(...await cleanStaging(deps.backends, name2, version2));
   if (!steps.includes("deleted")) steps.push("deleted");
   for (let attempt = 1; ; attempt++) {
-    const { head: at2, metadata } = await registry2.snapshot(name2);
-    if (!metadata || !pendingRollback(metadata, version2)) return { deleted, commit: void 0, metadata };
     try {
+      const { head: at2, metadata } = await registry2.snapshot(name2);
+      if (!metadata || !pendingRollback(metadata, version2)) {
+        if (metadata !== void 0 && records.some((r5) => metadata.published[version2]?.sha256 === r5.sha256)) {
+          throw new RegistrarError(
+            "conflict",
+            `The registry read at ${at2.slice(0, 12)} predates the removal of ${name2}@${version2} (a lagging replica).`,
+            void 0,
+            { reason: "stale" }
+          );
+        }
+        return { deleted, commit: void 0, metadata };
+      }
       const commit = await commitPackage(
         registry2,
         { action: "Rollback", note: "storage cleaned", name: name2, version: version2 },
@@ -76684,7 +76694,7 @@ async function reconcile(deps, options2) {
             metadata.name,
             record2.version,
             { run: options2.run, now: options2.now, ...options2.paceMs === void 0 ? {} : { paceMs: options2.paceMs } },
-            { issue: record2.issue, actor: record2.by }
+            { issue: record2.issue, actor: record2.by, removedAt: head }
           );
         })
       );

@@ -96748,7 +96748,7 @@ async function rollback(deps, run, command5) {
       return { status: "rolled-back", name: name2, version: version2, sha256: removed.sha256, deleted: [], already: true, steps: [...ROLLBACK_STEPS] };
     }
     steps.push("removed");
-    const finished = await finishRollback(deps, name2, version2, run, { issue: command5.issue, actor: command5.actor }, steps);
+    const finished = await finishRollback(deps, name2, version2, run, { issue: command5.issue, actor: command5.actor, removedAt: removed.at }, steps);
     return { status: "rolled-back", name: name2, version: version2, sha256: removed.sha256, deleted: finished.deleted, already: false, steps };
   } catch (error64) {
     const failure2 = error64 instanceof RegistrarError ? error64 : transient(`Unexpected failure: ${String(error64)}`, error64);
@@ -96762,7 +96762,7 @@ async function removeVersion(deps, run, command5, doubt) {
     const { head, metadata: current } = await registry2.snapshot(name2);
     doubt.commit = false;
     const pending = current && pendingRollback(current, version2);
-    if (pending) return { kind: "pending", sha256: pending.sha256 };
+    if (pending) return { kind: "pending", sha256: pending.sha256, at: head };
     const entry = current && Object.hasOwn(current.published, version2) ? current.published[version2] : void 0;
     if (!current || !entry) {
       const done = current?.rolledBack.filter((r5) => r5.version === version2).at(-1);
@@ -96777,8 +96777,8 @@ async function removeVersion(deps, run, command5, doubt) {
       ...command5.commentId === void 0 ? {} : { commentId: command5.commentId }
     });
     try {
-      await commitPackage(registry2, { action: "Rollback", name: name2, version: version2 }, { issue: command5.issue, run: run.run }, { before: current, next }, head);
-      return { kind: "removed", sha256: entry.sha256 };
+      const commit = await commitPackage(registry2, { action: "Rollback", name: name2, version: version2 }, { issue: command5.issue, run: run.run }, { before: current, next }, head);
+      return { kind: "removed", sha256: entry.sha256, at: commit.sha };
     } catch (error64) {
       doubt.commit = isKind(error64, "transient") && (error64.reason === "network" || error64.reason === "server");
       await beforeReplan(error64, attempt, run.paceMs ?? 0, deps.log, "Rollback commit");
@@ -96787,7 +96787,7 @@ async function removeVersion(deps, run, command5, doubt) {
 }
 async function finishRollback(deps, name2, version2, run, context, steps = []) {
   const { registry: registry2 } = deps;
-  const { metadata: current } = await registry2.snapshot(name2);
+  const current = context.removedAt === void 0 ? (await registry2.snapshot(name2)).metadata : await registry2.readPackage(name2, context.removedAt);
   const records = (current?.rolledBack ?? []).filter((r5) => r5.version === version2 && !r5.cleaned);
   if (records.length === 0) return { deleted: [], commit: void 0, metadata: current };
   const deleted = [];
@@ -96799,9 +96799,19 @@ async function finishRollback(deps, name2, version2, run, context, steps = []) {
   deleted.push(...await cleanStaging(deps.backends, name2, version2));
   if (!steps.includes("deleted")) steps.push("deleted");
   for (let attempt = 1; ; attempt++) {
-    const { head: at2, metadata } = await registry2.snapshot(name2);
-    if (!metadata || !pendingRollback(metadata, version2)) return { deleted, commit: void 0, metadata };
     try {
+      const { head: at2, metadata } = await registry2.snapshot(name2);
+      if (!metadata || !pendingRollback(metadata, version2)) {
+        if (metadata !== void 0 && records.some((r5) => metadata.published[version2]?.sha256 === r5.sha256)) {
+          throw new RegistrarError(
+            "conflict",
+            `The registry read at ${at2.slice(0, 12)} predates the removal of ${name2}@${version2} (a lagging replica).`,
+            void 0,
+            { reason: "stale" }
+          );
+        }
+        return { deleted, commit: void 0, metadata };
+      }
       const commit = await commitPackage(
         registry2,
         { action: "Rollback", note: "storage cleaned", name: name2, version: version2 },
@@ -97379,7 +97389,7 @@ async function reconcile(deps, options2) {
             metadata.name,
             record2.version,
             { run: options2.run, now: options2.now, ...options2.paceMs === void 0 ? {} : { paceMs: options2.paceMs } },
-            { issue: record2.issue, actor: record2.by }
+            { issue: record2.issue, actor: record2.by, removedAt: head }
           );
         })
       );

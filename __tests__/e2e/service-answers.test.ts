@@ -82,6 +82,23 @@ describe('a lagging replica', () => {
   });
 });
 
+describe('a rollback whose reads of the branch lag behind its own removal commit', () => {
+  it('deletes the version\'s objects and marks the record cleaned, instead of reporting a rollback it did not finish', async () => {
+    const issue = await publishFirstVersion();
+    // Every branch read right after an update answers the head before it, once (github.com's replicas can).
+    world.github.setStaleReads(true);
+    const rollback = await attempt(commentOn(world, issue, `/rollback ${pkg.name}@${pkg.version} a broken build`, TRUSTEE), [],
+      { 'trustee-ids': String(TRUSTEE.id) });
+    expect(rollback.status).toBe('rolled-back');
+    expect(rollback.log).toMatch(/predates the removal/);
+    const after = await metadata();
+    expect(after.published).toEqual({});
+    expect(after.rolledBack).toEqual([expect.objectContaining({ version: '1.2.0', cleaned: true })]);
+    expect(await world.s3.listRaw(world.buckets[0]!)).toEqual([]);
+    await assertInvariants(world, { expect: [{ name: pkg.name, version: pkg.version, issue, outcome: 'absent' }] });
+  });
+});
+
 describe('a 403 secondary rate limit on the re-check after promote', () => {
   it('reports what is true — published, finishing on /retry — never "taken back"; /retry completes it', async () => {
     await seedPackage(world, pkg);

@@ -139,7 +139,8 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
       await attempt({ ...item, kind: 'rollback-failed', detail: `could not finish the rollback of ${id(metadata.name, record.version)}` },
         () => act(item, async () => {
           await finishRollback({ registry, backends, log }, metadata.name, record.version,
-            { run: options.run, now: options.now, ...(options.paceMs === undefined ? {} : { paceMs: options.paceMs }) }, { issue: record.issue, actor: record.by });
+            { run: options.run, now: options.now, ...(options.paceMs === undefined ? {} : { paceMs: options.paceMs }) },
+            { issue: record.issue, actor: record.by, removedAt: head });
         }));
     }
   }

@@ -67,7 +67,7 @@ export async function rollback(deps: RollbackDeps, run: RollbackRun, command: Ro
       return { status: 'rolled-back', name, version, sha256: removed.sha256, deleted: [], already: true, steps: [...ROLLBACK_STEPS] };
     }
     steps.push('removed');
-    const finished = await finishRollback(deps, name, version, run, { issue: command.issue, actor: command.actor }, steps);
+    const finished = await finishRollback(deps, name, version, run, { issue: command.issue, actor: command.actor, removedAt: removed.at }, steps);
     return { status: 'rolled-back', name, version, sha256: removed.sha256, deleted: finished.deleted, already: false, steps };
   } catch (error) {
     const failure = error instanceof RegistrarError ? error : transient(`Unexpected failure: ${String(error)}`, error);
@@ -78,7 +78,8 @@ export async function rollback(deps: RollbackDeps, run: RollbackRun, command: Ro
   }
 }
 
-type Removal = { kind: 'removed' | 'pending'; sha256: string } | { kind: 'already-cleaned'; sha256: string } | { kind: 'never-committed' };
+/** `at`: a registry commit known to hold the removal (ours, or the head where it was seen pending). */
+type Removal = { kind: 'removed' | 'pending'; sha256: string; at: string } | { kind: 'already-cleaned'; sha256: string } | { kind: 'never-committed' };
 
 /** Phase one: commit the version's removal with its audit record, by compare-and-swap, recognising our own lost commit. */
 async function removeVersion(deps: RollbackDeps, run: RollbackRun, command: RollbackCommand, doubt: { commit: boolean }): Promise<Removal> {
@@ -89,7 +90,7 @@ async function removeVersion(deps: RollbackDeps, run: RollbackRun, command: Roll
     doubt.commit = false;
     const pending = current && pendingRollback(current, version);
     // Our own lost commit, or another trustee's: either way the removal is committed; finish it.
-    if (pending) return { kind: 'pending', sha256: pending.sha256 };
+    if (pending) return { kind: 'pending', sha256: pending.sha256, at: head };
     const entry = current && Object.hasOwn(current.published, version) ? current.published[version] : undefined;
     if (!current || !entry) {
       const done = current?.rolledBack.filter((r) => r.version === version).at(-1);
@@ -100,8 +101,8 @@ async function removeVersion(deps: RollbackDeps, run: RollbackRun, command: Roll
       ...(command.commentId === undefined ? {} : { commentId: command.commentId }),
     });
     try {
-      await commitPackage(registry, { action: 'Rollback', name, version }, { issue: command.issue, run: run.run }, { before: current, next }, head);
-      return { kind: 'removed', sha256: entry.sha256 };
+      const commit = await commitPackage(registry, { action: 'Rollback', name, version }, { issue: command.issue, run: run.run }, { before: current, next }, head);
+      return { kind: 'removed', sha256: entry.sha256, at: commit.sha };
     } catch (error) {
       doubt.commit = isKind(error, 'transient') && (error.reason === 'network' || error.reason === 'server');
       await beforeReplan(error, attempt, run.paceMs ?? 0, deps.log, 'Rollback commit');
@@ -113,11 +114,13 @@ async function removeVersion(deps: RollbackDeps, run: RollbackRun, command: Roll
  * Phases two and three of a rollback already committed with `cleaned: false`: deletes the version's
  * final objects (only those with a recorded hash) and its staging objects in every backend, then
  * commits `cleaned: true`. Idempotent: a second call after a crash finishes what the first began.
+ * `removedAt` is a registry commit known to hold the removal: what to delete is read there, by SHA, because a
+ * read of the branch right after our own commit can come from a replica that has not seen it yet (rule 11).
  */
 export async function finishRollback(deps: RollbackDeps, name: string, version: string, run: RollbackRun,
-  context: { issue: number; actor: Actor }, steps: RollbackStep[] = []): Promise<{ deleted: string[]; commit: RegistryCommit | undefined; metadata: PackageMetadata | undefined }> {
+  context: { issue: number; actor: Actor; removedAt?: string }, steps: RollbackStep[] = []): Promise<{ deleted: string[]; commit: RegistryCommit | undefined; metadata: PackageMetadata | undefined }> {
   const { registry } = deps;
-  const { metadata: current } = await registry.snapshot(name);
+  const current = context.removedAt === undefined ? (await registry.snapshot(name)).metadata : await registry.readPackage(name, context.removedAt);
   const records = (current?.rolledBack ?? []).filter((r) => r.version === version && !r.cleaned);
   if (records.length === 0) return { deleted: [], commit: undefined, metadata: current };
 
@@ -131,9 +134,16 @@ export async function finishRollback(deps: RollbackDeps, name: string, version: 
   if (!steps.includes('deleted')) steps.push('deleted');
 
   for (let attempt = 1; ; attempt++) {
-    const { head: at, metadata } = await registry.snapshot(name);
-    if (!metadata || !pendingRollback(metadata, version)) return { deleted, commit: undefined, metadata };
     try {
+      const { head: at, metadata } = await registry.snapshot(name);
+      if (!metadata || !pendingRollback(metadata, version)) {
+        // Still listing the bytes we removed means this snapshot predates the removal: a lagging read, not a finished rollback.
+        if (metadata !== undefined && records.some((r) => metadata.published[version]?.sha256 === r.sha256)) {
+          throw new RegistrarError('conflict', `The registry read at ${at.slice(0, 12)} predates the removal of ${name}@${version} (a lagging replica).`,
+            undefined, { reason: 'stale' });
+        }
+        return { deleted, commit: undefined, metadata };
+      }
       const commit = await commitPackage(registry, { action: 'Rollback', note: 'storage cleaned', name, version },
         { issue: context.issue, run: run.run }, { before: metadata, next: markRollbackCleaned(metadata, version) }, at);
       steps.push('cleaned');
