@@ -6,6 +6,15 @@ import { commentOn, openIssue, requestBody, seedPackage, type World } from './wo
 const pkg = { owner: 'acme', repo: 'left-pad', id: 4242, name: 'left-pad', version: '1.2.0', subdir: 'pkg' };
 const TRUSTEE = { id: 7001, login: 'tess' };
 
+/** Setting up: left-pad@1.2.0 published cleanly from its own issue, whose number is returned. */
+async function publishedBefore(world: World, scenario: string, inputs: Record<string, string> = {}): Promise<number> {
+  await seedPackage(world, pkg);
+  const { issue, event } = openIssue(world, requestBody(pkg));
+  const published = await runAttempt(world, event, [], inputs);
+  if (published.status !== 'published') throw new Error(`setting up the ${scenario} scenario: the publish ended ${published.status}`);
+  return issue;
+}
+
 /** An author publishes left-pad@1.2.0 from an issue to `backends` backends; `/retry` repeats it. */
 export function publishScenario(backends = 1): Scenario {
   return {
@@ -32,10 +41,7 @@ export function rollbackScenario(backends = 2): Scenario {
     backends,
     success: 'rolled-back',
     async setup(world) {
-      await seedPackage(world, pkg);
-      const { issue, event } = openIssue(world, requestBody(pkg));
-      const published = await runAttempt(world, event, [], inputs);
-      if (published.status !== 'published') throw new Error(`setting up the rollback scenario: the publish ended ${published.status}`);
+      const issue = await publishedBefore(world, 'rollback', inputs);
       const rollback = () => commentOn(world, issue, `/rollback ${pkg.name}@${pkg.version} a broken build`, TRUSTEE);
       return { first: rollback(), repeat: rollback, inputs, expect: [{ name: pkg.name, version: pkg.version, issue, outcome: 'absent' }] };
     },
@@ -55,10 +61,7 @@ export function secondVersionScenario(): Scenario {
     backends: 1,
     success: 'published',
     async setup(world) {
-      await seedPackage(world, pkg);
-      const earlier = openIssue(world, requestBody(pkg));
-      const published = await runAttempt(world, earlier.event, []);
-      if (published.status !== 'published') throw new Error(`setting up the second-version scenario: the first publish ended ${published.status}`);
+      const earlier = await publishedBefore(world, 'second-version');
       const next = { ...pkg, version: '1.3.0' };
       await seedPackage(world, next);
       const { issue, event } = openIssue(world, requestBody(next));
@@ -66,7 +69,7 @@ export function secondVersionScenario(): Scenario {
         first: event,
         repeat: () => commentOn(world, issue, '/retry'),
         expect: [
-          { name: pkg.name, version: pkg.version, issue: earlier.issue, outcome: 'published' },
+          { name: pkg.name, version: pkg.version, issue: earlier, outcome: 'published' },
           { name: next.name, version: next.version, issue, outcome: 'published' },
         ],
       };
@@ -86,16 +89,13 @@ export function refusalScenario(): Scenario {
     backends: 1,
     success: 'refused',
     async setup(world) {
-      await seedPackage(world, pkg);
-      const earlier = openIssue(world, requestBody(pkg));
-      const published = await runAttempt(world, earlier.event, []);
-      if (published.status !== 'published') throw new Error(`setting up the refusal scenario: the publish ended ${published.status}`);
+      const earlier = await publishedBefore(world, 'refusal');
       const { issue, event } = openIssue(world, requestBody(pkg));
       before.set(world, await snapshot(world));
       return {
         first: event,
         repeat: () => commentOn(world, issue, '/retry'),
-        expect: [{ name: pkg.name, version: pkg.version, issue: earlier.issue, outcome: 'published' }],
+        expect: [{ name: pkg.name, version: pkg.version, issue: earlier, outcome: 'published' }],
       };
     },
     async verify(world) {
