@@ -172,13 +172,23 @@ export function faultFor(point: RequestPoint, mode: FaultMode, index: number): F
   return fault;
 }
 
-interface MatrixCase { point: RequestPoint; mode: FaultMode; fault: Fault }
+export interface MatrixCase { point: RequestPoint; mode: FaultMode; fault: Fault }
+
+/** Every request x every mode that can happen to it, each with its fault. */
+export function matrixCases(points: RequestPoint[], modes: readonly FaultMode[]): MatrixCase[] {
+  return points.flatMap((point, index) => modes.filter((mode) => applicable(mode, point.route))
+    .map((mode) => ({ point, mode, fault: faultFor(point, mode, index) })));
+}
 
 /** Every request x every mode that can happen to it: attempt 1 with that fault, then a fault-free `/retry`. */
 export async function crashMatrix(scenario: Scenario, points: RequestPoint[], modes: readonly FaultMode[],
   options: { concurrency?: number; onRow?: (row: MatrixRow) => void } = {}): Promise<MatrixRow[]> {
-  const cases = points.flatMap((point, index) => modes.filter((mode) => applicable(mode, point.route))
-    .map((mode) => ({ point, mode, fault: faultFor(point, mode, index) })));
+  return runCases(scenario, matrixCases(points, modes), false, options);
+}
+
+/** Chosen cases of the matrix (a slice of it), run as crashMatrix runs them. */
+export async function sliceMatrix(scenario: Scenario, cases: MatrixCase[],
+  options: { concurrency?: number; onRow?: (row: MatrixRow) => void } = {}): Promise<MatrixRow[]> {
   return runCases(scenario, cases, false, options);
 }
 
