@@ -96758,6 +96758,7 @@ async function rollback(deps, run, command5) {
 async function removeVersion(deps, run, command5, doubt) {
   const { registry: registry2 } = deps;
   const { name: name2, version: version2 } = command5;
+  let readAgain = true;
   for (let attempt = 1; ; attempt++) {
     const { head, metadata: current } = await registry2.snapshot(name2);
     doubt.commit = false;
@@ -96766,7 +96767,12 @@ async function removeVersion(deps, run, command5, doubt) {
     const entry = current && Object.hasOwn(current.published, version2) ? current.published[version2] : void 0;
     if (!current || !entry) {
       const done = current?.rolledBack.filter((r5) => r5.version === version2).at(-1);
-      return done ? { kind: "already-cleaned", sha256: done.sha256 } : { kind: "never-committed" };
+      if (done) return { kind: "already-cleaned", sha256: done.sha256 };
+      if (readAgain) {
+        readAgain = false;
+        continue;
+      }
+      return { kind: "never-committed" };
     }
     const next = removeForRollback(current, {
       version: version2,

@@ -82,6 +82,19 @@ describe('a lagging replica', () => {
   });
 });
 
+describe('a trustee\'s rollback whose first read of the branch lags behind the publish', () => {
+  it('rolls the version back instead of answering "not published"', async () => {
+    const issue = await publishFirstVersion();
+    // The replica answers the head before the publish commit, where left-pad has no metadata at all.
+    const rollback = await attempt(commentOn(world, issue, `/rollback ${pkg.name}@${pkg.version} a broken build`, TRUSTEE),
+      [{ route: SNAPSHOT, occurrence: 1, mode: 'lagging-read' }], { 'trustee-ids': String(TRUSTEE.id) });
+    expect(rollback.fired.map((f) => f.mode)).toEqual(['lagging-read']);
+    expect(rollback.status).toBe('rolled-back');
+    expect((await metadata()).rolledBack).toEqual([expect.objectContaining({ version: '1.2.0', cleaned: true })]);
+    expect(await world.s3.listRaw(world.buckets[0]!)).toEqual([]);
+  });
+});
+
 describe('a rollback whose reads of the branch lag behind its own removal commit', () => {
   it('deletes the version\'s objects and marks the record cleaned, instead of reporting a rollback it did not finish', async () => {
     const issue = await publishFirstVersion();

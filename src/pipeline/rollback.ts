@@ -85,6 +85,7 @@ type Removal = { kind: 'removed' | 'pending'; sha256: string; at: string } | { k
 async function removeVersion(deps: RollbackDeps, run: RollbackRun, command: RollbackCommand, doubt: { commit: boolean }): Promise<Removal> {
   const { registry } = deps;
   const { name, version } = command;
+  let readAgain = true;
   for (let attempt = 1; ; attempt++) {
     const { head, metadata: current } = await registry.snapshot(name);
     doubt.commit = false;
@@ -94,7 +95,14 @@ async function removeVersion(deps: RollbackDeps, run: RollbackRun, command: Roll
     const entry = current && Object.hasOwn(current.published, version) ? current.published[version] : undefined;
     if (!current || !entry) {
       const done = current?.rolledBack.filter((r) => r.version === version).at(-1);
-      return done ? { kind: 'already-cleaned', sha256: done.sha256 } : { kind: 'never-committed' };
+      if (done) return { kind: 'already-cleaned', sha256: done.sha256 };
+      // A branch read can come from a replica a commit behind: before telling a trustee there is nothing to roll
+      // back, ask once more (the version may have been committed just before this read).
+      if (readAgain) {
+        readAgain = false;
+        continue;
+      }
+      return { kind: 'never-committed' };
     }
     const next = removeForRollback(current, {
       version, by: command.actor, at: command.at || run.now().toISOString(), reason: command.reason, issue: command.issue,
