@@ -71335,6 +71335,10 @@ function gitHubFacts(error63) {
   const graphqlMessages = graphqlErrors.flatMap((g6) => typeof g6.message === "string" ? [g6.message] : []);
   return { status, headers, message: message2, graphqlTypes, graphqlMessages };
 }
+function quoted(text) {
+  const line = text.replace(/\s+/g, " ").trim();
+  return `"${line.length > 200 ? `${line.slice(0, 200)}\u2026` : line}"`;
+}
 function retryAfterSeconds(headers, now = Date.now()) {
   const after = Number(headers["retry-after"]);
   if (headers["retry-after"] !== void 0 && Number.isFinite(after) && after >= 0) return Math.ceil(after);
@@ -71353,7 +71357,7 @@ function gitHubError(error63, what) {
   const make = (kind, reason, message2, hint, retryAfter) => new RegistrarError(kind, message2, hint, { cause: error63, reason, ...retryAfter === void 0 ? {} : { retryAfterSeconds: retryAfter } });
   if (facts.graphqlTypes.length > 0) {
     const types = [...new Set(facts.graphqlTypes)];
-    const said2 = `GitHub answered ${types.join(", ")}${facts.graphqlMessages[0] ? ` ("${facts.graphqlMessages[0]}")` : ""} when Registrar tried to ${what}.`;
+    const said2 = `GitHub answered ${types.join(", ")}${facts.graphqlMessages[0] ? ` (${quoted(facts.graphqlMessages[0])})` : ""} when Registrar tried to ${what}.`;
     if (types.includes("RATE_LIMITED")) {
       const after = retryAfterSeconds(headers);
       return make("transient", "rate-limited", said2, rateLimitHint(after), after);
@@ -71367,7 +71371,7 @@ function gitHubError(error63, what) {
     const cause = error63 instanceof Error && error63.message ? ` (${error63.message})` : "";
     return make("transient", "network", `Could not ${what}: the request failed before GitHub answered${cause}.`, RETRY);
   }
-  const said = `GitHub answered ${status}${facts.message ? ` ("${facts.message}")` : ""} when Registrar tried to ${what}.`;
+  const said = `GitHub answered ${status}${facts.message ? ` (${quoted(facts.message)})` : ""} when Registrar tried to ${what}.`;
   const secondary = /secondary rate limit/i.test(facts.message);
   const primary = headers["x-ratelimit-remaining"] === "0";
   if (status === 429 || status === 403 && (secondary || primary)) {

@@ -91319,6 +91319,10 @@ function gitHubFacts(error64) {
   const graphqlMessages = graphqlErrors.flatMap((g6) => typeof g6.message === "string" ? [g6.message] : []);
   return { status, headers, message: message2, graphqlTypes, graphqlMessages };
 }
+function quoted(text) {
+  const line = text.replace(/\s+/g, " ").trim();
+  return `"${line.length > 200 ? `${line.slice(0, 200)}\u2026` : line}"`;
+}
 function retryAfterSeconds(headers, now = Date.now()) {
   const after = Number(headers["retry-after"]);
   if (headers["retry-after"] !== void 0 && Number.isFinite(after) && after >= 0) return Math.ceil(after);
@@ -91337,7 +91341,7 @@ function gitHubError(error64, what) {
   const make = (kind, reason, message2, hint, retryAfter) => new RegistrarError(kind, message2, hint, { cause: error64, reason, ...retryAfter === void 0 ? {} : { retryAfterSeconds: retryAfter } });
   if (facts.graphqlTypes.length > 0) {
     const types = [...new Set(facts.graphqlTypes)];
-    const said2 = `GitHub answered ${types.join(", ")}${facts.graphqlMessages[0] ? ` ("${facts.graphqlMessages[0]}")` : ""} when Registrar tried to ${what}.`;
+    const said2 = `GitHub answered ${types.join(", ")}${facts.graphqlMessages[0] ? ` (${quoted(facts.graphqlMessages[0])})` : ""} when Registrar tried to ${what}.`;
     if (types.includes("RATE_LIMITED")) {
       const after = retryAfterSeconds(headers);
       return make("transient", "rate-limited", said2, rateLimitHint(after), after);
@@ -91351,7 +91355,7 @@ function gitHubError(error64, what) {
     const cause = error64 instanceof Error && error64.message ? ` (${error64.message})` : "";
     return make("transient", "network", `Could not ${what}: the request failed before GitHub answered${cause}.`, RETRY);
   }
-  const said = `GitHub answered ${status}${facts.message ? ` ("${facts.message}")` : ""} when Registrar tried to ${what}.`;
+  const said = `GitHub answered ${status}${facts.message ? ` (${quoted(facts.message)})` : ""} when Registrar tried to ${what}.`;
   const secondary = /secondary rate limit/i.test(facts.message);
   const primary = headers["x-ratelimit-remaining"] === "0";
   if (status === 429 || status === 403 && (secondary || primary)) {
@@ -96538,6 +96542,9 @@ function commitPackage(registry2, what, context, change, head) {
   const message2 = registryCommitMessage({ ...what, issue: context.issue, run: context.run.id, attempt: context.run.attempt });
   return registry2.commit([{ path: metadataPath(what.name), content: serializeMetadata(change.next) }], message2.full, head);
 }
+function mayHaveLanded(error64) {
+  return isKind(error64, "transient") && (error64.reason === "network" || error64.reason === "server");
+}
 async function beforeReplan(error64, attempt, paceMs, log, what) {
   const replannable = isKind(error64, "conflict") ? attempt < MAX_PLANS : isKind(error64, "transient") && error64.reason !== "rate-limited" && attempt < MAX_AMBIGUOUS_PLANS;
   if (!replannable) throw error64;
@@ -96618,7 +96625,7 @@ async function publishRequest(deps, options2, event, request2, steps, doubt, sta
       );
       committed = { entry: plan.entry, commit, resumed: false };
     } catch (error64) {
-      doubt.commit = isKind(error64, "transient") && (error64.reason === "network" || error64.reason === "server");
+      doubt.commit = mayHaveLanded(error64);
       await beforeReplan(error64, attempt, options2.paceMs, deps.log, "Commit");
     }
   }
@@ -96786,7 +96793,7 @@ async function removeVersion(deps, run, command5, doubt) {
       const commit = await commitPackage(registry2, { action: "Rollback", name: name2, version: version2 }, { issue: command5.issue, run: run.run }, { before: current, next }, head);
       return { kind: "removed", sha256: entry.sha256, at: commit.sha };
     } catch (error64) {
-      doubt.commit = isKind(error64, "transient") && (error64.reason === "network" || error64.reason === "server");
+      doubt.commit = mayHaveLanded(error64);
       await beforeReplan(error64, attempt, run.paceMs ?? 0, deps.log, "Rollback commit");
     }
   }

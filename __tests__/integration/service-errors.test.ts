@@ -85,6 +85,12 @@ describe('GitHub answers, through the Octokit client Registrar composes', () => 
     expect(judgesTheRequest(error)).toBe(false);
   });
 
+  it('quotes the answer\'s message on one line, capped, however long GitHub made it', async () => {
+    const { error } = await restFailure({ status: 403, body: json({ message: `denied\n${'x'.repeat(10_000)}` }) });
+    expect(error.message).toMatch(/\("denied x{193}…"\)/);
+    expect(error.message.length).toBeLessThan(300);
+  });
+
   it('401 is a credentials problem', async () => {
     const { error } = await restFailure({ status: 401, body: json({ message: 'Bad credentials' }) });
     expect(error).toMatchObject({ kind: 'refused', reason: 'credentials' });

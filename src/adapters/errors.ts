@@ -50,6 +50,12 @@ function gitHubFacts(error: unknown): GitHubFacts {
   return { status, headers, message, graphqlTypes, graphqlMessages };
 }
 
+/** A service's own words, quoted in a message people read: one line, capped, so an odd answer cannot flood a comment. */
+function quoted(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return `"${line.length > 200 ? `${line.slice(0, 200)}…` : line}"`;
+}
+
 /** Seconds to wait, from `retry-after` or the primary limit's reset time; undefined when the answer does not say. */
 function retryAfterSeconds(headers: Record<string, string | undefined>, now = Date.now()): number | undefined {
   const after = Number(headers['retry-after']);
@@ -77,7 +83,7 @@ export function gitHubError(error: unknown, what: string): RegistrarError {
 
   if (facts.graphqlTypes.length > 0) {
     const types = [...new Set(facts.graphqlTypes)];
-    const said = `GitHub answered ${types.join(', ')}${facts.graphqlMessages[0] ? ` ("${facts.graphqlMessages[0]}")` : ''} when Registrar tried to ${what}.`;
+    const said = `GitHub answered ${types.join(', ')}${facts.graphqlMessages[0] ? ` (${quoted(facts.graphqlMessages[0])})` : ''} when Registrar tried to ${what}.`;
     if (types.includes('RATE_LIMITED')) {
       const after = retryAfterSeconds(headers);
       return make('transient', 'rate-limited', said, rateLimitHint(after), after);
@@ -93,7 +99,7 @@ export function gitHubError(error: unknown, what: string): RegistrarError {
     const cause = error instanceof Error && error.message ? ` (${error.message})` : '';
     return make('transient', 'network', `Could not ${what}: the request failed before GitHub answered${cause}.`, RETRY);
   }
-  const said = `GitHub answered ${status}${facts.message ? ` ("${facts.message}")` : ''} when Registrar tried to ${what}.`;
+  const said = `GitHub answered ${status}${facts.message ? ` (${quoted(facts.message)})` : ''} when Registrar tried to ${what}.`;
   const secondary = /secondary rate limit/i.test(facts.message);
   const primary = headers['x-ratelimit-remaining'] === '0';
   if (status === 429 || (status === 403 && (secondary || primary))) {

@@ -8,13 +8,13 @@ import { metadataPath, serializeMetadata } from '../core/metadata.js';
 import { stagingKey } from '../core/keys.js';
 import type { PackageMetadata, PublishedVersion, PublishRequest } from '../core/types.js';
 import type { Trigger } from '../commands/intake.js';
-import { RegistrarError, isKind, judgesTheRequest, refused, transient } from '../errors.js';
+import { RegistrarError, judgesTheRequest, refused, transient } from '../errors.js';
 export type { TarballLocation } from './promote.js';
 import type { Registry, RegistryCommit, Source, Storage, Tracker } from '../ports.js';
 import { renderPublishStatus, statusMarker } from '../report/status.js';
 import { StatusComment } from './status-comment.js';
 import { cleanStaging, finalMatches, promoteVersion, recheckPromoted, type TarballLocation } from './promote.js';
-import { beforeReplan, commitPackage } from './registry-commit.js';
+import { beforeReplan, commitPackage, mayHaveLanded } from './registry-commit.js';
 
 export interface PublishDeps {
   registry: Registry;
@@ -124,7 +124,7 @@ async function publishRequest(deps: PublishDeps, options: PublishOptions, event:
         { issue: event.issue, run: options.run }, { before: current, next: plan.metadata }, head);
       committed = { entry: plan.entry, commit, resumed: false };
     } catch (error) {
-      doubt.commit = isKind(error, 'transient') && (error.reason === 'network' || error.reason === 'server');
+      doubt.commit = mayHaveLanded(error);
       // The re-plan recognises our own commit (landed despite the error) by its issue and hash, and resumes.
       await beforeReplan(error, attempt, options.paceMs, deps.log, 'Commit');
     }

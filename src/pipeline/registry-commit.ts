@@ -39,6 +39,11 @@ export function commitPackage(registry: Registry, what: { action: 'Publish' | 'R
   return registry.commit([{ path: metadataPath(what.name), content: serializeMetadata(change.next) }], message.full, head);
 }
 
+/** A commit that failed this way was sent and may have landed: its answer never came, or a server failed mid-way. */
+export function mayHaveLanded(error: unknown): boolean {
+  return isKind(error, 'transient') && (error.reason === 'network' || error.reason === 'server');
+}
+
 /**
  * After a commit attempt failed: rethrows unless it was a lost race (`conflict`) or an ambiguous
  * failure (`transient`, our commit may have landed) and attempts remain; otherwise backs off with

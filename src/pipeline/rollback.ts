@@ -2,10 +2,10 @@
 import { markRollbackCleaned, pendingRollback, removeForRollback } from '../core/metadata.js';
 import { checkPackageName, checkVersion } from '../core/names.js';
 import type { Actor, PackageMetadata } from '../core/types.js';
-import { RegistrarError, isKind, judgesTheRequest, transient } from '../errors.js';
+import { RegistrarError, judgesTheRequest, transient } from '../errors.js';
 import type { Registry, RegistryCommit, Storage } from '../ports.js';
 import { cleanStaging, deleteFinalIfHash } from './promote.js';
-import { beforeReplan, commitPackage } from './registry-commit.js';
+import { beforeReplan, commitPackage, mayHaveLanded } from './registry-commit.js';
 import type { Log } from './publish.js';
 
 export interface RollbackDeps {
@@ -112,7 +112,7 @@ async function removeVersion(deps: RollbackDeps, run: RollbackRun, command: Roll
       const commit = await commitPackage(registry, { action: 'Rollback', name, version }, { issue: command.issue, run: run.run }, { before: current, next }, head);
       return { kind: 'removed', sha256: entry.sha256, at: commit.sha };
     } catch (error) {
-      doubt.commit = isKind(error, 'transient') && (error.reason === 'network' || error.reason === 'server');
+      doubt.commit = mayHaveLanded(error);
       await beforeReplan(error, attempt, run.paceMs ?? 0, deps.log, 'Rollback commit');
     }
   }
