@@ -79,6 +79,20 @@ export interface Registry {
   commitUrl(sha: string): string;
 }
 
+/** The registry as a history: what audit needs beyond the Registry port (the local git registry implements it). */
+export interface RegistryHistory {
+  /** The branch's current head commit SHA. */
+  head(): Promise<string>;
+  /** Names of every package with a metadata file as of commit `at`. */
+  listPackages(at: string): Promise<string[]>;
+  /** A package's metadata as of commit `at`; undefined when the file does not exist there. */
+  readPackage(name: string, at: string): Promise<PackageMetadata | undefined>;
+  /** The branch's first-parent commits that change anything under `metadata/`, oldest first. */
+  commitsTouchingMetadata(): Promise<string[]>;
+  /** Packages whose metadata file a commit adds, changes or deletes (compared with its first parent). */
+  changedPackages(commit: string): Promise<string[]>;
+}
+
 /** A source repository as the registry binds it: by numeric id, which survives renames. */
 export interface SourceRepository {
   id: number;

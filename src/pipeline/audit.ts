@@ -3,21 +3,7 @@ import { parseFinalKey, parseStagingKey } from '../core/keys.js';
 import { sha256Hex, sriToHex } from '../core/integrity.js';
 import type { PackageMetadata } from '../core/types.js';
 import { RegistrarError } from '../errors.js';
-import type { Storage, StoredObject } from '../ports.js';
-
-/** The registry as a history: what audit needs beyond the Registry port (the local git registry implements it). */
-export interface RegistryHistory {
-  /** The branch's current head commit SHA. */
-  head(): Promise<string>;
-  /** Names of every package with a metadata file as of commit `at`. */
-  listPackages(at: string): Promise<string[]>;
-  /** A package's metadata as of commit `at`; undefined when the file does not exist there. */
-  readPackage(name: string, at: string): Promise<PackageMetadata | undefined>;
-  /** The branch's first-parent commits that change anything under `metadata/`, oldest first. */
-  commitsTouchingMetadata(): Promise<string[]>;
-  /** Packages whose metadata file a commit adds, changes or deletes (compared with its first parent). */
-  changedPackages(commit: string): Promise<string[]>;
-}
+import type { RegistryHistory, Storage, StoredObject } from '../ports.js';
 
 export interface AuditDeps {
   history: RegistryHistory;

@@ -4,8 +4,7 @@ import { checkPackageName } from '../../core/names.js';
 import { metadataPath, parseMetadata } from '../../core/metadata.js';
 import type { PackageMetadata } from '../../core/types.js';
 import { RegistrarError, notFound, refused, transient } from '../../errors.js';
-import type { FileChange, Registry, RegistryCommit, Snapshot } from '../../ports.js';
-import type { RegistryHistory } from '../../pipeline/audit.js';
+import type { FileChange, Registry, RegistryCommit, RegistryHistory, Snapshot } from '../../ports.js';
 
 export interface GitRegistryConfig {
   /** The repository: a bare repository, or the working tree of a clone (e.g. actions/checkout with fetch-depth: 0). */
