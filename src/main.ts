@@ -5,13 +5,14 @@ import { GitHubSource } from './adapters/github/source.js';
 import { GitHubTracker } from './adapters/github/tracker.js';
 import { Trustees } from './adapters/github/trustees.js';
 import { createS3Storage } from './adapters/s3.js';
-import { holdsRequest, intake, MARKER_PREFIX, type Command } from './commands/intake.js';
+import { holdsRequest, intake, type Command } from './commands/intake.js';
+import { DENIED_MARKER, MARKER_PREFIX, packageFromMarker, rollbackMarker } from './core/markers.js';
 import type { Actor } from './core/types.js';
 import type { Settings } from './inputs.js';
-import { publish, type Log, type PublishDeps, type PublishOutcome } from './pipeline/publish.js';
-import { rollback, type RollbackOutcome } from './pipeline/rollback.js';
-import { packageFromMarker } from './report/status.js';
-import { renderRollback, rollbackMarker } from './report/rollback.js';
+import type { PublishOutcome, RollbackOutcome } from './core/outcomes.js';
+import { publish, type Log, type PublishDeps } from './pipeline/publish.js';
+import { rollback } from './pipeline/rollback.js';
+import { renderRollback } from './report/rollback.js';
 import type { Tracker } from './ports.js';
 
 export type RunResult =

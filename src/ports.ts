@@ -1,6 +1,7 @@
 // The four ports the pipelines talk through; adapters for S3, GitHub and local git implement them.
 import type { Readable } from 'node:stream';
-import type { PackageMetadata } from './core/types.js';
+import type { PackageMetadata, RegistryCommit } from './core/types.js';
+export type { RegistryCommit } from './core/types.js';
 
 /** An object as a storage backend reports it. */
 export interface StoredObject {
@@ -41,10 +42,6 @@ export interface FileChange {
   content: string | null;
 }
 
-export interface RegistryCommit {
-  sha: string;
-  url: string;
-}
 
 /** The branch head and one package's metadata as of exactly that commit. */
 export interface Snapshot {

@@ -1,7 +1,6 @@
 // The markdown of reconcile's and audit's reports: every section says what happened, and untrusted keys can neither format the page nor mention anyone.
 import { describe, expect, it } from '@jest/globals';
-import type { AuditReport } from '../../src/pipeline/audit.js';
-import type { RepairReport } from '../../src/pipeline/reconcile.js';
+import type { AuditReport, RepairReport } from '../../src/core/outcomes.js';
 import { code, plain, renderAuditReport, renderRepairReport } from '../../src/report/repair.js';
 
 const HEAD = '0123456789abcdef0123456789abcdef01234567';

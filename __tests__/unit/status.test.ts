@@ -1,7 +1,8 @@
 // The status comment says where an attempt got to and what a retry will do, and untrusted text cannot break out of it.
 import { describe, expect, it } from '@jest/globals';
-import { renderPublishStatus, scrub, statusMarker } from '../../src/report/status.js';
-import type { PublishOutcome } from '../../src/pipeline/publish.js';
+import { statusMarker } from '../../src/core/markers.js';
+import { renderPublishStatus, scrub } from '../../src/report/status.js';
+import type { PublishOutcome } from '../../src/core/outcomes.js';
 import { RegistrarError, transient } from '../../src/errors.js';
 
 const request = { name: 'left-pad', version: '1.2.0', ref: 'v1.2.0', location: { githubOwner: 'acme', githubRepo: 'left-pad' } };

@@ -1,8 +1,7 @@
 // Turns a GitHub event into the Command Registrar should run, or into a reason to do nothing.
+import { MARKER_PREFIX } from '../core/markers.js';
 import type { Actor } from '../core/types.js';
 
-/** The hidden marker every comment Registrar writes carries, so its own words never start a run. */
-export const MARKER_PREFIX = '<!-- registrar:';
 
 /** Where a command came from: who, when, and the comment that carried it (none for an opened issue). */
 export interface Trigger {

@@ -56,3 +56,9 @@ export interface PackageMetadata {
   published: Record<string, PublishedVersion>;
   rolledBack: RollbackRecord[];
 }
+
+/** A commit on the registry branch, as the Registry port reports one it made. */
+export interface RegistryCommit {
+  sha: string;
+  url: string;
+}

@@ -1,4 +1,5 @@
 // Audit: a read-only check of invariants 1, 2 and 5 over the registry's whole history and every backend's objects.
+import type { AuditReport, AuditViolation } from '../core/outcomes.js';
 import { parseFinalKey, parseStagingKey } from '../core/keys.js';
 import { sha256Hex, sriToHex } from '../core/integrity.js';
 import type { PackageMetadata } from '../core/types.js';
@@ -15,23 +16,6 @@ export interface AuditOptions {
   stagingTtlMs: number;
   /** Objects read and hashed at once per backend (default 16). */
   concurrency?: number;
-}
-
-export interface AuditViolation {
-  invariant: 1 | 2 | 5;
-  message: string;
-  backend?: string;
-  key?: string;
-  name?: string;
-  version?: string;
-  commit?: string;
-}
-
-export interface AuditReport {
-  head: string;
-  /** Commits walked, packages at the head, objects listed and objects read and hashed: what the audit covered. */
-  checked: { commits: number; packages: number; objects: number; hashed: number };
-  violations: AuditViolation[];
 }
 
 /** Runs `work` over `items` with at most `limit` in flight, keeping results in order. */

@@ -1,4 +1,5 @@
 // Promote: put a committed version's tarball at its final key in every backend, from what is there, verified (rules 4 and 5).
+import type { TarballLocation } from '../core/outcomes.js';
 import { finalKey, stagingKey, stagingPrefix } from '../core/keys.js';
 import { sha256Hex, sriToHex } from '../core/integrity.js';
 import type { PublishedVersion } from '../core/types.js';
@@ -6,7 +7,6 @@ import { RegistrarError, conflict, isKind, transient } from '../errors.js';
 import type { Registry, Storage } from '../ports.js';
 
 export interface TarballBytes { bytes: Uint8Array; sha256Hex: string }
-export interface TarballLocation { backend: string; key: string; url: string | undefined }
 
 /** Where promote may take the committed bytes from when a backend's staging object is gone. */
 export interface PromoteSources {

@@ -1,4 +1,5 @@
 // The publish pipeline: intake → prepare → stage → COMMIT → promote → report, over the ports only.
+import type { PublishOutcome, Step } from '../core/outcomes.js';
 import { canonicalTarball, type CanonicalTarball } from '../core/tarball.js';
 import { checkManifest } from '../core/manifest.js';
 import type { Limits } from '../core/limits.js';
@@ -9,11 +10,11 @@ import { stagingKey } from '../core/keys.js';
 import type { PackageMetadata, PublishedVersion, PublishRequest } from '../core/types.js';
 import type { Trigger } from '../commands/intake.js';
 import { RegistrarError, judgesTheRequest, refused, transient } from '../errors.js';
-export type { TarballLocation } from './promote.js';
 import type { Registry, RegistryCommit, Source, Storage, Tracker } from '../ports.js';
-import { renderPublishStatus, statusMarker } from '../report/status.js';
+import { statusMarker } from '../core/markers.js';
+import { renderPublishStatus } from '../report/status.js';
 import { StatusComment } from './status-comment.js';
-import { cleanStaging, finalMatches, promoteVersion, recheckPromoted, type TarballLocation } from './promote.js';
+import { cleanStaging, finalMatches, promoteVersion, recheckPromoted } from './promote.js';
 import { beforeReplan, commitPackage, mayHaveLanded } from './registry-commit.js';
 
 export interface PublishDeps {
@@ -45,20 +46,6 @@ export interface PublishEvent {
   request: string;
   trigger: Trigger;
 }
-
-/** The steps of the ledger, in order; a status comment shows how far an attempt got. */
-export const STEPS = ['prepared', 'staged', 'committed', 'promoted', 'cleaned'] as const;
-export type Step = (typeof STEPS)[number];
-
-export type PublishOutcome =
-  | { status: 'working'; request: PublishRequest; steps: Step[] }
-  | { status: 'published'; request: PublishRequest; entry: PublishedVersion; commit: RegistryCommit | undefined;
-      resumed: boolean; locations: TarballLocation[]; steps: Step[] }
-  /** Nothing was written. `final` refusals close the issue; the others wait for a corrected request. */
-  | { status: 'refused'; request: PublishRequest | undefined; message: string; hint: string | undefined;
-      problems: { field: string; message: string }[]; final: boolean; steps: Step[] }
-  /** `commitInDoubt`: a registry commit was sent and no later read told whether it landed (its answer was lost). */
-  | { status: 'failed'; request: PublishRequest | undefined; error: RegistrarError; steps: Step[]; commitInDoubt?: boolean };
 
 export async function publish(deps: PublishDeps, options: PublishOptions, event: PublishEvent): Promise<PublishOutcome> {
   const steps: Step[] = [];

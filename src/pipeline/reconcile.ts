@@ -1,4 +1,5 @@
 // Reconcile: bring storage back in line with the registry after crashed runs — promote what was committed, finish rollbacks, clear staging — acting only on exact matches and reporting what needs a person.
+import type { RepairItem, RepairReport } from '../core/outcomes.js';
 import { canonicalTarball } from '../core/tarball.js';
 import { DEFAULT_LIMITS, type Limits } from '../core/limits.js';
 import { finalKey, parseFinalKey, parseStagingKey } from '../core/keys.js';
@@ -6,8 +7,7 @@ import { hexToSri, sha256Hex, sriToHex } from '../core/integrity.js';
 import type { PackageMetadata, PublishedVersion, RollbackRecord } from '../core/types.js';
 import { RegistrarError, conflict, transient } from '../errors.js';
 import type { Registry, Source, Storage, StoredObject, Tracker } from '../ports.js';
-import { MARKER_PREFIX } from '../commands/intake.js';
-import { packageMarker } from '../report/status.js';
+import { MARKER_PREFIX, packageMarker } from '../core/markers.js';
 import { formatAge, pool } from './audit.js';
 import { deleteFinalIfHash, finalMatches, promoteVersion, recheckPromoted, type TarballBytes } from './promote.js';
 import type { Log } from './publish.js';
@@ -42,34 +42,6 @@ export interface ReconcileOptions {
   /** For rebuilds: the manifest file and archive limits the publish used (defaults: package.json, DEFAULT_LIMITS). */
   manifestFile?: string;
   limits?: Limits;
-}
-
-export type RepairKind =
-  | 'promoted' | 'rollback-finished' | 'staging-deleted' | 'orphan-staging-deleted' | 'rolled-back-final-deleted'
-  | 'final-mismatch' | 'final-without-metadata' | 'unknown-key' | 'unreadable-metadata' | 'promote-failed'
-  | 'rollback-failed' | 'failed' | 'young-staging' | 'promote-window' | 'staging-unpromoted' | 'changed-meanwhile';
-
-export interface RepairItem {
-  kind: RepairKind;
-  backend?: string;
-  key?: string;
-  name?: string;
-  version?: string;
-  /** The hash the item is about, SRI form, when there is one. */
-  sha256?: string;
-  detail: string;
-}
-
-export interface RepairReport {
-  /** The registry head the plan was made at. */
-  head: string;
-  dryRun: boolean;
-  /** What was done (or, in a dry run, would be done). */
-  actions: RepairItem[];
-  /** What Registrar must not repair on its own: a person has to look. */
-  needsHuman: RepairItem[];
-  /** What was deliberately left, and why (a young window, an object a run may still need). */
-  left: RepairItem[];
 }
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));

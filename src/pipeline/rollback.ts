@@ -1,4 +1,5 @@
 // The rollback pipeline: commit the removal with an audit record, hash-checked deletes in every backend, commit `cleaned: true` (rule 8).
+import { ROLLBACK_STEPS, type RollbackOutcome, type RollbackStep } from '../core/outcomes.js';
 import { markRollbackCleaned, pendingRollback, removeForRollback } from '../core/metadata.js';
 import { checkPackageName, checkVersion } from '../core/names.js';
 import type { Actor, PackageMetadata } from '../core/types.js';
@@ -33,16 +34,8 @@ export interface RollbackCommand {
   at: string;
 }
 
-export const ROLLBACK_STEPS = ['removed', 'deleted', 'cleaned'] as const;
-export type RollbackStep = (typeof ROLLBACK_STEPS)[number];
 
-export type RollbackOutcome =
-  | { status: 'rolled-back'; name: string; version: string; sha256: string; deleted: string[]; already: boolean; steps: RollbackStep[] }
-  /** The version was never committed; what a failed attempt left in staging was removed. */
-  | { status: 'cleaned-leftovers'; name: string; version: string; deleted: string[]; steps: RollbackStep[] }
-  | { status: 'refused'; name: string; version: string; message: string; hint: string | undefined; steps: RollbackStep[] }
-  /** `removalInDoubt`: the removal commit was sent and no later read told whether it landed (its answer was lost). */
-  | { status: 'failed'; name: string; version: string; error: RegistrarError; steps: RollbackStep[]; removalInDoubt?: boolean };
+
 
 export async function rollback(deps: RollbackDeps, run: RollbackRun, command: RollbackCommand): Promise<RollbackOutcome> {
   const { name, version } = command;

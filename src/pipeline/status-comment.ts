@@ -1,7 +1,8 @@
 // The live status comment of one attempt: created once, then updated in place as the ledger advances.
 import type { Registry, Tracker } from '../ports.js';
 import { renderPublishStatus } from '../report/status.js';
-import type { Log, PublishOutcome } from './publish.js';
+import type { PublishOutcome } from '../core/outcomes.js';
+import type { Log } from './publish.js';
 
 export class StatusComment {
   private id: number | undefined;

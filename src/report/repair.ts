@@ -1,6 +1,5 @@
 // Markdown for reconcile's repair report and audit's findings, for a job summary or a terminal: what was done, what needs a person, what was left and why.
-import type { AuditReport, AuditViolation } from '../pipeline/audit.js';
-import type { RepairItem, RepairReport } from '../pipeline/reconcile.js';
+import type { AuditReport, AuditViolation, RepairItem, RepairReport } from '../core/outcomes.js';
 
 /**
  * Untrusted text (storage keys are not validated; error messages quote them) made inert for a code span:

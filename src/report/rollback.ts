@@ -1,13 +1,6 @@
 // Renders the comment a trustee reads after `/rollback`: what left the registry, what left storage, and what is left to do.
-import { MARKER_PREFIX } from '../commands/intake.js';
-import { ROLLBACK_STEPS, type RollbackOutcome } from '../pipeline/rollback.js';
+import { ROLLBACK_STEPS, type RollbackOutcome } from '../core/outcomes.js';
 import { scrub } from './status.js';
-
-export function rollbackMarker(commentId: number | undefined, run: { id: string; attempt: number }): string {
-  return commentId === undefined
-    ? `${MARKER_PREFIX}rollback run=${run.id} attempt=${run.attempt} -->`
-    : `${MARKER_PREFIX}rollback comment=${commentId} run=${run.id} attempt=${run.attempt} -->`;
-}
 
 const escape = (text: string) => scrub(text).replace(/</g, '&lt;').replace(/@(?=[A-Za-z0-9])/g, '@\u200b');
 

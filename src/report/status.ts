@@ -1,24 +1,8 @@
 // Renders the status comment an author reads on the publish issue, one per attempt.
-import { MARKER_PREFIX } from '../commands/intake.js';
+import { packageMarker } from '../core/markers.js';
 import { renderRequestExample } from '../core/request.js';
-import type { PublishOutcome, Step } from '../pipeline/publish.js';
-import { STEPS } from '../pipeline/publish.js';
+import { STEPS, type PublishOutcome, type Step } from '../core/outcomes.js';
 import type { Registry } from '../ports.js';
-
-/** The hidden marker of one attempt's status comment: a run attempt finds and updates its own comment. */
-export function statusMarker(run: { id: string; attempt: number }): string {
-  return `${MARKER_PREFIX}status run=${run.id} attempt=${run.attempt} -->`;
-}
-
-export function packageMarker(name: string, version: string): string {
-  return `${MARKER_PREFIX}package ${name}@${version} -->`;
-}
-
-/** The package a publish issue is about, from Registrar's newest status comment there. */
-export function packageFromMarker(body: string): { name: string; version: string } | undefined {
-  const match = /<!-- registrar:package ([a-z0-9-]+)@(\d+\.\d+\.\d+) -->/.exec(body);
-  return match ? { name: match[1] ?? '', version: match[2] ?? '' } : undefined;
-}
 
 /** Text from requests and errors goes into markdown: keep it from closing code spans or injecting HTML. */
 function code(text: string): string {
