@@ -127,7 +127,7 @@ describe('parseMetadata', () => {
     ['not JSON', 'not json', /not valid JSON/],
     ['a duplicate key', good.replace('"name": "left-pad",', '"name": "left-pad", "name": "left-pad",'), /appears more than once/],
     ['an unknown field', good.replace('"name": "left-pad",', '"name": "left-pad", "extra": 1,'), /extra/],
-    ['another package', good.replace('"name": "left-pad"', '"name": "right-pad"'), /names the package "right-pad", not "left-pad"/],
+    ['another package', good.replace('"name": "left-pad"', '"name": "right-pad"'), /names the package `right-pad`, not `left-pad`/],
     ['a bad version key', good.replace('"1.9.0": {', '"1.09.0": {'), /published/],
     ['a bad hash', good.replace(sri('A'), 'sha256-xyz'), /sha256/],
     ['a missing field', good.replace('"rolledBack"', '"rolledback"'), /rolledBack|rolledback/],

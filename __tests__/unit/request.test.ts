@@ -48,7 +48,7 @@ describe('where the request may be', () => {
 
   it('refuses an unclosed code block and a block marked as another language', () => {
     expect(problems(`text\n\`\`\`json\n${validText}`)[0]?.message).toMatch(/opened on line 2 is not closed/);
-    expect(problems(`\`\`\`yaml\nname: x\n\`\`\``)[0]?.message).toMatch(/marked "yaml"; mark it ```json/);
+    expect(problems(`\`\`\`yaml\nname: x\n\`\`\``)[0]?.message).toMatch(/marked `yaml`; mark it ```json/);
   });
 
   it('refuses prose with no JSON, and an empty block', () => {
@@ -77,7 +77,7 @@ describe('what JSON is accepted', () => {
 
   it('refuses a duplicate key at the top level, even when both values agree', () => {
     const text = '{"name":"left-pad","name":"left-pad","version":"1.2.0","ref":"v1.2.0","location":{"githubOwner":"acme","githubRepo":"left-pad"}}';
-    expect(problems(text)).toEqual([{ field: 'name', message: 'the key "name" appears more than once; write each field once' }]);
+    expect(problems(text)).toEqual([{ field: 'name', message: 'the key `name` appears more than once; write each field once' }]);
   });
 
   it('refuses a duplicate key nested in location, and spots duplicates spelled with escapes', () => {
@@ -86,15 +86,15 @@ describe('what JSON is accepted', () => {
   });
 
   it.each(['__proto__', 'constructor', 'prototype'])('refuses the key %j at any depth', (key) => {
-    expect(problems(`{"${key}": {}}`)).toEqual([{ field: key, message: `the key "${key}" is not allowed` }]);
+    expect(problems(`{"${key}": {}}`)).toEqual([{ field: key, message: `the key \`${key}\` is not allowed` }]);
     const nested = `{"name":"left-pad","version":"1.2.0","ref":"v1.2.0","location":{"githubOwner":"acme","githubRepo":"left-pad","${key}":{"x":1}}}`;
-    expect(problems(nested)).toEqual([{ field: `location.${key}`, message: `the key "${key}" is not allowed` }]);
+    expect(problems(nested)).toEqual([{ field: `location.${key}`, message: `the key \`${key}\` is not allowed` }]);
   });
 
   it('reports syntax errors with a line and column in the issue body', () => {
     const body = 'Intro\n\n```json\n{\n  "name": "left-pad",\n  "version": "1.2.0"\n  "ref": "v1"\n}\n```';
     expect(problems(body)).toEqual([
-      { field: 'request', message: 'the request is not valid JSON: expected "," or "}" but found "\\"" (line 7, column 3)' },
+      { field: 'request', message: 'the request is not valid JSON: expected "," or "}" but found `"` (line 7, column 3)' },
     ]);
   });
 
@@ -145,15 +145,15 @@ describe('parseStrictJson', () => {
 
 describe('each field says what is wrong and the expected form', () => {
   it.each([
-    [['name'], 'Left-Pad', 'name', /^package name "Left-Pad" must be lowercase ASCII/],
+    [['name'], 'Left-Pad', 'name', /^package name `Left-Pad` must be lowercase ASCII/],
     [['name'], 'staging', 'name', /reserved/],
-    [['version'], 'v1.2', 'version', /^version "v1.2" must be MAJOR.MINOR.PATCH, like 1.2.0/],
+    [['version'], 'v1.2', 'version', /^version `v1\.2` must be MAJOR\.MINOR\.PATCH, like 1\.2\.0/],
     [['version'], '1.2.3-beta', 'version', /prerelease/],
-    [['ref'], 'a..b', 'ref', /^tag "a..b" is not a valid git tag name: it has ".."$/],
+    [['ref'], 'a..b', 'ref', /^tag `a\.\.b` is not a valid git tag name: it has "\.\."$/],
     [['ref'], 'f'.repeat(40), 'ref', /commit SHA/],
-    [['location', 'githubOwner'], 'https://github.com/acme', 'location.githubOwner', /^GitHub owner "https:\/\/github.com\/acme" must be/],
+    [['location', 'githubOwner'], 'https://github.com/acme', 'location.githubOwner', /^GitHub owner `https:\/\/github\.com\/acme` must be/],
     [['location', 'githubRepo'], 'left-pad.git', 'location.githubRepo', /must not end with ".git"/],
-    [['location', 'subdir'], '../x', 'location.subdir', /^subdir "..\/x" must be a relative path/],
+    [['location', 'subdir'], '../x', 'location.subdir', /^subdir `\.\.\/x` must be a relative path/],
   ])('%j = %j', (path, value, field, message) => {
     expect(problems(withField(path, value))).toEqual([{ field, message: expect.stringMatching(message) }]);
   });
@@ -185,10 +185,10 @@ describe('each field says what is wrong and the expected form', () => {
 
   it('refuses unknown fields, at the top and in location, listing the fields there are', () => {
     expect(problems(withField(['url'], 'https://evil.example/x.tgz'))).toEqual([
-      { field: 'url', message: 'unknown field "url"; a request has only the fields name, version, ref, location' },
+      { field: 'url', message: 'unknown field `url`; a request has only the fields name, version, ref, location' },
     ]);
     expect(problems(withField(['location', 'gitUrl'], 'x'))).toEqual([
-      { field: 'location.gitUrl', message: 'unknown field "gitUrl"; location has only the fields githubOwner, githubRepo, subdir' },
+      { field: 'location.gitUrl', message: 'unknown field `gitUrl`; location has only the fields githubOwner, githubRepo, subdir' },
     ]);
   });
 
@@ -217,7 +217,7 @@ describe('formatPath', () => {
     expect(formatPath([])).toBe('request');
     expect(formatPath(['location', 'githubOwner'])).toBe('location.githubOwner');
     expect(formatPath(['rolledBack', 0, 'by'])).toBe('rolledBack[0].by');
-    expect(formatPath(['published', '1.2.0', 'sha256'])).toBe('published["1.2.0"].sha256');
-    expect(formatPath(['a\nb'])).toBe('["a\\nb"]');
+    expect(formatPath(['published', '1.2.0', 'sha256'])).toBe('published[`1.2.0`].sha256');
+    expect(formatPath(['a\nb'])).toBe('[`a\\u{000A}b`]');
   });
 });
