@@ -2,9 +2,15 @@
 import * as core from '@actions/core';
 import type { Log } from './pipeline/publish.js';
 
-/** Workflow commands start a line with `::` (or the legacy `##[`); break that shape without hiding the text. */
+/**
+ * The runner reads `::command::` at the start of any line — and it splits lines at \n, \r, U+0085,
+ * U+2028 and U+2029 — and the legacy `##[command]` anywhere in a line. Both shapes are broken with a
+ * zero-width space, leaving the text readable. Linear: two passes of fixed patterns.
+ */
 export function neutralise(text: string): string {
-  return text.replace(/^(\s*)(::|##\[)/gm, (_m, space: string, command: string) => `${space}${command[0]}\u200b${command.slice(1)}`);
+  return text
+    .replaceAll('##[', '#\u200b#[')
+    .replace(/(^|[\n\r\u0085\u2028\u2029])([^\S\n\r\u0085\u2028\u2029]*)::/g, '$1$2:\u200b:');
 }
 
 export const actionLog: Log = {

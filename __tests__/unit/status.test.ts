@@ -1,7 +1,8 @@
 // The status comment says where an attempt got to and what a retry will do, and untrusted text cannot break out of it.
 import { describe, expect, it } from '@jest/globals';
 import { statusMarker } from '../../src/core/markers.js';
-import { renderPublishStatus, scrub } from '../../src/report/status.js';
+import { renderPublishStatus } from '../../src/report/status.js';
+import { outsideCodeSpans, redact } from '../../src/report/render.js';
 import type { PublishOutcome } from '../../src/core/outcomes.js';
 import { RegistrarError, transient } from '../../src/errors.js';
 
@@ -48,9 +49,11 @@ describe('renderPublishStatus', () => {
     const outcome: PublishOutcome = { status: 'refused', request: undefined, message: 'bad `x` <script>alert(1)</script> @everyone',
       hint: undefined, problems: [{ field: 'name`<b>', message: 'ping @org/team' }], final: false, steps: [] };
     const body = renderPublishStatus(outcome, { registry });
-    expect(body).not.toContain('<script>');
-    expect(body).not.toContain('<b>');
-    expect(body).not.toMatch(/@everyone|@org/);
+    // Outside code spans (where GitHub renders nothing live) no HTML and no mention is left.
+    let live = '';
+    outsideCodeSpans(body, (prose) => { live += `${prose} `; return prose; });
+    expect(live).not.toMatch(/<script>|<b>|@everyone|@org/);
+    expect(body).toContain('`<script>alert(1)</script>`');
     expect(body).toContain('Nothing was written');
   });
 });
@@ -62,7 +65,7 @@ describe('statusMarker', () => {
   });
 });
 
-describe('scrub', () => {
+describe('redact', () => {
   it.each([
     ['Could not fetch https://codeload.example/acme/x/tar.gz?token=SECRETSECRET: reset', 'SECRETSECRET'],
     ['GET https://user:hunter2@host.example/path failed', 'hunter2'],
@@ -70,7 +73,7 @@ describe('scrub', () => {
     ['token ghp_0123456789abcdefghijABCDEFGHIJ leaked', 'ghp_0123456789abcdefghijABCDEFGHIJ'],
     ['key AKIAABCDEFGHIJKLMNOP in a message', 'AKIAABCDEFGHIJKLMNOP'],
   ])('removes the secret from %j', (text, secret) => {
-    expect(scrub(text)).not.toContain(secret);
+    expect(redact(text)).not.toContain(secret);
   });
 
   it('never lets a failed run post a signed URL in the status comment', () => {
@@ -81,6 +84,6 @@ describe('scrub', () => {
   });
 
   it('leaves ordinary text alone', () => {
-    expect(scrub('left-pad@1.2.0 is already published (issue #4).')).toBe('left-pad@1.2.0 is already published (issue #4).');
+    expect(redact('left-pad@1.2.0 is already published (issue #4).')).toBe('left-pad@1.2.0 is already published (issue #4).');
   });
 });

@@ -10,6 +10,7 @@
 //   plugin throws a plain Error carrying the response (`data.errors`) once it gave up waiting.
 // - S3: errors carry a `Code` (NoSuchKey, NoSuchBucket, AccessDenied, PreconditionFailed, SlowDown,
 //   InternalError, …) and an HTTP status; SlowDown (503) and InternalError (500) are accidents to retry.
+import { inert } from '../core/inert.js';
 import { RegistrarError, type ErrorKind, type ErrorReason } from '../errors.js';
 
 const RETRY = 'Comment `/retry` on the issue to try again.';
@@ -50,10 +51,9 @@ function gitHubFacts(error: unknown): GitHubFacts {
   return { status, headers, message, graphqlTypes, graphqlMessages };
 }
 
-/** A service's own words, quoted in a message people read: one line, capped, so an odd answer cannot flood a comment. */
+/** A service's own words, quoted in a message people read: one line, an inert code span, capped. */
 function quoted(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return `"${line.length > 200 ? `${line.slice(0, 200)}…` : line}"`;
+  return inert(text.replace(/\s+/g, ' ').trim());
 }
 
 /** Seconds to wait, from `retry-after` or the primary limit's reset time; undefined when the answer does not say. */

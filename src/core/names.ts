@@ -1,15 +1,13 @@
 // Validators for every name an author can write (package, version, tag, GitHub owner and repo, subdir): each returns a message for people, or undefined when the value is fine.
 
+import { inert } from './inert.js';
+
 /** Longest value quoted back in a message: the author sees what we mean without us echoing kilobytes. */
 const QUOTE_LIMIT = 80;
 
-/**
- * Quotes an untrusted value for a message: JSON string syntax escapes control characters and line
- * breaks (so nothing can break out of the sentence), and long values are cut.
- */
+/** Quotes an untrusted value for a message: an inert code span (see core/inert.ts), cut to QUOTE_LIMIT. */
 export function quote(value: string): string {
-  const cut = value.length > QUOTE_LIMIT ? `${value.slice(0, QUOTE_LIMIT)}…` : value;
-  return JSON.stringify(cut);
+  return inert(value, { cap: QUOTE_LIMIT });
 }
 
 // C0 controls, DEL and C1 controls (invisible in comments and logs, and refused by git in refs), and

@@ -1,31 +1,6 @@
 // Markdown for reconcile's repair report and audit's findings, for a job summary or a terminal: what was done, what needs a person, what was left and why.
 import type { AuditReport, AuditViolation, RepairItem, RepairReport } from '../core/outcomes.js';
-
-/**
- * Untrusted text (storage keys are not validated; error messages quote them) made inert for a code span:
- * control and bidi characters become visible escapes, and the fence is longer than any backtick run inside.
- */
-export function code(text: string): string {
-  const visible = text.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/gu,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  const longest = Math.max(0, ...[...visible.matchAll(/`+/g)].map((m) => m[0].length));
-  const fence = '`'.repeat(longest + 1);
-  if (visible === '') return '` `';
-  const pad = visible.startsWith('`') || visible.endsWith('`') ? ' ' : '';
-  return `${fence}${pad}${visible}${pad}${fence}`;
-}
-
-/**
- * Untrusted text as plain markdown: one line, markdown's punctuation backslash-escaped, HTML and
- * mentions broken, so a key or message can neither format the report nor ping anyone.
- */
-export function plain(text: string): string {
-  return text
-    .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/gu, ' ')
-    // The text never starts a line, so only inline syntax needs escaping (not `#`, `-`, `1.` and the like).
-    .replace(/[\\`*_[\]<>|~&]/g, (c) => `\\${c}`)
-    .replace(/(^|[^A-Za-z0-9_.-])@(?=[A-Za-z0-9])/g, '$1@\u200b'); // only where GitHub would see a mention
-}
+import { inert, message } from './render.js';
 
 const LABELS: Record<RepairItem['kind'], string> = {
   'promoted': 'promoted',
@@ -48,16 +23,16 @@ const LABELS: Record<RepairItem['kind'], string> = {
 
 function where(item: { backend?: string; key?: string; name?: string; version?: string; sha256?: string }): string {
   const parts: string[] = [];
-  if (item.name !== undefined) parts.push(code(item.version === undefined ? item.name : `${item.name}@${item.version}`));
-  if (item.backend !== undefined) parts.push(`in ${code(item.backend)}`);
-  if (item.key !== undefined) parts.push(`key ${code(item.key)}`);
-  if (item.sha256 !== undefined) parts.push(`sha256 ${code(item.sha256)}`);
+  if (item.name !== undefined) parts.push(inert(item.version === undefined ? item.name : `${item.name}@${item.version}`));
+  if (item.backend !== undefined) parts.push(`in ${inert(item.backend)}`);
+  if (item.key !== undefined) parts.push(`key ${inert(item.key)}`);
+  if (item.sha256 !== undefined) parts.push(`sha256 ${inert(item.sha256)}`);
   return parts.join(' ');
 }
 
 function itemLine(item: RepairItem): string {
   const place = where(item);
-  return `- **${LABELS[item.kind]}**${place ? ` — ${place}` : ''}: ${plain(item.detail)}`;
+  return `- **${LABELS[item.kind]}**${place ? ` — ${place}` : ''}: ${message(item.detail)}`;
 }
 
 function section(title: string, items: RepairItem[], empty: string): string[] {
@@ -73,7 +48,7 @@ export function renderRepairReport(report: RepairReport): string {
   return [
     `### Registrar reconcile${report.dryRun ? ' (dry run: nothing was written)' : ''}`,
     '',
-    `At registry commit ${code(report.head.slice(0, 12))}: ${report.actions.length} repair(s), ${verdict}, ${report.left.length} left on purpose.`,
+    `At registry commit ${inert(report.head.slice(0, 12))}: ${report.actions.length} repair(s), ${verdict}, ${report.left.length} left on purpose.`,
     '',
     ...section(report.dryRun ? 'Would do' : 'Done', report.actions, 'Nothing to repair.'),
     ...section('Needs a person', report.needsHuman,
@@ -93,7 +68,7 @@ export function renderAuditReport(report: AuditReport): string {
   const lines = [
     '### Registrar audit',
     '',
-    `At registry commit ${code(report.head.slice(0, 12))}: ${checked.commits} commit(s) walked, ${checked.packages} package(s), `
+    `At registry commit ${inert(report.head.slice(0, 12))}: ${checked.commits} commit(s) walked, ${checked.packages} package(s), `
       + `${checked.objects} object(s) listed, ${checked.hashed} read and hashed.`,
     '',
   ];
@@ -108,7 +83,7 @@ export function renderAuditReport(report: AuditReport): string {
     lines.push(`#### Invariant ${invariant}: ${INVARIANTS[invariant]} (${found.length})`, '');
     for (const v of found) {
       const place = where(v);
-      lines.push(`- ${place ? `${place}${v.commit ? ` at commit ${code(v.commit.slice(0, 12))}` : ''}: ` : ''}${plain(v.message)}`);
+      lines.push(`- ${place ? `${place}${v.commit ? ` at commit ${inert(v.commit.slice(0, 12))}` : ''}: ` : ''}${message(v.message)}`);
     }
     lines.push('');
   }

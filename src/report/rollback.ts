@@ -1,29 +1,27 @@
 // Renders the comment a trustee reads after `/rollback`: what left the registry, what left storage, and what is left to do.
 import { ROLLBACK_STEPS, type RollbackOutcome } from '../core/outcomes.js';
-import { scrub } from './status.js';
-
-const escape = (text: string) => scrub(text).replace(/</g, '&lt;').replace(/@(?=[A-Za-z0-9])/g, '@\u200b');
+import { inert, message } from './render.js';
 
 export function renderRollback(outcome: RollbackOutcome): string {
-  const subject = `\`${outcome.name}@${outcome.version}\``;
+  const subject = inert(`${outcome.name}@${outcome.version}`);
   const lines: string[] = [];
   switch (outcome.status) {
     case 'rolled-back':
       lines.push(outcome.already ? `### ↩️ ${subject} was already rolled back` : `### ↩️ Rolled back ${subject}`, '',
-        `The registry no longer lists this version; the audit record keeps its hash \`${outcome.sha256}\`, who, when and why.`);
-      if (outcome.deleted.length > 0) lines.push('', 'Removed from storage:', ...outcome.deleted.map((d) => `- \`${escape(d)}\``));
+        `The registry no longer lists this version; the audit record keeps its hash ${inert(outcome.sha256)}, who, when and why.`);
+      if (outcome.deleted.length > 0) lines.push('', 'Removed from storage:', ...outcome.deleted.map((d) => `- ${inert(d)}`));
       lines.push('', 'The author may publish this version again (a new publish issue, or `/retry` on the original one).');
       break;
     case 'cleaned-leftovers':
       lines.push(`### 🧹 ${subject} was never published`, '', 'A failed attempt had left these staging objects; they are removed:',
-        ...outcome.deleted.map((d) => `- \`${escape(d)}\``));
+        ...outcome.deleted.map((d) => `- ${inert(d)}`));
       break;
     case 'refused':
-      lines.push(`### ❌ Could not roll back ${subject}`, '', escape(outcome.message), '', 'Nothing was changed.');
-      if (outcome.hint) lines.push('', `**What to do:** ${escape(outcome.hint)}`);
+      lines.push(`### ❌ Could not roll back ${subject}`, '', message(outcome.message), '', 'Nothing was changed.');
+      if (outcome.hint) lines.push('', `**What to do:** ${message(outcome.hint)}`);
       break;
     case 'failed':
-      lines.push(`### ⚠️ Rolling back ${subject} did not finish`, '', escape(outcome.error.message), '',
+      lines.push(`### ⚠️ Rolling back ${subject} did not finish`, '', message(outcome.error.message), '',
         outcome.steps.includes('removed')
           ? 'The version is already out of the registry and cannot be published until the rollback is cleaned. Comment `/rollback` again to finish it (the scheduled reconcile finishes it too).'
           : outcome.removalInDoubt

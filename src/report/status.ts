@@ -1,29 +1,9 @@
 // Renders the status comment an author reads on the publish issue, one per attempt.
 import { packageMarker } from '../core/markers.js';
+import { inert, message } from './render.js';
 import { renderRequestExample } from '../core/request.js';
 import { STEPS, type PublishOutcome, type Step } from '../core/outcomes.js';
 import type { Registry } from '../ports.js';
-
-/** Text from requests and errors goes into markdown: keep it from closing code spans or injecting HTML. */
-function code(text: string): string {
-  return `\`${text.replace(/[`\r\n]/g, ' ').replace(/</g, '&lt;')}\``;
-}
-
-function plain(text: string): string {
-  return scrub(text).replace(/</g, '&lt;').replace(/@(?=[A-Za-z0-9])/g, '@\u200b');
-}
-
-/**
- * Error text can quote a URL or a header (an unexpected failure's message): issues are public, so
- * query strings (signed URLs carry credentials there), URL userinfo and bearer tokens never reach them.
- */
-export function scrub(text: string): string {
-  return text
-    .replace(/(https?:\/\/)[^\s/@]+@/gi, '$1')
-    .replace(/(https?:\/\/[^\s?#]+)[?#][^\s)>\]]*/gi, '$1?…')
-    .replace(/\b(token|bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 …')
-    .replace(/\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|AKIA[0-9A-Z]{16})\b/g, '…');
-}
 
 /** What a failed attempt leaves behind, from its ledger: the author must never be told less (or more) than what is kept. */
 function failedState(steps: Step[], commitInDoubt: boolean): string {
@@ -42,13 +22,16 @@ function failedState(steps: Step[], commitInDoubt: boolean): string {
   return 'Nothing was committed to the registry. `/retry` publishes from scratch; whatever this attempt left in storage is picked up or cleaned.';
 }
 
+/** A value in a table cell, where `|` would end the cell even inside a code span. */
+const cell = (text: string) => inert(text, { inTable: true });
+
 function ledger(steps: Step[]): string {
   return STEPS.map((step) => `${steps.includes(step) ? '✅' : '⬜'} ${step}`).join(' · ');
 }
 
 export function renderPublishStatus(outcome: PublishOutcome, context: { registry: Pick<Registry, 'commitUrl'> }): string {
   const lines: string[] = [];
-  const subject = outcome.request ? code(`${outcome.request.name}@${outcome.request.version}`) : 'this request';
+  const subject = outcome.request ? inert(`${outcome.request.name}@${outcome.request.version}`) : 'this request';
   switch (outcome.status) {
     case 'working': {
       lines.push(`### ⏳ Publishing ${subject}`, '',
@@ -62,20 +45,20 @@ export function renderPublishStatus(outcome: PublishOutcome, context: { registry
       lines.push(`### ✅ Published ${subject}`, '');
       if (outcome.resumed) lines.push('This version was already committed by this issue; this attempt finished promoting it.', '');
       lines.push('| | |', '|---|---|',
-        `| version | ${code(outcome.request.version)} |`,
-        `| sha256 | ${code(entry.sha256)} |`,
+        `| version | ${cell(outcome.request.version)} |`,
+        `| sha256 | ${cell(entry.sha256)} |`,
         `| size | ${entry.bytes} bytes |`,
-        `| source | ${code(`${outcome.request.location.githubOwner}/${outcome.request.location.githubRepo}`)} at ${code(entry.ref)} (${code(entry.commit)}) |`);
+        `| source | ${cell(`${outcome.request.location.githubOwner}/${outcome.request.location.githubRepo}`)} at ${cell(entry.ref)} (${cell(entry.commit)}) |`);
       if (outcome.commit) lines.push(`| registry commit | [${outcome.commit.sha.slice(0, 12)}](${context.registry.commitUrl(outcome.commit.sha)}) |`);
       for (const location of outcome.locations) {
-        lines.push(`| tarball (${location.backend}) | ${location.url ? `[${location.key}](${location.url})` : code(location.key)} |`);
+        lines.push(`| tarball (${location.backend}) | ${location.url ? `[${location.key}](${location.url})` : cell(location.key)} |`);
       }
       break;
     }
     case 'refused': {
-      lines.push(`### ❌ Could not publish ${subject}`, '', plain(outcome.message));
+      lines.push(`### ❌ Could not publish ${subject}`, '', message(outcome.message));
       if (outcome.problems.length > 0) {
-        lines.push('', ...outcome.problems.map((p) => `- ${code(p.field)}: ${plain(p.message)}`));
+        lines.push('', ...outcome.problems.map((p) => `- ${inert(p.field)}: ${message(p.message)}`));
       }
       // Said only where it is true: a version that was committed stays committed unless a rollback took it (then the message says so).
       if (!outcome.steps.includes('committed')) {
@@ -83,15 +66,15 @@ export function renderPublishStatus(outcome: PublishOutcome, context: { registry
           ? 'Nothing was committed to the registry, and what this attempt staged has been taken back.'
           : 'Nothing was written to the registry or to storage.');
       }
-      if (outcome.hint) lines.push('', `**What to do:** ${plain(outcome.hint)}`);
+      if (outcome.hint) lines.push('', `**What to do:** ${message(outcome.hint)}`);
       if (!outcome.final) {
         lines.push('', 'Comment a corrected request on this issue. A request looks like this:', '', renderRequestExample());
       }
       break;
     }
     case 'failed': {
-      lines.push(`### ⚠️ Publishing ${subject} failed`, '', plain(outcome.error.message), '', failedState(outcome.steps, outcome.commitInDoubt ?? false),
-        '', `**What to do:** ${plain(outcome.error.hint ?? 'Comment `/retry` on this issue to try again.')}`);
+      lines.push(`### ⚠️ Publishing ${subject} failed`, '', message(outcome.error.message), '', failedState(outcome.steps, outcome.commitInDoubt ?? false),
+        '', `**What to do:** ${message(outcome.error.hint ?? 'Comment `/retry` on this issue to try again.')}`);
       break;
     }
   }
