@@ -34,7 +34,8 @@ export function inert(text: string, options: InertOptions = {}): string {
   const fence = '`'.repeat(longestRun(shown, '`') + 1);
   // CommonMark strips one space from each end of a span that starts and ends with one; padding keeps
   // a value that starts or ends with a backtick (or a space) whole.
-  const pad = /^[` ]|[` ]$/.test(shown) ? ' ' : '';
+  // An all-space span is kept as it is (CommonMark strips nothing there).
+  const pad = /^[` ]|[` ]$/.test(shown) && !/^ +$/.test(shown) ? ' ' : '';
   return `${fence}${pad}${shown}${pad}${fence}`;
 }
 
@@ -45,7 +46,8 @@ export function cutToCodePoints(text: string, cap: number): string {
   let points = 0;
   while (units < text.length && points < cap) {
     const code = text.charCodeAt(units);
-    units += code >= 0xd800 && code <= 0xdbff && units + 1 < text.length ? 2 : 1;
+    const low = text.charCodeAt(units + 1);
+    units += code >= 0xd800 && code <= 0xdbff && low >= 0xdc00 && low <= 0xdfff ? 2 : 1;
     points++;
   }
   return units < text.length ? `${text.slice(0, units)}…` : text;
