@@ -220,3 +220,87 @@ describe('team memberships', () => {
     expect(emulator.violations.splice(0)).toEqual([expect.stringContaining('/state must be equal to one of the allowed values')]);
   });
 });
+
+describe('team member listings', () => {
+  const TEAM = 'trustees';
+  const list = (client: Octokit, params: { team_slug?: string; role?: 'member' | 'maintainer' | 'all'; per_page?: number } = {}) =>
+    client.rest.teams.listMembersInOrg({ org: ORG, team_slug: TEAM, ...params });
+
+  beforeAll(() => {
+    emulator.addUser({ id: 501, login: 'tess' });
+    emulator.addUser({ id: 502, login: 'theo' });
+    emulator.addUser({ id: 503, login: 'pending-pat' });
+    emulator.addTeamMember({ org: ORG, team: TEAM, login: 'tess' });
+    emulator.addTeamMember({ org: ORG, team: TEAM, login: 'theo', role: 'maintainer' });
+    emulator.addTeamMember({ org: ORG, team: TEAM, login: 'pending-pat', state: 'pending' });
+  });
+
+  it('lists active members only, as users with their numeric ids and roles', async () => {
+    const { data, status } = await list(orgOctokit);
+    expect(status).toBe(200);
+    // Octokit's types predate the `role` and `inherited` fields GitHub's description now lists for this endpoint.
+    const withRoles = data as Array<(typeof data)[number] & { role?: string; inherited?: boolean }>;
+    expect(withRoles.map((m) => [m.id, m.login, m.role, m.inherited])).toEqual([[501, 'tess', 'member', false], [502, 'theo', 'maintainer', false]]);
+    expect(data[0]).toMatchObject({ type: 'User', site_admin: false, url: `${emulator.url}/users/tess` });
+    expect((await list(orgOctokit, { role: 'maintainer' })).data.map((m) => m.login)).toEqual(['theo']);
+  });
+
+  it('pages with Link headers that octokit.paginate follows', async () => {
+    for (let i = 0; i < 5; i++) {
+      emulator.addUser({ id: 600 + i, login: `paged-${i}` });
+      emulator.addTeamMember({ org: ORG, team: 'big', login: `paged-${i}` });
+    }
+    const first = await list(orgOctokit, { team_slug: 'big', per_page: 2 });
+    expect(first.data).toHaveLength(2);
+    expect(first.headers.link).toMatch(/rel="next"/);
+    const all = await orgOctokit.paginate(orgOctokit.rest.teams.listMembersInOrg, { org: ORG, team_slug: 'big', per_page: 2 });
+    expect(all.map((m) => m.id)).toEqual([600, 601, 602, 603, 604]);
+  });
+
+  it('follows the account: a renamed member is listed with the same id under the new login', async () => {
+    emulator.addUser({ id: 504, login: 'rena' });
+    emulator.addTeamMember({ org: ORG, team: 'renames', login: 'rena' });
+    emulator.renameUser('rena', 'rena-2');
+    emulator.addUser({ id: 666, login: 'rena' });
+    const { data } = await list(orgOctokit, { team_slug: 'renames' });
+    expect(data.map((m) => [m.id, m.login])).toEqual([[504, 'rena-2']]);
+    // The membership check by login names whoever holds the login now.
+    await expect(check(orgOctokit, 'rena', 'renames')).rejects.toMatchObject({ status: 404 });
+    expect((await check(orgOctokit, 'rena-2', 'renames')).data.state).toBe('active');
+  });
+
+  it('answers 404 to a token without organisation access and for an unknown team', async () => {
+    await expect(list(octokit)).rejects.toMatchObject({ status: 404 });
+    await expect(list(orgOctokit, { team_slug: 'nobody' })).rejects.toMatchObject({ status: 404, response: { data: { message: 'Not Found' } } });
+    expect(emulator.requests.at(-1)).toMatchObject({ route: '/orgs/{org}/teams/{team_slug}/members', status: 404, operation: 'teams/list-members-in-org' });
+  });
+
+  it('answers the status failTeamChecks sets', async () => {
+    emulator.failTeamChecks(403);
+    await expect(list(orgOctokit)).rejects.toMatchObject({ status: 403, response: { data: { message: 'Resource not accessible by integration' } } });
+  });
+
+  const check = (client: Octokit, username: string, team_slug: string) =>
+    client.rest.teams.getMembershipForUserInOrg({ org: ORG, team_slug, username });
+});
+
+describe('repository visibility', () => {
+  it.each([
+    ['public', false],
+    ['private', true],
+    ['internal', true],
+  ] as const)('answers for a repository that is %s: private %s and that visibility', async (visibility, isPrivate) => {
+    await emulator.createRepository({ owner: 'vis', repo: `repo-${visibility}`, visibility, initialFiles: { 'a.txt': 'a\n' } });
+    // The token can read it: the emulator, like a token with access, serves private repositories in full.
+    const { data } = await octokit.rest.repos.get({ owner: 'vis', repo: `repo-${visibility}` });
+    expect({ private: data.private, visibility: data.visibility }).toEqual({ private: isPrivate, visibility });
+    const ref = await octokit.rest.git.getRef({ owner: 'vis', repo: `repo-${visibility}`, ref: 'heads/main' });
+    expect(ref.status).toBe(200);
+  });
+
+  it('keeps the older `private: true` option meaning visibility private', async () => {
+    await emulator.createRepository({ owner: 'vis', repo: 'old-style', private: true });
+    const { data } = await octokit.rest.repos.get({ owner: 'vis', repo: 'old-style' });
+    expect({ private: data.private, visibility: data.visibility }).toEqual({ private: true, visibility: 'private' });
+  });
+});

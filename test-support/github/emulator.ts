@@ -16,6 +16,7 @@ import {
   type TeamRole,
   type User,
   type UserType,
+  type Visibility,
   noreplyEmail,
   timestamp,
 } from './model.js';
@@ -23,7 +24,7 @@ import { checkRequest, checkResponse, matchRoute, warmUp } from './openapi.js';
 import { errorJson, type Urls } from './payloads.js';
 import { HttpError, errorReply, handlers, orgHandlers, type RestReply, type RestWorld } from './rest.js';
 
-export type { Comment, Issue, Reaction, Repository, TeamMembershipState, TeamRole, User } from './model.js';
+export type { Comment, Issue, Reaction, Repository, TeamMembershipState, TeamRole, User, Visibility } from './model.js';
 export type { ArchiveVariant } from './archive.js';
 
 export interface EmulatorOptions {
@@ -68,7 +69,10 @@ export interface CreateRepositoryOptions {
   repo: string;
   id?: number;
   defaultBranch?: string;
+  /** `true`: visibility `private`. Ignored when `visibility` is given. */
   private?: boolean;
+  /** Default `public` (or `private` when `private` is true). Internal repositories answer `private: true`, as on GitHub. */
+  visibility?: Visibility;
   initialFiles?: Record<string, string | Buffer>;
 }
 
@@ -85,7 +89,16 @@ export interface GitHubEmulator {
   readonly violations: string[];
   /** The identity the token acts as: author of comments, reactions, closes and GraphQL commits. */
   readonly botUser: User;
+  /**
+   * Declares the account that holds `login`. A login some earlier call used before declaring it (an implicit
+   * user: issue author, team member, repository owner) becomes this account, keeping what it did.
+   */
   addUser(user: { id: number; login: string; type?: UserType }): User;
+  /**
+   * Renames an account (GitHub: Settings → Account → Change username): same id, new login everywhere it
+   * appears; the old login becomes free for someone else to take (addUser). Not for repository owners.
+   */
+  renameUser(login: string, newLogin: string): User;
   /** A bare repository whose default branch has one commit: `initialFiles`, or an empty tree "Initialize registry". */
   createRepository(options: CreateRepositoryOptions): Promise<Repository>;
   /** Keeps the id; the old name answers with GitHub's redirect to `/repositories/{id}`. */
@@ -141,11 +154,11 @@ export interface GitHubEmulator {
   removeTeamMember(options: { org: string; team: string; login: string }): boolean;
   /**
    * Lets `token` (the credential of the Authorization header) read organisation data, like an org-scoped
-   * token: team memberships answer only such tokens; any other (the workflow's GITHUB_TOKEN) gets 404.
+   * token: team memberships and member listings answer only such tokens; any other (the workflow's GITHUB_TOKEN) gets 404.
    */
   allowOrgReads(token: string): void;
   /**
-   * While set, every team-membership check answers this status with GitHub's error body (500: "Server
+   * While set, every team-membership check and team member listing answers this status with GitHub's error body (500: "Server
    * Error", 403: "Resource not accessible by integration", …); `undefined` restores normal answers.
    */
   failTeamChecks(status: number | undefined): void;
@@ -187,6 +200,8 @@ class Emulator implements GitHubEmulator {
   readonly violations: string[] = [];
   readonly botUser: User;
   private readonly users = new Map<string, User>();
+  /** Users created from a bare login before any addUser declared them (their ids are the emulator's own). */
+  private readonly implicitUsers = new Set<User>();
   private readonly repos = new Map<string, Repository>();
   /** Old `owner/repo` names of renamed repositories → repository id, for GitHub's redirects. */
   private readonly renamed = new Map<string, number>();
@@ -241,14 +256,44 @@ class Emulator implements GitHubEmulator {
   // ---- setup, in-process ----
 
   addUser(user: { id: number; login: string; type?: UserType }): User {
+    const existing = this.users.get(user.login.toLowerCase());
+    if (existing && this.implicitUsers.has(existing)) {
+      this.implicitUsers.delete(existing);
+      const oldId = existing.id;
+      Object.assign(existing, { id: user.id, login: user.login, type: user.type ?? 'User' });
+      // Memberships are keyed by id: they follow the account to its declared id.
+      for (const team of this.teams.values()) {
+        const membership = team.members.get(oldId);
+        if (membership) {
+          team.members.delete(oldId);
+          team.members.set(existing.id, membership);
+        }
+      }
+      return existing;
+    }
     const created: User = { id: user.id, login: user.login, type: user.type ?? 'User' };
     this.users.set(user.login.toLowerCase(), created);
     return created;
   }
 
+  renameUser(login: string, newLogin: string): User {
+    const user = this.users.get(login.toLowerCase());
+    if (!user) throw new Error(`no user ${login} in the emulator`);
+    if (this.users.has(newLogin.toLowerCase())) throw new Error(`the login ${newLogin} is taken`);
+    if ([...this.repos.values()].some((r) => r.owner === user)) throw new Error(`${login} owns repositories; renaming owners is not emulated`);
+    this.users.delete(login.toLowerCase());
+    user.login = newLogin;
+    this.users.set(newLogin.toLowerCase(), user);
+    return user;
+  }
+
   private user(who: User | string): User {
     if (typeof who !== 'string') return this.users.get(who.login.toLowerCase()) ?? this.addUser(who);
-    return this.users.get(who.toLowerCase()) ?? this.addUser({ id: this.nextId(), login: who });
+    const known = this.users.get(who.toLowerCase());
+    if (known) return known;
+    const created = this.addUser({ id: this.nextId(), login: who });
+    this.implicitUsers.add(created);
+    return created;
   }
 
   private key(owner: string, repo: string): string {
@@ -280,7 +325,8 @@ class Emulator implements GitHubEmulator {
       owner,
       name: options.repo,
       defaultBranch,
-      private: options.private ?? false,
+      visibility: options.visibility ?? (options.private ? 'private' : 'public'),
+      private: (options.visibility ?? (options.private ? 'private' : 'public')) !== 'public',
       git: await GitRepo.initBare(dir, defaultBranch),
       issues: [],
       labelIds: new Map(),
@@ -528,15 +574,17 @@ class Emulator implements GitHubEmulator {
       team = { id: this.nextId(), org, slug: options.team, members: new Map() };
       this.teams.set(key, team);
     }
-    team.members.set(options.login.toLowerCase(), {
-      user: this.user(options.login),
+    const user = this.user(options.login);
+    team.members.set(user.id, {
+      user,
       role: options.role ?? 'member',
       state: options.state ?? 'active',
     });
   }
 
   removeTeamMember(options: { org: string; team: string; login: string }): boolean {
-    return this.teams.get(`${options.org}/${options.team}`.toLowerCase())?.members.delete(options.login.toLowerCase()) ?? false;
+    const user = this.users.get(options.login.toLowerCase());
+    return (user && this.teams.get(`${options.org}/${options.team}`.toLowerCase())?.members.delete(user.id)) ?? false;
   }
 
   allowOrgReads(token: string): void {

@@ -50,7 +50,9 @@ export interface Repository {
   owner: User;
   name: string;
   defaultBranch: string;
+  /** `private` in GitHub's answers is true for private and internal repositories alike. */
   private: boolean;
+  visibility: Visibility;
   git: GitRepo;
   issues: Issue[];
   /** Label name → id, so a label keeps its id across requests. */
@@ -60,6 +62,8 @@ export interface Repository {
   pushed_at: string;
 }
 
+export type Visibility = 'public' | 'private' | 'internal';
+
 export type TeamRole = 'member' | 'maintainer';
 export type TeamMembershipState = 'active' | 'pending';
 
@@ -68,8 +72,8 @@ export interface Team {
   id: number;
   org: User;
   slug: string;
-  /** Lower-cased login → membership. */
-  members: Map<string, { user: User; role: TeamRole; state: TeamMembershipState }>;
+  /** User id → membership: a membership belongs to the account, so it follows a renamed login. */
+  members: Map<number, { user: User; role: TeamRole; state: TeamMembershipState }>;
 }
 
 /** GitHub's timestamps: UTC, whole seconds. */

@@ -127,7 +127,7 @@ export function repositoryJson(urls: Urls, repo: Repository) {
     has_discussions: false,
     archived: false,
     disabled: false,
-    visibility: repo.private ? 'private' : 'public',
+    visibility: repo.visibility,
     pushed_at: pushedAt,
     created_at: repo.created_at,
     updated_at: pushedAt,
@@ -216,6 +216,11 @@ export function gitTreeJson(
     })),
     truncated,
   };
+}
+
+/** An item of a team's member listing: the user, their role on the team, and whether it comes from a child team. */
+export function teamMemberJson(urls: Urls, user: User, role: TeamRole) {
+  return { ...userJson(urls, user), role, inherited: false };
 }
 
 export function teamMembershipJson(urls: Urls, team: Team, login: string, role: TeamRole, state: TeamMembershipState) {

@@ -15,6 +15,7 @@ import {
   reactionJson,
   repoApi,
   repositoryJson,
+  teamMemberJson,
   teamMembershipJson,
   type Urls,
 } from './payloads.js';
@@ -38,7 +39,7 @@ export interface RestWorld {
   team(org: string, slug: string): Team | undefined;
   /** Whether a token may read organisation data such as team memberships (GITHUB_TOKEN may not). */
   canReadOrgs(token: string | undefined): boolean;
-  /** The status every team-membership check answers while failTeamChecks is set. */
+  /** The status every team-membership check and team member listing answers while failTeamChecks is set. */
   teamFailure: number | undefined;
 }
 
@@ -177,7 +178,7 @@ function body(request: RestRequest): Record<string, unknown> {
 }
 
 /** One page of a list, with the `Link` header GitHub sends (Octokit's paginate follows rel="next"). */
-function page<T>(world: RestWorld, request: RestRequest, path: string, items: T[]): { items: T[]; headers: Record<string, string> } {
+function page<T>(world: RestWorld, request: OrgRequest, path: string, items: T[]): { items: T[]; headers: Record<string, string> } {
   const perPage = Math.min(100, Math.max(1, Number(request.query.get('per_page') ?? 30) || 30));
   const current = Math.max(1, Number(request.query.get('page') ?? 1) || 1);
   const last = Math.max(1, Math.ceil(items.length / perPage));
@@ -447,9 +448,29 @@ export const orgHandlers: Record<string, OrgHandler> = {
     // Without organisation read access GitHub does not reveal whether the team (or the membership) exists.
     if (!world.canReadOrgs(token)) throw notFound();
     const team = world.team(params['org'] ?? '', params['team_slug'] ?? '');
-    const member = team?.members.get((params['username'] ?? '').toLowerCase());
+    // A login names whoever holds it now: a renamed member answers under the new login only.
+    const username = (params['username'] ?? '').toLowerCase();
+    const member = team && [...team.members.values()].find((m) => m.user.login.toLowerCase() === username);
     if (!team || !member) throw notFound();
     return { status: 200, body: teamMembershipJson(world.urls, team, member.user.login, member.role, member.state) };
+  },
+
+  // Active members only (a pending invitation is not a member yet), each as a user with their role; `role`
+  // filters (member, maintainer, all); up to 100 per page. Like the membership check: 404 for a team the
+  // token cannot see. (The emulator has no child teams, so `inherited` is always false.)
+  'teams/list-members-in-org': async (world, request) => {
+    const { params, query, token } = request;
+    if (world.teamFailure !== undefined) return injectedFailure(world.teamFailure);
+    if (!world.canReadOrgs(token)) throw notFound();
+    const team = world.team(params['org'] ?? '', params['team_slug'] ?? '');
+    if (!team) throw notFound();
+    const role = query.get('role') ?? 'all';
+    if (!['member', 'maintainer', 'all'].includes(role)) throw validationFailed('Team', 'role');
+    const members = [...team.members.values()]
+      .filter((m) => m.state === 'active' && (role === 'all' || m.role === role))
+      .sort((a, b) => a.user.id - b.user.id);
+    const { items, headers } = page(world, request, `/orgs/${team.org.login}/teams/${team.slug}/members`, members);
+    return { status: 200, body: items.map((m) => teamMemberJson(world.urls, m.user, m.role)), headers };
   },
 };
 
