@@ -1,7 +1,8 @@
 // The action's entry point: read settings once, run the event's command, and report to the workflow.
 import { readFile } from 'node:fs/promises';
 import * as core from '@actions/core';
-import { readSettings, type Settings } from './inputs.js';
+import { credentialsOf, readSettings, type Settings } from './inputs.js';
+import { registerSecret } from './secrets.js';
 import { createDeps, handleEvent, type RunResult } from './main.js';
 import { GitRegistry } from './adapters/local/git-registry.js';
 import { audit } from './pipeline/audit.js';
@@ -20,14 +21,9 @@ async function main(): Promise<void> {
   await finish(result);
 }
 
+/** Before anything can print them: every credential masked in the runner's log and known to the scrubber. */
 function protectSecrets(settings: Settings): void {
-  core.setSecret(settings.token);
-  for (const backend of settings.backends) {
-    if (backend.credentials) {
-      core.setSecret(backend.credentials.secretAccessKey);
-      if (backend.credentials.sessionToken) core.setSecret(backend.credentials.sessionToken);
-    }
-  }
+  for (const credential of credentialsOf(settings)) registerSecret(credential);
 }
 
 async function finish(result: RunResult): Promise<void> {

@@ -20,6 +20,8 @@ export interface Settings {
   /** A GitHub team whose active members are trustees, and the org-scoped token that can read it. */
   trusteeTeam: { org: string; slug: string; token: string } | undefined;
   limits: Limits;
+  /** Rule 12's opt-in: publish from private and internal source repositories too (default false). */
+  allowPrivateSources: boolean;
   paceMs: number;
   /** A local clone of the registry (fetch-depth 0): audit walks its history; reconcile may plan from it. */
   registryPath: string | undefined;
@@ -103,6 +105,15 @@ export function parseBackends(json: string, env: NodeJS.ProcessEnv): S3BackendCo
   return backends;
 }
 
+/** A boolean input in YAML 1.2's core schema (what `core.getBooleanInput` accepts); empty means the default. */
+function booleanInput(input: InputReader, key: string, fallback: boolean): boolean {
+  const text = input(key).trim();
+  if (text === '') return fallback;
+  if (['true', 'True', 'TRUE'].includes(text)) return true;
+  if (['false', 'False', 'FALSE'].includes(text)) return false;
+  throw refused(`The input \`${key}\` is "${text}"; it must be true or false.`);
+}
+
 export function readSettings(input: InputReader, env: NodeJS.ProcessEnv): Settings {
   const required = (key: string, value: string | undefined): string => {
     if (!value) throw refused(`The ${key} is not set.`, 'Run Registrar from a GitHub Actions workflow, or set it as the runner would.');
@@ -154,6 +165,8 @@ export function readSettings(input: InputReader, env: NodeJS.ProcessEnv): Settin
     trusteeTeam = { org: match[1] ?? '', slug: match[2] ?? '', token: teamToken };
   }
 
+  const allowPrivateSources = booleanInput(input, 'allow-private-sources', false);
+
   const modeInput = input('mode') || 'event';
   if (modeInput !== 'event' && modeInput !== 'reconcile' && modeInput !== 'audit') {
     throw refused(`The input \`mode\` is "${modeInput}"; it must be event, reconcile or audit.`);
@@ -184,6 +197,7 @@ export function readSettings(input: InputReader, env: NodeJS.ProcessEnv): Settin
     trusteeIds,
     trusteeTeam,
     limits,
+    allowPrivateSources,
     paceMs,
     apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
     serverUrl: env.GITHUB_SERVER_URL || 'https://github.com',
@@ -193,4 +207,17 @@ export function readSettings(input: InputReader, env: NodeJS.ProcessEnv): Settin
     },
     run: { id: env.GITHUB_RUN_ID || 'local', attempt: Number(env.GITHUB_RUN_ATTEMPT || '1') || 1 },
   };
+}
+
+/**
+ * Every credential the settings hold: the GitHub token, the trustee team's token, and each backend's access
+ * key id, secret access key and session token. The entry point registers each (masked in the log, cut from
+ * every text Registrar writes); a new credential in Settings belongs in this list.
+ */
+export function credentialsOf(settings: Pick<Settings, 'token' | 'trusteeTeam' | 'backends'>): string[] {
+  const values = [settings.token, settings.trusteeTeam?.token];
+  for (const backend of settings.backends) {
+    values.push(backend.credentials?.accessKeyId, backend.credentials?.secretAccessKey, backend.credentials?.sessionToken);
+  }
+  return values.filter((value): value is string => value !== undefined && value !== '');
 }

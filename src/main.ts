@@ -38,7 +38,7 @@ export function createDeps(settings: Settings, log: Log): Deps {
   };
   return {
     registry: new GitHubRegistry(client, { ...settings.registry, serverUrl: settings.serverUrl }),
-    source: new GitHubSource(client),
+    source: new GitHubSource(client, { allowPrivate: settings.allowPrivateSources }),
     tracker: new GitHubTracker(client, settings.tracker),
     backends: settings.backends.map(createS3Storage),
     trustees: new Trustees(settings.trusteeIds, team),

@@ -10,6 +10,8 @@ export interface StoredObject {
   /** Lower-case hex sha256 recorded with the object when it was written (user metadata), if any. */
   sha256?: string;
   lastModified?: Date;
+  /** The server's entity tag for this exact object (as the server sent it, quotes included), when it reported one. */
+  etag?: string;
 }
 
 /**
@@ -28,8 +30,12 @@ export interface Storage {
   read(key: string): Promise<Uint8Array | undefined>;
   /** Server-side copy, keeping the recorded sha256. */
   copy(fromKey: string, toKey: string): Promise<void>;
-  /** Deletes; deleting a missing key succeeds. */
-  delete(key: string): Promise<void>;
+  /**
+   * Deletes; deleting a missing key succeeds. With `expected.etag` (from a `head` that just verified the
+   * object's hash, rule 5) the backend is asked to delete only that exact object (`If-Match`): a `conflict`
+   * when the key now holds another object. Backends that ignore the condition delete unconditionally.
+   */
+  delete(key: string, expected?: { etag?: string }): Promise<void>;
   /** Every object under a key prefix, paging through the listing. */
   list(prefix: string): Promise<StoredObject[]>;
   /** Where people can download a key from, when the backend has a public URL base. */
@@ -95,10 +101,17 @@ export interface SourceRepository {
   id: number;
   owner: string;
   repo: string;
+  /** As GitHub reports it (`visibility`, else `private`); internal repositories are private to outsiders. */
+  visibility: 'public' | 'private' | 'internal';
 }
 
 /** Package source on GitHub. */
 export interface Source {
+  /**
+   * The repository's identity. Rule 12: a private or internal repository is `not-found` with exactly the
+   * message of one that does not exist (unless the adapter was built to allow private sources), so nothing
+   * about it (existence, tags, manifest) reaches a message; callers read tags and archives only after this.
+   */
   repository(owner: string, repo: string): Promise<SourceRepository>;
   /** The commit SHA a tag points to (annotated tags peeled). `not-found` when there is no such tag. */
   resolveTag(owner: string, repo: string, tag: string): Promise<string>;

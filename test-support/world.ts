@@ -50,6 +50,8 @@ export interface PackageSource {
   license?: string;
   subdir?: string;
   annotated?: boolean;
+  /** The source repository's visibility when it is created (default public). */
+  visibility?: 'public' | 'private' | 'internal';
   /** Extra files of the package (paths relative to the package directory). */
   files?: Record<string, string>;
 }
@@ -67,7 +69,8 @@ export async function seedPackage(world: World, pkg: PackageSource): Promise<str
   };
   if (!world.sources.has(`${pkg.owner}/${pkg.repo}`)) {
     world.sources.add(`${pkg.owner}/${pkg.repo}`);
-    await github.createRepository({ owner: pkg.owner, repo: pkg.repo, ...(pkg.id ? { id: pkg.id } : {}), initialFiles: files });
+    await github.createRepository({ owner: pkg.owner, repo: pkg.repo, ...(pkg.id ? { id: pkg.id } : {}),
+      ...(pkg.visibility ? { visibility: pkg.visibility } : {}), initialFiles: files });
   } else {
     await github.commitFiles({ owner: pkg.owner, repo: pkg.repo, branch: 'main', files, message: `Release ${pkg.version}` });
   }

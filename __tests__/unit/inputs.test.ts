@@ -1,6 +1,6 @@
 // Settings are read once and checked; a bad input names the value and the expected form.
 import { describe, expect, it } from '@jest/globals';
-import { readSettings } from '../../src/inputs.js';
+import { credentialsOf, readSettings } from '../../src/inputs.js';
 import { DEFAULT_LIMITS } from '../../src/core/limits.js';
 
 const env = {
@@ -64,5 +64,35 @@ describe('readSettings for the scheduled modes', () => {
     [{ 'staging-ttl-hours': '-1' }, /staging-ttl-hours/],
   ])('refuses %j', (inputs, message) => {
     expect(() => readSettings(reader({ ...base, ...inputs }), env)).toThrow(message);
+  });
+});
+
+describe('allow-private-sources (rule 12)', () => {
+  const base = { 'github-token': 't', backends: '[{"bucket":"abc"}]' };
+  it('is false unless the maintainer opts in', () => {
+    expect(readSettings(reader(base), env).allowPrivateSources).toBe(false);
+    for (const text of ['false', 'False', 'FALSE']) expect(readSettings(reader({ ...base, 'allow-private-sources': text }), env).allowPrivateSources).toBe(false);
+    for (const text of ['true', 'True', 'TRUE', ' true ']) expect(readSettings(reader({ ...base, 'allow-private-sources': text }), env).allowPrivateSources).toBe(true);
+  });
+
+  it.each(['yes', '1', 'on', 'tru'])('refuses %j, naming the input', (text) => {
+    expect(() => readSettings(reader({ ...base, 'allow-private-sources': text }), env))
+      .toThrow(`The input \`allow-private-sources\` is "${text}"; it must be true or false.`);
+  });
+});
+
+describe('credentialsOf', () => {
+  it('lists every credential: the GitHub token, the team token, and each backend\'s key id, secret and session token', () => {
+    const settings = readSettings(reader({
+      'github-token': 'ghs_registry_token',
+      'trustee-team': 'acme/trustees',
+      'trustee-team-token': 'ghs_team_token',
+      backends: JSON.stringify([
+        { bucket: 'reg-one', credentials: { accessKeyIdEnv: 'KEY_ID', secretAccessKeyEnv: 'KEY_SECRET' } },
+        { bucket: 'reg-two', credentials: { accessKeyIdEnv: 'ID_2', secretAccessKeyEnv: 'SECRET_2', sessionTokenEnv: 'TOKEN_2' } },
+        { bucket: 'reg-three' },
+      ]),
+    }), { ...env, ID_2: 'ASIA-two', SECRET_2: 'secret-two', TOKEN_2: 'session-two' });
+    expect(credentialsOf(settings)).toEqual(['ghs_registry_token', 'ghs_team_token', 'AKIA', 'shh', 'ASIA-two', 'secret-two', 'session-two']);
   });
 });

@@ -9,20 +9,38 @@ import { gitHubError, gitHubStatus } from '../errors.js';
 /** Annotated tags may point at other tags; GitHub allows chains, a registry needs only a few. */
 const MAX_TAG_DEPTH = 4;
 
+export interface GitHubSourceOptions {
+  /**
+   * Rule 12: private and internal repositories are refused unless the registry's maintainer opts in
+   * (the `allow-private-sources` input). Default false.
+   */
+  allowPrivate?: boolean;
+}
+
+/**
+ * Rule 12 is decided here, where GitHub's answer is read: the pipeline only ever sees a repository it may
+ * read, and a private one fails on the very code path of a missing one, so the two cannot differ in kind,
+ * message or hint, nor in what is read next (nothing: the pipeline reads tags and archives only after this).
+ */
 export class GitHubSource implements Source {
-  constructor(private readonly client: GitHubClient) {}
+  private readonly allowPrivate: boolean;
+
+  constructor(private readonly client: GitHubClient, options: GitHubSourceOptions = {}) {
+    this.allowPrivate = options.allowPrivate ?? false;
+  }
 
   async repository(owner: string, repo: string): Promise<SourceRepository> {
+    let data;
     try {
-      const { data } = await this.client.rest.repos.get({ owner, repo });
-      return { id: data.id, owner: data.owner.login, repo: data.name };
+      ({ data } = await this.client.rest.repos.get({ owner, repo }));
     } catch (error) {
-      if (gitHubStatus(error) === 404) {
-        throw notFound(`The source repository ${owner}/${repo} does not exist or is not public.`,
-          'Check `location.githubOwner` and `location.githubRepo` in the request.');
-      }
+      if (gitHubStatus(error) === 404) throw missing(owner, repo);
       throw gitHubError(error, `read the source repository ${owner}/${repo}`);
     }
+    const visibility = visibilityOf(data);
+    // Named as the request named it (not as GitHub answered), so the message is the missing repository's to the byte.
+    if (visibility !== 'public' && !this.allowPrivate) throw missing(owner, repo);
+    return { id: data.id, owner: data.owner.login, repo: data.name, visibility };
   }
 
   async resolveTag(owner: string, repo: string, tag: string): Promise<string> {
@@ -64,4 +82,20 @@ export class GitHubSource implements Source {
       throw gitHubError(error, `download the source archive of ${owner}/${repo} at ${commit.slice(0, 12)}`);
     }
   }
+}
+
+/** The one refusal for a repository that does not exist and for one the registry may not publish from. */
+function missing(owner: string, repo: string) {
+  return notFound(`The source repository ${owner}/${repo} does not exist or is not public.`,
+    'Check `location.githubOwner` and `location.githubRepo` in the request.');
+}
+
+/**
+ * GitHub's `visibility` (public, private, internal) when the answer has it; else `private` decides. Internal
+ * repositories answer `private: true`; anything unexpected counts as not public.
+ */
+function visibilityOf(data: { private: boolean; visibility?: string }): SourceRepository['visibility'] {
+  if (data.visibility === 'internal' || data.visibility === 'private') return data.visibility;
+  if (data.private !== false) return 'private';
+  return data.visibility === undefined || data.visibility === 'public' ? 'public' : 'private';
 }
