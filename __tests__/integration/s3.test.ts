@@ -1,7 +1,7 @@
 // The S3 Storage adapter against a real S3 server (s3rver), checked through an independent raw listing that hashes what is stored.
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { S3Client } from '@aws-sdk/client-s3';
 import { S3Storage, createS3Storage, type S3BackendConfig } from '../../src/adapters/s3.js';
@@ -13,7 +13,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let s3: S3TestServer;
 const storages: S3Storage[] = [];
-const BUCKET = 'registry';
+/** The bucket's real name: `registry` on s3rver, a unique name starting with it on a shared external server. */
+let BUCKET = 'registry';
 
 function storage(overrides: Partial<S3BackendConfig> = {}): S3Storage {
   const created = createS3Storage({
@@ -40,7 +41,7 @@ async function failure(promise: Promise<unknown>): Promise<RegistrarError> {
 
 beforeAll(async () => {
   s3 = await startS3();
-  await s3.createBucket(BUCKET);
+  BUCKET = await s3.createBucket(BUCKET);
 });
 
 afterAll(async () => {
@@ -269,6 +270,112 @@ describe('S3Storage against s3rver', () => {
     } finally {
       silent.closeAllConnections();
       await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+});
+
+/**
+ * A pass-through proxy in front of the S3 server that remembers each request's method, path and If-Match
+ * header (the Host header is kept, so SigV4 still verifies); `answer` may reply in the server's place.
+ */
+async function recordingProxy(target: string, answer?: (method: string, path: string) => { status: number; body: string } | undefined) {
+  const seen: Array<{ method: string; path: string; ifMatch: string | undefined }> = [];
+  const server = createServer((req, res) => {
+    const method = req.method ?? 'GET';
+    const path = req.url ?? '/';
+    seen.push({ method, path, ifMatch: req.headers['if-match'] as string | undefined });
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const canned = answer?.(method, path);
+      if (canned) {
+        res.writeHead(canned.status, { 'content-type': 'application/xml', 'x-amz-request-id': 'PROXY' });
+        res.end(canned.body);
+        return;
+      }
+      // node:http, not fetch: fetch would replace the Host header that the request's signature covers.
+      const upstream = request(`${target}${path}`, { method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      upstream.on('error', () => res.destroy());
+      upstream.end(Buffer.concat(chunks));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe('conditional deletes of final objects (rule 5)', () => {
+  it('head reports the ETag, and a delete given it sends If-Match with exactly that value', async () => {
+    const proxy = await recordingProxy(s3.endpoint);
+    try {
+      const store = storage({ prefix: 'if-match', endpoint: proxy.url });
+      const body = randomBytes(64);
+      await store.put('pkg/1.0.0.tar.gz', body, sha256(body));
+      const head = await store.head('pkg/1.0.0.tar.gz');
+      expect(head?.etag).toMatch(/^"[^"]+"$/);
+      await store.delete('pkg/1.0.0.tar.gz', { etag: head!.etag! });
+      await store.delete('pkg/other.tar.gz');
+      const deletes = proxy.seen.filter((r) => r.method === 'DELETE');
+      expect(deletes.map((r) => [decodeURIComponent(r.path.split('?')[0]!), r.ifMatch])).toEqual([
+        [`/${BUCKET}/if-match/pkg/1.0.0.tar.gz`, head!.etag],
+        [`/${BUCKET}/if-match/pkg/other.tar.gz`, undefined],
+      ]);
+      // The server accepted the conditional request: the object is gone.
+      expect(await s3.listRaw(BUCKET, 'if-match/')).toEqual([]);
+      // A conditional delete of a key that is already gone still succeeds (a retry after a lost answer).
+      await expect(store.delete('pkg/1.0.0.tar.gz', { etag: head!.etag! })).resolves.toBeUndefined();
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a 412 Precondition Failed answer (the key now holds another object) is a conflict naming the key', async () => {
+    const body412 = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>PreconditionFailed</Code>'
+      + '<Message>At least one of the pre-conditions you specified did not hold</Message><Condition>If-Match</Condition>'
+      + '<RequestId>PROXY</RequestId><HostId>proxy</HostId></Error>';
+    const proxy = await recordingProxy(s3.endpoint, (method) => (method === 'DELETE' ? { status: 412, body: body412 } : undefined));
+    try {
+      const store = storage({ prefix: 'if-match-412', endpoint: proxy.url });
+      const body = randomBytes(64);
+      await store.put('pkg/1.0.0.tar.gz', body, sha256(body));
+      const error = await failure(store.delete('pkg/1.0.0.tar.gz', { etag: '"0123456789abcdef0123456789abcdef"' }));
+      expect({ kind: error.kind, reason: error.reason }).toEqual({ kind: 'conflict', reason: 'stale' });
+      expect(error.message).toContain('delete of "if-match-412/pkg/1.0.0.tar.gz"');
+      // Not retried: a failed precondition is an answer, not an accident.
+      expect(proxy.seen.filter((r) => r.method === 'DELETE')).toHaveLength(1);
+      expect((await s3.listRaw(BUCKET, 'if-match-412/')).map((o) => o.key)).toEqual(['if-match-412/pkg/1.0.0.tar.gz']);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('on this server, a delete whose ETag no longer matches: s3rver ignores If-Match, radosgw answers for itself', async () => {
+    const store = storage({ prefix: 'if-match-stale' });
+    const first = randomBytes(64);
+    await store.put('pkg/1.0.0.tar.gz', first, sha256(first));
+    const etag = (await store.head('pkg/1.0.0.tar.gz'))!.etag!;
+    const second = randomBytes(64);
+    await store.put('pkg/1.0.0.tar.gz', second, sha256(second));
+    expect((await store.head('pkg/1.0.0.tar.gz'))!.etag).not.toBe(etag);
+    const outcome = await store.delete('pkg/1.0.0.tar.gz', { etag }).then(() => 'deleted', (e: unknown) => (e as RegistrarError).kind);
+    const left = (await s3.listRaw(BUCKET, 'if-match-stale/')).map((o) => o.sha256);
+    if (process.env['SHOW_S3_CONDITIONS']) process.stdout.write(`${s3.kind}: stale If-Match delete → ${outcome}, left ${left.length}\n`);
+    if (s3.kind === 's3rver') {
+      // TOOLCHAIN.md: s3rver ignores conditional headers, so it deletes the newer object. This is what the
+      // HEAD-verify before every delete of a final object is for; only a server that enforces If-Match closes the race.
+      expect({ outcome, left }).toEqual({ outcome: 'deleted', left: [] });
+    } else {
+      // An enforcing server keeps the newer object and answers 412 (conflict); one that ignores the header deletes it.
+      expect([{ outcome: 'conflict', left: [sha256(second)] }, { outcome: 'deleted', left: [] }]).toContainEqual({ outcome, left });
     }
   });
 });

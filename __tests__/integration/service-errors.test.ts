@@ -87,7 +87,7 @@ describe('GitHub answers, through the Octokit client Registrar composes', () => 
 
   it('quotes the answer\'s message on one line, capped, however long GitHub made it', async () => {
     const { error } = await restFailure({ status: 403, body: json({ message: `denied\n${'x'.repeat(10_000)}` }) });
-    expect(error.message).toMatch(/\("denied x{193}…"\)/);
+    expect(error.message).toMatch(/\(`denied x{193}…`\)/);
     expect(error.message.length).toBeLessThan(300);
   });
 

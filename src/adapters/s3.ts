@@ -87,6 +87,7 @@ export class S3Storage implements Storage {
       bytes: response.ContentLength ?? 0,
       sha256: response.Metadata?.sha256,
       lastModified: response.LastModified,
+      ...(response.ETag ? { etag: response.ETag } : {}),
     };
   }
 
@@ -117,9 +118,18 @@ export class S3Storage implements Storage {
     );
   }
 
-  async delete(key: string): Promise<void> {
+  /**
+   * With `expected.etag`, S3's conditional delete (`If-Match`): a 412 (the key now holds another object)
+   * is a `conflict`; a missing key still succeeds (S3 answers 404 / 204 for it). Servers that ignore the
+   * header (s3rver, radosgw before conditional deletes) delete unconditionally: callers HEAD-verify first.
+   */
+  async delete(key: string, expected: { etag?: string } = {}): Promise<void> {
     await this.call('delete', key, () =>
-      this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) })),
+      this.client.send(new DeleteObjectCommand({
+        Bucket: this.bucket,
+        Key: this.fullKey(key),
+        ...(expected.etag === undefined ? {} : { IfMatch: expected.etag }),
+      })),
     );
   }
 
