@@ -49,11 +49,12 @@ export function createDeps(settings: Settings, log: Log): Deps {
 /**
  * The command table: who may run each command. Publishing a tag is open to anyone (the tag is the
  * authority); re-running or correcting an issue's request is its author's or a trustee's; a rollback
- * is a trustee's alone.
+ * — even a malformed one — is a trustee's alone.
  */
 async function authorize(deps: Deps, command: Exclude<Command, { kind: 'ignore' }>): Promise<{ ok: true } | { ok: false; why: string }> {
   const actor = command.trigger.actor;
-  if (command.kind !== 'rollback' && actor.id === command.issueAuthor.id) return { ok: true };
+  const privileged = command.kind === 'rollback' || command.kind === 'malformed';
+  if (!privileged && actor.id === command.issueAuthor.id) return { ok: true };
   const check = await deps.trustees.check(actor);
   deps.log.info(`Trustee check: ${check.why}.`);
   return check.trustee ? { ok: true } : { ok: false, why: check.why };
@@ -73,6 +74,9 @@ export async function handleEvent(settings: Settings, eventName: string, payload
   if (!allowed.ok) {
     await deny(deps.tracker, command);
     return { kind: 'denied', issue: command.issue, actor: command.trigger.actor, why: allowed.why };
+  }
+  if (command.kind === 'malformed') {
+    return { kind: 'rollback', outcome: await reportRollback(deps, settings, command, refusedRollback(command.problem)) };
   }
   if (command.kind === 'rollback') return { kind: 'rollback', outcome: await runRollback(deps, settings, runtime, command) };
 
@@ -97,25 +101,63 @@ async function newestRequest(deps: Deps, command: Extract<Command, { kind: 'retr
 }
 
 async function runRollback(deps: Deps, settings: Settings, runtime: Runtime, command: Extract<Command, { kind: 'rollback' }>): Promise<RollbackOutcome> {
-  // A bare `/rollback reason` on a publish issue means the version Registrar's own status comment there names.
-  const target = command.target ?? (await deps.tracker.comments(command.issue))
-    .filter((c) => c.author.bot).map((c) => packageFromMarker(c.body)).filter((p) => p !== undefined).at(-1);
+  const target = command.target.kind === 'named' ? command.target : await versionOfThisIssue(deps, command.issue);
   const outcome: RollbackOutcome = target
     ? await rollback(deps, { run: settings.run, now: runtime.now, paceMs: settings.paceMs }, {
         issue: command.issue, name: target.name, version: target.version, reason: command.reason,
         actor: command.trigger.actor, commentId: command.trigger.commentId, at: command.trigger.at,
       })
-    : { status: 'refused', name: '?', version: '?', steps: [],
-        message: 'This issue names no published version; say which one: `/rollback name@version reason`.', hint: undefined };
+    : refusedRollback('This issue did not publish a version Registrar can confirm in the registry, so a bare `/rollback` has no target. '
+        + 'Nothing was changed. Say which version: `/rollback name@version reason`.');
+  return reportRollback(deps, settings, command, outcome);
+}
+
+/**
+ * What a bare `/rollback` on a publish issue means: the version Registrar's status comments there name,
+ * but only once the registry itself says this issue published it (or rolled it back). A marker is a
+ * hint — any bot can write one, and a stranger's text can be quoted in ours — the registry is the proof.
+ */
+async function versionOfThisIssue(deps: Deps, issue: number): Promise<{ name: string; version: string } | undefined> {
+  const named = (await deps.tracker.comments(issue)).filter((c) => c.author.bot)
+    .map((c) => packageFromMarker(c.body)).filter((p) => p !== undefined).reverse();
+  const seen = new Set<string>();
+  for (const candidate of named) {
+    const id = `${candidate.name}@${candidate.version}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const { metadata } = await deps.registry.snapshot(candidate.name);
+    const published = metadata && Object.hasOwn(metadata.published, candidate.version) ? metadata.published[candidate.version] : undefined;
+    if (published?.issue === issue) return candidate;
+    if (metadata?.rolledBack.some((r) => r.version === candidate.version && r.issue === issue)) return candidate;
+  }
+  return undefined;
+}
+
+function refusedRollback(message: string): RollbackOutcome {
+  return { status: 'refused', name: '', version: '', steps: [], message, hint: undefined };
+}
+
+async function reportRollback(deps: Deps, settings: Settings, command: { issue: number; trigger: { commentId?: number } },
+  outcome: RollbackOutcome): Promise<RollbackOutcome> {
   await deps.tracker.upsertComment(command.issue, rollbackMarker(command.trigger.commentId, settings.run), renderRollback(outcome));
   return outcome;
 }
 
+/**
+ * One answer per issue to commands their commenter may not run, updated in place: a stranger's
+ * hundred `/retry`s cost a hundred edits of one comment, never a hundred comments.
+ */
 async function deny(tracker: Tracker, command: Exclude<Command, { kind: 'ignore' }>): Promise<void> {
-  const what = command.kind === 'rollback' ? 'roll back a version (trustees only)'
-    : command.kind === 'retry' ? 'retry this publish' : 'change the request of this issue';
-  const who = command.kind === 'rollback' ? 'a registry trustee' : 'the author of this issue or a registry trustee';
-  await tracker.upsertComment(command.issue, `${MARKER_PREFIX}denied comment=${command.trigger.commentId ?? 0} -->`,
-    `Sorry @${command.trigger.actor.login}, only ${who} can ${what}. Nothing was changed.`
-    + (command.kind === 'rollback' ? '' : ' To publish your own package, open a new issue with its request.'));
+  const privileged = command.kind === 'rollback' || command.kind === 'malformed';
+  await tracker.upsertComment(command.issue, DENIED_MARKER, [
+    '### 🔒 Not run',
+    '',
+    'Only a registry trustee can roll back a version. Only the author of this issue or a registry trustee can '
+      + '`/retry` it or comment a corrected request. Comments from anyone else change nothing.',
+    '',
+    'To publish your own package, open a new issue with its request.',
+    '',
+    `<sub>Newest: a ${privileged ? '`/rollback`' : command.kind === 'retry' ? '`/retry`' : 'corrected request'} `
+      + `from user id ${command.trigger.actor.id}, not run. Nothing was changed.</sub>`,
+  ].join('\n'));
 }

@@ -1,6 +1,6 @@
 // Which events start a run: recorded GitHub payloads in, a command or a reason to ignore out.
 import { describe, expect, it } from '@jest/globals';
-import { intake } from '../../src/commands/intake.js';
+import { holdsRequest, intake, parseRollback, slashCommand } from '../../src/commands/intake.js';
 import { issueCommentCreated, issueOpened } from '../../test-support/events.js';
 
 const repository = { owner: 'registry', repo: 'registry' };
@@ -62,5 +62,85 @@ describe('intake', () => {
 
   it('ignores a payload without an issue', () => {
     expect(intake('push', { ref: 'refs/heads/main' })).toMatchObject({ kind: 'ignore' });
+  });
+
+  it('ignores an ordinary issue (a bug report holds no request): the run succeeds and says nothing', () => {
+    const report = issueOpened({ repository, number: 8, title: 'Bug', body: 'The registry page is down.\n\n```js\nconsole.log(1)\n```', user: author });
+    expect(intake('issues', report)).toMatchObject({ kind: 'ignore', why: expect.stringContaining('no publish request') });
+  });
+
+  it('turns /rollback with an exact target into a rollback of that version, and a bare one into a rollback of this issue\'s version', () => {
+    expect(intake('issue_comment', comment('/rollback left-pad@1.2.0 it ships a leaked credential'))).toMatchObject({
+      kind: 'rollback', target: { kind: 'named', name: 'left-pad', version: '1.2.0' }, reason: 'it ships a leaked credential' });
+    expect(intake('issue_comment', comment('/rollback it ships a leaked credential'))).toMatchObject({
+      kind: 'rollback', target: { kind: 'this-issue' }, reason: 'it ships a leaked credential' });
+  });
+
+  it('makes a /rollback whose target does not parse a malformed command, never a rollback of this issue', () => {
+    expect(intake('issue_comment', comment('/rollback victim@v1.0.0 leaked credential'))).toMatchObject({ kind: 'malformed', command: 'rollback' });
+  });
+});
+
+describe('parseRollback (rule 13: a target that does not parse exactly is refused)', () => {
+  it.each([
+    ['a typo in the version', 'victim@v1.0.0 leaked credential', /version `1\.0\.0`|leading "v"|MAJOR\.MINOR\.PATCH/],
+    ['a zero-width space copied from a rendered comment', 'victim@\u200b1.0.0 leaked', /invisible character/],
+    ['a word joiner inside the name', 'vic\u2060tim@1.0.0 leaked', /invisible character/],
+    ['a byte order mark', '\ufeffvictim@1.0.0 leaked', /invisible character/],
+    ['a fullwidth at sign', 'victim\uff201.0.0 leaked', /look-alike/],
+    ['a Cyrillic a in the name', 'vi\u0441tim@1.0.0 leaked', /package name/],
+    ['two parts of a version', 'victim@1.0 leaked', /MAJOR\.MINOR\.PATCH/],
+    ['an uppercase name', 'Victim@1.0.0 leaked', /package name/],
+    ['no name', '@1.0.0 leaked', /package name/],
+    ['two at signs', 'victim@@1.0.0 leaked', /MAJOR\.MINOR\.PATCH/],
+    ['a name and a version as two words', 'victim 1.0.0 leaked', /not `name@version`/],
+    ['a bare version', '1.0.0 leaked', /not `name@version`/],
+    ['no reason after the target', 'victim@1.0.0', /needs a reason/],
+    ['nothing at all', '', /needs a reason/],
+  ])('refuses %s', (_what, args, why) => {
+    const parsed = parseRollback(args);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.problem).toMatch(why);
+  });
+
+  it('shows the invisible character it found, so the trustee sees why', () => {
+    const parsed = parseRollback('victim@\u200b1.0.0 leaked');
+    expect(!parsed.ok && parsed.problem).toContain('\\u{200B}');
+  });
+
+  it('reads a reason that merely mentions versions or addresses as a bare rollback', () => {
+    expect(parseRollback('it leaks the token of user ada')).toEqual({ ok: true, target: { kind: 'this-issue' }, reason: 'it leaks the token of user ada' });
+  });
+});
+
+describe('slashCommand and holdsRequest read a bounded prefix, line by line', () => {
+  it('reads only the first line, and says when it went on past the cap', () => {
+    expect(slashCommand('  /retry\n/rollback x@1.0.0 r')).toEqual({ name: 'retry', args: '', tooLong: false });
+    expect(slashCommand('/ROLLBACK x@1.0.0 r')).toMatchObject({ name: 'rollback' });
+    expect(slashCommand(`/rollback ${'a'.repeat(5000)}`)).toMatchObject({ name: 'rollback', tooLong: true });
+    expect(slashCommand('/retry\u2028/rollback x')).toEqual({ name: 'retry', args: '', tooLong: false });
+    expect(slashCommand('please /retry')).toBeUndefined();
+  });
+
+  it('finds a request bare or as the first thing in a fenced block, and nowhere else', () => {
+    expect(holdsRequest('  {"name":"x"}')).toBe(true);
+    expect(holdsRequest('Corrected:\n~~~\n\n{"name":"x"}\n~~~')).toBe(true);
+    expect(holdsRequest('text with { braces }')).toBe(false);
+    expect(holdsRequest('```js\nconsole.log({})\n```\n```json\n{}\n```')).toBe(false);
+  });
+});
+
+describe('parseRollback keeps a stranger\'s spaces from splitting a target into a reason', () => {
+  it.each([
+    ['a byte order mark inside the name', 'vic\ufefftim@1.0.0 leaked'],
+    ['a no-break space inside the target', 'victim\u00a0@1.0.0 leaked'],
+    ['an ideographic space before the version', 'victim@\u30001.0.0 leaked'],
+  ])('refuses %s', (_what, args) => {
+    const parsed = parseRollback(args);
+    expect(parsed).toMatchObject({ ok: false, problem: expect.stringMatching(/invisible character or an unusual space/) });
+  });
+
+  it('refuses a bare rollback whose reason names another version: which one was meant?', () => {
+    expect(parseRollback('please roll back victim@1.0.0 now')).toMatchObject({ ok: false, problem: expect.stringMatching(/`victim@1\.0\.0`.*does not start with it/) });
   });
 });

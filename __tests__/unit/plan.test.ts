@@ -103,18 +103,30 @@ describe('planPublish', () => {
     expect(plan.reason).toMatch(/^left-pad@1.2.0 was rolled back by trustee at .* rollback is still in progress/);
   });
 
-  it('refuses a request made before a (cleaned) rollback of the version', () => {
-    const plan = refusal(planPublish(args({ current: registry({ rolledBack: [rollback(true)] }), triggeredAt: '2024-05-19T00:00:00Z' })));
+  it('refuses a request made before a (cleaned) rollback of the version, even with other bytes', () => {
+    const plan = refusal(planPublish(args({ built: { sha256: HASH_B, bytes: 100, commit: COMMIT_2 },
+      current: registry({ rolledBack: [rollback(true)] }), triggeredAt: '2024-05-19T00:00:00Z' })));
     expect(plan.reason).toMatch(/after this request was made/);
   });
 
-  it('allows a fresh publish after a cleaned rollback, for a request made after it', () => {
-    expect(planPublish(args({ current: registry({ rolledBack: [rollback(true)] }), triggeredAt: '2024-05-21T00:00:00Z' })).kind).toBe('fresh');
-    expect(planPublish(args({ current: registry({ rolledBack: [rollback(true)] }) })).kind).toBe('fresh');
+  it('allows the version number again after a cleaned rollback, only with other bytes, for a request made after it', () => {
+    const other = { built: { sha256: HASH_B, bytes: 100, commit: COMMIT_2 } };
+    expect(planPublish(args({ ...other, current: registry({ rolledBack: [rollback(true)] }), triggeredAt: '2024-05-21T00:00:00Z' })).kind).toBe('fresh');
+    expect(planPublish(args({ ...other, current: registry({ rolledBack: [rollback(true)] }) })).kind).toBe('fresh');
   });
 
-  it('ignores rollbacks of other versions', () => {
-    const other = { ...rollback(false), version: '1.1.0' };
+  it('never publishes rolled-back bytes again, whoever asks, whenever, under any version number (rule 8)', () => {
+    const later = refusal(planPublish(args({ current: registry({ rolledBack: [rollback(true)] }), triggeredAt: '2024-05-21T00:00:00Z' })));
+    expect(later).toMatchObject({ final: true });
+    expect(later.reason).toMatch(/are those of left-pad@1.2.0, which trustee rolled back .* can never be published again for left-pad/);
+    const anotherVersion = args({ request: { ...args().request, version: '1.2.1', ref: 'v1.2.1' }, current: registry({ rolledBack: [rollback(true)] }) });
+    expect(refusal(planPublish(anotherVersion)).reason).toMatch(/can never be published again/);
+    const anotherIssue = args({ issue: 99, current: registry({ rolledBack: [rollback(true)] }) });
+    expect(refusal(planPublish(anotherIssue)).reason).toMatch(/can never be published again/);
+  });
+
+  it('ignores rollbacks of other versions with other bytes', () => {
+    const other = { ...rollback(false), version: '1.1.0', sha256: HASH_B };
     expect(planPublish(args({ current: registry({ rolledBack: [other] }), triggeredAt: '2024-01-01T00:00:00Z' })).kind).toBe('fresh');
   });
 

@@ -1,5 +1,7 @@
 // Turns a GitHub event into the Command Registrar should run, or into a reason to do nothing.
 import { MARKER_PREFIX } from '../core/markers.js';
+import { checkPackageName, checkVersion, quote } from '../core/names.js';
+import { REQUEST_MAX_BYTES } from '../core/request.js';
 import type { Actor } from '../core/types.js';
 
 
@@ -10,16 +12,24 @@ export interface Trigger {
   commentId?: number;
 }
 
+/** What a `/rollback` is about: a version it names exactly, or the version this publish issue published. */
+export type RollbackTarget = { kind: 'named'; name: string; version: string } | { kind: 'this-issue' };
+
 export type Command =
   /** A publish request: the opened issue's body, or a corrected request commented on the issue. */
   | { kind: 'publish'; issue: number; issueAuthor: Actor; request: string; trigger: Trigger }
   /** `/retry`: publish the issue's newest request again, re-planned from scratch. */
   | { kind: 'retry'; issue: number; issueAuthor: Actor; issueBody: string; trigger: Trigger }
   /**
-   * `/rollback [name@version] reason…` by a trustee. Without a target, the version this publish issue
-   * is about. Everything comes from the trustee's own comment, never from text others can edit.
+   * `/rollback name@version reason…` (or `/rollback reason…` on the version's own publish issue), by a
+   * trustee. Everything comes from the trustee's own comment, never from text others can edit.
    */
-  | { kind: 'rollback'; issue: number; issueAuthor: Actor; target: { name: string; version: string } | undefined; reason: string; trigger: Trigger }
+  | { kind: 'rollback'; issue: number; issueAuthor: Actor; target: RollbackTarget; reason: string; trigger: Trigger }
+  /**
+   * A privileged command that does not parse exactly (rule 13): it is refused, never run with a guess.
+   * `problem` says what is wrong, for people.
+   */
+  | { kind: 'malformed'; command: 'rollback'; issue: number; issueAuthor: Actor; problem: string; trigger: Trigger }
   | { kind: 'ignore'; why: string };
 
 interface EventUser { id?: unknown; login?: unknown; type?: unknown }
@@ -34,15 +44,107 @@ function actorOf(user: EventUser | undefined): Actor | undefined {
   return { id: user.id, login: user.login };
 }
 
-/** A comment holds a request when it is a JSON object, bare or in a fenced block; prose never does. */
+/**
+ * How much of a comment or issue body the parsers look at. A request is at most REQUEST_MAX_BYTES (the
+ * request parser refuses a longer one with a message), so its start lies well inside this; a command
+ * is the first line. Everything below runs on at most this many characters, before any pattern.
+ */
+export const SCAN_LIMIT = 2 * REQUEST_MAX_BYTES;
+
+/** The longest first line read as a command; a `/rollback` reason longer than this is refused. */
+export const COMMAND_LINE_LIMIT = 1_000;
+
+/** Every line break a reader (or the runner) sees as one. */
+const LINE_BREAK = /\r\n|[\n\r\u0085\u2028\u2029]/;
+
+/**
+ * A text holds a request when it is a JSON object, bare or as the first thing in a fenced block
+ * (```` ``` ```` or `~~~`, any info string); prose, even prose with other code, never does. A scan of
+ * lines, at most SCAN_LIMIT characters: no pattern backtracks over a stranger's text.
+ */
 export function holdsRequest(text: string): boolean {
-  return /^\s*\{/.test(text) || /^\s*```(?:json)?[ \t]*\r?\n\s*\{/m.test(text);
+  const scanned = text.slice(0, SCAN_LIMIT).trimStart();
+  if (scanned.startsWith('{')) return true;
+  const lines = scanned.split(LINE_BREAK);
+  for (let i = 0; i < lines.length; i++) {
+    const line = (lines[i] ?? '').trimStart();
+    if (!line.startsWith('```') && !line.startsWith('~~~')) continue;
+    let next = i + 1;
+    while (next < lines.length && (lines[next] ?? '').trim() === '') next++;
+    return (lines[next] ?? '').trimStart().startsWith('{');
+  }
+  return false;
 }
 
-/** Slash commands count only at the very start of a comment, as `/name` followed by space or the end. */
-export function slashCommand(text: string): { name: string; args: string } | undefined {
-  const match = /^\/([a-z][a-z-]*)(?:[ \t]+([^\r\n]*))?(?:\r?\n|$)/.exec(text.trimStart());
-  return match ? { name: match[1] ?? '', args: (match[2] ?? '').trim() } : undefined;
+/**
+ * A slash command counts only at the very start of a comment: `/name` (letters and `-`, any case),
+ * then a space or tab and its arguments on the same line, or the end of the line. Only the first line
+ * is read, at most COMMAND_LINE_LIMIT characters (`tooLong` says the line went on).
+ */
+export function slashCommand(text: string): { name: string; args: string; tooLong: boolean } | undefined {
+  const start = text.slice(0, SCAN_LIMIT).trimStart();
+  if (!start.startsWith('/')) return undefined;
+  const lineEnd = start.search(LINE_BREAK);
+  const line = lineEnd < 0 ? start : start.slice(0, lineEnd);
+  const head = line.slice(0, COMMAND_LINE_LIMIT);
+  const match = /^\/([A-Za-z][A-Za-z-]{0,31})(?=[ \t]|$)/.exec(head);
+  if (!match) return undefined;
+  return { name: (match[1] ?? '').toLowerCase(), args: head.slice(match[0].length).trim(), tooLong: line.length > COMMAND_LINE_LIMIT };
+}
+
+/** Characters that look like `@` (fullwidth, small, and others people paste): a target typed with one is still a target. */
+const AT_LOOKALIKES = /[\uff20\ufe6b\u0040]/u;
+
+/** Characters nobody sees: inside a target they mean it is not what the reader saw (a copy from a rendered comment). */
+const INVISIBLE = /[\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]/u;
+
+/** A `name@version`-like token anywhere: an `@` (or a look-alike) followed by a version's first digit. */
+const TARGET_IN_TEXT = /[@\uff20\ufe6b][vV]?\d/u;
+
+/** A word that looks like a version number (`1.0.0`, `v1.2`, `1.0.0-rc1`): a target was meant. */
+const VERSION_LIKE = /^[vV]?\d+(?:\.\d+)+(?:[-+].*)?$/;
+
+/**
+ * Reads `/rollback`'s arguments (rule 13): `name@version reason…`, or `reason…` alone on the version's
+ * own publish issue. A first word that looks like a target but does not parse exactly — a typo, an
+ * invisible character copied from a rendered comment, a look-alike `＠`, a name with a homoglyph, a
+ * two-part version — is refused with what is wrong; it never falls back to this issue's version with
+ * the whole text as the reason. A reason is required.
+ */
+export function parseRollback(args: string): { ok: true; target: RollbackTarget; reason: string } | { ok: false; problem: string } {
+  const USAGE = 'Write `/rollback name@version reason`, e.g. `/rollback left-pad@1.2.0 it ships a leaked credential`, '
+    + 'or `/rollback reason` on the version\'s own publish issue.';
+  if (args === '') return { ok: false, problem: `A rollback needs a reason. ${USAGE}` };
+  // Words are split at ASCII spaces and tabs only: any other space inside the first word (no-break, ideographic,
+  // a byte order mark) keeps it one word, and so a refused target, instead of splitting it into a "reason".
+  const [first = '', ...rest] = args.split(/[ \t]+/);
+  const reason = rest.join(' ').trim();
+  const looksLikeTarget = AT_LOOKALIKES.test(first) || INVISIBLE.test(first) || /\s/u.test(first)
+    || VERSION_LIKE.test(first) || VERSION_LIKE.test(rest[0] ?? '');
+  if (!looksLikeTarget) {
+    // A bare rollback whose reason names a `name@version` is ambiguous: which one did the trustee mean?
+    const named = TARGET_IN_TEXT.exec(args);
+    if (named) {
+      const word = args.slice(args.lastIndexOf(' ', named.index) + 1).split(' ', 1)[0] ?? '';
+      return { ok: false, problem: `The reason names a version (${quote(word)}) but the command does not start with it, so it is unclear which version to roll back. Nothing was changed. ${USAGE}` };
+    }
+    return { ok: true, target: { kind: 'this-issue' }, reason: args };
+  }
+
+  const shown = quote(first);
+  if (INVISIBLE.test(first) || /\s/u.test(first)) {
+    return { ok: false, problem: `The target ${shown} contains an invisible character or an unusual space (shown as \\u{…}), so it is not what it looks like; type it again rather than copying it. Nothing was changed. ${USAGE}` };
+  }
+  const at = first.indexOf('@');
+  if (at < 0) {
+    return { ok: false, problem: `The target ${shown} is not \`name@version\` (the \`@\` is missing or is a look-alike character). Nothing was changed. ${USAGE}` };
+  }
+  const name = first.slice(0, at);
+  const version = first.slice(at + 1);
+  const problem = checkPackageName(name) ?? checkVersion(version);
+  if (problem !== undefined) return { ok: false, problem: `The target ${shown} does not name a version exactly: ${problem}. Nothing was changed. ${USAGE}` };
+  if (reason === '') return { ok: false, problem: `A rollback of ${quote(`${name}@${version}`)} needs a reason after the target. Nothing was changed. ${USAGE}` };
+  return { ok: true, target: { kind: 'named', name, version }, reason };
 }
 
 export function intake(eventName: string, payload: unknown): Command {
@@ -58,6 +160,8 @@ export function intake(eventName: string, payload: unknown): Command {
     if (event.action !== 'opened') return { kind: 'ignore', why: `issues.${String(event.action)} (only opened issues are requests)` };
     if (issue.user?.type === 'Bot') return { kind: 'ignore', why: 'an issue opened by a bot' };
     if (issueBody.includes(MARKER_PREFIX)) return { kind: 'ignore', why: "an issue carrying Registrar's own marker" };
+    // An ordinary issue (a bug report, a question) is no request: it is left to people, and the run succeeds.
+    if (!holdsRequest(issueBody)) return { kind: 'ignore', why: 'an issue that holds no publish request (no JSON object, bare or in a code block)' };
     return { kind: 'publish', issue: issue.number, issueAuthor, request: issueBody,
       trigger: { actor: issueAuthor, at: String(issue.created_at ?? '') } };
   }
@@ -75,11 +179,12 @@ export function intake(eventName: string, payload: unknown): Command {
     const command = slashCommand(body);
     if (command?.name === 'retry') return { kind: 'retry', issue: issue.number, issueAuthor, issueBody, trigger };
     if (command?.name === 'rollback') {
-      const [first = '', ...rest] = command.args.split(/\s+/);
-      const target = /^([a-z0-9][a-z0-9-]*)@(\d+\.\d+\.\d+)$/.exec(first);
-      const reason = (target ? rest.join(' ') : command.args).trim();
-      return { kind: 'rollback', issue: issue.number, issueAuthor, reason, trigger,
-        target: target ? { name: target[1] ?? '', version: target[2] ?? '' } : undefined };
+      const parsed = command.tooLong
+        ? { ok: false as const, problem: `The \`/rollback\` line is longer than ${COMMAND_LINE_LIMIT} characters; give a shorter reason. Nothing was changed.` }
+        : parseRollback(command.args);
+      return parsed.ok
+        ? { kind: 'rollback', issue: issue.number, issueAuthor, target: parsed.target, reason: parsed.reason, trigger }
+        : { kind: 'malformed', command: 'rollback', issue: issue.number, issueAuthor, problem: parsed.problem, trigger };
     }
     if (command) return { kind: 'ignore', why: `an unknown command /${command.name}` };
     if (holdsRequest(body)) return { kind: 'publish', issue: issue.number, issueAuthor, request: body, trigger };

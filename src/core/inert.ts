@@ -5,10 +5,10 @@ export const INERT_LIMIT = 200;
 
 /**
  * Characters shown as `\u{…}` escapes instead of themselves: controls and line breaks (they would end
- * the sentence or the log line), bidirectional controls (they make text display as something it is
+ * the sentence or the log line), spaces other than the ASCII one (they pass for it), bidirectional controls (they make text display as something it is
  * not), and invisible characters (a name copied from a comment must be what the reader saw).
  */
-const SHOWN_ESCAPED = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/gu;
+const SHOWN_ESCAPED = /[\u0000-\u001f\u007f-\u00a0\u00ad\u1680\u2000-\u200a\u202f\u205f\u3000\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/gu;
 
 export interface InertOptions {
   /** Longest value shown, in code points (default INERT_LIMIT); a longer one is cut and ends with `…`. */

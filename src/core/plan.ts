@@ -80,6 +80,19 @@ export function planPublish(args: PlanPublishArgs): PublishPlan {
         : { kind: 'resume', entry: existing, rebuildFrom: existing.commit };
     }
 
+    // Rule 8: a rollback holds. Bytes a trustee took down never come back for this package, whoever asks
+    // and under whichever version number: while the tag exists it would rebuild exactly them.
+    const blocked = current.rolledBack.find((r) => r.sha256 === built.sha256);
+    if (blocked !== undefined) {
+      return {
+        kind: 'refuse',
+        final: true,
+        reason: `These bytes (${blocked.sha256}) are those of ${name}@${blocked.version}, which ${blocked.by.login} rolled back at ${blocked.at}; `
+          + `rolled-back bytes can never be published again for ${name}.`,
+        hint: 'Read the rollback reason on the registry. To publish again, change the package, tag a new version, and open a new publish issue.',
+      };
+    }
+
     if (triggeredAt !== undefined) {
       const eventTime = Date.parse(triggeredAt);
       if (Number.isNaN(eventTime)) throw new TypeError(`triggeredAt is not a time: ${JSON.stringify(triggeredAt)}`);

@@ -3,14 +3,16 @@ import { ROLLBACK_STEPS, type RollbackOutcome } from '../core/outcomes.js';
 import { inert, message } from './render.js';
 
 export function renderRollback(outcome: RollbackOutcome): string {
-  const subject = inert(`${outcome.name}@${outcome.version}`);
+  // A refused command that named no version exactly has no subject to show.
+  const subject = outcome.name === '' ? 'a version' : inert(`${outcome.name}@${outcome.version}`);
   const lines: string[] = [];
   switch (outcome.status) {
     case 'rolled-back':
       lines.push(outcome.already ? `### ↩️ ${subject} was already rolled back` : `### ↩️ Rolled back ${subject}`, '',
         `The registry no longer lists this version; the audit record keeps its hash ${inert(outcome.sha256)}, who, when and why.`);
       if (outcome.deleted.length > 0) lines.push('', 'Removed from storage:', ...outcome.deleted.map((d) => `- ${inert(d)}`));
-      lines.push('', 'The author may publish this version again (a new publish issue, or `/retry` on the original one).');
+      lines.push('', 'These bytes can never be published again for this package, by anyone. The author may publish the version number '
+        + 'again only with other bytes, from the same repository (fix it, tag it, and open a new publish issue); a new version is better.');
       break;
     case 'cleaned-leftovers':
       lines.push(`### 🧹 ${subject} was never published`, '', 'A failed attempt had left these staging objects; they are removed:',
