@@ -1,5 +1,6 @@
 import { describe, it, expect } from '@jest/globals';
-import { collisionKey, collisionProblems, pathProblems, quotePath } from '../../src/core/archive-paths.js';
+import fc from 'fast-check';
+import { collisionKey, collisionProblems, MAX_PATH_CHARS, pathProblems, quotePath, withinPathLimits } from '../../src/core/archive-paths.js';
 import { DEFAULT_LIMITS } from '../../src/core/limits.js';
 
 describe('pathProblems', () => {
@@ -78,6 +79,70 @@ describe('pathProblems', () => {
     const quoted = quotePath('y'.repeat(500));
     expect(quoted.length).toBeLessThan(130);
     expect(quoted.endsWith('…"')).toBe(true);
+  });
+});
+
+describe('hostile paths: refused on their length before any other rule runs', () => {
+  const K64 = 64 * 1024;
+  // Each of these made a regex or a copy cost time quadratic in the path's length (or would have); time is measured
+  // by `npm run caps`, never asserted here. What the tests hold: each is refused, with a message that names the
+  // rule and shows the path shortened, and only that message.
+  it.each([
+    ['a run of spaces before a non-dot (the old `/ +(?=\\.|$)/` stem regex)', ' '.repeat(K64 - 1) + 'x'],
+    ['a run of slashes', '/'.repeat(K64 - 1) + 'x'],
+    ['32,768 segments', 'a/'.repeat(K64 / 2)],
+    ['a reserved name followed by spaces', 'con' + ' '.repeat(K64 - 4) + 'x'],
+    ['combining accents', 'e' + '\u0301'.repeat(K64 - 1)],
+    ['dots and spaces', '. '.repeat(K64 / 2)],
+  ])('refuses 64 KiB of %s with one length message, with or without limits', (_name, path) => {
+    const length = [...path].length;
+    expect(pathProblems(path, DEFAULT_LIMITS)).toEqual([
+      `The path ${quotePath(path)} is ${length} characters long; the limit is ${DEFAULT_LIMITS.pathLength}.`,
+    ]);
+    expect(pathProblems(path)).toEqual([`The path ${quotePath(path)} is ${length} characters long; the limit is ${MAX_PATH_CHARS}.`]);
+    expect(withinPathLimits(path, DEFAULT_LIMITS)).toBe(false);
+  });
+
+  it('counts characters, not UTF-16 units: 255 emoji are within the limit, 256 are not', () => {
+    expect(pathProblems('\u{1F600}'.repeat(255), DEFAULT_LIMITS)).toEqual([]);
+    expect(pathProblems('\u{1F600}'.repeat(256), DEFAULT_LIMITS)).toEqual([
+      expect.stringMatching(/ is 256 characters long; the limit is 255\.$/),
+    ]);
+    // A lone surrogate is one character (and not UTF-8).
+    expect(pathProblems('\uD800'.repeat(256), DEFAULT_LIMITS)).toEqual([expect.stringMatching(/ is 256 characters long/)]);
+  });
+
+  it('judges a path at exactly the limit by every rule', () => {
+    const path = 'con' + ' '.repeat(251) + '.';
+    expect(path.length).toBe(255);
+    const problems = pathProblems(path, DEFAULT_LIMITS).join('\n');
+    expect(problems).toMatch(/ending in a dot or a space/);
+    expect(problems).toMatch(/reserved device name/);
+  });
+
+  it('withinPathLimits checks length and depth', () => {
+    expect(withinPathLimits('a/b/c', { pathLength: 5, pathDepth: 3 })).toBe(true);
+    expect(withinPathLimits('a/b/c', { pathLength: 4, pathDepth: 3 })).toBe(false);
+    expect(withinPathLimits('a/b/c', { pathLength: 5, pathDepth: 2 })).toBe(false);
+  });
+
+  it('quotes a 64 KiB path as its first 120 characters', () => {
+    const quoted = quotePath('\u{1F600}'.repeat(K64));
+    expect(quoted).toBe(JSON.stringify('\u{1F600}'.repeat(120) + '…'));
+  });
+
+  it('finds reserved names behind spaces exactly as the regex it replaced did', () => {
+    // The old rule: drop the first run of spaces that stands before a dot or at the end, then match the name.
+    const reserved = /^(con|prn|aux|nul|conin\$|conout\$|com[1-9¹²³]|lpt[1-9¹²³])(\.[^]*)?$/i;
+    const oldRule = (segment: string) => reserved.test(segment.replace(/ +(?=\.|$)/, ''));
+    const segment = fc.stringMatching(/^[con. xA1]{1,10}$/);
+    fc.assert(
+      fc.property(segment, (name) => {
+        const flagged = pathProblems(name).some((p) => p.includes('reserved device name'));
+        expect(flagged).toBe(oldRule(name));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 

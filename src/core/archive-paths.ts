@@ -11,21 +11,80 @@ const CONTROL = /\p{Cc}/u;
 /** A lone surrogate cannot be encoded as UTF-8; U+FFFD is what a decoder leaves where the bytes were not UTF-8. */
 const NOT_UTF8 = /[\p{Cs}\uFFFD]/u;
 const DRIVE = /^[A-Za-z]:/;
+/**
+ * The longest path judged at all when the caller gives no limits (Linux's PATH_MAX). Every check here is linear,
+ * and runs only on a path within this length or the caller's limit: anything longer is refused on its length alone.
+ */
+export const MAX_PATH_CHARS = 4096;
+/** Characters of a path shown in a message. */
+const SHOWN_CHARS = 120;
 
 /** Quote a path for a message: JSON escapes control characters and quotes, and a long path is shortened. */
 export function quotePath(path: string): string {
-  const chars = [...path];
-  const shown = chars.length > 120 ? chars.slice(0, 120).join('') + '…' : path;
-  return JSON.stringify(shown);
+  let shown = '';
+  let count = 0;
+  for (const char of path) {
+    // Stop reading at the cut: a 64 KiB path costs no more to quote than a 121-character one.
+    if (count === SHOWN_CHARS) return JSON.stringify(shown + '…');
+    shown += char;
+    count += 1;
+  }
+  return JSON.stringify(path);
+}
+
+/** Length in characters (Unicode code points; a lone surrogate counts as one), in one scan. */
+function characters(path: string): number {
+  let count = 0;
+  for (let i = 0; i < path.length; i++) {
+    const unit = path.charCodeAt(i);
+    // A high surrogate followed by a low one is one character.
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < path.length) {
+      const next = path.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i += 1;
+    }
+    count += 1;
+  }
+  return count;
+}
+
+/** Number of segments (`a/b/c` has 3), in one scan. */
+function depth(path: string): number {
+  let count = 1;
+  for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) count += 1;
+  return count;
+}
+
+/** Whether a path is within the length and depth caps: linear, no regex. */
+export function withinPathLimits(path: string, limits: PathLimits): boolean {
+  return characters(path) <= limits.pathLength && depth(path) <= limits.pathDepth;
+}
+
+/**
+ * `con .txt` → `con.txt`: without the first run of spaces that stands right before a dot or at the end, since
+ * Windows ignores those. (The regex `/ +(?=\.|$)/` said the same, in time quadratic in a run of spaces.)
+ */
+function withoutSpacesBeforeExtension(segment: string): string {
+  for (let start = segment.indexOf(' '); start >= 0; ) {
+    let end = start;
+    while (end < segment.length && segment.charCodeAt(end) === 0x20) end += 1;
+    if (end === segment.length || segment.charCodeAt(end) === 0x2e) return segment.slice(0, start) + segment.slice(end);
+    start = segment.indexOf(' ', end);
+  }
+  return segment;
 }
 
 /**
  * Every rule a package-relative path breaks, as sentences that name the path; empty when the path is acceptable.
  * Limits are optional so the rules can also check things that are not archive entries (a subdir, a manifest name).
+ * Linear in the path's length, and capped: a path longer than the limit (or MAX_PATH_CHARS) is refused on its
+ * length alone, before any regex runs.
  */
 export function pathProblems(path: string, limits?: PathLimits): string[] {
-  const q = quotePath(path);
   if (path === '') return ['An entry has an empty path.'];
+  const q = quotePath(path);
+  const maxLength = limits?.pathLength ?? MAX_PATH_CHARS;
+  const length = characters(path);
+  if (length > maxLength) return [`The path ${q} is ${length} characters long; the limit is ${maxLength}.`];
   const problems: string[] = [];
   const wellFormed = !NOT_UTF8.test(path);
   if (!wellFormed) problems.push(`The path ${q} is not valid UTF-8.`);
@@ -60,17 +119,13 @@ export function pathProblems(path: string, limits?: PathLimits): string[] {
       once(`The path ${q} has a name ending in a dot or a space (${quotePath(segment)}), which Windows drops.`);
     }
     // Windows also ignores trailing spaces before the extension (`con .txt`), so trim them before matching.
-    const stem = segment.replace(/ +(?=\.|$)/, '');
+    const stem = withoutSpacesBeforeExtension(segment);
     if (WINDOWS_RESERVED.test(stem)) {
       once(`The path ${q} uses ${quotePath(segment)}, a reserved device name on Windows.`);
     }
   });
 
   if (limits) {
-    const length = [...path].length;
-    if (length > limits.pathLength) {
-      problems.push(`The path ${q} is ${length} characters long; the limit is ${limits.pathLength}.`);
-    }
     if (segments.length > limits.pathDepth) {
       problems.push(`The path ${q} is ${segments.length} levels deep; the limit is ${limits.pathDepth}.`);
     }

@@ -3,10 +3,10 @@
 import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { gzipSync } from 'fflate';
+import { Gzip } from 'fflate';
 import { Header, Parser, Pax, type ReadEntry } from 'tar';
 import { RegistrarError, refused, transient } from '../errors.js';
-import { collisionProblems, pathProblems, quotePath } from './archive-paths.js';
+import { collisionProblems, pathProblems, quotePath, withinPathLimits } from './archive-paths.js';
 import { DEFAULT_LIMITS, RATIO_FLOOR_BYTES, type Limits } from './limits.js';
 
 export interface CanonicalTarball {
@@ -41,10 +41,22 @@ export const CANONICAL_MTIME_SECONDS = 315_532_800;
 const CANONICAL_MTIME = new Date(CANONICAL_MTIME_SECONDS * 1000);
 
 /**
- * fflate settings. The format's stability depends on them (and on fflate's version): the golden-hash test guards
- * both. gzip header: mtime 0 (fflate then writes zeros), no file name, OS byte 3 (fflate always writes "Unix").
+ * The deflate: fflate (pure JS, bundled, so the bytes never depend on the runtime's zlib) at level 1, with a
+ * 2^16-entry hash table (mem 4). Level 1 tries at most 4 earlier positions per match and takes the first of 8 bytes,
+ * so its cost per byte is bounded whatever the content: ~30 MiB/s on the worst content measured (two-letter random
+ * text), where level 9 (4,096 tries, nice length 258) did 0.3 MiB/s and a package at the caps took minutes. The
+ * price: ~10% larger tarballs of source code than level 6. BENCHMARKS.md has the numbers.
+ * gzip header: mtime 0 (fflate then writes zeros), no file name, XFL 4 (fflate's mark for level 1), OS byte 3.
+ *
+ * These options, fflate's version and the push size below make up the format: the golden-hash tests guard them.
  */
-const GZIP_OPTIONS = { level: 9, mem: 8, mtime: 0 } as const;
+const DEFLATE_OPTIONS = { level: 1, mem: 4, mtime: 0 } as const;
+/**
+ * fflate's streaming output depends on how its input is cut (it ends a deflate block per push), so the input is
+ * always pushed in pieces of exactly this size; 1 MiB compresses as well as one-shot (64 KiB pushes: +0.07% on
+ * random data, +5% on repetitive text).
+ */
+const DEFLATE_PUSH = 1024 * 1024;
 
 const BLOCK = 512;
 const AGAIN = 'Then tag a new version and open a new publish request.';
@@ -61,11 +73,12 @@ export async function canonicalTarball(
   checkOwnPaths(top, subdir, manifestFile);
 
   const pkg = await readPackage(archive, limits, subdir);
-  const tar = writeTar(top, pkg);
-  const bytes = gzipSync(tar, GZIP_OPTIONS);
-  const digest = createHash('sha256').update(bytes).digest();
   const files = [...pkg.files.keys()];
-  const manifest = pkg.files.get(manifestFile)?.content;
+  const manifestChunks = pkg.files.get(manifestFile)?.chunks;
+  const manifest = manifestChunks ? Buffer.concat(manifestChunks) : undefined;
+  // Streamed: the tar is never whole in memory, and each file's content is let go once compressed.
+  const bytes = canonicalGzip(tarPieces(top, pkg));
+  const digest = createHash('sha256').update(bytes).digest();
   return {
     bytes,
     sha256Hex: digest.toString('hex'),
@@ -80,7 +93,9 @@ export async function canonicalTarball(
 // Reading
 
 interface PackageFile {
-  content: Uint8Array;
+  /** The content as node-tar handed it over (no copy); emptied once written. */
+  chunks: Buffer[];
+  size: number;
   executable: boolean;
 }
 
@@ -144,7 +159,7 @@ async function readPackage(
   /** Where an entry belongs: the package (with its package-relative path), or nowhere we keep. */
   const locate = (entry: ReadEntry): { inPackage: true; rel: string } | { inPackage: false } => {
     const isDir = entry.type === 'Directory';
-    const raw = isDir ? entry.path.replace(/\/+$/, '') : entry.path;
+    const raw = isDir ? trimTrailingSlashes(entry.path) : entry.path;
     const slash = raw.indexOf('/');
     const first = slash < 0 ? raw : raw.slice(0, slash);
     if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw)) {
@@ -185,7 +200,9 @@ async function readPackage(
   /** Count a package entry and check its path; false when it must not be kept. */
   const admit = (rel: string): boolean => {
     entries += 1;
-    seen.add(rel);
+    // A path over the length or depth cap is refused anyway; kept out of the collision check, a hostile 64 KiB path
+    // with 32,000 segments cannot make it build 32,000 ancestors.
+    if (withinPathLimits(rel, limits)) seen.add(rel);
     if (entries > limits.entries) {
       fail(
         refused(
@@ -398,18 +415,28 @@ function assemble(
   const files = new Map<string, PackageFile>();
   for (const rel of sortByBytes([...pending.keys()])) {
     const record = pending.get(rel)!;
-    const content = Buffer.concat(record.chunks);
+    let length = 0;
+    for (const chunk of record.chunks) length += chunk.length;
     // node-tar reports a short body as a truncated archive; this guards the invariant we rely on when writing.
-    if (content.length !== record.size) throw unreadable(`the file ${quotePath(rel)} is shorter than its header says`);
-    files.set(rel, { content, executable: record.executable });
+    if (length !== record.size) throw unreadable(`the file ${quotePath(rel)} is shorter than its header says`);
+    files.set(rel, record);
   }
   return { files, dirs: sortByBytes([...dirs]) };
 }
 
+/** Every proper prefix of the paths that ends before a `/`. */
 function ancestors(paths: Iterable<string>): Set<string> {
   const dirs = new Set<string>();
+  const found: string[] = [];
   for (const rel of paths) {
-    for (let i = rel.indexOf('/'); i >= 0; i = rel.indexOf('/', i + 1)) dirs.add(rel.slice(0, i));
+    // Deepest first, stopping at a directory already known (its own ancestors were added with it): 10,000 files
+    // 32 levels deep cost one slice each, not 31. Added shallowest first, as messages list them.
+    for (let i = rel.lastIndexOf('/'); i >= 0; i = i === 0 ? -1 : rel.lastIndexOf('/', i - 1)) {
+      const dir = rel.slice(0, i);
+      if (dirs.has(dir)) break;
+      found.push(dir);
+    }
+    while (found.length > 0) dirs.add(found.pop()!);
   }
   return dirs;
 }
@@ -429,45 +456,77 @@ function sortByBytes(paths: string[]): string[] {
  * uid/gid 0, empty user and group names, the fixed mtime, mode 0755 for directories and executable files and 0644
  * for other files; a pax header carrying only `path` precedes an entry whose path does not fit ustar (too long, or
  * not ASCII). Ends with the two zero blocks of the standard end-of-archive marker, and no further padding.
+ * Yielded piece by piece; a file's content is released after it was yielded (the consumer copies what it keeps).
  */
-function writeTar(top: string, pkg: PackageContent): Uint8Array {
+function* tarPieces(top: string, pkg: PackageContent): Generator<Uint8Array> {
   const entries: Array<{ rel: string; file?: PackageFile }> = [];
   for (const rel of pkg.dirs) entries.push({ rel });
   for (const [rel, file] of pkg.files) entries.push({ rel, file });
   const keyed = entries.map((entry) => ({ entry, key: Buffer.from(entry.rel, 'utf8') }));
   keyed.sort((a, b) => Buffer.compare(a.key, b.key));
 
-  const parts: Buffer[] = [];
-  pushEntry(parts, `${top}/`, 'Directory', 0o755, undefined);
+  yield* entryPieces(`${top}/`, 'Directory', 0o755, 0);
   for (const { entry } of keyed) {
-    if (entry.file) {
-      pushEntry(parts, `${top}/${entry.rel}`, 'File', entry.file.executable ? 0o755 : 0o644, entry.file.content);
-    } else {
-      pushEntry(parts, `${top}/${entry.rel}/`, 'Directory', 0o755, undefined);
+    const file = entry.file;
+    if (!file) {
+      yield* entryPieces(`${top}/${entry.rel}/`, 'Directory', 0o755, 0);
+      continue;
     }
+    yield* entryPieces(`${top}/${entry.rel}`, 'File', file.executable ? 0o755 : 0o644, file.size);
+    yield* file.chunks;
+    yield padding(file.size);
+    file.chunks = [];
   }
-  parts.push(Buffer.alloc(2 * BLOCK));
-  return Buffer.concat(parts);
+  yield Buffer.alloc(2 * BLOCK);
 }
 
-function pushEntry(
-  parts: Buffer[],
-  path: string,
-  type: 'File' | 'Directory',
-  mode: number,
-  content: Uint8Array | undefined,
-): void {
-  const size = content?.length ?? 0;
+function* entryPieces(path: string, type: 'File' | 'Directory', mode: number, size: number): Generator<Uint8Array> {
   const { block, needPax } = headerBlock(path, type, mode, size);
   if (needPax) {
     // Only `path` goes in the pax record: every other field fits ustar, so nothing else can vary.
     const body = Buffer.from(new Pax({ path }).encodeBody(), 'utf8');
-    const name = 'PaxHeaders/' + (path.replace(/\/+$/, '').split('/').pop() ?? '').replace(/[^\x20-\x7e]/g, '_');
-    parts.push(headerBlock(name.slice(0, 99), 'ExtendedHeader', 0o644, body.length).block);
-    parts.push(body, padding(body.length));
+    const name = 'PaxHeaders/' + asciiOnly(lastSegment(path));
+    yield headerBlock(name.slice(0, 99), 'ExtendedHeader', 0o644, body.length).block;
+    yield body;
+    yield padding(body.length);
   }
-  parts.push(block);
-  if (content) parts.push(Buffer.from(content.buffer, content.byteOffset, content.length), padding(size));
+  yield block;
+}
+
+/**
+ * gzip the pieces with the canonical settings. The pieces are re-cut into DEFLATE_PUSH-sized pushes, so the output
+ * depends only on the bytes, never on how they were split. fflate copies each push, and each output piece is
+ * copied out of fflate's (larger) working buffer, so nothing here holds more than the output.
+ */
+export function canonicalGzip(pieces: Iterable<Uint8Array>): Uint8Array {
+  const output: Uint8Array[] = [];
+  let outputBytes = 0;
+  const gzip = new Gzip(DEFLATE_OPTIONS, (chunk) => {
+    output.push(chunk.slice());
+    outputBytes += chunk.length;
+  });
+  const push = new Uint8Array(DEFLATE_PUSH);
+  let filled = 0;
+  for (const piece of pieces) {
+    for (let offset = 0; offset < piece.length; ) {
+      const take = Math.min(DEFLATE_PUSH - filled, piece.length - offset);
+      push.set(piece.subarray(offset, offset + take), filled);
+      filled += take;
+      offset += take;
+      if (filled === DEFLATE_PUSH) {
+        gzip.push(push, false);
+        filled = 0;
+      }
+    }
+  }
+  gzip.push(push.subarray(0, filled), true);
+  const bytes = new Uint8Array(outputBytes);
+  let at = 0;
+  for (const chunk of output.splice(0)) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return bytes;
 }
 
 function headerBlock(
@@ -501,9 +560,31 @@ function padding(size: number): Buffer {
 // ---------------------------------------------------------------------------------------------------------------
 // Inputs and messages
 
+/** `a/b//` → `a/b`, in one backward scan: the path can be a hostile 64 KiB pax record, so no regex. */
+function trimTrailingSlashes(path: string): string {
+  let end = path.length;
+  while (end > 0 && path.charCodeAt(end - 1) === 0x2f) end -= 1;
+  return path.slice(0, end);
+}
+
+function lastSegment(path: string): string {
+  const trimmed = trimTrailingSlashes(path);
+  return trimmed.slice(trimmed.lastIndexOf('/') + 1);
+}
+
+/** Each UTF-16 unit outside printable ASCII becomes `_` (the pax header's own name is informational; ustar wants ASCII). */
+function asciiOnly(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    out += unit >= 0x20 && unit <= 0x7e ? text[i] : '_';
+  }
+  return out;
+}
+
 function normaliseSubdir(subdir: string | undefined): string | undefined {
   if (subdir === undefined) return undefined;
-  const trimmed = subdir.replace(/\/+$/, '');
+  const trimmed = trimTrailingSlashes(subdir);
   return trimmed === '' ? undefined : trimmed;
 }
 
