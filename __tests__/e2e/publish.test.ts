@@ -143,7 +143,7 @@ describe('a request that must be refused writes nothing', () => {
   });
 
   const cases: { what: string; body: (pkg: PackageSource) => string; seed?: Partial<PackageSource>; says: RegExp }[] = [
-    { what: 'not JSON', body: () => 'please publish left-pad 1.0.0 thanks', says: /JSON/ },
+    { what: 'not JSON', body: () => '{ name: left-pad, version: 1.0.0 }', says: /JSON/ },
     { what: 'missing fields', body: (p) => `\`\`\`json\n${JSON.stringify({ name: p.name, version: p.version })}\n\`\`\``, says: /ref[\s\S]*location|location[\s\S]*ref/ },
     { what: 'a bad version', body: (p) => requestBody(p, { version: 'v1.0' }), says: /MAJOR\.MINOR\.PATCH/ },
     { what: 'an unknown tag', body: (p) => requestBody(p, { ref: 'v9.9.9' }), says: /tag `v9\.9\.9` does not exist/ },
@@ -178,5 +178,17 @@ describe('events that are not requests', () => {
     expect(run.stdout).toContain('Nothing to do');
     expect(await snapshot(world)).toEqual(before);
     expect(thread(issue).comments).toHaveLength(0);
+  });
+
+  it('ignores an ordinary issue (a bug report holds no request): no answer, nothing written, the run succeeds', async () => {
+    const before = await snapshot(world);
+    const { issue, event } = openIssue(world, 'The download page shows a 404 for left-pad.\n\n```\ncurl -I https://example.test/left-pad\n```\n', undefined, 'Bug');
+    const run = await runAction(world, event);
+    expect(run.code).toBe(0);
+    expect(run.outputs.status).toBe('ignored');
+    expect(run.stdout).toContain('holds no publish request');
+    expect(await snapshot(world)).toEqual(before);
+    expect(thread(issue).comments).toHaveLength(0);
+    expect(thread(issue).state).toBe('open');
   });
 });

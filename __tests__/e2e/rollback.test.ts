@@ -68,9 +68,22 @@ describe('a trustee rolls back a published version', () => {
     expect(commits).toEqual([`Rollback ${pkg.name}@1.0.0 (#${issue}): storage cleaned`, `Rollback ${pkg.name}@1.0.0 (#${issue})`]);
     expect(lastBot(issue)).toContain(`Rolled back \`${pkg.name}@1.0.0\``);
 
-    const republish = await runAction(world, commentOn(world, issue, '/retry'), { inputs });
-    expect(republish.outputs.status).toBe('published');
-    await assertInvariants(world, { expect: [...kept, { name: pkg.name, version: '1.0.0', issue, outcome: 'published' }] });
+    // Rule 8: the rollback holds. The same tag rebuilds the same bytes, and those never come back, by anyone.
+    const beforeRetry = await snapshot(world);
+    const retry = await runAction(world, commentOn(world, issue, '/retry'), { inputs });
+    expect(retry.outputs.status).toBe('refused');
+    expect(lastBot(issue)).toMatch(/rolled-back bytes can never be published again/);
+    const { event: stranger } = openIssue(world, requestBody(pkg), STRANGER, 'Publish it again');
+    expect((await runAction(world, stranger, { inputs })).outputs.status).toBe('refused');
+    expect(await snapshot(world)).toEqual(beforeRetry);
+
+    // The version number comes back only with other bytes, from the bound repository.
+    const fixed = { ...pkg, tag: 'v1.0.0-fixed', files: { 'FIXED.md': 'The credential is gone.\n' } };
+    await seedPackage(world, fixed);
+    const { issue: fixIssue, event: fix } = openIssue(world, requestBody(fixed), AUTHOR, 'Publish the fixed 1.0.0');
+    expect((await runAction(world, fix, { inputs })).outputs.status).toBe('published');
+    expect((await metadata(pkg.name)).published['1.0.0'].sha256).not.toBe(sha256);
+    await assertInvariants(world, { expect: [...kept, { name: pkg.name, version: '1.0.0', issue: fixIssue, outcome: 'published' }] });
   });
 
   it('lets the author publish that version again with different content', async () => {
@@ -98,10 +111,12 @@ describe('a trustee rolls back a published version', () => {
     expect((await metadata(pkg.name)).published).toEqual({});
   });
 
-  it('a /retry triggered before the rollback never republishes the version', async () => {
+  it('a request made before the rollback never republishes the version, even with other bytes', async () => {
     const pkg = freshPackage();
     const issue = await published(pkg);
-    const early = commentOn(world, issue, '/retry');
+    const fixed = { ...pkg, tag: 'v1.0.0-other', files: { 'OTHER.md': 'other bytes\n' } };
+    await seedPackage(world, fixed);
+    const early = commentOn(world, issue, requestBody(fixed));
     (early.payload as { comment: { created_at: string } }).comment.created_at = '2001-01-01T00:00:00Z';
     await runAction(world, commentOn(world, issue, '/rollback bad build', TRUSTEE), { inputs });
     const before = await snapshot(world);
@@ -125,7 +140,7 @@ describe('who may roll back', () => {
     const run = await runAction(world, commentOn(world, issue, '/rollback I do not like it', user), { inputs });
     expect(run.outputs.status).toBe('denied');
     expect(await snapshot(world)).toEqual(before);
-    expect(lastBot(issue)).toContain('only a registry trustee can roll back');
+    expect(lastBot(issue)).toContain('Only a registry trustee can roll back');
     if (teamFailure) expect(run.stdout).toMatch(/team check for @teamster failed \(500\)/);
   });
 
@@ -135,7 +150,7 @@ describe('who may roll back', () => {
     const before = await snapshot(world);
     const run = await runAction(world, commentOn(world, issue, `/rollback ${pkg.name}@1.0.0`, TRUSTEE), { inputs });
     expect(run.outputs.status).toBe('refused');
-    expect(lastBot(issue)).toContain('a reason is required');
+    expect(lastBot(issue)).toContain('needs a reason');
     expect(await snapshot(world)).toEqual(before);
   });
 });

@@ -111,11 +111,24 @@ export async function cleanStaging(backends: Storage[], name: string, version: s
 /** Deletes a final object only if it holds exactly these bytes (rule 5); returns whether it deleted. */
 export async function deleteFinalIfHash(backend: Storage, name: string, version: string, sha256: string): Promise<boolean> {
   const key = finalKey(name, version);
-  const body = await backend.read(key);
-  if (body === undefined || sha256Hex(body) !== sriToHex(sha256)) return false;
-  await backend.delete(key);
-  return true;
+  for (let attempt = 1; ; attempt++) {
+    // The ETag is taken before the bytes are hashed, so a delete conditional on it removes exactly what was hashed;
+    // where the backend enforces If-Match, an object replaced in between answers 412 and is looked at again.
+    const before = await backend.head(key);
+    if (before === undefined) return false;
+    const body = await backend.read(key);
+    if (body === undefined || sha256Hex(body) !== sriToHex(sha256)) return false;
+    try {
+      await backend.delete(key, before.etag === undefined ? undefined : { etag: before.etag });
+      return true;
+    } catch (error) {
+      if (!isKind(error, 'conflict') || attempt >= FINAL_DELETE_ATTEMPTS) throw error;
+    }
+  }
 }
+
+/** Looks at a final object again after a conditional delete lost to a replacement, this many times in all. */
+const FINAL_DELETE_ATTEMPTS = 3;
 
 /** Reads of a fresh head after promote before deciding the branch is lagging behind the commit (a stale read). */
 const RECHECK_READS = 3;
