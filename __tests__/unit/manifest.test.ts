@@ -44,16 +44,16 @@ describe('checkManifest', () => {
 
   it('refuses a name mismatch, saying both names', () => {
     expect(problemsOf(bytes({ ...good, name: 'right-pad' }))).toMatch(
-      /has `name` "right-pad", but the publish request is for "left-pad"/,
+      /has `name` `right-pad`, but the publish request is for `left-pad`/
     );
-    expect(problemsOf(bytes({ version: '1.2.0', license: 'MIT' }))).toMatch(/has no `name` field; it must be "left-pad"/);
+    expect(problemsOf(bytes({ version: '1.2.0', license: 'MIT' }))).toMatch(/has no `name` field; it must be `left-pad`/);
   });
 
   it('refuses a version mismatch', () => {
     expect(problemsOf(bytes({ ...good, version: '1.1.0' }))).toMatch(
-      /has `version` "1.1.0", but the publish request is for "1.2.0"/,
+      /has `version` `1.1.0`, but the publish request is for `1.2.0`/
     );
-    expect(problemsOf(bytes({ ...good, version: 120 }))).toMatch(/has `version` 120/);
+    expect(problemsOf(bytes({ ...good, version: 120 }))).toMatch(/has `version` `120`/);
   });
 
   it('refuses a missing or non-string license', () => {

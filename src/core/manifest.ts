@@ -1,6 +1,7 @@
 // Checks the package's manifest against the publish request: it must exist, match the name and version, and carry an open license.
 
 import parseSpdx from 'spdx-expression-parse';
+import { quote } from './names.js';
 
 export type ManifestCheck = { ok: true; license: string } | { ok: false; problems: string[] };
 
@@ -13,7 +14,7 @@ export interface ManifestExpectation {
 
 /** Every problem is reported at once, so an author can fix them all before tagging again. */
 export function checkManifest(bytes: Uint8Array | undefined, expected: ManifestExpectation): ManifestCheck {
-  const file = `\`${expected.manifestFile}\``;
+  const file = quote(expected.manifestFile);
   if (bytes === undefined) {
     return fail(
       `The package has no ${file} at its root. Add one with \`name\`, \`version\` and \`license\` fields, tag a new version, and open a new publish request.`,
@@ -46,10 +47,10 @@ export function checkManifest(bytes: Uint8Array | undefined, expected: ManifestE
     const value = Object.hasOwn(fields, key) ? fields[key] : undefined;
     const wanted = expected[key];
     if (value === undefined) {
-      problems.push(`${file} has no \`${key}\` field; it must be ${JSON.stringify(wanted)}, as in the publish request.`);
+      problems.push(`${file} has no \`${key}\` field; it must be ${quote(wanted)}, as in the publish request.`);
     } else if (value !== wanted) {
       problems.push(
-        `${file} has \`${key}\` ${JSON.stringify(value)}, but the publish request is for ${JSON.stringify(wanted)}. ` +
+        `${file} has \`${key}\` ${quote(typeof value === 'string' ? value : JSON.stringify(value) ?? String(value))}, but the publish request is for ${quote(wanted)}. ` +
           (key === 'version'
             ? 'Set the version in the manifest before tagging, or request the version the tag carries.'
             : 'Request the name the manifest carries, or fix the manifest and tag a new version.'),
@@ -75,12 +76,12 @@ function checkLicense(license: unknown, file: string): string | undefined {
     return `${file} says the package is UNLICENSED (no one may use it). A public registry only accepts packages under a license; use ${example}.`;
   }
   if (/^see licen[cs]e in /i.test(trimmed)) {
-    return `${file} points to a custom license file ("${trimmed.slice(0, 100)}"), which the registry cannot check. A public registry needs ${example}.`;
+    return `${file} points to a custom license file (${quote(trimmed)}), which the registry cannot check. A public registry needs ${example}.`;
   }
   try {
     parseSpdx(license);
   } catch {
-    return `${file} has \`license\` ${JSON.stringify(license.slice(0, 100))}, which is not a valid SPDX expression; use ${example} (identifiers are listed at https://spdx.org/licenses/).`;
+    return `${file} has \`license\` ${quote(license)}, which is not a valid SPDX expression; use ${example} (identifiers are listed at https://spdx.org/licenses/).`;
   }
   return undefined;
 }

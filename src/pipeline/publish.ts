@@ -1,4 +1,5 @@
 // The publish pipeline: intake → prepare → stage → COMMIT → promote → report, over the ports only.
+import { quote } from '../core/names.js';
 import type { PublishOutcome, Step } from '../core/outcomes.js';
 import { canonicalTarball, type CanonicalTarball } from '../core/tarball.js';
 import { checkManifest } from '../core/manifest.js';
@@ -157,7 +158,7 @@ async function prepare(deps: PublishDeps, options: PublishOptions, request: Publ
   const tarball = await build(deps, options, request, commit);
   const manifest = checkManifest(tarball.manifest, { name: request.name, version: request.version, manifestFile: options.manifestFile });
   if (!manifest.ok) {
-    throw refused(`The package's ${options.manifestFile} at \`${request.ref}\` does not match the request: ${manifest.problems.join(' ')}`,
+    throw refused(`The package's ${quote(options.manifestFile)} at ${quote(request.ref)} does not match the request: ${manifest.problems.join(' ')}`,
       `Fix ${options.manifestFile}, tag a new version, and comment a corrected request.`);
   }
   deps.log.info(`Built ${request.name}-${request.version}.tar.gz: ${tarball.size} bytes, ${tarball.integrity}, ${tarball.files.length} files.`);

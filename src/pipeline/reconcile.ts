@@ -1,4 +1,5 @@
 // Reconcile: bring storage back in line with the registry after crashed runs — promote what was committed, finish rollbacks, clear staging — acting only on exact matches and reporting what needs a person.
+import { inert } from '../core/inert.js';
 import type { RepairItem, RepairReport } from '../core/outcomes.js';
 import { canonicalTarball } from '../core/tarball.js';
 import { DEFAULT_LIMITS, type Limits } from '../core/limits.js';
@@ -149,8 +150,8 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
         const tracker = deps.tracker;
         await attempt({ kind: 'failed', ...where, detail: `could not tell issue #${entry.issue} that ${id(metadata.name, version)} is published` }, async () => {
           await tracker.upsertComment(entry.issue, `${MARKER_PREFIX}reconcile promoted ${id(metadata.name, version)} -->`,
-            `### ✅ Published \`${id(metadata.name, version)}\`\n\nThe scheduled reconcile finished what an interrupted run began: `
-            + `the version was committed, and its tarball (\`${entry.sha256}\`) is now in every backend.\n${packageMarker(metadata.name, version)}`);
+            `### ✅ Published ${inert(id(metadata.name, version))}\n\nThe scheduled reconcile finished what an interrupted run began: `
+            + `the version was committed, and its tarball (${inert(entry.sha256)}) is now in every backend.\n${packageMarker(metadata.name, version)}`);
           await tracker.close(entry.issue, 'completed');
         });
       }

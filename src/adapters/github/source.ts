@@ -1,4 +1,5 @@
 // The Source port on GitHub: repository identity, tag resolution and the source archive at a commit.
+import { quote } from '../../core/names.js';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { notFound, refused } from '../../errors.js';
@@ -49,14 +50,14 @@ export class GitHubSource implements Source {
       ({ data: ref } = await this.client.rest.git.getRef({ owner, repo, ref: `tags/${tag}` }));
     } catch (error) {
       if (gitHubStatus(error) === 404) {
-        throw notFound(`The tag \`${tag}\` does not exist in ${owner}/${repo}.`,
+        throw notFound(`The tag ${quote(tag)} does not exist in ${quote(`${owner}/${repo}`)}.`,
           'Push the tag to GitHub (`git push origin <tag>`), or correct `ref`, then comment a corrected request.');
       }
       throw gitHubError(error, `read the tag ${tag} of ${owner}/${repo}`);
     }
     let object = ref.object;
     for (let depth = 0; object.type === 'tag'; depth++) {
-      if (depth >= MAX_TAG_DEPTH) throw refused(`The tag \`${tag}\` is a chain of more than ${MAX_TAG_DEPTH} tags.`);
+      if (depth >= MAX_TAG_DEPTH) throw refused(`The tag ${quote(tag)} is a chain of more than ${MAX_TAG_DEPTH} tags.`);
       try {
         ({ data: { object } } = await this.client.rest.git.getTag({ owner, repo, tag_sha: object.sha }));
       } catch (error) {
@@ -64,7 +65,7 @@ export class GitHubSource implements Source {
       }
     }
     if (object.type !== 'commit') {
-      throw refused(`The tag \`${tag}\` points to a ${object.type}, not a commit.`, 'Tag a commit and request that tag.');
+      throw refused(`The tag ${quote(tag)} points to a ${object.type}, not a commit.`, 'Tag a commit and request that tag.');
     }
     return object.sha;
   }
