@@ -24,6 +24,7 @@ export const USAGE = `Usage:
   registrar reconcile (--registry OWNER/REPO [--branch NAME] [--token-env NAME] [--api-url URL] [--server-url URL]
                        | --registry-path DIR [--branch NAME])
                       --backends JSON [--staging-ttl-hours N] [--grace-minutes N] [--api-pace-ms N] [--dry-run]
+                      [--allow-private-sources]
   registrar audit --registry-path DIR [--branch NAME] --backends JSON [--staging-ttl-hours N]
 
   --registry OWNER/REPO   the registry repository on GitHub (token read from the variable --token-env names, default GITHUB_TOKEN)
@@ -33,6 +34,7 @@ export const USAGE = `Usage:
   --staging-ttl-hours N   staging objects older than this are garbage (default ${DEFAULT_STAGING_TTL_MS / 3_600_000})
   --grace-minutes N       a commit younger than this may still be promoting: leave it (default ${DEFAULT_GRACE_MS / 60_000})
   --dry-run               report what reconcile would do, write nothing
+  --allow-private-sources rebuild from private or internal source repositories too (as the action's input of that name)
 
 Exit status: 0 when nothing needs a person, 1 when something does (or the run failed), 2 on bad usage.`;
 
@@ -50,6 +52,7 @@ const OPTIONS = {
   'grace-minutes': { type: 'string' },
   'api-pace-ms': { type: 'string' },
   'dry-run': { type: 'boolean' },
+  'allow-private-sources': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -161,7 +164,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo):
       const [owner = '', repo = ''] = values.registry.split('/');
       const client = createGitHubClient({ token, baseUrl: apiUrl, paceMs });
       registry = new GitHubRegistry(client, { owner, repo, branch, serverUrl: values['server-url'] ?? env.GITHUB_SERVER_URL ?? serverUrlFor(apiUrl) });
-      source = new GitHubSource(client);
+      source = new GitHubSource(client, { allowPrivate: values['allow-private-sources'] ?? false });
     } else {
       local = new GitRegistry({ path: values['registry-path'] ?? '.', branch });
       registry = local;

@@ -287,6 +287,8 @@ function rebuildFrom(deps: ReconcileDeps, options: ReconcileOptions, metadata: P
   return {
     rebuild: async () => {
       const { githubOwner, githubRepo } = metadata.location;
+      // Rule 12 holds here too: a source made private since its publish is not read (unless the registry opts in).
+      await source.repository(githubOwner, githubRepo);
       const archive = await source.archive(githubOwner, githubRepo, entry.commit);
       const tarball = await canonicalTarball(archive, {
         name: metadata.name, version, manifestFile: options.manifestFile ?? 'package.json', limits: options.limits ?? DEFAULT_LIMITS,
