@@ -1,5 +1,5 @@
 // `npm run attack`: every attack of issue #8 through the built action on real local servers, one row each, judged by an independent checker; exits non-zero unless every attack was refused cleanly.
-import { CATALOGUE, CAP_BUILD_HOOK } from '../test-support/attacks/catalogue.js';
+import { CATALOGUE, CAP_BUILD_HOOK, costReport } from '../test-support/attacks/catalogue.js';
 import { CATEGORIES, runRow, startAttackWorld, summaryLine, type RowResult } from '../test-support/attacks/run.js';
 import { existsSync } from 'node:fs';
 
@@ -8,6 +8,7 @@ const BUDGETS = { parserMs: 50, endToEndMs: 1000 };
 
 const args = process.argv.slice(2);
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+const verbose = args.includes('--verbose');
 const category = args.includes('--category') ? args[args.indexOf('--category') + 1] : undefined;
 const rows = CATALOGUE.filter((r) => (!only || r.name.includes(only)) && (!category || r.category === category));
 
@@ -21,6 +22,7 @@ try {
     const result = await runRow(world, row, BUDGETS);
     results.push(result);
     process.stdout.write(`${String(i + 1).padStart(3)} ${result.clean ? 'ok  ' : 'FAIL'} ${cut(result.category, 10)} ${cut(result.name, 78)} ${(result.ms / 1000).toFixed(1)} s\n`);
+    if (verbose && result.said) process.stdout.write(`      said: ${result.said}\n`);
   }
 } finally {
   await world.close();
@@ -36,12 +38,13 @@ for (const c of CATEGORIES) {
   const mine = results.filter((r) => r.category === c);
   if (mine.length > 0) console.log(`  ${cut(c, 10)} ${mine.filter((r) => r.clean).length}/${mine.length}`);
 }
+if (results.some((r) => r.category === 'cost')) console.log(`\nParsers timed (median of 5, worse of 64 KiB and 15 KiB): ${(await costReport()).parsers.join(', ')}; budget ${BUDGETS.parserMs} ms each.`);
 if (!existsSync(CAP_BUILD_HOOK)) console.log(`\nCPU rows: ${CAP_BUILD_HOOK} (measureCapBuild) is missing; no CPU row ran.`);
 const failing = results.filter((r) => !r.clean);
 if (failing.length > 0) {
   console.log('\nNot refused cleanly:');
   for (const r of failing) {
-    console.log(`- [${r.category}] ${r.name}: expected ${r.expected}, observed ${r.observed}`);
+    console.log(`- [${r.category}] ${r.name}: expected ${r.expected}, observed ${r.observed}${r.said ? ` — said: ${r.said.slice(0, 120)}` : ''}`);
     for (const line of [...r.sideEffects.map((s) => `side effect: ${s}`), ...r.problems]) console.log(`    ${line.slice(0, 300)}`);
   }
 }

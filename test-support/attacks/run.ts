@@ -138,6 +138,8 @@ export interface RowResult {
   problems: string[];
   clean: boolean;
   ms: number;
+  /** What the action said last (its `::error::` line, else its outcome), for people reading the table. */
+  said: string;
 }
 
 const SECRET_WORDS = (world: World) => ['test-token', world.s3.credentials.secretAccessKey, world.s3.credentials.accessKeyId];
@@ -372,10 +374,14 @@ export async function runRow(aw: AttackWorld, row: AttackRow, budgets: Budgets):
   const observedRuns = ctx.runs.map((r) => r.observed);
   const observed = [...observedRuns, ...ctx.notes].join(' → ') || '(nothing)';
   const expected = (Array.isArray(row.expected) ? row.expected : [row.expected]).join(' → ');
+  const last = ctx.runs.at(-1)?.run;
+  const said = last?.stdout.split('\n').find((l) => l.startsWith('::error::'))?.slice(9)
+    ?? last?.stdout.split('\n').find((l) => /^Nothing to do|may not run/.test(l)) ?? '';
   return {
     name: row.name, category: row.category, expected, observed, sideEffects, problems,
     clean: problems.length === 0 && sideEffects.length === 0,
     ms: performance.now() - started,
+    said: said.replace(/%0A/g, ' ').slice(0, 160),
   };
 }
 
