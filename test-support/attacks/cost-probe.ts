@@ -23,6 +23,8 @@ async function parsers(): Promise<Parser[]> {
   const status = await load('report/status.ts');
   const render = await load('report/render.ts');
   const paths = await load('core/archive-paths.ts');
+  const markers = await load('core/markers.ts');
+  const inertModule = await load('core/inert.ts');
   const found: Parser[] = [];
   const add = (name: string, run: ((text: string) => unknown) | undefined) => { if (run) found.push({ name, run }); };
   const comment = (body: string) => ({ action: 'created', issue: { number: 1, title: 't', body: 'b', user: { id: 1, login: 'ada', type: 'User' } },
@@ -38,12 +40,18 @@ async function parsers(): Promise<Parser[]> {
   add('parsePublishRequest', fn(request, 'parsePublishRequest') as ((t: string) => unknown) | undefined);
   add('neutralise', fn(log, 'neutralise') as ((t: string) => unknown) | undefined);
   add('scrub', fn(status, 'scrub') as ((t: string) => unknown) | undefined);
-  add('packageFromMarker', fn(status, 'packageFromMarker') as ((t: string) => unknown) | undefined);
+  add('parseRollback', fn(intakeModule, 'parseRollback') as ((t: string) => unknown) | undefined);
+  add('packageFromMarker', (fn(markers, 'packageFromMarker') ?? fn(status, 'packageFromMarker')) as ((t: string) => unknown) | undefined);
   add('redact', fn(render, 'redact') as ((t: string) => unknown) | undefined);
-  add('inert', fn(render, 'inert') as ((t: string) => unknown) | undefined);
+  add('inert', (fn(render, 'inert') ?? fn(inertModule, 'inert')) as ((t: string) => unknown) | undefined);
+  add('message', fn(render, 'message') as ((t: string) => unknown) | undefined);
+  const outside = fn(render, 'outsideCodeSpans') as ((t: string, change: (p: string) => string) => unknown) | undefined;
+  if (outside) add('outsideCodeSpans', (t) => outside(t, (prose) => prose));
   const pathProblems = fn(paths, 'pathProblems') as ((p: string, l?: unknown) => unknown) | undefined;
   const collisionProblems = fn(paths, 'collisionProblems') as ((p: string[]) => unknown) | undefined;
   if (pathProblems) add('archive-paths', (t) => [pathProblems(t, { pathLength: 255, pathDepth: 32 }), collisionProblems?.([t, t.toUpperCase(), t.normalize('NFD')])]);
+  // The harness's own check that a parser which never answers is killed and reported (never set by the catalogue).
+  if (process.env.ATTACK_PROBE_SELF_TEST === '1') add('self-test: exponential regex', (t) => /^(a|a)*$/.test(`${'a'.repeat(Math.min(t.length, 40))}b`));
   return found;
 }
 
