@@ -381,7 +381,8 @@ export async function runRow(aw: AttackWorld, row: AttackRow, budgets: Budgets):
     name: row.name, category: row.category, expected, observed, sideEffects, problems,
     clean: problems.length === 0 && sideEffects.length === 0,
     ms: performance.now() - started,
-    said: said.replace(/%0A/g, ' ').slice(0, 160),
+    // Workflow-command data escapes %, CR and LF (`%25`, `%0D`, `%0A`): read it back as written.
+    said: said.replace(/%0[AD]/g, ' ').replace(/%25/g, '%').slice(0, 160),
   };
 }
 
