@@ -8,7 +8,7 @@ import { GitRegistry } from './adapters/local/git-registry.js';
 import { audit } from './pipeline/audit.js';
 import { reconcile } from './pipeline/reconcile.js';
 import { renderAuditReport, renderRepairReport } from './report/repair.js';
-import { actionLog, neutralise } from './log.js';
+import { actionLog, forLog, neutralise } from './log.js';
 import { RegistrarError } from './errors.js';
 
 async function main(): Promise<void> {
@@ -28,7 +28,7 @@ function protectSecrets(settings: Settings): void {
 
 async function finish(result: RunResult): Promise<void> {
   if (result.kind === 'ignored') {
-    core.info(`Nothing to do: ${neutralise(result.why)}.`);
+    core.info(`Nothing to do: ${forLog(result.why)}.`);
     core.setOutput('status', 'ignored');
     return;
   }
@@ -44,8 +44,8 @@ async function finish(result: RunResult): Promise<void> {
     core.setOutput('name', outcome.name);
     core.setOutput('version', outcome.version);
     await summary(`${outcome.status} ${outcome.name}@${outcome.version}`, outcome.steps);
-    if (outcome.status === 'refused') core.setFailed(`Refused: ${neutralise(outcome.message)}`);
-    if (outcome.status === 'failed') core.setFailed(`Failed: ${neutralise(outcome.error.message)}`);
+    if (outcome.status === 'refused') core.setFailed(`Refused: ${forLog(outcome.message)}`);
+    if (outcome.status === 'failed') core.setFailed(`Failed: ${forLog(outcome.error.message)}`);
     return;
   }
   const { outcome } = result;
@@ -59,8 +59,8 @@ async function finish(result: RunResult): Promise<void> {
     if (outcome.commit) core.setOutput('registry-commit', outcome.commit.sha);
   }
   await summary(`${outcome.status} ${outcome.request ? `${outcome.request.name}@${outcome.request.version}` : 'request'}`, outcome.steps);
-  if (outcome.status === 'refused') core.setFailed(`Refused: ${neutralise(outcome.message)}`);
-  if (outcome.status === 'failed') core.setFailed(`Failed: ${neutralise(outcome.error.message)}`);
+  if (outcome.status === 'refused') core.setFailed(`Refused: ${forLog(outcome.message)}`);
+  if (outcome.status === 'failed') core.setFailed(`Failed: ${forLog(outcome.error.message)}`);
 }
 
 /** The scheduled jobs: reconcile repairs what crashed runs left; audit only looks. Both report to the job summary. */
@@ -103,5 +103,5 @@ main().catch((error: unknown) => {
   const message = error instanceof RegistrarError
     ? `${error.message}${error.hint ? ` ${error.hint}` : ''}`
     : error instanceof Error ? error.stack ?? error.message : String(error);
-  core.setFailed(neutralise(message));
+  core.setFailed(forLog(message));
 });

@@ -78,6 +78,8 @@ describe('intake', () => {
 
   it('makes a /rollback whose target does not parse a malformed command, never a rollback of this issue', () => {
     expect(intake('issue_comment', comment('/rollback victim@v1.0.0 leaked credential'))).toMatchObject({ kind: 'malformed', command: 'rollback' });
+    expect(intake('issue_comment', comment('/ROLLBACK victim@1.0.0 ships malware'))).toMatchObject({ kind: 'malformed', problem: expect.stringContaining('lowercase') });
+    expect(intake('issue_comment', comment('/RETRY'))).toMatchObject({ kind: 'ignore' });
   });
 });
 
@@ -116,7 +118,7 @@ describe('parseRollback (rule 13: a target that does not parse exactly is refuse
 describe('slashCommand and holdsRequest read a bounded prefix, line by line', () => {
   it('reads only the first line, and says when it went on past the cap', () => {
     expect(slashCommand('  /retry\n/rollback x@1.0.0 r')).toEqual({ name: 'retry', args: '', tooLong: false });
-    expect(slashCommand('/ROLLBACK x@1.0.0 r')).toMatchObject({ name: 'rollback' });
+    expect(slashCommand('/ROLLBACK x@1.0.0 r')).toMatchObject({ name: 'ROLLBACK' });
     expect(slashCommand(`/rollback ${'a'.repeat(5000)}`)).toMatchObject({ name: 'rollback', tooLong: true });
     expect(slashCommand('/retry\u2028/rollback x')).toEqual({ name: 'retry', args: '', tooLong: false });
     expect(slashCommand('please /retry')).toBeUndefined();
@@ -127,6 +129,10 @@ describe('slashCommand and holdsRequest read a bounded prefix, line by line', ()
     expect(holdsRequest('Corrected:\n~~~\n\n{"name":"x"}\n~~~')).toBe(true);
     expect(holdsRequest('text with { braces }')).toBe(false);
     expect(holdsRequest('```js\nconsole.log({})\n```\n```json\n{}\n```')).toBe(false);
+    // Attempts that are wrong still get an answer saying why: an array of requests, JSON with a comment.
+    expect(holdsRequest('[ {"name":"x"}, {"name":"y"} ]')).toBe(true);
+    expect(holdsRequest('```json\n// publish\n{"name":"x"}\n```')).toBe(true);
+    expect(holdsRequest('[Bug] the page is down')).toBe(false);
   });
 });
 

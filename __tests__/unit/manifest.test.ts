@@ -79,9 +79,16 @@ describe('checkManifest', () => {
     expect(result.ok ? [] : result.problems).toHaveLength(3);
   });
 
-  it('ignores inherited properties', () => {
+  it('refuses keys that reach JavaScript prototypes', () => {
     expect(problemsOf(bytes('{"__proto__": {"name": "left-pad"}, "version": "1.2.0", "license": "MIT"}'))).toMatch(
-      /has no `name` field/,
+      /is not valid JSON \(at `__proto__`: the key `__proto__` is not allowed\)/,
     );
+  });
+
+  it('refuses duplicate keys: tools disagree on which one counts, so the manifest could name two packages', () => {
+    expect(problemsOf(bytes('{"name": "left-pad", "name": "hostile-pkg", "version": "1.2.0", "license": "MIT"}'))).toMatch(
+      /is not valid JSON \(at `name`: the key `name` appears more than once/,
+    );
+    expect(problemsOf(bytes('{"name": "left-pad", "version": "1.2.0", "license": "MIT"'))).toMatch(/is not valid JSON \(expected/);
   });
 });

@@ -70,13 +70,13 @@ describe('planPublish', () => {
     ['a deleted and re-created owner/repo', 124],
   ])('refuses %s: the name is bound to another repository id', (_label, repositoryId) => {
     const plan = refusal(planPublish(args({ repositoryId })));
-    expect(plan.reason).toBe('left-pad is published from repository id 123 (acme/left-pad); requests from other repositories are refused.');
+    expect(plan.reason).toBe('`left-pad` is published from repository id 123 (`acme/left-pad`); requests from other repositories are refused.');
     expect(plan.hint).toMatch(/acme\/left-pad/);
   });
 
   it('refuses a version another issue committed, even with identical bytes', () => {
     const plan = refusal(planPublish(args({ current: registry({ published: { '1.2.0': committed(41) } }) })));
-    expect(plan.reason).toBe('left-pad@1.2.0 is already published (issue #41).');
+    expect(plan.reason).toBe('`left-pad@1.2.0` is already published (issue #41).');
     expect(plan.final).toBe(true);
   });
 
@@ -100,7 +100,7 @@ describe('planPublish', () => {
 
   it('refuses while a rollback of the version is not cleaned', () => {
     const plan = refusal(planPublish(args({ current: registry({ rolledBack: [rollback(false)] }) })));
-    expect(plan.reason).toMatch(/^left-pad@1.2.0 was rolled back by trustee at .* rollback is still in progress/);
+    expect(plan.reason).toMatch(/^`left-pad@1.2.0` was rolled back by trustee at .* rollback is still in progress/);
   });
 
   it('refuses a request made before a (cleaned) rollback of the version, even with other bytes', () => {
@@ -118,7 +118,7 @@ describe('planPublish', () => {
   it('never publishes rolled-back bytes again, whoever asks, whenever, under any version number (rule 8)', () => {
     const later = refusal(planPublish(args({ current: registry({ rolledBack: [rollback(true)] }), triggeredAt: '2024-05-21T00:00:00Z' })));
     expect(later).toMatchObject({ final: true });
-    expect(later.reason).toMatch(/are those of left-pad@1.2.0, which trustee rolled back .* can never be published again for left-pad/);
+    expect(later.reason).toMatch(/are those of `left-pad@1.2.0`, which trustee rolled back .* can never be published again for `left-pad`/);
     const anotherVersion = args({ request: { ...args().request, version: '1.2.1', ref: 'v1.2.1' }, current: registry({ rolledBack: [rollback(true)] }) });
     expect(refusal(planPublish(anotherVersion)).reason).toMatch(/can never be published again/);
     const anotherIssue = args({ issue: 99, current: registry({ rolledBack: [rollback(true)] }) });

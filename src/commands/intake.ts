@@ -58,26 +58,31 @@ export const COMMAND_LINE_LIMIT = 1_000;
 const LINE_BREAK = /\r\n|[\n\r\u0085\u2028\u2029]/;
 
 /**
- * A text holds a request when it is a JSON object, bare or as the first thing in a fenced block
- * (```` ``` ```` or `~~~`, any info string); prose, even prose with other code, never does. A scan of
- * lines, at most SCAN_LIMIT characters: no pattern backtracks over a stranger's text.
+ * A text holds a request when it starts with JSON (an object, or an array of objects — refused later with
+ * a reason, but answered), or when its first fenced block (```` ``` ```` or `~~~`) is marked `json` or
+ * starts with JSON. Prose, even prose with other code, never does. A scan of lines over at most
+ * SCAN_LIMIT characters: no pattern backtracks over a stranger's text.
  */
 export function holdsRequest(text: string): boolean {
   const scanned = text.slice(0, SCAN_LIMIT).trimStart();
-  if (scanned.startsWith('{')) return true;
+  if (startsLikeJson(scanned)) return true;
   const lines = scanned.split(LINE_BREAK);
   for (let i = 0; i < lines.length; i++) {
     const line = (lines[i] ?? '').trimStart();
     if (!line.startsWith('```') && !line.startsWith('~~~')) continue;
+    const info = line.replace(/^(?:`+|~+)/, '').trim().toLowerCase();
+    if (info === 'json' || info === 'jsonc') return true;
     let next = i + 1;
     while (next < lines.length && (lines[next] ?? '').trim() === '') next++;
-    return (lines[next] ?? '').trimStart().startsWith('{');
+    return startsLikeJson((lines[next] ?? '').trimStart());
   }
   return false;
 }
 
+const startsLikeJson = (text: string) => text.startsWith('{') || (text.startsWith('[') && text.slice(1).trimStart().startsWith('{'));
+
 /**
- * A slash command counts only at the very start of a comment: `/name` (letters and `-`, any case),
+ * A slash command counts only at the very start of a comment: `/name` (letters and `-`, as written),
  * then a space or tab and its arguments on the same line, or the end of the line. Only the first line
  * is read, at most COMMAND_LINE_LIMIT characters (`tooLong` says the line went on).
  */
@@ -89,7 +94,7 @@ export function slashCommand(text: string): { name: string; args: string; tooLon
   const head = line.slice(0, COMMAND_LINE_LIMIT);
   const match = /^\/([A-Za-z][A-Za-z-]{0,31})(?=[ \t]|$)/.exec(head);
   if (!match) return undefined;
-  return { name: (match[1] ?? '').toLowerCase(), args: head.slice(match[0].length).trim(), tooLong: line.length > COMMAND_LINE_LIMIT };
+  return { name: match[1] ?? '', args: head.slice(match[0].length).trim(), tooLong: line.length > COMMAND_LINE_LIMIT };
 }
 
 /** Characters that look like `@` (fullwidth, small, and others people paste): a target typed with one is still a target. */
@@ -178,6 +183,11 @@ export function intake(eventName: string, payload: unknown): Command {
     const trigger: Trigger = { actor, at: String(comment.created_at ?? ''), commentId: comment.id };
     const command = slashCommand(body);
     if (command?.name === 'retry') return { kind: 'retry', issue: issue.number, issueAuthor, issueBody, trigger };
+    if (command && command.name !== 'rollback' && command.name.toLowerCase() === 'rollback') {
+      // A privileged command is typed exactly, like its target: `/ROLLBACK` is refused, not guessed at.
+      return { kind: 'malformed', command: 'rollback', issue: issue.number, issueAuthor, trigger,
+        problem: `Commands are lowercase: write \`/rollback\`, not ${quote(`/${command.name}`)}. Nothing was changed.` };
+    }
     if (command?.name === 'rollback') {
       const parsed = command.tooLong
         ? { ok: false as const, problem: `The \`/rollback\` line is longer than ${COMMAND_LINE_LIMIT} characters; give a shorter reason. Nothing was changed.` }

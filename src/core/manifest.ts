@@ -2,6 +2,7 @@
 
 import parseSpdx from 'spdx-expression-parse';
 import { quote } from './names.js';
+import { parseStrictJson } from './request.js';
 
 export type ManifestCheck = { ok: true; license: string } | { ok: false; problems: string[] };
 
@@ -30,13 +31,17 @@ export function checkManifest(bytes: Uint8Array | undefined, expected: ManifestE
   }
   if (text.startsWith('\uFEFF')) text = text.slice(1); // editors on Windows add a byte-order mark; JSON.parse refuses it
 
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    const detail = error instanceof Error ? ` (${error.message.slice(0, 200)})` : '';
+  // Strict JSON (the request's own parser): with duplicate keys, tools disagree on which one counts — JSON.parse keeps
+  // the last, others the first — so a manifest could name one package to Registrar and another to its users.
+  const parsed = parseStrictJson(text);
+  if (!parsed.ok) {
+    const problem = parsed.problems[0];
+    // The strict parser speaks of "the request"; here the whole text is the manifest.
+    const where = problem && problem.field !== 'request' ? `at ${quote(problem.field)}: ` : '';
+    const detail = problem ? ` (${where}${problem.message.replace(/^the request is not valid JSON: /, '')})` : '';
     return fail(`${file} is not valid JSON${detail}. Fix it, tag a new version, and open a new publish request.`);
   }
+  const data = parsed.value;
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     return fail(`${file} must contain a JSON object, with \`name\`, \`version\` and \`license\` fields.`);
   }

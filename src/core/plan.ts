@@ -1,5 +1,6 @@
 // Decides what a publish does, given the request, the built tarball and the metadata read at one registry commit: commit fresh, resume to promote, or refuse with nothing written.
 import { addPublished, pendingRollback } from './metadata.js';
+import { quote } from './names.js';
 import type { PackageMetadata, PublishRequest, PublishedVersion } from './types.js';
 
 export type PublishPlan =
@@ -38,7 +39,7 @@ export interface PlanPublishArgs {
 export function planPublish(args: PlanPublishArgs): PublishPlan {
   const { request, issue, repositoryId, built, current, now, triggeredAt } = args;
   const { name, version } = request;
-  const id = `${name}@${version}`;
+  const id = quote(`${name}@${version}`);
 
   if (current !== undefined && current.location.repositoryId !== repositoryId) {
     // Bound by id, not by name: forks, look-alikes and a deleted and re-created owner/repo all have other ids.
@@ -46,7 +47,7 @@ export function planPublish(args: PlanPublishArgs): PublishPlan {
     return {
       kind: 'refuse',
       final: false,
-      reason: `${name} is published from repository id ${bound.repositoryId} (${bound.githubOwner}/${bound.githubRepo}); requests from other repositories are refused.`,
+      reason: `${quote(name)} is published from repository id ${bound.repositoryId} (${quote(`${bound.githubOwner}/${bound.githubRepo}`)}); requests from other repositories are refused.`,
       hint: `Publish ${name} from ${bound.githubOwner}/${bound.githubRepo}, or choose another package name. If that repository was deleted and re-created, ask a registry trustee.`,
     };
   }
@@ -87,8 +88,8 @@ export function planPublish(args: PlanPublishArgs): PublishPlan {
       return {
         kind: 'refuse',
         final: true,
-        reason: `These bytes (${blocked.sha256}) are those of ${name}@${blocked.version}, which ${blocked.by.login} rolled back at ${blocked.at}; `
-          + `rolled-back bytes can never be published again for ${name}.`,
+        reason: `These bytes (${quote(blocked.sha256)}) are those of ${quote(`${name}@${blocked.version}`)}, which ${blocked.by.login} rolled back at ${blocked.at}; `
+          + `rolled-back bytes can never be published again for ${quote(name)}.`,
         hint: 'Read the rollback reason on the registry. To publish again, change the package, tag a new version, and open a new publish issue.',
       };
     }

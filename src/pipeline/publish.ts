@@ -66,7 +66,7 @@ export async function publish(deps: PublishDeps, options: PublishOptions, event:
       outcome = await publishRequest(deps, options, event, request, steps, doubt, status);
     }
   } catch (error) {
-    const failure = error instanceof RegistrarError ? error : transient(`Unexpected failure: ${String(error)}`, error);
+    const failure = error instanceof RegistrarError ? error : transient(`Unexpected failure: ${quote(String(error))}`, error);
     outcome = refusesTheRequest(failure, steps)
       ? { status: 'refused', request, message: failure.message, hint: failure.hint, problems: [], final: false, steps }
       : { status: 'failed', request, error: failure, steps, ...(doubt.commit ? { commitInDoubt: true } : {}) };
@@ -129,7 +129,7 @@ async function publishRequest(deps: PublishDeps, options: PublishOptions, event:
   steps.push('cleaned');
   if (await recheck(deps, request, committed.entry) === 'rolled-back') {
     return { status: 'refused', request, problems: [], final: false, steps,
-      message: `${request.name}@${request.version} was rolled back by a trustee while it was being promoted; the copy this attempt made was removed again.`,
+      message: `${quote(`${request.name}@${request.version}`)} was rolled back by a trustee while it was being promoted; the copy this attempt made was removed again.`,
       hint: 'Read the rollback comment for the reason; publish a corrected new version, or ask the trustee.' };
   }
   return { status: 'published', request, ...committed, locations, steps };
@@ -179,7 +179,7 @@ async function rebuild(deps: PublishDeps, options: PublishOptions, request: Publ
   built: Prepared): Promise<Prepared> {
   const tarball = await build(deps, options, request, entry.commit);
   if (tarball.integrity !== entry.sha256) {
-    throw refused(`${request.name}@${request.version} was committed by this issue as ${entry.sha256} from commit ${entry.commit}, `
+    throw refused(`${quote(`${request.name}@${request.version}`)} was committed by this issue as ${quote(entry.sha256)} from commit ${entry.commit}, `
       + `but rebuilding that commit gives ${tarball.integrity}.`,
       'A registry trustee must look at this version (it cannot be completed as committed).');
   }

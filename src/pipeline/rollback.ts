@@ -1,7 +1,7 @@
 // The rollback pipeline: commit the removal with an audit record, hash-checked deletes in every backend, commit `cleaned: true` (rule 8).
 import { ROLLBACK_STEPS, type RollbackOutcome, type RollbackStep } from '../core/outcomes.js';
 import { markRollbackCleaned, pendingRollback, removeForRollback } from '../core/metadata.js';
-import { checkPackageName, checkVersion } from '../core/names.js';
+import { checkPackageName, checkVersion, quote } from '../core/names.js';
 import type { Actor, PackageMetadata } from '../core/types.js';
 import { RegistrarError, judgesTheRequest, transient } from '../errors.js';
 import type { Registry, RegistryCommit, Storage } from '../ports.js';
@@ -50,7 +50,7 @@ export async function rollback(deps: RollbackDeps, run: RollbackRun, command: Ro
     if (removed.kind === 'never-committed') {
       const deleted = await cleanStaging(deps.backends, name, version);
       if (deleted.length === 0) {
-        return { status: 'refused', name, version, message: `${name}@${version} is not published and left nothing in storage; there is nothing to roll back.`,
+        return { status: 'refused', name, version, message: `${quote(`${name}@${version}`)} is not published and left nothing in storage; there is nothing to roll back.`,
           hint: 'Check the package name and version.', steps };
       }
       steps.push('deleted');
@@ -63,7 +63,7 @@ export async function rollback(deps: RollbackDeps, run: RollbackRun, command: Ro
     const finished = await finishRollback(deps, name, version, run, { issue: command.issue, actor: command.actor, removedAt: removed.at }, steps);
     return { status: 'rolled-back', name, version, sha256: removed.sha256, deleted: finished.deleted, already: false, steps };
   } catch (error) {
-    const failure = error instanceof RegistrarError ? error : transient(`Unexpected failure: ${String(error)}`, error);
+    const failure = error instanceof RegistrarError ? error : transient(`Unexpected failure: ${quote(String(error))}`, error);
     // A rollback that committed its removal is never reported as refused: the removal holds and /rollback finishes it.
     return failure.kind === 'refused' && judgesTheRequest(failure) && !steps.includes('removed')
       ? { status: 'refused', name, version, message: failure.message, hint: failure.hint, steps }

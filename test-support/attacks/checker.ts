@@ -271,7 +271,9 @@ export function inertProblems(body: string): string[] {
     [/\]\(/, 'a link `](`'],
     [/https?:\/\//i, 'a live URL'],
     [/@\w/u, 'a mention `@…`'],
-    [/#\d/, 'an issue reference `#N`'],
+    // Registrar's own "issue #N" names the registry issue that published a version (a number from the
+    // registry's metadata, never a stranger's text); any other `#N` outside code is a live reference.
+    [/(?<!\bissue )#\d/, 'an issue reference `#N`'],
     [/</, 'raw `<`'],
   ];
   for (const [pattern, what] of checks) {
