@@ -283,22 +283,20 @@ export async function writeCapArchive(variant: CapVariant, path: string): Promis
 // ---------------------------------------------------------------------------------------------------------------
 // Measuring a build
 
-export interface CapBuild {
+/** What `measureCapBuild` reports: the archive built, then the child's measurements (see ChildResult). */
+export interface CapBuild extends ChildResult {
   variant: CapVariant;
   archive: CapArchiveStats;
+}
+
+export interface ChildResult {
   /** Wall time of canonicalTarball in the child, from the first byte read to the sha256. */
   seconds: number;
   /** The child's peak resident set (process.resourceUsage().maxRSS), a fresh process per build. */
   peakRssMiB: number;
-  /** Size and sha256 (hex) of the canonical tarball. */
-  bytes: number;
-  sha256: string;
-  files: number;
-}
-
-export interface ChildResult {
-  seconds: number;
-  peakRssMiB: number;
+  /** The child's resident set just before the build (Node, tsx and the modules loaded): what the build adds is the difference. */
+  startRssMiB: number;
+  /** Size and sha256 (hex) of the canonical tarball, and its number of files. */
   bytes: number;
   sha256: string;
   files: number;
@@ -325,6 +323,7 @@ export async function buildInChild(archivePath: string, node = process.execPath)
 /** The child's side: build, time it, read the peak RSS, then check the output inflates to a tar (untimed). */
 async function childMain(archivePath: string): Promise<void> {
   const { canonicalTarball } = await import('../src/core/tarball.js');
+  const startRssMiB = process.memoryUsage().rss / MiB;
   const started = performance.now();
   const result = await canonicalTarball(createReadStream(archivePath, { highWaterMark: 64 * 1024 }), { name: 'capped', version: '1.0.0' });
   const seconds = (performance.now() - started) / 1000;
@@ -332,7 +331,7 @@ async function childMain(archivePath: string): Promise<void> {
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
   const tar = gunzipSync(result.bytes);
   if (tar.length % BLOCK !== 0 || !tar.subarray(-2 * BLOCK).every((byte) => byte === 0)) throw new Error('the canonical tarball does not inflate to a tar');
-  const child: ChildResult = { seconds, peakRssMiB, bytes: result.size, sha256: result.sha256Hex, files: result.files.length };
+  const child: ChildResult = { seconds, peakRssMiB, startRssMiB, bytes: result.size, sha256: result.sha256Hex, files: result.files.length };
   console.log(JSON.stringify(child));
 }
 

@@ -43,9 +43,9 @@ const CANONICAL_MTIME = new Date(CANONICAL_MTIME_SECONDS * 1000);
 /**
  * The deflate: fflate (pure JS, bundled, so the bytes never depend on the runtime's zlib) at level 1, with a
  * 2^16-entry hash table (mem 4). Level 1 tries at most 4 earlier positions per match and takes the first of 8 bytes,
- * so its cost per byte is bounded whatever the content: ~30 MiB/s on the worst content measured (two-letter random
+ * so its cost per byte is bounded whatever the content: ~37 MiB/s on the worst content measured (two-letter random
  * text), where level 9 (4,096 tries, nice length 258) did 0.3 MiB/s and a package at the caps took minutes. The
- * price: ~10% larger tarballs of source code than level 6. BENCHMARKS.md has the numbers.
+ * price: tarballs of source code 20% larger than at level 6. BENCHMARKS.md has the numbers.
  * gzip header: mtime 0 (fflate then writes zeros), no file name, XFL 4 (fflate's mark for level 1), OS byte 3.
  *
  * These options, fflate's version and the push size below make up the format: the golden-hash tests guard them.
@@ -54,7 +54,7 @@ const DEFLATE_OPTIONS = { level: 1, mem: 4, mtime: 0 } as const;
 /**
  * fflate's streaming output depends on how its input is cut (it ends a deflate block per push), so the input is
  * always pushed in pieces of exactly this size; 1 MiB compresses as well as one-shot (64 KiB pushes: +0.07% on
- * random data, +5% on repetitive text).
+ * random data, +6.5% on repetitive text).
  */
 const DEFLATE_PUSH = 1024 * 1024;
 
