@@ -11,12 +11,12 @@ var __require = /* @__PURE__ */ ((x2) => typeof require !== "undefined" ? requir
   if (typeof require !== "undefined") return require.apply(this, arguments);
   throw Error('Dynamic require of "' + x2 + '" is not supported');
 });
-var __esm = (fn, res, err) => function __init() {
-  if (err) throw err[0];
+var __esm = (fn, res, err2) => function __init() {
+  if (err2) throw err2[0];
   try {
     return fn && (res = (0, fn[__getOwnPropNames(fn)[0]])(fn = 0)), res;
   } catch (e5) {
-    throw err = [e5], e5;
+    throw err2 = [e5], e5;
   }
 };
 var __commonJS = (cb, mod) => function __require2() {
@@ -124,7 +124,7 @@ var require_tunnel = __commonJS({
         function onFree() {
           self2.emit("free", socket, options2);
         }
-        function onCloseOrRemove(err) {
+        function onCloseOrRemove(err2) {
           self2.removeSocket(socket);
           socket.removeListener("free", onFree);
           socket.removeListener("close", onCloseOrRemove);
@@ -364,8 +364,8 @@ var require_errors = __commonJS({
     "use strict";
     var kUndiciError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR");
     var UndiciError = class extends Error {
-      constructor(message2) {
-        super(message2);
+      constructor(message3) {
+        super(message3);
         this.name = "UndiciError";
         this.code = "UND_ERR";
       }
@@ -376,10 +376,10 @@ var require_errors = __commonJS({
     };
     var kConnectTimeoutError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_CONNECT_TIMEOUT");
     var ConnectTimeoutError = class extends UndiciError {
-      constructor(message2) {
-        super(message2);
+      constructor(message3) {
+        super(message3);
         this.name = "ConnectTimeoutError";
-        this.message = message2 || "Connect Timeout Error";
+        this.message = message3 || "Connect Timeout Error";
         this.code = "UND_ERR_CONNECT_TIMEOUT";
       }
       static [Symbol.hasInstance](instance) {
@@ -389,10 +389,10 @@ var require_errors = __commonJS({
     };
     var kHeadersTimeoutError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_HEADERS_TIMEOUT");
     var HeadersTimeoutError = class extends UndiciError {
-      constructor(message2) {
-        super(message2);
+      constructor(message3) {
+        super(message3);
         this.name = "HeadersTimeoutError";
-        this.message = message2 || "Headers Timeout Error";
+        this.message = message3 || "Headers Timeout Error";
         this.code = "UND_ERR_HEADERS_TIMEOUT";
       }
       static [Symbol.hasInstance](instance) {
@@ -402,10 +402,10 @@ var require_errors = __commonJS({
     };
     var kHeadersOverflowError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_HEADERS_OVERFLOW");
     var HeadersOverflowError = class extends UndiciError {
-      constructor(message2) {
-        super(message2);
+      constructor(message3) {
+        super(message3);
         this.name = "HeadersOverflowError";
-        this.message = message2 || "Headers Overflow Error";
+        this.message = message3 || "Headers Overflow Error";
         this.code = "UND_ERR_HEADERS_OVERFLOW";
       }
       static [Symbol.hasInstance](instance) {
@@ -415,10 +415,10 @@ var require_errors = __commonJS({
     };
     var kBodyTimeoutError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_BODY_TIMEOUT");
     var BodyTimeoutError = class extends UndiciError {
-      constructor(message2) {
-        super(message2);
+      constructor(message3) {
+        super(message3);
         this.name = "BodyTimeoutError";
-        this.message = message2 || "Body Timeout Error";
+        this.message = message3 || "Body Timeout Error";
         this.code = "UND_ERR_BODY_TIMEOUT";
       }
       static [Symbol.hasInstance](instance) {
@@ -428,10 +428,10 @@ var require_errors = __commonJS({
     };
     var kResponseStatusCodeError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_RESPONSE_STATUS_CODE");
     var ResponseStatusCodeError = class extends UndiciError {
-      constructor(message2, statusCode, headers, body) {
-        super(message2);
+      constructor(message3, statusCode, headers, body) {
+        super(message3);
         this.name = "ResponseStatusCodeError";
-        this.message = message2 || "Response Status Code Error";
+        this.message = message3 || "Response Status Code Error";
         this.code = "UND_ERR_RESPONSE_STATUS_CODE";
         this.body = body;
         this.status = statusCode;
@@ -445,10 +445,10 @@ var require_errors = __commonJS({
     };
     var kInvalidArgumentError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_INVALID_ARG");
     var InvalidArgumentError = class extends UndiciError {
-      constructor(message2) {
-        super(message2);
+      constructor(message3) {
+        super(message3);
         this.name = "InvalidArgumentError";
-        this.message = message2 || "Invalid Argument Error";
+        this.message = message3 || "Invalid Argument Error";
         this.code = "UND_ERR_INVALID_ARG";
       }
       static [Symbol.hasInstance](instance) {
@@ -458,10 +458,10 @@ var require_errors = __commonJS({
     };
     var kInvalidReturnValueError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_INVALID_RETURN_VALUE");
     var InvalidReturnValueError = class extends UndiciError {
-      constructor(message2) {
-        super(message2);
+      constructor(message3) {
+        super(message3);
         this.name = "InvalidReturnValueError";
-        this.message = message2 || "Invalid Return Value Error";
+        this.message = message3 || "Invalid Return Value Error";
         this.code = "UND_ERR_INVALID_RETURN_VALUE";
       }
       static [Symbol.hasInstance](instance) {
@@ -471,10 +471,10 @@ var require_errors = __commonJS({
     };
     var kAbortError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_ABORT");
     var AbortError = class extends UndiciError {
-      constructor(message2) {
-        super(message2);
+      constructor(message3) {
+        super(message3);
         this.name = "AbortError";
-        this.message = message2 || "The operation was aborted";
+        this.message = message3 || "The operation was aborted";
         this.code = "UND_ERR_ABORT";
       }
       static [Symbol.hasInstance](instance) {
@@ -484,10 +484,10 @@ var require_errors = __commonJS({
     };
     var kRequestAbortedError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_ABORTED");
     var RequestAbortedError = class extends AbortError {
-      constructor(message2) {
-        super(message2);
+      constructor(message3) {
+        super(message3);
         this.name = "AbortError";
-        this.message = message2 || "Request aborted";
+        this.message = message3 || "Request aborted";
         this.code = "UND_ERR_ABORTED";
       }
       static [Symbol.hasInstance](instance) {
@@ -497,10 +497,10 @@ var require_errors = __commonJS({
     };
     var kInformationalError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_INFO");
     var InformationalError = class extends UndiciError {
-      constructor(message2) {
-        super(message2);
+      constructor(message3) {
+        super(message3);
         this.name = "InformationalError";
-        this.message = message2 || "Request information";
+        this.message = message3 || "Request information";
         this.code = "UND_ERR_INFO";
       }
       static [Symbol.hasInstance](instance) {
@@ -510,10 +510,10 @@ var require_errors = __commonJS({
     };
     var kRequestContentLengthMismatchError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_REQ_CONTENT_LENGTH_MISMATCH");
     var RequestContentLengthMismatchError = class extends UndiciError {
-      constructor(message2) {
-        super(message2);
+      constructor(message3) {
+        super(message3);
         this.name = "RequestContentLengthMismatchError";
-        this.message = message2 || "Request body length does not match content-length header";
+        this.message = message3 || "Request body length does not match content-length header";
         this.code = "UND_ERR_REQ_CONTENT_LENGTH_MISMATCH";
       }
       static [Symbol.hasInstance](instance) {
@@ -523,10 +523,10 @@ var require_errors = __commonJS({
     };
     var kResponseContentLengthMismatchError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_RES_CONTENT_LENGTH_MISMATCH");
     var ResponseContentLengthMismatchError = class extends UndiciError {
-      constructor(message2) {
-        super(message2);
+      constructor(message3) {
+        super(message3);
         this.name = "ResponseContentLengthMismatchError";
-        this.message = message2 || "Response body length does not match content-length header";
+        this.message = message3 || "Response body length does not match content-length header";
         this.code = "UND_ERR_RES_CONTENT_LENGTH_MISMATCH";
       }
       static [Symbol.hasInstance](instance) {
@@ -536,10 +536,10 @@ var require_errors = __commonJS({
     };
     var kClientDestroyedError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_DESTROYED");
     var ClientDestroyedError = class extends UndiciError {
-      constructor(message2) {
-        super(message2);
+      constructor(message3) {
+        super(message3);
         this.name = "ClientDestroyedError";
-        this.message = message2 || "The client is destroyed";
+        this.message = message3 || "The client is destroyed";
         this.code = "UND_ERR_DESTROYED";
       }
       static [Symbol.hasInstance](instance) {
@@ -549,10 +549,10 @@ var require_errors = __commonJS({
     };
     var kClientClosedError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_CLOSED");
     var ClientClosedError = class extends UndiciError {
-      constructor(message2) {
-        super(message2);
+      constructor(message3) {
+        super(message3);
         this.name = "ClientClosedError";
-        this.message = message2 || "The client is closed";
+        this.message = message3 || "The client is closed";
         this.code = "UND_ERR_CLOSED";
       }
       static [Symbol.hasInstance](instance) {
@@ -562,10 +562,10 @@ var require_errors = __commonJS({
     };
     var kSocketError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_SOCKET");
     var SocketError = class extends UndiciError {
-      constructor(message2, socket) {
-        super(message2);
+      constructor(message3, socket) {
+        super(message3);
         this.name = "SocketError";
-        this.message = message2 || "Socket error";
+        this.message = message3 || "Socket error";
         this.code = "UND_ERR_SOCKET";
         this.socket = socket;
       }
@@ -576,10 +576,10 @@ var require_errors = __commonJS({
     };
     var kNotSupportedError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_NOT_SUPPORTED");
     var NotSupportedError = class extends UndiciError {
-      constructor(message2) {
-        super(message2);
+      constructor(message3) {
+        super(message3);
         this.name = "NotSupportedError";
-        this.message = message2 || "Not supported error";
+        this.message = message3 || "Not supported error";
         this.code = "UND_ERR_NOT_SUPPORTED";
       }
       static [Symbol.hasInstance](instance) {
@@ -589,10 +589,10 @@ var require_errors = __commonJS({
     };
     var kBalancedPoolMissingUpstreamError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_BPL_MISSING_UPSTREAM");
     var BalancedPoolMissingUpstreamError = class extends UndiciError {
-      constructor(message2) {
-        super(message2);
+      constructor(message3) {
+        super(message3);
         this.name = "MissingUpstreamError";
-        this.message = message2 || "No upstream has been added to the BalancedPool";
+        this.message = message3 || "No upstream has been added to the BalancedPool";
         this.code = "UND_ERR_BPL_MISSING_UPSTREAM";
       }
       static [Symbol.hasInstance](instance) {
@@ -602,10 +602,10 @@ var require_errors = __commonJS({
     };
     var kHTTPParserError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_HTTP_PARSER");
     var HTTPParserError = class extends Error {
-      constructor(message2, code3, data) {
-        super(message2);
+      constructor(message3, code, data) {
+        super(message3);
         this.name = "HTTPParserError";
-        this.code = code3 ? `HPE_${code3}` : void 0;
+        this.code = code ? `HPE_${code}` : void 0;
         this.data = data ? data.toString() : void 0;
       }
       static [Symbol.hasInstance](instance) {
@@ -615,10 +615,10 @@ var require_errors = __commonJS({
     };
     var kResponseExceededMaxSizeError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_RES_EXCEEDED_MAX_SIZE");
     var ResponseExceededMaxSizeError = class extends UndiciError {
-      constructor(message2) {
-        super(message2);
+      constructor(message3) {
+        super(message3);
         this.name = "ResponseExceededMaxSizeError";
-        this.message = message2 || "Response content exceeded max size";
+        this.message = message3 || "Response content exceeded max size";
         this.code = "UND_ERR_RES_EXCEEDED_MAX_SIZE";
       }
       static [Symbol.hasInstance](instance) {
@@ -628,12 +628,12 @@ var require_errors = __commonJS({
     };
     var kRequestRetryError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_REQ_RETRY");
     var RequestRetryError = class extends UndiciError {
-      constructor(message2, code3, { headers, data }) {
-        super(message2);
+      constructor(message3, code, { headers, data }) {
+        super(message3);
         this.name = "RequestRetryError";
-        this.message = message2 || "Request retry error";
+        this.message = message3 || "Request retry error";
         this.code = "UND_ERR_REQ_RETRY";
-        this.statusCode = code3;
+        this.statusCode = code;
         this.data = data;
         this.headers = headers;
       }
@@ -644,12 +644,12 @@ var require_errors = __commonJS({
     };
     var kResponseError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_RESPONSE");
     var ResponseError = class extends UndiciError {
-      constructor(message2, code3, { headers, data }) {
-        super(message2);
+      constructor(message3, code, { headers, data }) {
+        super(message3);
         this.name = "ResponseError";
-        this.message = message2 || "Response error";
+        this.message = message3 || "Response error";
         this.code = "UND_ERR_RESPONSE";
-        this.statusCode = code3;
+        this.statusCode = code;
         this.data = data;
         this.headers = headers;
       }
@@ -660,10 +660,10 @@ var require_errors = __commonJS({
     };
     var kSecureProxyConnectionError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_PRX_TLS");
     var SecureProxyConnectionError = class extends UndiciError {
-      constructor(cause, message2, options2) {
-        super(message2, { cause, ...options2 ?? {} });
+      constructor(cause, message3, options2) {
+        super(message3, { cause, ...options2 ?? {} });
         this.name = "SecureProxyConnectionError";
-        this.message = message2 || "Secure Proxy Connection failed";
+        this.message = message3 || "Secure Proxy Connection failed";
         this.code = "UND_ERR_PRX_TLS";
         this.cause = cause;
       }
@@ -674,10 +674,10 @@ var require_errors = __commonJS({
     };
     var kMessageSizeExceededError = /* @__PURE__ */ Symbol.for("undici.error.UND_ERR_WS_MESSAGE_SIZE_EXCEEDED");
     var MessageSizeExceededError = class extends UndiciError {
-      constructor(message2) {
-        super(message2);
+      constructor(message3) {
+        super(message3);
         this.name = "MessageSizeExceededError";
-        this.message = message2 || "Max decompressed message size exceeded";
+        this.message = message3 || "Max decompressed message size exceeded";
         this.code = "UND_ERR_WS_MESSAGE_SIZE_EXCEEDED";
       }
       static [Symbol.hasInstance](instance) {
@@ -859,8 +859,8 @@ var require_tree = __commonJS({
         if (index === void 0 || index >= key.length) {
           throw new TypeError("Unreachable");
         }
-        const code3 = this.code = key.charCodeAt(index);
-        if (code3 > 127) {
+        const code = this.code = key.charCodeAt(index);
+        if (code > 127) {
           throw new TypeError("key must be ascii string");
         }
         if (key.length !== ++index) {
@@ -881,11 +881,11 @@ var require_tree = __commonJS({
         let index = 0;
         let node2 = this;
         while (true) {
-          const code3 = key.charCodeAt(index);
-          if (code3 > 127) {
+          const code = key.charCodeAt(index);
+          if (code > 127) {
             throw new TypeError("key must be ascii string");
           }
-          if (node2.code === code3) {
+          if (node2.code === code) {
             if (length === ++index) {
               node2.value = value;
               break;
@@ -895,7 +895,7 @@ var require_tree = __commonJS({
               node2.middle = new _TstNode(key, value, index);
               break;
             }
-          } else if (node2.code < code3) {
+          } else if (node2.code < code) {
             if (node2.left !== null) {
               node2 = node2.left;
             } else {
@@ -919,19 +919,19 @@ var require_tree = __commonJS({
         let index = 0;
         let node2 = this;
         while (node2 !== null && index < keylength) {
-          let code3 = key[index];
-          if (code3 <= 90 && code3 >= 65) {
-            code3 |= 32;
+          let code = key[index];
+          if (code <= 90 && code >= 65) {
+            code |= 32;
           }
           while (node2 !== null) {
-            if (code3 === node2.code) {
+            if (code === node2.code) {
               if (keylength === ++index) {
                 return node2;
               }
               node2 = node2.middle;
               break;
             }
-            node2 = node2.code < code3 ? node2.left : node2.right;
+            node2 = node2.code < code ? node2.left : node2.right;
           }
         }
         return null;
@@ -1154,7 +1154,7 @@ var require_util = __commonJS({
     function isDestroyed(body) {
       return body && !!(body.destroyed || body[kDestroyed] || stream.isDestroyed?.(body));
     }
-    function destroy(stream2, err) {
+    function destroy(stream2, err2) {
       if (stream2 == null || !isStream(stream2) || isDestroyed(stream2)) {
         return;
       }
@@ -1162,10 +1162,10 @@ var require_util = __commonJS({
         if (Object.getPrototypeOf(stream2).constructor === IncomingMessage) {
           stream2.socket = null;
         }
-        stream2.destroy(err);
-      } else if (err) {
+        stream2.destroy(err2);
+      } else if (err2) {
         queueMicrotask(() => {
-          stream2.emit("error", err);
+          stream2.emit("error", err2);
         });
       }
       if (stream2.destroyed !== true) {
@@ -1360,20 +1360,20 @@ var require_util = __commonJS({
           return c5 >= 33 && c5 <= 126;
       }
     }
-    function isValidHTTPToken(characters) {
-      if (characters.length === 0) {
+    function isValidHTTPToken(characters2) {
+      if (characters2.length === 0) {
         return false;
       }
-      for (let i6 = 0; i6 < characters.length; ++i6) {
-        if (!isTokenCharCode(characters.charCodeAt(i6))) {
+      for (let i6 = 0; i6 < characters2.length; ++i6) {
+        if (!isTokenCharCode(characters2.charCodeAt(i6))) {
           return false;
         }
       }
       return true;
     }
     var headerCharRegex = /[^\t\x20-\x7e\x80-\xff]/;
-    function isValidHeaderValue(characters) {
-      return !headerCharRegex.test(characters);
+    function isValidHeaderValue(characters2) {
+      return !headerCharRegex.test(characters2);
     }
     function parseRangeHeader(range2) {
       if (range2 == null || range2 === "") return { start: 0, end: null, size: null };
@@ -1396,12 +1396,12 @@ var require_util = __commonJS({
       }
       obj[kListeners] = null;
     }
-    function errorRequest2(client, request2, err) {
+    function errorRequest2(client, request2, err2) {
       try {
-        request2.onError(err);
+        request2.onError(err2);
         assert2(request2.aborted);
-      } catch (err2) {
-        client.emit("error", err2);
+      } catch (err3) {
+        client.emit("error", err3);
       }
     }
     var kEnumerableProperty = /* @__PURE__ */ Object.create(null);
@@ -1638,16 +1638,16 @@ var require_diagnostics = __commonJS({
         websocketDebuglog("connection opened %s%s", address, port ? `:${port}` : "");
       });
       diagnosticsChannel.channel("undici:websocket:close").subscribe((evt) => {
-        const { websocket, code: code3, reason } = evt;
+        const { websocket, code, reason } = evt;
         websocketDebuglog(
           "closed connection to %s - %s %s",
           websocket.url,
-          code3,
+          code,
           reason
         );
       });
-      diagnosticsChannel.channel("undici:websocket:socket_error").subscribe((err) => {
-        websocketDebuglog("connection errored - %s", err.message);
+      diagnosticsChannel.channel("undici:websocket:socket_error").subscribe((err2) => {
+        websocketDebuglog("connection errored - %s", err2.message);
       });
       diagnosticsChannel.channel("undici:websocket:ping").subscribe((evt) => {
         websocketDebuglog("ping received");
@@ -1752,11 +1752,11 @@ var require_request = __commonJS({
             };
             this.body.on("end", this.endHandler);
           }
-          this.errorHandler = (err) => {
+          this.errorHandler = (err2) => {
             if (this.abort) {
-              this.abort(err);
+              this.abort(err2);
             } else {
-              this.error = err;
+              this.error = err2;
             }
           };
           this.body.on("error", this.errorHandler);
@@ -1821,8 +1821,8 @@ var require_request = __commonJS({
         if (this[kHandler].onBodySent) {
           try {
             return this[kHandler].onBodySent(chunk);
-          } catch (err) {
-            this.abort(err);
+          } catch (err2) {
+            this.abort(err2);
           }
         }
       }
@@ -1833,8 +1833,8 @@ var require_request = __commonJS({
         if (this[kHandler].onRequestSent) {
           try {
             return this[kHandler].onRequestSent();
-          } catch (err) {
-            this.abort(err);
+          } catch (err2) {
+            this.abort(err2);
           }
         }
       }
@@ -1859,8 +1859,8 @@ var require_request = __commonJS({
         }
         try {
           return this[kHandler].onHeaders(statusCode, headers, resume, statusText);
-        } catch (err) {
-          this.abort(err);
+        } catch (err2) {
+          this.abort(err2);
         }
       }
       onData(chunk) {
@@ -1868,8 +1868,8 @@ var require_request = __commonJS({
         assert2(!this.completed);
         try {
           return this[kHandler].onData(chunk);
-        } catch (err) {
-          this.abort(err);
+        } catch (err2) {
+          this.abort(err2);
           return false;
         }
       }
@@ -1943,8 +1943,8 @@ var require_request = __commonJS({
         }
         try {
           return this[kHandler].onComplete(trailers);
-        } catch (err) {
-          this.onError(err);
+        } catch (err2) {
+          this.onError(err2);
         }
       }
       onError(error64) {
@@ -2174,8 +2174,8 @@ var require_dispatcher_base = __commonJS({
       close(callback) {
         if (callback === void 0) {
           return new Promise((resolve, reject) => {
-            this.close((err, data) => {
-              return err ? reject(err) : resolve(data);
+            this.close((err2, data) => {
+              return err2 ? reject(err2) : resolve(data);
             });
           });
         }
@@ -2207,17 +2207,17 @@ var require_dispatcher_base = __commonJS({
           queueMicrotask(onClosed);
         });
       }
-      destroy(err, callback) {
-        if (typeof err === "function") {
-          callback = err;
-          err = null;
+      destroy(err2, callback) {
+        if (typeof err2 === "function") {
+          callback = err2;
+          err2 = null;
         }
         if (callback === void 0) {
           return new Promise((resolve, reject) => {
-            this.destroy(err, (err2, data) => {
-              return err2 ? (
+            this.destroy(err2, (err3, data) => {
+              return err3 ? (
                 /* istanbul ignore next: should never error */
-                reject(err2)
+                reject(err3)
               ) : resolve(data);
             });
           });
@@ -2233,8 +2233,8 @@ var require_dispatcher_base = __commonJS({
           }
           return;
         }
-        if (!err) {
-          err = new ClientDestroyedError();
+        if (!err2) {
+          err2 = new ClientDestroyedError();
         }
         this[kDestroyed] = true;
         this[kOnDestroyed] = this[kOnDestroyed] || [];
@@ -2246,7 +2246,7 @@ var require_dispatcher_base = __commonJS({
             callbacks[i6](null, null);
           }
         };
-        this[kDestroy](err).then(() => {
+        this[kDestroy](err2).then(() => {
           queueMicrotask(onDestroyed);
         });
       }
@@ -2277,11 +2277,11 @@ var require_dispatcher_base = __commonJS({
             throw new ClientClosedError();
           }
           return this[kInterceptedDispatch](opts, handler2);
-        } catch (err) {
+        } catch (err2) {
           if (typeof handler2.onError !== "function") {
             throw new InvalidArgumentError("invalid onError method");
           }
-          handler2.onError(err);
+          handler2.onError(err2);
           return false;
         }
       }
@@ -2642,12 +2642,12 @@ var require_connect = __commonJS({
             callback = null;
             cb(null, this);
           }
-        }).on("error", function(err) {
+        }).on("error", function(err2) {
           queueMicrotask(clearConnectTimeout);
           if (callback) {
             const cb = callback;
             callback = null;
-            cb(err);
+            cb(err2);
           }
         });
         return socket;
@@ -2688,14 +2688,14 @@ var require_connect = __commonJS({
       if (socket == null) {
         return;
       }
-      let message2 = "Connect Timeout Error";
+      let message3 = "Connect Timeout Error";
       if (Array.isArray(socket.autoSelectFamilyAttemptedAddresses)) {
-        message2 += ` (attempted addresses: ${socket.autoSelectFamilyAttemptedAddresses.join(", ")},`;
+        message3 += ` (attempted addresses: ${socket.autoSelectFamilyAttemptedAddresses.join(", ")},`;
       } else {
-        message2 += ` (attempted address: ${opts.hostname}:${opts.port},`;
+        message3 += ` (attempted address: ${opts.hostname}:${opts.port},`;
       }
-      message2 += ` timeout: ${opts.timeout}ms)`;
-      util.destroy(socket, new ConnectTimeoutError(message2));
+      message3 += ` timeout: ${opts.timeout}ms)`;
+      util.destroy(socket, new ConnectTimeoutError(message3));
     }
     module2.exports = buildConnector;
   }
@@ -3677,15 +3677,15 @@ var require_webidl = __commonJS({
     webidl.converters = {};
     webidl.util = {};
     webidl.errors = {};
-    webidl.errors.exception = function(message2) {
-      return new TypeError(`${message2.header}: ${message2.message}`);
+    webidl.errors.exception = function(message3) {
+      return new TypeError(`${message3.header}: ${message3.message}`);
     };
     webidl.errors.conversionFailed = function(context) {
       const plural2 = context.types.length === 1 ? "" : " one of";
-      const message2 = `${context.argument} could not be converted to${plural2}: ${context.types.join(", ")}.`;
+      const message3 = `${context.argument} could not be converted to${plural2}: ${context.types.join(", ")}.`;
       return webidl.errors.exception({
         header: context.prefix,
-        message: message2
+        message: message3
       });
     };
     webidl.errors.invalidArgument = function(context) {
@@ -3697,15 +3697,15 @@ var require_webidl = __commonJS({
     webidl.brandCheck = function(V2, I2, opts) {
       if (opts?.strict !== false) {
         if (!(V2 instanceof I2)) {
-          const err = new TypeError("Illegal invocation");
-          err.code = "ERR_INVALID_THIS";
-          throw err;
+          const err2 = new TypeError("Illegal invocation");
+          err2.code = "ERR_INVALID_THIS";
+          throw err2;
         }
       } else {
         if (V2?.[Symbol.toStringTag] !== I2.prototype[Symbol.toStringTag]) {
-          const err = new TypeError("Illegal invocation");
-          err.code = "ERR_INVALID_THIS";
-          throw err;
+          const err2 = new TypeError("Illegal invocation");
+          err2.code = "ERR_INVALID_THIS";
+          throw err2;
         }
       }
     };
@@ -4130,9 +4130,9 @@ var require_util2 = __commonJS({
     }
     function isValidEncodedURL(url2) {
       for (let i6 = 0; i6 < url2.length; ++i6) {
-        const code3 = url2.charCodeAt(i6);
-        if (code3 > 126 || // Non-US-ASCII + DEL
-        code3 < 32) {
+        const code = url2.charCodeAt(i6);
+        if (code > 126 || // Non-US-ASCII + DEL
+        code < 32) {
           return false;
         }
       }
@@ -4658,9 +4658,9 @@ var require_util2 = __commonJS({
       try {
         controller.close();
         controller.byobRequest?.respond(0);
-      } catch (err) {
-        if (!err.message.includes("Controller is already closed") && !err.message.includes("ReadableStream is already closed")) {
-          throw err;
+      } catch (err2) {
+        if (!err2.message.includes("Controller is already closed") && !err2.message.includes("ReadableStream is already closed")) {
+          throw err2;
         }
       }
     }
@@ -4723,8 +4723,8 @@ var require_util2 = __commonJS({
       }
       const rangeStart = collectASequenceOfCodePoints(
         (char) => {
-          const code3 = char.charCodeAt(0);
-          return code3 >= 48 && code3 <= 57;
+          const code = char.charCodeAt(0);
+          return code >= 48 && code <= 57;
         },
         data,
         position
@@ -4750,8 +4750,8 @@ var require_util2 = __commonJS({
       }
       const rangeEnd = collectASequenceOfCodePoints(
         (char) => {
-          const code3 = char.charCodeAt(0);
-          return code3 >= 48 && code3 <= 57;
+          const code = char.charCodeAt(0);
+          return code >= 48 && code <= 57;
         },
         data,
         position
@@ -4793,7 +4793,7 @@ var require_util2 = __commonJS({
           this._inflateStream = (chunk[0] & 15) === 8 ? zlib2.createInflate(this.#zlibOptions) : zlib2.createInflateRaw(this.#zlibOptions);
           this._inflateStream.on("data", this.push.bind(this));
           this._inflateStream.on("end", () => this.push(null));
-          this._inflateStream.on("error", (err) => this.destroy(err));
+          this._inflateStream.on("error", (err2) => this.destroy(err2));
         }
         this._inflateStream.write(chunk, encoding, callback);
       }
@@ -5127,7 +5127,7 @@ var require_formdata = __commonJS({
           this[kState].push(entry);
         }
       }
-      [nodeUtil.inspect.custom](depth, options2) {
+      [nodeUtil.inspect.custom](depth2, options2) {
         const state2 = this[kState].reduce((a5, b6) => {
           if (a5[b6.name]) {
             if (Array.isArray(a5[b6.name])) {
@@ -5140,7 +5140,7 @@ var require_formdata = __commonJS({
           }
           return a5;
         }, { __proto__: null });
-        options2.depth ??= depth;
+        options2.depth ??= depth2;
         options2.colors ??= true;
         const output2 = nodeUtil.formatWithOptions(options2, state2);
         return `FormData ${output2.slice(output2.indexOf("]") + 2)}`;
@@ -5513,7 +5513,7 @@ var require_body = __commonJS({
         const boundary = `----formdata-undici-0${`${random(1e11)}`.padStart(11, "0")}`;
         const prefix = `--${boundary}\r
 Content-Disposition: form-data`;
-        const escape2 = (str) => str.replace(/\n/g, "%0A").replace(/\r/g, "%0D").replace(/"/g, "%22");
+        const escape = (str) => str.replace(/\n/g, "%0A").replace(/\r/g, "%0D").replace(/"/g, "%22");
         const normalizeLinefeeds = (value) => value.replace(/\r?\n|\r/g, "\r\n");
         const blobParts = [];
         const rn2 = new Uint8Array([13, 10]);
@@ -5521,14 +5521,14 @@ Content-Disposition: form-data`;
         let hasUnknownSizeValue = false;
         for (const [name2, value] of object2) {
           if (typeof value === "string") {
-            const chunk2 = textEncoder.encode(prefix + `; name="${escape2(normalizeLinefeeds(name2))}"\r
+            const chunk2 = textEncoder.encode(prefix + `; name="${escape(normalizeLinefeeds(name2))}"\r
 \r
 ${normalizeLinefeeds(value)}\r
 `);
             blobParts.push(chunk2);
             length += chunk2.byteLength;
           } else {
-            const chunk2 = textEncoder.encode(`${prefix}; name="${escape2(normalizeLinefeeds(name2))}"` + (value.name ? `; filename="${escape2(value.name)}"` : "") + `\r
+            const chunk2 = textEncoder.encode(`${prefix}; name="${escape(normalizeLinefeeds(name2))}"` + (value.name ? `; filename="${escape(value.name)}"` : "") + `\r
 Content-Type: ${value.type || "application/octet-stream"}\r
 \r
 `);
@@ -5961,8 +5961,8 @@ var require_client_h1 = __commonJS({
             currentBufferRef = data;
             currentParser = this;
             ret = llhttp.llhttp_execute(this.ptr, currentBufferPtr, data.length);
-          } catch (err) {
-            throw err;
+          } catch (err2) {
+            throw err2;
           } finally {
             currentParser = null;
             currentBufferRef = null;
@@ -5979,8 +5979,8 @@ var require_client_h1 = __commonJS({
               throw this.createError(ret, body);
             }
           }
-        } catch (err) {
-          util.destroy(socket, err);
+        } catch (err2) {
+          util.destroy(socket, err2);
         }
       }
       finish() {
@@ -6010,12 +6010,12 @@ var require_client_h1 = __commonJS({
           return new ResponseContentLengthMismatchError();
         }
         const ptr = llhttp.llhttp_get_error_reason(this.ptr);
-        let message2 = "";
+        let message3 = "";
         if (ptr) {
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
-          message2 = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
+          message3 = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message2, constants3.ERROR[ret], data);
+        return new HTTPParserError(message3, constants3.ERROR[ret], data);
       }
       destroy() {
         assert2(this.ptr != null);
@@ -6297,9 +6297,9 @@ var require_client_h1 = __commonJS({
       socket[kIdleSocketValidationTimeout] = null;
       socket[kSocketUsed] = false;
       socket[kParser] = new Parser2(client, socket, llhttpInstance);
-      addListener(socket, "error", function(err) {
+      addListener(socket, "error", function(err2) {
         const parser2 = this[kParser];
-        if (err.code === "ECONNRESET" && parser2.statusCode && !parser2.shouldKeepAlive) {
+        if (err2.code === "ECONNRESET" && parser2.statusCode && !parser2.shouldKeepAlive) {
           const parserErr = parser2.finish();
           if (parserErr) {
             this[kError] = parserErr;
@@ -6307,8 +6307,8 @@ var require_client_h1 = __commonJS({
           }
           return;
         }
-        this[kError] = err;
-        this[kClient][kOnError](err);
+        this[kError] = err2;
+        this[kClient][kOnError](err2);
       });
       addListener(socket, "readable", function() {
         const parser2 = this[kParser];
@@ -6338,7 +6338,7 @@ var require_client_h1 = __commonJS({
           this[kParser].destroy();
           this[kParser] = null;
         }
-        const err = this[kError] || new SocketError("closed", util.getSocketInfo(this));
+        const err2 = this[kError] || new SocketError("closed", util.getSocketInfo(this));
         client2[kSocket] = null;
         client2[kHTTPContext] = null;
         if (client2.destroyed) {
@@ -6346,16 +6346,16 @@ var require_client_h1 = __commonJS({
           const requests = client2[kQueue].splice(client2[kRunningIdx]);
           for (let i6 = 0; i6 < requests.length; i6++) {
             const request2 = requests[i6];
-            util.errorRequest(client2, request2, err);
+            util.errorRequest(client2, request2, err2);
           }
-        } else if (client2[kRunning] > 0 && err.code !== "UND_ERR_INFO") {
+        } else if (client2[kRunning] > 0 && err2.code !== "UND_ERR_INFO") {
           const request2 = client2[kQueue][client2[kRunningIdx]];
           client2[kQueue][client2[kRunningIdx]++] = null;
-          util.errorRequest(client2, request2, err);
+          util.errorRequest(client2, request2, err2);
         }
         client2[kPendingIdx] = client2[kRunningIdx];
         assert2(client2[kRunning] === 0);
-        client2.emit("disconnect", client2[kUrl], [client2], err);
+        client2.emit("disconnect", client2[kUrl], [client2], err2);
         client2[kResume]();
       });
       let closed = false;
@@ -6371,11 +6371,11 @@ var require_client_h1 = __commonJS({
         resume() {
           resumeH1(client);
         },
-        destroy(err, callback) {
+        destroy(err2, callback) {
           if (closed) {
             queueMicrotask(callback);
           } else {
-            socket.destroy(err).on("close", callback);
+            socket.destroy(err2).on("close", callback);
           }
         },
         get destroyed() {
@@ -6529,8 +6529,8 @@ var require_client_h1 = __commonJS({
       };
       try {
         request2.onConnect(abort);
-      } catch (err) {
-        util.errorRequest(client, request2, err);
+      } catch (err2) {
+        util.errorRequest(client, request2, err2);
       }
       if (request2.aborted) {
         return false;
@@ -6616,8 +6616,8 @@ upgrade: ${upgrade}\r
           if (!writer.write(chunk) && this.pause) {
             this.pause();
           }
-        } catch (err) {
-          util.destroy(this, err);
+        } catch (err2) {
+          util.destroy(this, err2);
         }
       };
       const onDrain = function() {
@@ -6633,11 +6633,11 @@ upgrade: ${upgrade}\r
           body.removeListener("error", onFinished);
         });
         if (!finished) {
-          const err = new RequestAbortedError();
-          queueMicrotask(() => onFinished(err));
+          const err2 = new RequestAbortedError();
+          queueMicrotask(() => onFinished(err2));
         }
       };
-      const onFinished = function(err) {
+      const onFinished = function(err2) {
         if (finished) {
           return;
         }
@@ -6645,16 +6645,16 @@ upgrade: ${upgrade}\r
         assert2(socket.destroyed || socket[kWriting] && client[kRunning] <= 1);
         socket.off("drain", onDrain).off("error", onFinished);
         body.removeListener("data", onData).removeListener("end", onFinished).removeListener("close", onClose);
-        if (!err) {
+        if (!err2) {
           try {
             writer.end();
           } catch (er2) {
-            err = er2;
+            err2 = er2;
           }
         }
-        writer.destroy(err);
-        if (err && (err.code !== "UND_ERR_INFO" || err.message !== "reset")) {
-          util.destroy(body, err);
+        writer.destroy(err2);
+        if (err2 && (err2.code !== "UND_ERR_INFO" || err2.message !== "reset")) {
+          util.destroy(body, err2);
         } else {
           util.destroy(body);
         }
@@ -6700,8 +6700,8 @@ upgrade: ${upgrade}\r
         }
         request2.onRequestSent();
         client[kResume]();
-      } catch (err) {
-        abort(err);
+      } catch (err2) {
+        abort(err2);
       }
     }
     async function writeBlob(abort, body, client, request2, socket, contentLength, header, expectsPayload) {
@@ -6723,8 +6723,8 @@ upgrade: ${upgrade}\r
           socket[kReset] = true;
         }
         client[kResume]();
-      } catch (err) {
-        abort(err);
+      } catch (err2) {
+        abort(err2);
       }
     }
     async function writeIterable(abort, body, client, request2, socket, contentLength, header, expectsPayload) {
@@ -6757,8 +6757,8 @@ upgrade: ${upgrade}\r
           }
         }
         writer.end();
-      } catch (err) {
-        writer.destroy(err);
+      } catch (err2) {
+        writer.destroy(err2);
       } finally {
         socket.off("close", onDrain).off("drain", onDrain);
       }
@@ -6861,12 +6861,12 @@ ${len.toString(16)}\r
         }
         client[kResume]();
       }
-      destroy(err) {
+      destroy(err2) {
         const { socket, client, abort } = this;
         socket[kWriting] = false;
-        if (err) {
+        if (err2) {
           assert2(client[kRunning] <= 1, "pipeline should only contain this request");
-          abort(err);
+          abort(err2);
         }
       }
     };
@@ -6966,36 +6966,36 @@ var require_client_h2 = __commonJS({
       util.addListener(session, "close", function() {
         const { [kClient]: client2 } = this;
         const { [kSocket]: socket2 } = client2;
-        const err = this[kSocket][kError] || this[kError] || new SocketError("closed", util.getSocketInfo(socket2));
+        const err2 = this[kSocket][kError] || this[kError] || new SocketError("closed", util.getSocketInfo(socket2));
         client2[kHTTP2Session] = null;
         if (client2.destroyed) {
           assert2(client2[kPending] === 0);
           const requests = client2[kQueue].splice(client2[kRunningIdx]);
           for (let i6 = 0; i6 < requests.length; i6++) {
             const request2 = requests[i6];
-            util.errorRequest(client2, request2, err);
+            util.errorRequest(client2, request2, err2);
           }
         }
       });
       session.unref();
       client[kHTTP2Session] = session;
       socket[kHTTP2Session] = session;
-      util.addListener(socket, "error", function(err) {
-        this[kError] = err;
-        this[kClient][kOnError](err);
+      util.addListener(socket, "error", function(err2) {
+        this[kError] = err2;
+        this[kClient][kOnError](err2);
       });
       util.addListener(socket, "end", function() {
         util.destroy(this, new SocketError("other side closed", util.getSocketInfo(this)));
       });
       util.addListener(socket, "close", function() {
-        const err = this[kError] || new SocketError("closed", util.getSocketInfo(this));
+        const err2 = this[kError] || new SocketError("closed", util.getSocketInfo(this));
         client[kSocket] = null;
         if (this[kHTTP2Session] != null) {
-          this[kHTTP2Session].destroy(err);
+          this[kHTTP2Session].destroy(err2);
         }
         client[kPendingIdx] = client[kRunningIdx];
         assert2(client[kRunning] === 0);
-        client.emit("disconnect", client[kUrl], [client], err);
+        client.emit("disconnect", client[kUrl], [client], err2);
         client[kResume]();
       });
       let closed = false;
@@ -7011,11 +7011,11 @@ var require_client_h2 = __commonJS({
         resume() {
           resumeH2(client);
         },
-        destroy(err, callback) {
+        destroy(err2, callback) {
           if (closed) {
             queueMicrotask(callback);
           } else {
-            socket.destroy(err).on("close", callback);
+            socket.destroy(err2).on("close", callback);
           }
         },
         get destroyed() {
@@ -7038,40 +7038,40 @@ var require_client_h2 = __commonJS({
         }
       }
     }
-    function onHttp2SessionError(err) {
-      this[kSocket][kError] = err;
-      this[kClient][kOnError](err);
+    function onHttp2SessionError(err2) {
+      this[kSocket][kError] = err2;
+      this[kClient][kOnError](err2);
     }
-    function onHttp2FrameError(type, code3, id2) {
+    function onHttp2FrameError(type, code, id2) {
       if (id2 === 0) {
-        const err = new InformationalError(`HTTP/2: "frameError" received - type ${type}, code ${code3}`);
-        this[kSocket][kError] = err;
-        this[kClient][kOnError](err);
+        const err2 = new InformationalError(`HTTP/2: "frameError" received - type ${type}, code ${code}`);
+        this[kSocket][kError] = err2;
+        this[kClient][kOnError](err2);
       }
     }
     function onHttp2SessionEnd() {
-      const err = new SocketError("other side closed", util.getSocketInfo(this[kSocket]));
-      this.destroy(err);
-      util.destroy(this[kSocket], err);
+      const err2 = new SocketError("other side closed", util.getSocketInfo(this[kSocket]));
+      this.destroy(err2);
+      util.destroy(this[kSocket], err2);
     }
-    function onHTTP2GoAway(code3) {
-      const err = this[kError] || new SocketError(`HTTP/2: "GOAWAY" frame received with code ${code3}`, util.getSocketInfo(this));
+    function onHTTP2GoAway(code) {
+      const err2 = this[kError] || new SocketError(`HTTP/2: "GOAWAY" frame received with code ${code}`, util.getSocketInfo(this));
       const client = this[kClient];
       client[kSocket] = null;
       client[kHTTPContext] = null;
       if (this[kHTTP2Session] != null) {
-        this[kHTTP2Session].destroy(err);
+        this[kHTTP2Session].destroy(err2);
         this[kHTTP2Session] = null;
       }
-      util.destroy(this[kSocket], err);
+      util.destroy(this[kSocket], err2);
       if (client[kRunningIdx] < client[kQueue].length) {
         const request2 = client[kQueue][client[kRunningIdx]];
         client[kQueue][client[kRunningIdx]++] = null;
-        util.errorRequest(client, request2, err);
+        util.errorRequest(client, request2, err2);
         client[kPendingIdx] = client[kRunningIdx];
       }
       assert2(client[kRunning] === 0);
-      client.emit("disconnect", client[kUrl], [client], err);
+      client.emit("disconnect", client[kUrl], [client], err2);
       client[kResume]();
     }
     function shouldSendContentLength(method) {
@@ -7126,8 +7126,8 @@ var require_client_h2 = __commonJS({
       };
       try {
         request2.onConnect(abort);
-      } catch (err) {
-        util.errorRequest(client, request2, err);
+      } catch (err2) {
+        util.errorRequest(client, request2, err2);
       }
       if (request2.aborted) {
         return false;
@@ -7225,9 +7225,9 @@ var require_client_h2 = __commonJS({
         const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
         request2.onResponseStarted();
         if (request2.aborted) {
-          const err = new RequestAbortedError();
-          util.errorRequest(client, request2, err);
-          util.destroy(stream, err);
+          const err2 = new RequestAbortedError();
+          util.errorRequest(client, request2, err2);
+          util.destroy(stream, err2);
           return;
         }
         if (request2.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream.resume.bind(stream), "") === false) {
@@ -7257,11 +7257,11 @@ var require_client_h2 = __commonJS({
           session.unref();
         }
       });
-      stream.once("error", function(err) {
-        abort(err);
+      stream.once("error", function(err2) {
+        abort(err2);
       });
-      stream.once("frameError", (type, code3) => {
-        abort(new InformationalError(`HTTP/2: "frameError" received - type ${type}, code ${code3}`));
+      stream.once("frameError", (type, code) => {
+        abort(new InformationalError(`HTTP/2: "frameError" received - type ${type}, code ${code}`));
       });
       return true;
       function writeBodyH2() {
@@ -7362,10 +7362,10 @@ var require_client_h2 = __commonJS({
       const pipe2 = pipeline2(
         body,
         h2stream,
-        (err) => {
-          if (err) {
-            util.destroy(pipe2, err);
-            abort(err);
+        (err2) => {
+          if (err2) {
+            util.destroy(pipe2, err2);
+            abort(err2);
           } else {
             util.removeAllListeners(pipe2);
             request2.onRequestSent();
@@ -7398,8 +7398,8 @@ var require_client_h2 = __commonJS({
           socket[kReset] = true;
         }
         client[kResume]();
-      } catch (err) {
-        abort(err);
+      } catch (err2) {
+        abort(err2);
       }
     }
     async function writeIterable(abort, h2stream, body, client, request2, socket, contentLength, expectsPayload) {
@@ -7438,8 +7438,8 @@ var require_client_h2 = __commonJS({
           socket[kReset] = true;
         }
         client[kResume]();
-      } catch (err) {
-        abort(err);
+      } catch (err2) {
+        abort(err2);
       } finally {
         h2stream.off("close", onDrain).off("drain", onDrain);
       }
@@ -7848,7 +7848,7 @@ var require_client = __commonJS({
         this[kRunningIdx] = 0;
         this[kPendingIdx] = 0;
         this[kResume] = (sync) => resume(this, sync);
-        this[kOnError] = (err) => onError(this, err);
+        this[kOnError] = (err2) => onError(this, err2);
       }
       get pipelining() {
         return this[kPipelining];
@@ -7904,12 +7904,12 @@ var require_client = __commonJS({
           }
         });
       }
-      async [kDestroy](err) {
+      async [kDestroy](err2) {
         return new Promise((resolve) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i6 = 0; i6 < requests.length; i6++) {
             const request2 = requests[i6];
-            util.errorRequest(this, request2, err);
+            util.errorRequest(this, request2, err2);
           }
           const callback = () => {
             if (this[kClosedResolve]) {
@@ -7919,7 +7919,7 @@ var require_client = __commonJS({
             resolve(null);
           };
           if (this[kHTTPContext]) {
-            this[kHTTPContext].destroy(err, callback);
+            this[kHTTPContext].destroy(err2, callback);
             this[kHTTPContext] = null;
           } else {
             queueMicrotask(callback);
@@ -7929,13 +7929,13 @@ var require_client = __commonJS({
       }
     };
     var createRedirectInterceptor = require_redirect_interceptor();
-    function onError(client, err) {
-      if (client[kRunning] === 0 && err.code !== "UND_ERR_INFO" && err.code !== "UND_ERR_SOCKET") {
+    function onError(client, err2) {
+      if (client[kRunning] === 0 && err2.code !== "UND_ERR_INFO" && err2.code !== "UND_ERR_SOCKET") {
         assert2(client[kPendingIdx] === client[kRunningIdx]);
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i6 = 0; i6 < requests.length; i6++) {
           const request2 = requests[i6];
-          util.errorRequest(client, request2, err);
+          util.errorRequest(client, request2, err2);
         }
         assert2(client[kSize] === 0);
       }
@@ -7975,9 +7975,9 @@ var require_client = __commonJS({
             port,
             servername: client[kServerName],
             localAddress: client[kLocalAddress]
-          }, (err, socket2) => {
-            if (err) {
-              reject(err);
+          }, (err2, socket2) => {
+            if (err2) {
+              reject(err2);
             } else {
               resolve(socket2);
             }
@@ -7990,9 +7990,9 @@ var require_client = __commonJS({
         assert2(socket);
         try {
           client[kHTTPContext] = socket.alpnProtocol === "h2" ? await connectH2(client, socket) : await connectH1(client, socket);
-        } catch (err) {
+        } catch (err2) {
           socket.destroy().on("error", noop4);
-          throw err;
+          throw err2;
         }
         client[kConnecting] = false;
         socket[kCounter] = 0;
@@ -8015,7 +8015,7 @@ var require_client = __commonJS({
           });
         }
         client.emit("connect", client[kUrl], [client]);
-      } catch (err) {
+      } catch (err2) {
         if (client.destroyed) {
           return;
         }
@@ -8032,19 +8032,19 @@ var require_client = __commonJS({
               localAddress: client[kLocalAddress]
             },
             connector: client[kConnector],
-            error: err
+            error: err2
           });
         }
-        if (err.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
+        if (err2.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
           assert2(client[kRunning] === 0);
           while (client[kPending] > 0 && client[kQueue][client[kPendingIdx]].servername === client[kServerName]) {
             const request2 = client[kQueue][client[kPendingIdx]++];
-            util.errorRequest(client, request2, err);
+            util.errorRequest(client, request2, err2);
           }
         } else {
-          onError(client, err);
+          onError(client, err2);
         }
-        client.emit("connectionError", client[kUrl], [client], err);
+        client.emit("connectionError", client[kUrl], [client], err2);
       }
       client[kResume]();
     }
@@ -8270,11 +8270,11 @@ var require_pool_base = __commonJS({
         this[kOnConnect] = (origin, targets) => {
           pool2.emit("connect", origin, [pool2, ...targets]);
         };
-        this[kOnDisconnect] = (origin, targets, err) => {
-          pool2.emit("disconnect", origin, [pool2, ...targets], err);
+        this[kOnDisconnect] = (origin, targets, err2) => {
+          pool2.emit("disconnect", origin, [pool2, ...targets], err2);
         };
-        this[kOnConnectionError] = (origin, targets, err) => {
-          pool2.emit("connectionError", origin, [pool2, ...targets], err);
+        this[kOnConnectionError] = (origin, targets, err2) => {
+          pool2.emit("connectionError", origin, [pool2, ...targets], err2);
         };
         this[kStats] = new PoolStats(this);
       }
@@ -8320,15 +8320,15 @@ var require_pool_base = __commonJS({
           });
         }
       }
-      async [kDestroy](err) {
+      async [kDestroy](err2) {
         while (true) {
           const item = this[kQueue].shift();
           if (!item) {
             break;
           }
-          item.handler.onError(err);
+          item.handler.onError(err2);
         }
-        await Promise.all(this[kClients].map((c5) => c5.destroy(err)));
+        await Promise.all(this[kClients].map((c5) => c5.destroy(err2)));
       }
       [kDispatch](opts, handler2) {
         const dispatcher = this[kGetDispatcher]();
@@ -8541,8 +8541,8 @@ var require_balanced_pool = __commonJS({
           this._updateBalancedPoolStats();
         });
         pool2.on("disconnect", (...args) => {
-          const err = args[2];
-          if (err && err.code === "UND_ERR_SOCKET") {
+          const err2 = args[2];
+          if (err2 && err2.code === "UND_ERR_SOCKET") {
             pool2[kWeight] = Math.max(1, pool2[kWeight] - this[kErrorPenalty]);
             this._updateBalancedPoolStats();
           }
@@ -8661,11 +8661,11 @@ var require_agent = __commonJS({
         this[kOnConnect] = (origin, targets) => {
           this.emit("connect", origin, [this, ...targets]);
         };
-        this[kOnDisconnect] = (origin, targets, err) => {
-          this.emit("disconnect", origin, [this, ...targets], err);
+        this[kOnDisconnect] = (origin, targets, err2) => {
+          this.emit("disconnect", origin, [this, ...targets], err2);
         };
-        this[kOnConnectionError] = (origin, targets, err) => {
-          this.emit("connectionError", origin, [this, ...targets], err);
+        this[kOnConnectionError] = (origin, targets, err2) => {
+          this.emit("connectionError", origin, [this, ...targets], err2);
         };
       }
       get [kRunning]() {
@@ -8697,10 +8697,10 @@ var require_agent = __commonJS({
         this[kClients].clear();
         await Promise.all(closePromises);
       }
-      async [kDestroy](err) {
+      async [kDestroy](err2) {
         const destroyPromises = [];
         for (const client of this[kClients].values()) {
-          destroyPromises.push(client.destroy(err));
+          destroyPromises.push(client.destroy(err2));
         }
         this[kClients].clear();
         await Promise.all(destroyPromises);
@@ -8784,8 +8784,8 @@ var require_proxy_agent = __commonJS({
       async [kClose]() {
         return this.#client.close();
       }
-      async [kDestroy](err) {
-        return this.#client.destroy(err);
+      async [kDestroy](err2) {
+        return this.#client.destroy(err2);
       }
     };
     var ProxyAgent2 = class extends DispatcherBase {
@@ -8866,11 +8866,11 @@ var require_proxy_agent = __commonJS({
                 servername = opts2.servername;
               }
               this[kConnectEndpoint]({ ...opts2, servername, httpSocket: socket }, callback);
-            } catch (err) {
-              if (err.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
-                callback(new SecureProxyConnectionError(err));
+            } catch (err2) {
+              if (err2.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
+                callback(new SecureProxyConnectionError(err2));
               } else {
-                callback(err);
+                callback(err2);
               }
             }
           }
@@ -8989,13 +8989,13 @@ var require_env_http_proxy_agent = __commonJS({
           await this[kHttpsProxyAgent].close();
         }
       }
-      async [kDestroy](err) {
-        await this[kNoProxyAgent].destroy(err);
+      async [kDestroy](err2) {
+        await this[kNoProxyAgent].destroy(err2);
         if (!this[kHttpProxyAgent][kDestroyed]) {
-          await this[kHttpProxyAgent].destroy(err);
+          await this[kHttpProxyAgent].destroy(err2);
         }
         if (!this[kHttpsProxyAgent][kDestroyed]) {
-          await this[kHttpsProxyAgent].destroy(err);
+          await this[kHttpsProxyAgent].destroy(err2);
         }
       }
       #getProxyAgentForUrl(url2) {
@@ -9198,8 +9198,8 @@ var require_retry_handler = __commonJS({
       onBodySent(chunk) {
         if (this.handler.onBodySent) return this.handler.onBodySent(chunk);
       }
-      static [kRetryHandlerDefaultRetry](err, { state: state2, opts }, cb) {
-        const { statusCode, code: code3, headers } = err;
+      static [kRetryHandlerDefaultRetry](err2, { state: state2, opts }, cb) {
+        const { statusCode, code, headers } = err2;
         const { method, retryOptions } = opts;
         const {
           maxRetries,
@@ -9211,20 +9211,20 @@ var require_retry_handler = __commonJS({
           methods
         } = retryOptions;
         const { counter } = state2;
-        if (code3 && code3 !== "UND_ERR_REQ_RETRY" && !errorCodes.includes(code3)) {
-          cb(err);
+        if (code && code !== "UND_ERR_REQ_RETRY" && !errorCodes.includes(code)) {
+          cb(err2);
           return;
         }
         if (Array.isArray(methods) && !methods.includes(method)) {
-          cb(err);
+          cb(err2);
           return;
         }
         if (statusCode != null && Array.isArray(statusCodes) && !statusCodes.includes(statusCode)) {
-          cb(err);
+          cb(err2);
           return;
         }
         if (counter > maxRetries) {
-          cb(err);
+          cb(err2);
           return;
         }
         let retryAfterHeader = headers?.["retry-after"];
@@ -9356,11 +9356,11 @@ var require_retry_handler = __commonJS({
             statusMessage
           );
         }
-        const err = new RequestRetryError("Request failed", statusCode, {
+        const err2 = new RequestRetryError("Request failed", statusCode, {
           headers,
           data: { count: this.retryCount }
         });
-        this.abort(err);
+        this.abort(err2);
         return false;
       }
       onData(chunk) {
@@ -9371,9 +9371,9 @@ var require_retry_handler = __commonJS({
         this.retryCount = 0;
         return this.handler.onComplete(rawTrailers);
       }
-      onError(err) {
+      onError(err2) {
         if (this.aborted || isDisturbed(this.opts.body) || this.headersSent && this.resume == null) {
-          return this.handler.onError(err);
+          return this.handler.onError(err2);
         }
         if (this.retryCount - this.retryCountCheckpoint > 0) {
           this.retryCount = this.retryCountCheckpoint + (this.retryCount - this.retryCountCheckpoint);
@@ -9381,16 +9381,16 @@ var require_retry_handler = __commonJS({
           this.retryCount += 1;
         }
         this.retryOpts.retry(
-          err,
+          err2,
           {
             state: { counter: this.retryCount },
             opts: { retryOptions: this.retryOpts, ...this.opts }
           },
           onRetry.bind(this)
         );
-        function onRetry(err2) {
-          if (err2 != null || this.aborted || isDisturbed(this.opts.body)) {
-            return this.handler.onError(err2);
+        function onRetry(err3) {
+          if (err3 != null || this.aborted || isDisturbed(this.opts.body)) {
+            return this.handler.onError(err3);
           }
           if (this.start !== 0) {
             const headers = { range: `bytes=${this.start}-${this.end ?? ""}` };
@@ -9408,8 +9408,8 @@ var require_retry_handler = __commonJS({
           try {
             this.retryCountCheckpoint = this.retryCount;
             this.dispatch(this.opts, this);
-          } catch (err3) {
-            this.handler.onError(err3);
+          } catch (err4) {
+            this.handler.onError(err4);
           }
         }
       }
@@ -9492,22 +9492,22 @@ var require_readable = __commonJS({
         this[kContentLength] = contentLength;
         this[kReading] = false;
       }
-      destroy(err) {
-        if (!err && !this._readableState.endEmitted) {
-          err = new RequestAbortedError();
+      destroy(err2) {
+        if (!err2 && !this._readableState.endEmitted) {
+          err2 = new RequestAbortedError();
         }
-        if (err) {
+        if (err2) {
           this[kAbort]();
         }
-        return super.destroy(err);
+        return super.destroy(err2);
       }
-      _destroy(err, callback) {
+      _destroy(err2, callback) {
         if (!this[kReading]) {
           setImmediate(() => {
-            callback(err);
+            callback(err2);
           });
         } else {
-          callback(err);
+          callback(err2);
         }
       }
       on(ev, ...args) {
@@ -9621,8 +9621,8 @@ var require_readable = __commonJS({
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
-            stream.on("error", (err) => {
-              reject(err);
+            stream.on("error", (err2) => {
+              reject(err2);
             }).on("close", () => {
               reject(new TypeError("unusable"));
             });
@@ -9639,8 +9639,8 @@ var require_readable = __commonJS({
               length: 0,
               body: []
             };
-            stream.on("error", function(err) {
-              consumeFinish(this[kConsume], err);
+            stream.on("error", function(err2) {
+              consumeFinish(this[kConsume], err2);
             }).on("close", function() {
               if (this[kConsume].body !== null) {
                 consumeFinish(this[kConsume], new RequestAbortedError());
@@ -9718,20 +9718,20 @@ var require_readable = __commonJS({
           resolve(chunksConcat(body, length));
         }
         consumeFinish(consume2);
-      } catch (err) {
-        stream.destroy(err);
+      } catch (err2) {
+        stream.destroy(err2);
       }
     }
     function consumePush(consume2, chunk) {
       consume2.length += chunk.length;
       consume2.body.push(chunk);
     }
-    function consumeFinish(consume2, err) {
+    function consumeFinish(consume2, err2) {
       if (consume2.body === null) {
         return;
       }
-      if (err) {
-        consume2.reject(err);
+      if (err2) {
+        consume2.reject(err2);
       } else {
         consume2.resolve();
       }
@@ -9773,9 +9773,9 @@ var require_util3 = __commonJS({
         chunks = [];
         length = 0;
       }
-      const message2 = `Response status code ${statusCode}${statusMessage ? `: ${statusMessage}` : ""}`;
+      const message3 = `Response status code ${statusCode}${statusMessage ? `: ${statusMessage}` : ""}`;
       if (statusCode === 204 || !contentType || !length) {
-        queueMicrotask(() => callback(new ResponseStatusCodeError(message2, statusCode, headers)));
+        queueMicrotask(() => callback(new ResponseStatusCodeError(message3, statusCode, headers)));
         return;
       }
       const stackTraceLimit = Error.stackTraceLimit;
@@ -9791,7 +9791,7 @@ var require_util3 = __commonJS({
       } finally {
         Error.stackTraceLimit = stackTraceLimit;
       }
-      queueMicrotask(() => callback(new ResponseStatusCodeError(message2, statusCode, headers, payload)));
+      queueMicrotask(() => callback(new ResponseStatusCodeError(message3, statusCode, headers, payload)));
     }
     var isContentTypeApplicationJson = (contentType) => {
       return contentType.length > 15 && contentType[11] === "/" && contentType[0] === "a" && contentType[1] === "p" && contentType[2] === "p" && contentType[3] === "l" && contentType[4] === "i" && contentType[5] === "c" && contentType[6] === "a" && contentType[7] === "t" && contentType[8] === "i" && contentType[9] === "o" && contentType[10] === "n" && contentType[12] === "j" && contentType[13] === "s" && contentType[14] === "o" && contentType[15] === "n";
@@ -9840,11 +9840,11 @@ var require_api_request = __commonJS({
             throw new InvalidArgumentError("invalid onInfo callback");
           }
           super("UNDICI_REQUEST");
-        } catch (err) {
+        } catch (err2) {
           if (util.isStream(body)) {
-            util.destroy(body.on("error", util.nop), err);
+            util.destroy(body.on("error", util.nop), err2);
           }
-          throw err;
+          throw err2;
         }
         this.method = method;
         this.responseHeaders = responseHeaders || null;
@@ -9862,8 +9862,8 @@ var require_api_request = __commonJS({
         this.reason = null;
         this.removeAbortListener = null;
         if (util.isStream(body)) {
-          body.on("error", (err) => {
-            this.onError(err);
+          body.on("error", (err2) => {
+            this.onError(err2);
           });
         }
         if (this.signal) {
@@ -9945,23 +9945,23 @@ var require_api_request = __commonJS({
         util.parseHeaders(trailers, this.trailers);
         this.res.push(null);
       }
-      onError(err) {
+      onError(err2) {
         const { res, callback, body, opaque } = this;
         if (callback) {
           this.callback = null;
           queueMicrotask(() => {
-            this.runInAsyncScope(callback, null, err, { opaque });
+            this.runInAsyncScope(callback, null, err2, { opaque });
           });
         }
         if (res) {
           this.res = null;
           queueMicrotask(() => {
-            util.destroy(res, err);
+            util.destroy(res, err2);
           });
         }
         if (body) {
           this.body = null;
-          util.destroy(body, err);
+          util.destroy(body, err2);
         }
         if (this.removeAbortListener) {
           res?.off("close", this.removeAbortListener);
@@ -9973,19 +9973,19 @@ var require_api_request = __commonJS({
     function request2(opts, callback) {
       if (callback === void 0) {
         return new Promise((resolve, reject) => {
-          request2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve(data);
+          request2.call(this, opts, (err2, data) => {
+            return err2 ? reject(err2) : resolve(data);
           });
         });
       }
       try {
         this.dispatch(opts, new RequestHandler5(opts, callback));
-      } catch (err) {
+      } catch (err2) {
         if (typeof callback !== "function") {
-          throw err;
+          throw err2;
         }
         const opaque = opts?.opaque;
-        queueMicrotask(() => callback(err, { opaque }));
+        queueMicrotask(() => callback(err2, { opaque }));
       }
     }
     module2.exports = request2;
@@ -10078,11 +10078,11 @@ var require_api_stream = __commonJS({
             throw new InvalidArgumentError("invalid onInfo callback");
           }
           super("UNDICI_STREAM");
-        } catch (err) {
+        } catch (err2) {
           if (util.isStream(body)) {
-            util.destroy(body.on("error", util.nop), err);
+            util.destroy(body.on("error", util.nop), err2);
           }
-          throw err;
+          throw err2;
         }
         this.responseHeaders = responseHeaders || null;
         this.opaque = opaque || null;
@@ -10096,8 +10096,8 @@ var require_api_stream = __commonJS({
         this.onInfo = onInfo || null;
         this.throwOnError = throwOnError || false;
         if (util.isStream(body)) {
-          body.on("error", (err) => {
-            this.onError(err);
+          body.on("error", (err2) => {
+            this.onError(err2);
           });
         }
         addSignal(this, signal);
@@ -10145,15 +10145,15 @@ var require_api_stream = __commonJS({
           if (!res || typeof res.write !== "function" || typeof res.end !== "function" || typeof res.on !== "function") {
             throw new InvalidReturnValueError("expected Writable");
           }
-          finished(res, { readable: false }, (err) => {
+          finished(res, { readable: false }, (err2) => {
             const { callback: callback2, res: res2, opaque: opaque2, trailers, abort } = this;
             this.res = null;
-            if (err || !res2.readable) {
-              util.destroy(res2, err);
+            if (err2 || !res2.readable) {
+              util.destroy(res2, err2);
             }
             this.callback = null;
-            this.runInAsyncScope(callback2, null, err || null, { opaque: opaque2, trailers });
-            if (err) {
+            this.runInAsyncScope(callback2, null, err2 || null, { opaque: opaque2, trailers });
+            if (err2) {
               abort();
             }
           });
@@ -10176,41 +10176,41 @@ var require_api_stream = __commonJS({
         this.trailers = util.parseHeaders(trailers);
         res.end();
       }
-      onError(err) {
+      onError(err2) {
         const { res, callback, opaque, body } = this;
         removeSignal(this);
         this.factory = null;
         if (res) {
           this.res = null;
-          util.destroy(res, err);
+          util.destroy(res, err2);
         } else if (callback) {
           this.callback = null;
           queueMicrotask(() => {
-            this.runInAsyncScope(callback, null, err, { opaque });
+            this.runInAsyncScope(callback, null, err2, { opaque });
           });
         }
         if (body) {
           this.body = null;
-          util.destroy(body, err);
+          util.destroy(body, err2);
         }
       }
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
         return new Promise((resolve, reject) => {
-          stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve(data);
+          stream.call(this, opts, factory, (err2, data) => {
+            return err2 ? reject(err2) : resolve(data);
           });
         });
       }
       try {
         this.dispatch(opts, new StreamHandler(opts, factory, callback));
-      } catch (err) {
+      } catch (err2) {
         if (typeof callback !== "function") {
-          throw err;
+          throw err2;
         }
         const opaque = opts?.opaque;
-        queueMicrotask(() => callback(err, { opaque }));
+        queueMicrotask(() => callback(err2, { opaque }));
       }
     }
     module2.exports = stream;
@@ -10248,9 +10248,9 @@ var require_api_pipeline = __commonJS({
           resume();
         }
       }
-      _destroy(err, callback) {
+      _destroy(err2, callback) {
         this._read();
-        callback(err);
+        callback(err2);
       }
     };
     var PipelineResponse = class extends Readable9 {
@@ -10261,11 +10261,11 @@ var require_api_pipeline = __commonJS({
       _read() {
         this[kResume]();
       }
-      _destroy(err, callback) {
-        if (!err && !this._readableState.endEmitted) {
-          err = new RequestAbortedError();
+      _destroy(err2, callback) {
+        if (!err2 && !this._readableState.endEmitted) {
+          err2 = new RequestAbortedError();
         }
-        callback(err);
+        callback(err2);
       }
     };
     var PipelineHandler = class extends AsyncResource {
@@ -10311,19 +10311,19 @@ var require_api_pipeline = __commonJS({
               req[kResume] = callback;
             }
           },
-          destroy: (err, callback) => {
+          destroy: (err2, callback) => {
             const { body, req, res, ret, abort } = this;
-            if (!err && !ret._readableState.endEmitted) {
-              err = new RequestAbortedError();
+            if (!err2 && !ret._readableState.endEmitted) {
+              err2 = new RequestAbortedError();
             }
-            if (abort && err) {
+            if (abort && err2) {
               abort();
             }
-            util.destroy(body, err);
-            util.destroy(req, err);
-            util.destroy(res, err);
+            util.destroy(body, err2);
+            util.destroy(req, err2);
+            util.destroy(res, err2);
             removeSignal(this);
-            callback(err);
+            callback(err2);
           }
         }).on("prefinish", () => {
           const { req } = this;
@@ -10364,9 +10364,9 @@ var require_api_pipeline = __commonJS({
             body: this.res,
             context
           });
-        } catch (err) {
+        } catch (err2) {
           this.res.on("error", util.nop);
-          throw err;
+          throw err2;
         }
         if (!body || typeof body.on !== "function") {
           throw new InvalidReturnValueError("expected Readable");
@@ -10376,9 +10376,9 @@ var require_api_pipeline = __commonJS({
           if (!ret.push(chunk) && body2.pause) {
             body2.pause();
           }
-        }).on("error", (err) => {
+        }).on("error", (err2) => {
           const { ret } = this;
-          util.destroy(ret, err);
+          util.destroy(ret, err2);
         }).on("end", () => {
           const { ret } = this;
           ret.push(null);
@@ -10398,10 +10398,10 @@ var require_api_pipeline = __commonJS({
         const { res } = this;
         res.push(null);
       }
-      onError(err) {
+      onError(err2) {
         const { ret } = this;
         this.handler = null;
-        util.destroy(ret, err);
+        util.destroy(ret, err2);
       }
     };
     function pipeline2(opts, handler2) {
@@ -10409,8 +10409,8 @@ var require_api_pipeline = __commonJS({
         const pipelineHandler = new PipelineHandler(opts, handler2);
         this.dispatch({ ...opts, body: pipelineHandler.req }, pipelineHandler);
         return pipelineHandler.ret;
-      } catch (err) {
-        return new PassThrough2().destroy(err);
+      } catch (err2) {
+        return new PassThrough2().destroy(err2);
       }
     }
     module2.exports = pipeline2;
@@ -10471,13 +10471,13 @@ var require_api_upgrade = __commonJS({
           context
         });
       }
-      onError(err) {
+      onError(err2) {
         const { callback, opaque } = this;
         removeSignal(this);
         if (callback) {
           this.callback = null;
           queueMicrotask(() => {
-            this.runInAsyncScope(callback, null, err, { opaque });
+            this.runInAsyncScope(callback, null, err2, { opaque });
           });
         }
       }
@@ -10485,8 +10485,8 @@ var require_api_upgrade = __commonJS({
     function upgrade(opts, callback) {
       if (callback === void 0) {
         return new Promise((resolve, reject) => {
-          upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve(data);
+          upgrade.call(this, opts, (err2, data) => {
+            return err2 ? reject(err2) : resolve(data);
           });
         });
       }
@@ -10497,12 +10497,12 @@ var require_api_upgrade = __commonJS({
           method: opts.method || "GET",
           upgrade: opts.protocol || "Websocket"
         }, upgradeHandler);
-      } catch (err) {
+      } catch (err2) {
         if (typeof callback !== "function") {
-          throw err;
+          throw err2;
         }
         const opaque = opts?.opaque;
-        queueMicrotask(() => callback(err, { opaque }));
+        queueMicrotask(() => callback(err2, { opaque }));
       }
     }
     module2.exports = upgrade;
@@ -10565,13 +10565,13 @@ var require_api_connect = __commonJS({
           context
         });
       }
-      onError(err) {
+      onError(err2) {
         const { callback, opaque } = this;
         removeSignal(this);
         if (callback) {
           this.callback = null;
           queueMicrotask(() => {
-            this.runInAsyncScope(callback, null, err, { opaque });
+            this.runInAsyncScope(callback, null, err2, { opaque });
           });
         }
       }
@@ -10579,20 +10579,20 @@ var require_api_connect = __commonJS({
     function connect(opts, callback) {
       if (callback === void 0) {
         return new Promise((resolve, reject) => {
-          connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve(data);
+          connect.call(this, opts, (err2, data) => {
+            return err2 ? reject(err2) : resolve(data);
           });
         });
       }
       try {
         const connectHandler = new ConnectHandler(opts, callback);
         this.dispatch({ ...opts, method: "CONNECT" }, connectHandler);
-      } catch (err) {
+      } catch (err2) {
         if (typeof callback !== "function") {
-          throw err;
+          throw err2;
         }
         const opaque = opts?.opaque;
-        queueMicrotask(() => callback(err, { opaque }));
+        queueMicrotask(() => callback(err2, { opaque }));
       }
     }
     module2.exports = connect;
@@ -10618,11 +10618,11 @@ var require_mock_errors = __commonJS({
     var { UndiciError } = require_errors();
     var kMockNotMatchedError = /* @__PURE__ */ Symbol.for("undici.error.UND_MOCK_ERR_MOCK_NOT_MATCHED");
     var MockNotMatchedError = class _MockNotMatchedError extends UndiciError {
-      constructor(message2) {
-        super(message2);
+      constructor(message3) {
+        super(message3);
         Error.captureStackTrace(this, _MockNotMatchedError);
         this.name = "MockNotMatchedError";
-        this.message = message2 || "The request does not match any registered mock dispatches";
+        this.message = message3 || "The request does not match any registered mock dispatches";
         this.code = "UND_MOCK_ERR_MOCK_NOT_MATCHED";
       }
       static [Symbol.hasInstance](instance) {
@@ -10887,7 +10887,7 @@ var require_mock_utils = __commonJS({
         const responseData = getResponseData2(body);
         const responseHeaders = generateKeyValues(headers);
         const responseTrailers = generateKeyValues(trailers);
-        handler2.onConnect?.((err) => handler2.onError(err), null);
+        handler2.onConnect?.((err2) => handler2.onError(err2), null);
         handler2.onHeaders?.(statusCode, responseHeaders, resume, getStatusText(statusCode));
         handler2.onData?.(Buffer.from(responseData));
         handler2.onComplete?.(responseTrailers);
@@ -11601,12 +11601,12 @@ var require_dump = __commonJS({
           statusMessage
         );
       }
-      onError(err) {
+      onError(err2) {
         if (this.#dumped) {
           return;
         }
-        err = this.#reason ?? err;
-        this.#handler.onError(err);
+        err2 = this.#reason ?? err2;
+        this.#handler.onError(err2);
       }
       onData(chunk) {
         this.#size = this.#size + chunk.length;
@@ -11693,9 +11693,9 @@ var require_dns = __commonJS({
           maxItems: this.#maxItems
         };
         if (ips == null) {
-          this.lookup(origin, newOpts, (err, addresses) => {
-            if (err || addresses == null || addresses.length === 0) {
-              cb(err ?? new InformationalError("No DNS entries found"));
+          this.lookup(origin, newOpts, (err2, addresses) => {
+            if (err2 || addresses == null || addresses.length === 0) {
+              cb(err2 ?? new InformationalError("No DNS entries found"));
               return;
             }
             this.setRecords(origin, addresses);
@@ -11751,9 +11751,9 @@ var require_dns = __commonJS({
             family: this.dualStack === false ? this.affinity : 0,
             order: "ipv4first"
           },
-          (err, addresses) => {
-            if (err) {
-              return cb(err);
+          (err2, addresses) => {
+            if (err2) {
+              return cb(err2);
             }
             const results = /* @__PURE__ */ new Map();
             for (const addr of addresses) {
@@ -11838,14 +11838,14 @@ var require_dns = __commonJS({
         this.#state = state2;
         this.#dispatch = dispatch;
       }
-      onError(err) {
-        switch (err.code) {
+      onError(err2) {
+        switch (err2.code) {
           case "ETIMEDOUT":
           case "ECONNREFUSED": {
             if (this.#state.dualStack) {
-              this.#state.runLookup(this.#origin, this.#opts, (err2, newOrigin) => {
-                if (err2) {
-                  return this.#handler.onError(err2);
+              this.#state.runLookup(this.#origin, this.#opts, (err3, newOrigin) => {
+                if (err3) {
+                  return this.#handler.onError(err3);
                 }
                 const dispatchOpts = {
                   ...this.#opts,
@@ -11855,14 +11855,14 @@ var require_dns = __commonJS({
               });
               return;
             }
-            this.#handler.onError(err);
+            this.#handler.onError(err2);
             return;
           }
           case "ENOTFOUND":
             this.#state.deleteRecord(this.#origin);
           // eslint-disable-next-line no-fallthrough
           default:
-            this.#handler.onError(err);
+            this.#handler.onError(err2);
             break;
         }
       }
@@ -11911,9 +11911,9 @@ var require_dns = __commonJS({
           if (isIP(origin.hostname) !== 0) {
             return dispatch(origDispatchOpts, handler2);
           }
-          instance.runLookup(origin, origDispatchOpts, (err, newOrigin) => {
-            if (err) {
-              return handler2.onError(err);
+          instance.runLookup(origin, origDispatchOpts, (err2, newOrigin) => {
+            if (err2) {
+              return handler2.onError(err2);
             }
             let dispatchOpts = null;
             dispatchOpts = {
@@ -11954,8 +11954,8 @@ var require_headers = __commonJS({
     var util = __require("node:util");
     var kHeadersMap = /* @__PURE__ */ Symbol("headers map");
     var kHeadersSortedMap = /* @__PURE__ */ Symbol("headers map sorted");
-    function isHTTPWhiteSpaceCharCode(code3) {
-      return code3 === 10 || code3 === 13 || code3 === 9 || code3 === 32;
+    function isHTTPWhiteSpaceCharCode(code) {
+      return code === 10 || code === 13 || code === 9 || code === 32;
     }
     function headerValueNormalize(potentialValue) {
       let i6 = 0;
@@ -12310,8 +12310,8 @@ var require_headers = __commonJS({
         }
         return this.#headersList[kHeadersSortedMap] = headers;
       }
-      [util.inspect.custom](depth, options2) {
-        options2.depth ??= depth;
+      [util.inspect.custom](depth2, options2) {
+        options2.depth ??= depth2;
         return `Headers ${util.formatWithOptions(options2, this.#headersList.entries)}`;
       }
       static getHeadersGuard(o3) {
@@ -12441,8 +12441,8 @@ var require_response = __commonJS({
         let parsedURL;
         try {
           parsedURL = new URL(url2, relevantRealm.settingsObject.baseUrl);
-        } catch (err) {
-          throw new TypeError(`Failed to parse URL from ${url2}`, { cause: err });
+        } catch (err2) {
+          throw new TypeError(`Failed to parse URL from ${url2}`, { cause: err2 });
         }
         if (!redirectStatusSet.has(status)) {
           throw new RangeError(`Invalid status code ${status}`);
@@ -12537,7 +12537,7 @@ var require_response = __commonJS({
         }
         return fromInnerResponse(clonedResponse, getHeadersGuard(this[kHeaders]));
       }
-      [nodeUtil.inspect.custom](depth, options2) {
+      [nodeUtil.inspect.custom](depth2, options2) {
         if (options2.depth === null) {
           options2.depth = 2;
         }
@@ -12670,9 +12670,9 @@ var require_response = __commonJS({
         assert2(false);
       }
     }
-    function makeAppropriateNetworkError(fetchParams, err = null) {
+    function makeAppropriateNetworkError(fetchParams, err2 = null) {
       assert2(isCancelled(fetchParams));
-      return isAborted(fetchParams) ? makeNetworkError(Object.assign(new DOMException("The operation was aborted.", "AbortError"), { cause: err })) : makeNetworkError(Object.assign(new DOMException("Request was cancelled."), { cause: err }));
+      return isAborted(fetchParams) ? makeNetworkError(Object.assign(new DOMException("The operation was aborted.", "AbortError"), { cause: err2 })) : makeNetworkError(Object.assign(new DOMException("Request was cancelled."), { cause: err2 }));
     }
     function initializeResponse(response, init, body) {
       if (init.status !== null && (init.status < 200 || init.status > 599)) {
@@ -12904,8 +12904,8 @@ var require_request2 = __commonJS({
           let parsedURL;
           try {
             parsedURL = new URL(input2, baseUrl);
-          } catch (err) {
-            throw new TypeError("Failed to parse URL from " + input2, { cause: err });
+          } catch (err2) {
+            throw new TypeError("Failed to parse URL from " + input2, { cause: err2 });
           }
           if (parsedURL.username || parsedURL.password) {
             throw new TypeError(
@@ -12995,8 +12995,8 @@ var require_request2 = __commonJS({
             let parsedReferrer;
             try {
               parsedReferrer = new URL(referrer, baseUrl);
-            } catch (err) {
-              throw new TypeError(`Referrer "${referrer}" is not a valid URL.`, { cause: err });
+            } catch (err2) {
+              throw new TypeError(`Referrer "${referrer}" is not a valid URL.`, { cause: err2 });
             }
             if (parsedReferrer.protocol === "about:" && parsedReferrer.hostname === "client" || origin && !sameOrigin(parsedReferrer, environmentSettingsObject.settingsObject.baseUrl)) {
               request2.referrer = "client";
@@ -13306,7 +13306,7 @@ var require_request2 = __commonJS({
         }
         return fromInnerRequest(clonedRequest, ac.signal, getHeadersGuard(this[kHeaders]));
       }
-      [nodeUtil.inspect.custom](depth, options2) {
+      [nodeUtil.inspect.custom](depth2, options2) {
         if (options2.depth === null) {
           options2.depth = 2;
         }
@@ -13715,11 +13715,11 @@ var require_fetch = __commonJS({
         p4.reject(error64);
       }
       if (request2.body != null && isReadable(request2.body?.stream)) {
-        request2.body.stream.cancel(error64).catch((err) => {
-          if (err.code === "ERR_INVALID_STATE") {
+        request2.body.stream.cancel(error64).catch((err2) => {
+          if (err2.code === "ERR_INVALID_STATE") {
             return;
           }
-          throw err;
+          throw err2;
         });
       }
       if (responseObject == null) {
@@ -13727,11 +13727,11 @@ var require_fetch = __commonJS({
       }
       const response = responseObject[kState];
       if (response.body != null && isReadable(response.body?.stream)) {
-        response.body.stream.cancel(error64).catch((err) => {
-          if (err.code === "ERR_INVALID_STATE") {
+        response.body.stream.cancel(error64).catch((err2) => {
+          if (err2.code === "ERR_INVALID_STATE") {
             return;
           }
-          throw err;
+          throw err2;
         });
       }
     }
@@ -13796,8 +13796,8 @@ var require_fetch = __commonJS({
       }
       if (subresourceSet.has(request2.destination)) {
       }
-      mainFetch(fetchParams).catch((err) => {
-        fetchParams.controller.terminate(err);
+      mainFetch(fetchParams).catch((err2) => {
+        fetchParams.controller.terminate(err2);
       });
       return fetchParams.controller;
     }
@@ -13982,7 +13982,7 @@ var require_fetch = __commonJS({
         }
         case "http:":
         case "https:": {
-          return httpFetch(fetchParams).catch((err) => makeNetworkError(err));
+          return httpFetch(fetchParams).catch((err2) => makeNetworkError(err2));
         }
         default: {
           return Promise.resolve(makeNetworkError("unknown scheme"));
@@ -14107,8 +14107,8 @@ var require_fetch = __commonJS({
         if (locationURL == null) {
           return response;
         }
-      } catch (err) {
-        return Promise.resolve(makeNetworkError(err));
+      } catch (err2) {
+        return Promise.resolve(makeNetworkError(err2));
       }
       if (!urlIsHttpHttpsScheme(locationURL)) {
         return Promise.resolve(makeNetworkError("URL scheme must be a HTTP(S) scheme"));
@@ -14279,11 +14279,11 @@ var require_fetch = __commonJS({
       fetchParams.controller.connection = {
         abort: null,
         destroyed: false,
-        destroy(err, abort = true) {
+        destroy(err2, abort = true) {
           if (!this.destroyed) {
             this.destroyed = true;
             if (abort) {
-              this.abort?.(err ?? new DOMException("The operation was aborted.", "AbortError"));
+              this.abort?.(err2 ?? new DOMException("The operation was aborted.", "AbortError"));
             }
           }
         }
@@ -14334,8 +14334,8 @@ var require_fetch = __commonJS({
               yield* processBodyChunk(bytes);
             }
             processEndOfBody();
-          } catch (err) {
-            processBodyError(err);
+          } catch (err2) {
+            processBodyError(err2);
           }
         })();
       }
@@ -14348,12 +14348,12 @@ var require_fetch = __commonJS({
           fetchParams.controller.next = () => iterator2.next();
           response = makeResponse({ status, statusText, headersList });
         }
-      } catch (err) {
-        if (err.name === "AbortError") {
+      } catch (err2) {
+        if (err2.name === "AbortError") {
           fetchParams.controller.connection.destroy();
-          return makeAppropriateNetworkError(fetchParams, err);
+          return makeAppropriateNetworkError(fetchParams, err2);
         }
-        return makeNetworkError(err);
+        return makeNetworkError(err2);
       }
       const pullAlgorithm = async () => {
         await fetchParams.controller.resume();
@@ -14391,11 +14391,11 @@ var require_fetch = __commonJS({
               break;
             }
             bytes = done ? void 0 : value;
-          } catch (err) {
+          } catch (err2) {
             if (fetchParams.controller.ended && !timingInfo.encodedBodySize) {
               bytes = void 0;
             } else {
-              bytes = err;
+              bytes = err2;
               isFailure = true;
             }
           }
@@ -14523,9 +14523,9 @@ var require_fetch = __commonJS({
                 status,
                 statusText,
                 headersList,
-                body: decoders.length ? pipeline2(this.body, ...decoders, (err) => {
-                  if (err) {
-                    this.onError(err);
+                body: decoders.length ? pipeline2(this.body, ...decoders, (err2) => {
+                  if (err2) {
+                    this.onError(err2);
                   }
                 }).on("error", onError) : this.body.on("error", onError)
               });
@@ -16110,8 +16110,8 @@ var require_util6 = __commonJS({
     "use strict";
     function isCTLExcludingHtab(value) {
       for (let i6 = 0; i6 < value.length; ++i6) {
-        const code3 = value.charCodeAt(i6);
-        if (code3 >= 0 && code3 <= 8 || code3 >= 10 && code3 <= 31 || code3 === 127) {
+        const code = value.charCodeAt(i6);
+        if (code >= 0 && code <= 8 || code >= 10 && code <= 31 || code === 127) {
           return true;
         }
       }
@@ -16119,26 +16119,26 @@ var require_util6 = __commonJS({
     }
     function validateCookieName(name2) {
       for (let i6 = 0; i6 < name2.length; ++i6) {
-        const code3 = name2.charCodeAt(i6);
-        if (code3 < 33 || // exclude CTLs (0-31), SP and HT
-        code3 > 126 || // exclude non-ascii and DEL
-        code3 === 34 || // "
-        code3 === 40 || // (
-        code3 === 41 || // )
-        code3 === 60 || // <
-        code3 === 62 || // >
-        code3 === 64 || // @
-        code3 === 44 || // ,
-        code3 === 59 || // ;
-        code3 === 58 || // :
-        code3 === 92 || // \
-        code3 === 47 || // /
-        code3 === 91 || // [
-        code3 === 93 || // ]
-        code3 === 63 || // ?
-        code3 === 61 || // =
-        code3 === 123 || // {
-        code3 === 125) {
+        const code = name2.charCodeAt(i6);
+        if (code < 33 || // exclude CTLs (0-31), SP and HT
+        code > 126 || // exclude non-ascii and DEL
+        code === 34 || // "
+        code === 40 || // (
+        code === 41 || // )
+        code === 60 || // <
+        code === 62 || // >
+        code === 64 || // @
+        code === 44 || // ,
+        code === 59 || // ;
+        code === 58 || // :
+        code === 92 || // \
+        code === 47 || // /
+        code === 91 || // [
+        code === 93 || // ]
+        code === 63 || // ?
+        code === 61 || // =
+        code === 123 || // {
+        code === 125) {
           throw new Error("Invalid cookie name");
         }
       }
@@ -16154,31 +16154,31 @@ var require_util6 = __commonJS({
         ++i6;
       }
       while (i6 < len) {
-        const code3 = value.charCodeAt(i6++);
-        if (code3 < 33 || // exclude CTLs (0-31)
-        code3 > 126 || // non-ascii and DEL (127)
-        code3 === 34 || // "
-        code3 === 44 || // ,
-        code3 === 59 || // ;
-        code3 === 92) {
+        const code = value.charCodeAt(i6++);
+        if (code < 33 || // exclude CTLs (0-31)
+        code > 126 || // non-ascii and DEL (127)
+        code === 34 || // "
+        code === 44 || // ,
+        code === 59 || // ;
+        code === 92) {
           throw new Error("Invalid cookie value");
         }
       }
     }
     function validateCookiePath(path) {
       for (let i6 = 0; i6 < path.length; ++i6) {
-        const code3 = path.charCodeAt(i6);
-        if (code3 < 32 || // exclude CTLs (0-31)
-        code3 > 126 || // exclude DEL and non-ascii
-        code3 === 59) {
+        const code = path.charCodeAt(i6);
+        if (code < 32 || // exclude CTLs (0-31)
+        code > 126 || // exclude DEL and non-ascii
+        code === 59) {
           throw new Error("Invalid cookie path");
         }
       }
     }
-    function isLetterOrDigit(code3) {
-      return code3 >= 48 && code3 <= 57 || // 0-9
-      code3 >= 65 && code3 <= 90 || // A-Z
-      code3 >= 97 && code3 <= 122;
+    function isLetterOrDigit(code) {
+      return code >= 48 && code <= 57 || // 0-9
+      code >= 65 && code <= 90 || // A-Z
+      code >= 97 && code <= 122;
     }
     function validateCookieDomain(domain2) {
       if (domain2 === " ") {
@@ -16189,8 +16189,8 @@ var require_util6 = __commonJS({
       }
       let labelLength = 0;
       for (let i6 = 0; i6 < domain2.length; ++i6) {
-        const code3 = domain2.charCodeAt(i6);
-        if (code3 === 46) {
+        const code = domain2.charCodeAt(i6);
+        if (code === 46) {
           if (labelLength === 0) {
             throw new Error("Invalid cookie domain");
           }
@@ -16200,10 +16200,10 @@ var require_util6 = __commonJS({
           labelLength = 0;
           continue;
         }
-        if (labelLength === 0 && !isLetterOrDigit(code3)) {
+        if (labelLength === 0 && !isLetterOrDigit(code)) {
           throw new Error("Invalid cookie domain");
         }
-        if (!isLetterOrDigit(code3) && code3 !== 45) {
+        if (!isLetterOrDigit(code) && code !== 45) {
           throw new Error("Invalid cookie domain");
         }
         if (++labelLength > 63) {
@@ -16977,37 +16977,37 @@ var require_util7 = __commonJS({
         return false;
       }
       for (let i6 = 0; i6 < protocol.length; ++i6) {
-        const code3 = protocol.charCodeAt(i6);
-        if (code3 < 33 || // CTL, contains SP (0x20) and HT (0x09)
-        code3 > 126 || code3 === 34 || // "
-        code3 === 40 || // (
-        code3 === 41 || // )
-        code3 === 44 || // ,
-        code3 === 47 || // /
-        code3 === 58 || // :
-        code3 === 59 || // ;
-        code3 === 60 || // <
-        code3 === 61 || // =
-        code3 === 62 || // >
-        code3 === 63 || // ?
-        code3 === 64 || // @
-        code3 === 91 || // [
-        code3 === 92 || // \
-        code3 === 93 || // ]
-        code3 === 123 || // {
-        code3 === 125) {
+        const code = protocol.charCodeAt(i6);
+        if (code < 33 || // CTL, contains SP (0x20) and HT (0x09)
+        code > 126 || code === 34 || // "
+        code === 40 || // (
+        code === 41 || // )
+        code === 44 || // ,
+        code === 47 || // /
+        code === 58 || // :
+        code === 59 || // ;
+        code === 60 || // <
+        code === 61 || // =
+        code === 62 || // >
+        code === 63 || // ?
+        code === 64 || // @
+        code === 91 || // [
+        code === 92 || // \
+        code === 93 || // ]
+        code === 123 || // {
+        code === 125) {
           return false;
         }
       }
       return true;
     }
-    function isValidStatusCode(code3) {
-      if (code3 >= 1e3 && code3 < 1015) {
-        return code3 !== 1004 && // reserved
-        code3 !== 1005 && // "MUST NOT be set as a status code"
-        code3 !== 1006;
+    function isValidStatusCode(code) {
+      if (code >= 1e3 && code < 1015) {
+        return code !== 1004 && // reserved
+        code !== 1005 && // "MUST NOT be set as a status code"
+        code !== 1006;
       }
-      return code3 >= 3e3 && code3 <= 4999;
+      return code >= 3e3 && code <= 4999;
     }
     function failWebsocketConnection(ws2, reason) {
       const { [kController]: controller, [kResponse]: response } = ws2;
@@ -17276,7 +17276,7 @@ var require_connection = __commonJS({
       });
       return controller;
     }
-    function closeWebSocketConnection(ws2, code3, reason, reasonByteLength) {
+    function closeWebSocketConnection(ws2, code, reason, reasonByteLength) {
       if (isClosing(ws2) || isClosed(ws2)) {
       } else if (!isEstablished(ws2)) {
         failWebsocketConnection(ws2, "Connection was closed before it was established.");
@@ -17284,12 +17284,12 @@ var require_connection = __commonJS({
       } else if (ws2[kSentClose] === sentCloseFrameState.NOT_SENT) {
         ws2[kSentClose] = sentCloseFrameState.PROCESSING;
         const frame = new WebsocketFrameSend();
-        if (code3 !== void 0 && reason === void 0) {
+        if (code !== void 0 && reason === void 0) {
           frame.frameData = Buffer.allocUnsafe(2);
-          frame.frameData.writeUInt16BE(code3, 0);
-        } else if (code3 !== void 0 && reason !== void 0) {
+          frame.frameData.writeUInt16BE(code, 0);
+        } else if (code !== void 0 && reason !== void 0) {
           frame.frameData = Buffer.allocUnsafe(2 + reasonByteLength);
-          frame.frameData.writeUInt16BE(code3, 0);
+          frame.frameData.writeUInt16BE(code, 0);
           frame.frameData.write(reason, 2, "utf-8");
         } else {
           frame.frameData = emptyBuffer;
@@ -17314,25 +17314,25 @@ var require_connection = __commonJS({
       response.socket.off("close", onSocketClose);
       response.socket.off("error", onSocketError);
       const wasClean = ws2[kSentClose] === sentCloseFrameState.SENT && ws2[kReceivedClose];
-      let code3 = 1005;
+      let code = 1005;
       let reason = "";
       const result = ws2[kByteParser].closingInfo;
       if (result && !result.error) {
-        code3 = result.code ?? 1005;
+        code = result.code ?? 1005;
         reason = result.reason;
       } else if (!ws2[kReceivedClose]) {
-        code3 = 1006;
+        code = 1006;
       }
       ws2[kReadyState] = states.CLOSED;
       fireEvent("close", ws2, (type, init) => new CloseEvent(type, init), {
         wasClean,
-        code: code3,
+        code,
         reason
       });
       if (channels.close.hasSubscribers) {
         channels.close.publish({
           websocket: ws2,
-          code: code3,
+          code,
           reason
         });
       }
@@ -17393,8 +17393,8 @@ var require_permessage_deflate = __commonJS({
           }
           try {
             this.#inflate = createInflateRaw({ windowBits });
-          } catch (err) {
-            callback(err);
+          } catch (err2) {
+            callback(err2);
             return;
           }
           this.#inflate[kBuffer] = [];
@@ -17410,9 +17410,9 @@ var require_permessage_deflate = __commonJS({
             }
             this.#inflate[kBuffer].push(data);
           });
-          this.#inflate.on("error", (err) => {
+          this.#inflate.on("error", (err2) => {
             this.#inflate = null;
-            callback(err);
+            callback(err2);
           });
         }
         this.#inflate.write(chunk);
@@ -17457,8 +17457,8 @@ var require_receiver = __commonJS({
     var { closeWebSocketConnection } = require_connection();
     var { PerMessageDeflate } = require_permessage_deflate();
     var { MessageSizeExceededError } = require_errors();
-    function failWebsocketConnectionWithCode(ws2, code3, reason) {
-      closeWebSocketConnection(ws2, code3, reason, Buffer.byteLength(reason));
+    function failWebsocketConnectionWithCode(ws2, code, reason) {
+      closeWebSocketConnection(ws2, code, reason, Buffer.byteLength(reason));
       failWebsocketConnection(ws2, reason);
     }
     var ByteParser = class extends Writable4 {
@@ -17645,8 +17645,8 @@ var require_receiver = __commonJS({
                   this.#info.fin,
                   (error64, data) => {
                     if (error64) {
-                      const code3 = error64 instanceof MessageSizeExceededError ? 1009 : 1007;
-                      failWebsocketConnectionWithCode(this.ws, code3, error64.message);
+                      const code = error64 instanceof MessageSizeExceededError ? 1009 : 1007;
+                      failWebsocketConnectionWithCode(this.ws, code, error64.message);
                       return;
                     }
                     if (!this.writeFragments(data)) {
@@ -17732,11 +17732,11 @@ var require_receiver = __commonJS({
       }
       parseCloseBody(data) {
         assert2(data.length !== 1);
-        let code3;
+        let code;
         if (data.length >= 2) {
-          code3 = data.readUInt16BE(0);
+          code = data.readUInt16BE(0);
         }
-        if (code3 !== void 0 && !isValidStatusCode(code3)) {
+        if (code !== void 0 && !isValidStatusCode(code)) {
           return { code: 1002, reason: "Invalid status code", error: true };
         }
         let reason = data.subarray(2);
@@ -17748,7 +17748,7 @@ var require_receiver = __commonJS({
         } catch {
           return { code: 1007, reason: "Invalid UTF-8", error: true };
         }
-        return { code: code3, reason, error: false };
+        return { code, reason, error: false };
       }
       /**
        * Parses control frames.
@@ -17763,8 +17763,8 @@ var require_receiver = __commonJS({
           }
           this.#info.closeInfo = this.parseCloseBody(body);
           if (this.#info.closeInfo.error) {
-            const { code: code3, reason } = this.#info.closeInfo;
-            closeWebSocketConnection(this.ws, code3, reason, reason.length);
+            const { code, reason } = this.#info.closeInfo;
+            closeWebSocketConnection(this.ws, code, reason, reason.length);
             failWebsocketConnection(this.ws, reason);
             return false;
           }
@@ -17777,8 +17777,8 @@ var require_receiver = __commonJS({
             const closeFrame = new WebsocketFrameSend(body2);
             this.ws[kResponse].socket.write(
               closeFrame.createFrame(opcodes.CLOSE),
-              (err) => {
-                if (!err) {
+              (err2) => {
+                if (!err2) {
                   this.ws[kSentClose] = sentCloseFrameState.SENT;
                 }
               }
@@ -18002,17 +18002,17 @@ var require_websocket = __commonJS({
        * @param {number|undefined} code
        * @param {string|undefined} reason
        */
-      close(code3 = void 0, reason = void 0) {
+      close(code = void 0, reason = void 0) {
         webidl.brandCheck(this, _WebSocket);
         const prefix = "WebSocket.close";
-        if (code3 !== void 0) {
-          code3 = webidl.converters["unsigned short"](code3, prefix, "code", { clamp: true });
+        if (code !== void 0) {
+          code = webidl.converters["unsigned short"](code, prefix, "code", { clamp: true });
         }
         if (reason !== void 0) {
           reason = webidl.converters.USVString(reason, prefix, "reason");
         }
-        if (code3 !== void 0) {
-          if (code3 !== 1e3 && (code3 < 3e3 || code3 > 4999)) {
+        if (code !== void 0) {
+          if (code !== 1e3 && (code < 3e3 || code > 4999)) {
             throw new DOMException("invalid code", "InvalidAccessError");
           }
         }
@@ -18026,7 +18026,7 @@ var require_websocket = __commonJS({
             );
           }
         }
-        closeWebSocketConnection(this, code3, reason, reasonByteLength);
+        closeWebSocketConnection(this, code, reason, reasonByteLength);
       }
       /**
        * @see https://websockets.spec.whatwg.org/#dom-websocket-send
@@ -18270,17 +18270,17 @@ var require_websocket = __commonJS({
     function onParserDrain() {
       this.ws[kResponse].socket.resume();
     }
-    function onParserError(err) {
-      let message2;
-      let code3;
-      if (err instanceof CloseEvent) {
-        message2 = err.reason;
-        code3 = err.code;
+    function onParserError(err2) {
+      let message3;
+      let code;
+      if (err2 instanceof CloseEvent) {
+        message3 = err2.reason;
+        code = err2.code;
       } else {
-        message2 = err.message;
+        message3 = err2.message;
       }
-      fireEvent("error", this, () => new ErrorEvent("error", { error: err, message: message2 }));
-      closeWebSocketConnection(this, code3);
+      fireEvent("error", this, () => new ErrorEvent("error", { error: err2, message: message3 }));
+      closeWebSocketConnection(this, code);
     }
     module2.exports = {
       WebSocket
@@ -19116,11 +19116,11 @@ var require_undici = __commonJS({
     module2.exports.fetch = async function fetch(init, options2 = void 0) {
       try {
         return await fetchImpl(init, options2);
-      } catch (err) {
-        if (err && typeof err === "object") {
-          Error.captureStackTrace(err);
+      } catch (err2) {
+        if (err2 && typeof err2 === "object") {
+          Error.captureStackTrace(err2);
         }
-        throw err;
+        throw err2;
       }
     };
     module2.exports.Headers = require_headers().Headers;
@@ -19466,10 +19466,10 @@ var require_light = __commonJS({
         _randomIndex() {
           return Math.random().toString(36).slice(2);
         }
-        doDrop({ error: error64, message: message2 = "This job has been dropped by Bottleneck" } = {}) {
+        doDrop({ error: error64, message: message3 = "This job has been dropped by Bottleneck" } = {}) {
           if (this._states.remove(this.options.id)) {
             if (this.rejectOnDrop) {
-              this._reject(error64 != null ? error64 : new BottleneckError$1(message2));
+              this._reject(error64 != null ? error64 : new BottleneckError$1(message3));
             }
             this.Events.trigger("dropped", { args: this.args, options: this.options, task: this.task, promise: this.promise });
             return true;
@@ -19605,9 +19605,9 @@ var require_light = __commonJS({
             return clearInterval(this.heartbeat);
           }
         }
-        async __publish__(message2) {
+        async __publish__(message3) {
           await this.yieldLoop();
-          return this.instance.Events.trigger("message", message2.toString());
+          return this.instance.Events.trigger("message", message3.toString());
         }
         async __disconnect__(flush2) {
           await this.yieldLoop();
@@ -20118,8 +20118,8 @@ var require_light = __commonJS({
           channel_client() {
             return `b_${this.id}_${this._store.clientId}`;
           }
-          publish(message2) {
-            return this._store.__publish__(message2);
+          publish(message3) {
+            return this._store.__publish__(message3);
           }
           disconnect(flush2 = true) {
             return this._store.__disconnect__(flush2);
@@ -20242,9 +20242,9 @@ var require_light = __commonJS({
               return this.Events.trigger("error", e5);
             });
           }
-          _dropAllQueued(message2) {
+          _dropAllQueued(message3) {
             return this._queues.shiftAll(function(job) {
-              return job.doDrop({ message: message2 });
+              return job.doDrop({ message: message3 });
             });
           }
           stop(options2 = {}) {
@@ -20622,8 +20622,8 @@ var require_Events = __commonJS({
           function _next(value) {
             asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "next", value);
           }
-          function _throw(err) {
-            asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "throw", err);
+          function _throw(err2) {
+            asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -20837,8 +20837,8 @@ var require_Job = __commonJS({
           function _next(value) {
             asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "next", value);
           }
-          function _throw(err) {
-            asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "throw", err);
+          function _throw(err2) {
+            asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -20888,11 +20888,11 @@ var require_Job = __commonJS({
       }
       doDrop({
         error: error64,
-        message: message2 = "This job has been dropped by Bottleneck"
+        message: message3 = "This job has been dropped by Bottleneck"
       } = {}) {
         if (this._states.remove(this.options.id)) {
           if (this.rejectOnDrop) {
-            this._reject(error64 != null ? error64 : new BottleneckError(message2));
+            this._reject(error64 != null ? error64 : new BottleneckError(message3));
           }
           this.Events.trigger("dropped", {
             args: this.args,
@@ -21041,8 +21041,8 @@ var require_LocalDatastore = __commonJS({
           function _next(value) {
             asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "next", value);
           }
-          function _throw(err) {
-            asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "throw", err);
+          function _throw(err2) {
+            asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -21095,11 +21095,11 @@ var require_LocalDatastore = __commonJS({
           return clearInterval(this.heartbeat);
         }
       }
-      __publish__(message2) {
+      __publish__(message3) {
         var _this = this;
         return _asyncToGenerator2(function* () {
           yield _this.yieldLoop();
-          return _this.instance.Events.trigger("message", message2.toString());
+          return _this.instance.Events.trigger("message", message3.toString());
         })();
       }
       __disconnect__(flush2) {
@@ -21604,8 +21604,8 @@ var require_RedisConnection = __commonJS({
           function _next(value) {
             asyncGeneratorStep(gen, resolve, reject, _next, _throw, "next", value);
           }
-          function _throw(err) {
-            asyncGeneratorStep(gen, resolve, reject, _next, _throw, "throw", err);
+          function _throw(err2) {
+            asyncGeneratorStep(gen, resolve, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -21651,9 +21651,9 @@ var require_RedisConnection = __commonJS({
               return this.Events.trigger("error", e5);
             });
             if (sub) {
-              client.on("message", (channel, message2) => {
+              client.on("message", (channel, message3) => {
                 var ref;
-                return (ref = this.limiters[channel]) != null ? ref._store.onMessage(channel, message2) : void 0;
+                return (ref = this.limiters[channel]) != null ? ref._store.onMessage(channel, message3) : void 0;
               });
             }
             if (client.ready) {
@@ -21667,9 +21667,9 @@ var require_RedisConnection = __commonJS({
           return new this.Promise((resolve, reject) => {
             var payload;
             payload = Scripts.payload(name2);
-            return this.client.multi([["script", "load", payload]]).exec((err, replies) => {
-              if (err != null) {
-                return reject(err);
+            return this.client.multi([["script", "load", payload]]).exec((err2, replies) => {
+              if (err2 != null) {
+                return reject(err2);
               }
               this.shas[name2] = replies[0];
               return resolve(replies[0]);
@@ -21686,9 +21686,9 @@ var require_RedisConnection = __commonJS({
           return _asyncToGenerator(function* () {
             yield _this.ready;
             return new _this.Promise((resolve, reject) => {
-              return _this.client.multi([cmd]).exec_atomic(function(err, replies) {
-                if (err != null) {
-                  return reject(err);
+              return _this.client.multi([cmd]).exec_atomic(function(err2, replies) {
+                if (err2 != null) {
+                  return reject(err2);
                 } else {
                   return resolve(replies[0]);
                 }
@@ -21719,9 +21719,9 @@ var require_RedisConnection = __commonJS({
               var _ref = _asyncToGenerator(function* (channel) {
                 if (!_this2.terminated) {
                   yield new _this2.Promise((resolve, reject) => {
-                    return _this2.subscriber.unsubscribe(channel, function(err, chan) {
-                      if (err != null) {
-                        return reject(err);
+                    return _this2.subscriber.unsubscribe(channel, function(err2, chan) {
+                      if (err2 != null) {
+                        return reject(err2);
                       }
                       if (chan === channel) {
                         return resolve();
@@ -21794,9 +21794,9 @@ var require_IORedisConnection = __commonJS({
           _arr.push(_s6.value);
           if (i6 && _arr.length === i6) break;
         }
-      } catch (err) {
+      } catch (err2) {
         _d = true;
-        _e6 = err;
+        _e6 = err2;
       } finally {
         try {
           if (!_n2 && _i2["return"] != null) _i2["return"]();
@@ -21831,8 +21831,8 @@ var require_IORedisConnection = __commonJS({
           function _next(value) {
             asyncGeneratorStep(gen, resolve, reject, _next, _throw, "next", value);
           }
-          function _throw(err) {
-            asyncGeneratorStep(gen, resolve, reject, _next, _throw, "throw", err);
+          function _throw(err2) {
+            asyncGeneratorStep(gen, resolve, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -21883,9 +21883,9 @@ var require_IORedisConnection = __commonJS({
               return this.Events.trigger("error", e5);
             });
             if (sub) {
-              client.on("message", (channel, message2) => {
+              client.on("message", (channel, message3) => {
                 var ref;
-                return (ref = this.limiters[channel]) != null ? ref._store.onMessage(channel, message2) : void 0;
+                return (ref = this.limiters[channel]) != null ? ref._store.onMessage(channel, message3) : void 0;
               });
             }
             if (client.status === "ready") {
@@ -22003,9 +22003,9 @@ var require_RedisDatastore = __commonJS({
           _arr.push(_s6.value);
           if (i6 && _arr.length === i6) break;
         }
-      } catch (err) {
+      } catch (err2) {
         _d = true;
-        _e6 = err;
+        _e6 = err2;
       } finally {
         try {
           if (!_n2 && _i2["return"] != null) _i2["return"]();
@@ -22040,8 +22040,8 @@ var require_RedisDatastore = __commonJS({
           function _next(value) {
             asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "next", value);
           }
-          function _throw(err) {
-            asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "throw", err);
+          function _throw(err2) {
+            asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -22101,22 +22101,22 @@ var require_RedisDatastore = __commonJS({
           return this.clients;
         });
       }
-      __publish__(message2) {
+      __publish__(message3) {
         var _this = this;
         return _asyncToGenerator2(function* () {
           var client;
           var _ref = yield _this.ready;
           client = _ref.client;
-          return client.publish(_this.instance.channel(), `message:${message2.toString()}`);
+          return client.publish(_this.instance.channel(), `message:${message3.toString()}`);
         })();
       }
-      onMessage(channel, message2) {
+      onMessage(channel, message3) {
         var _this2 = this;
         return _asyncToGenerator2(function* () {
           var capacity, counter, data, drained, e5, newCapacity, pos, priorityClient, rawCapacity, type;
           try {
-            pos = message2.indexOf(":");
-            var _ref2 = [message2.slice(0, pos), message2.slice(pos + 1)];
+            pos = message3.indexOf(":");
+            var _ref2 = [message3.slice(0, pos), message3.slice(pos + 1)];
             type = _ref2[0];
             data = _ref2[1];
             if (type === "capacity") {
@@ -22181,9 +22181,9 @@ var require_RedisDatastore = __commonJS({
             var all_args, arr;
             all_args = [Date.now(), _this3.clientId].concat(args);
             _this3.instance.Events.trigger("debug", `Calling Redis script: ${name2}.lua`, all_args);
-            arr = _this3.connection.__scriptArgs__(name2, _this3.originalId, all_args, function(err, replies) {
-              if (err != null) {
-                return reject(err);
+            arr = _this3.connection.__scriptArgs__(name2, _this3.originalId, all_args, function(err2, replies) {
+              if (err2 != null) {
+                return reject(err2);
               }
               return resolve(replies);
             });
@@ -22438,8 +22438,8 @@ var require_Sync = __commonJS({
           function _next(value) {
             asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "next", value);
           }
-          function _throw(err) {
-            asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "throw", err);
+          function _throw(err2) {
+            asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -22537,9 +22537,9 @@ var require_Group = __commonJS({
           _arr.push(_s6.value);
           if (i6 && _arr.length === i6) break;
         }
-      } catch (err) {
+      } catch (err2) {
         _d = true;
-        _e6 = err;
+        _e6 = err2;
       } finally {
         try {
           if (!_n2 && _i2["return"] != null) _i2["return"]();
@@ -22574,8 +22574,8 @@ var require_Group = __commonJS({
           function _next(value) {
             asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "next", value);
           }
-          function _throw(err) {
-            asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "throw", err);
+          function _throw(err2) {
+            asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -22814,9 +22814,9 @@ var require_Bottleneck = __commonJS({
           _arr.push(_s6.value);
           if (i6 && _arr.length === i6) break;
         }
-      } catch (err) {
+      } catch (err2) {
         _d = true;
-        _e6 = err;
+        _e6 = err2;
       } finally {
         try {
           if (!_n2 && _i2["return"] != null) _i2["return"]();
@@ -22860,8 +22860,8 @@ var require_Bottleneck = __commonJS({
           function _next(value) {
             asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "next", value);
           }
-          function _throw(err) {
-            asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "throw", err);
+          function _throw(err2) {
+            asyncGeneratorStep2(gen, resolve, reject, _next, _throw, "throw", err2);
           }
           _next(void 0);
         });
@@ -22941,8 +22941,8 @@ var require_Bottleneck = __commonJS({
         channel_client() {
           return `b_${this.id}_${this._store.clientId}`;
         }
-        publish(message2) {
-          return this._store.__publish__(message2);
+        publish(message3) {
+          return this._store.__publish__(message3);
         }
         disconnect(flush2 = true) {
           return this._store.__disconnect__(flush2);
@@ -23082,10 +23082,10 @@ var require_Bottleneck = __commonJS({
             return this.Events.trigger("error", e5);
           });
         }
-        _dropAllQueued(message2) {
+        _dropAllQueued(message3) {
           return this._queues.shiftAll(function(job) {
             return job.doDrop({
-              message: message2
+              message: message3
             });
           });
         }
@@ -26486,8 +26486,8 @@ var init_parse_utils = __esm({
       }
       return expectByte(value);
     };
-    stackTraceWarning = (message2) => {
-      return String(new TypeError(message2).stack || message2).split("\n").slice(0, 5).filter((s4) => !s4.includes("stackTraceWarning")).join("\n");
+    stackTraceWarning = (message3) => {
+      return String(new TypeError(message3).stack || message3).split("\n").slice(0, 5).filter((s4) => !s4.includes("stackTraceWarning")).join("\n");
     };
     logger = {
       warn: console.warn
@@ -27123,7 +27123,7 @@ var init_ProviderError = __esm({
     ProviderError = class _ProviderError extends Error {
       name = "ProviderError";
       tryNextLink;
-      constructor(message2, options2 = true) {
+      constructor(message3, options2 = true) {
         let logger2;
         let tryNextLink = true;
         if (typeof options2 === "boolean") {
@@ -27133,10 +27133,10 @@ var init_ProviderError = __esm({
           logger2 = options2.logger;
           tryNextLink = options2.tryNextLink ?? true;
         }
-        super(message2);
+        super(message3);
         this.tryNextLink = tryNextLink;
         Object.setPrototypeOf(this, _ProviderError.prototype);
-        logger2?.debug?.(`@smithy/property-provider ${tryNextLink ? "->" : "(!)"} ${message2}`);
+        logger2?.debug?.(`@smithy/property-provider ${tryNextLink ? "->" : "(!)"} ${message3}`);
       }
       static from(error64, options2 = true) {
         return Object.assign(new this(error64.message, options2), error64);
@@ -27152,8 +27152,8 @@ var init_CredentialsProviderError = __esm({
     init_ProviderError();
     CredentialsProviderError = class _CredentialsProviderError extends ProviderError {
       name = "CredentialsProviderError";
-      constructor(message2, options2 = true) {
-        super(message2, options2);
+      constructor(message3, options2 = true) {
+        super(message3, options2);
         Object.setPrototypeOf(this, _CredentialsProviderError.prototype);
       }
     };
@@ -27167,8 +27167,8 @@ var init_TokenProviderError = __esm({
     init_ProviderError();
     TokenProviderError = class _TokenProviderError extends ProviderError {
       name = "TokenProviderError";
-      constructor(message2, options2 = true) {
-        super(message2, options2);
+      constructor(message3, options2 = true) {
+        super(message3, options2);
         Object.setPrototypeOf(this, _TokenProviderError.prototype);
       }
     };
@@ -27189,12 +27189,12 @@ var init_chain = __esm({
         try {
           const credentials = await provider();
           return credentials;
-        } catch (err) {
-          lastProviderError = err;
-          if (err?.tryNextLink) {
+        } catch (err2) {
+          lastProviderError = err2;
+          if (err2?.tryNextLink) {
             continue;
           }
-          throw err;
+          throw err2;
         }
       }
       throw lastProviderError;
@@ -28046,8 +28046,8 @@ var init_MiddlewareStack = __esm({
 var invalidFunction;
 var init_invalidFunction = __esm({
   "node_modules/@smithy/core/dist-es/submodules/client/invalid-dependency/invalidFunction.js"() {
-    invalidFunction = (message2) => () => {
-      throw new Error(message2);
+    invalidFunction = (message3) => () => {
+      throw new Error(message3);
     };
   }
 });
@@ -28056,7 +28056,7 @@ var init_invalidFunction = __esm({
 var invalidProvider;
 var init_invalidProvider = __esm({
   "node_modules/@smithy/core/dist-es/submodules/client/invalid-dependency/invalidProvider.js"() {
-    invalidProvider = (message2) => () => Promise.reject(message2);
+    invalidProvider = (message3) => () => Promise.reject(message3);
   }
 });
 
@@ -28146,9 +28146,9 @@ var init_poller = __esm({
         if (currentAttempt > 0) {
           const delayMs = exponentialBackoffWithJitter(minDelayMs, maxDelayMs, currentAttempt, waitUntil);
           if (abortController?.signal?.aborted || abortSignal?.aborted) {
-            const message2 = "AbortController signal aborted.";
-            observedResponses[message2] |= 0;
-            observedResponses[message2] += 1;
+            const message3 = "AbortController signal aborted.";
+            observedResponses[message3] |= 0;
+            observedResponses[message3] += 1;
             return { state: WaiterState.ABORTED, observedResponses };
           }
           if (Date.now() + delayMs > waitUntil) {
@@ -28158,9 +28158,9 @@ var init_poller = __esm({
         }
         const { state: state2, reason } = await acceptorChecks(client, input2);
         if (reason) {
-          const message2 = createMessageFromResponse(reason);
-          observedResponses[message2] |= 0;
-          observedResponses[message2] += 1;
+          const message3 = createMessageFromResponse(reason);
+          observedResponses[message3] |= 0;
+          observedResponses[message3] += 1;
         }
         if (state2 !== WaiterState.RETRY) {
           return { state: state2, reason, final: reason, observedResponses };
@@ -28334,7 +28334,7 @@ var init_client = __esm({
           handler2 = command5.resolveMiddleware(this.middlewareStack, this.config, options2);
         }
         if (callback) {
-          handler2(command5).then((result) => callback(null, result.output), (err) => callback(err)).catch(() => {
+          handler2(command5).then((result) => callback(null, result.output), (err2) => callback(err2)).catch(() => {
           });
         } else {
           return handler2(command5).then((result) => result.output);
@@ -29507,8 +29507,8 @@ var init_exceptions = __esm({
           exception[k6] = v2;
         }
       });
-      const message2 = exception.message || exception.Message || "UnknownError";
-      exception.message = message2;
+      const message3 = exception.message || exception.Message || "UnknownError";
+      exception.message = message3;
       delete exception.Message;
       return exception;
     };
@@ -30130,8 +30130,8 @@ var init_getInstanceMetadataRegion = __esm({
           timeout: TIMEOUT_MS,
           signal: AbortSignal.timeout(TIMEOUT_MS)
         });
-        req.on("error", (err) => {
-          reject(err);
+        req.on("error", (err2) => {
+          reject(err2);
           req.destroy();
         });
         req.on("timeout", () => {
@@ -30935,8 +30935,8 @@ var EndpointError;
 var init_EndpointError = __esm({
   "node_modules/@smithy/core/dist-es/submodules/endpoints/util-endpoints/types/EndpointError.js"() {
     EndpointError = class extends Error {
-      constructor(message2) {
-        super(message2);
+      constructor(message3) {
+        super(message3);
         this.name = "EndpointError";
       }
     };
@@ -32309,8 +32309,8 @@ function getAwsChunkedEncodingStream2(stream, options2) {
       readable.pause();
     }
   });
-  readable.on("error", (err) => {
-    awsChunkedEncodingStream.destroy(err);
+  readable.on("error", (err2) => {
+    awsChunkedEncodingStream.destroy(err2);
   });
   readable.pause();
   readable.on("end", async () => {
@@ -32325,8 +32325,8 @@ function getAwsChunkedEncodingStream2(stream, options2) {
 `);
       }
       awsChunkedEncodingStream.push(null);
-    } catch (err) {
-      awsChunkedEncodingStream.destroy(err);
+    } catch (err2) {
+      awsChunkedEncodingStream.destroy(err2);
     }
   });
   return awsChunkedEncodingStream;
@@ -32390,9 +32390,9 @@ var init_headStream = __esm({
         const collector = new Collector();
         collector.limit = bytes;
         stream.pipe(collector);
-        stream.on("error", (err) => {
+        stream.on("error", (err2) => {
           collector.end();
-          reject(err);
+          reject(err2);
         });
         collector.on("error", reject);
         collector.on("finish", function() {
@@ -32553,9 +32553,9 @@ var init_stream_collector = __esm({
         const collector = new Collector2();
         const nodeStream = stream;
         nodeStream.pipe(collector);
-        nodeStream.on("error", (err) => {
+        nodeStream.on("error", (err2) => {
           collector.end();
-          reject(err);
+          reject(err2);
         });
         collector.on("error", reject);
         collector.on("finish", function() {
@@ -33079,8 +33079,8 @@ var init_HashCalculator = __esm({
       _write(chunk, encoding, callback) {
         try {
           this.hash.update(toUint8Array(chunk));
-        } catch (err) {
-          return callback(err);
+        } catch (err2) {
+          return callback(err2);
         }
         callback();
       }
@@ -33106,9 +33106,9 @@ var init_fileStreamHasher = __esm({
       const hash2 = new hashCtor();
       const hashCalculator = new HashCalculator(hash2);
       fileStreamTee.pipe(hashCalculator);
-      fileStreamTee.on("error", (err) => {
+      fileStreamTee.on("error", (err2) => {
         hashCalculator.end();
-        reject(err);
+        reject(err2);
       });
       hashCalculator.on("error", reject);
       hashCalculator.on("finish", function() {
@@ -33132,9 +33132,9 @@ var init_readableStreamHasher = __esm({
       const hashCalculator = new HashCalculator(hash2);
       readableStream.pipe(hashCalculator);
       return new Promise((resolve, reject) => {
-        readableStream.on("error", (err) => {
+        readableStream.on("error", (err2) => {
           hashCalculator.end();
-          reject(err);
+          reject(err2);
         });
         hashCalculator.on("error", reject);
         hashCalculator.on("finish", () => {
@@ -34066,18 +34066,18 @@ var init_EventStreamCodec = __esm({
         this.messageBuffer = [];
         this.isEndOfStream = false;
       }
-      feed(message2) {
-        this.messageBuffer.push(this.decode(message2));
+      feed(message3) {
+        this.messageBuffer.push(this.decode(message3));
       }
       endOfStream() {
         this.isEndOfStream = true;
       }
       getMessage() {
-        const message2 = this.messageBuffer.pop();
+        const message3 = this.messageBuffer.pop();
         const isEndOfStream = this.isEndOfStream;
         return {
           getMessage() {
-            return message2;
+            return message3;
           },
           isEndOfStream() {
             return isEndOfStream;
@@ -34113,8 +34113,8 @@ var init_EventStreamCodec = __esm({
         view.setUint32(length - 4, checksum.digestSync(), false);
         return out;
       }
-      decode(message2) {
-        const { headers, body } = splitMessage(message2);
+      decode(message3) {
+        const { headers, body } = splitMessage(message3);
         return { headers: this.headerMarshaller.parse(headers), body };
       }
       formatHeaders(rawHeaders) {
@@ -34184,8 +34184,8 @@ var init_SmithyMessageDecoderStream = __esm({
         return this.asyncIterator();
       }
       async *asyncIterator() {
-        for await (const message2 of this.options.messageStream) {
-          const deserialized = await this.options.deserializer(message2);
+        for await (const message3 of this.options.messageStream) {
+          const deserialized = await this.options.deserializer(message3);
           if (deserialized === void 0) {
             continue;
           }
@@ -34294,8 +34294,8 @@ function getUnmarshalledStream(source, options2) {
   return {
     [Symbol.asyncIterator]: async function* () {
       for await (const chunk of source) {
-        const message2 = options2.eventStreamCodec.decode(chunk);
-        const type = await messageUnmarshaller(message2);
+        const message3 = options2.eventStreamCodec.decode(chunk);
+        const type = await messageUnmarshaller(message3);
         if (type === void 0) {
           continue;
         }
@@ -34305,25 +34305,25 @@ function getUnmarshalledStream(source, options2) {
   };
 }
 function getMessageUnmarshaller(deserializer, toUtf83) {
-  return async function(message2) {
-    const { value: messageType } = message2.headers[":message-type"];
+  return async function(message3) {
+    const { value: messageType } = message3.headers[":message-type"];
     if (messageType === "error") {
-      const unmodeledError = new Error(message2.headers[":error-message"].value || "UnknownError");
-      unmodeledError.name = message2.headers[":error-code"].value;
+      const unmodeledError = new Error(message3.headers[":error-message"].value || "UnknownError");
+      unmodeledError.name = message3.headers[":error-code"].value;
       throw unmodeledError;
     } else if (messageType === "exception") {
-      const code3 = message2.headers[":exception-type"].value;
-      const exception = { [code3]: message2 };
+      const code = message3.headers[":exception-type"].value;
+      const exception = { [code]: message3 };
       const deserializedException = await deserializer(exception);
       if (deserializedException.$unknown) {
-        const error64 = new Error(toUtf83(message2.body));
-        error64.name = code3;
+        const error64 = new Error(toUtf83(message3.body));
+        error64.name = code;
         throw error64;
       }
-      throw deserializedException[code3];
+      throw deserializedException[code];
     } else if (messageType === "event") {
       const event = {
-        [message2.headers[":event-type"].value]: message2
+        [message3.headers[":event-type"].value]: message3
       };
       const deserialized = await deserializer(event);
       if (deserialized.$unknown) {
@@ -34331,7 +34331,7 @@ function getMessageUnmarshaller(deserializer, toUtf83) {
       }
       return deserialized;
     } else {
-      throw Error(`Unrecognizable event type: ${message2.headers[":event-type"].value}`);
+      throw Error(`Unrecognizable event type: ${message3.headers[":event-type"].value}`);
     }
   };
 }
@@ -34383,12 +34383,12 @@ async function* readableToIterable(readStream) {
   let streamEnded = false;
   let generationEnded = false;
   const records = new Array();
-  readStream.on("error", (err) => {
+  readStream.on("error", (err2) => {
     if (!streamEnded) {
       streamEnded = true;
     }
-    if (err) {
-      throw err;
+    if (err2) {
+      throw err2;
     }
   });
   readStream.on("data", (data) => {
@@ -34665,14 +34665,14 @@ var init_EventStreamSerde = __esm({
         }
         const dataObject = hasBindings ? out : body.byteLength === 0 ? {} : await this.deserializer.read(eventStreamSchema, body);
         if (ErrCtor) {
-          const message2 = dataObject.message ?? dataObject.Message ?? "Unknown";
+          const message3 = dataObject.message ?? dataObject.Message ?? "Unknown";
           const metadata = {};
           const $fault = eventStreamSchema.getMergedTraits().error;
           if ($fault) {
             metadata.$fault = $fault;
           }
           return Object.assign(new ErrCtor({}), metadata, {
-            message: message2
+            message: message3
           }, dataObject);
         }
         return dataObject;
@@ -36843,11 +36843,11 @@ var init_JsonShapeSerializer2 = __esm({
         }
         this.json[this.i++] = QUOTE;
       }
-      writeUnicodeEscape(code3) {
+      writeUnicodeEscape(code) {
         let { json: json2, i: i6 } = this;
         json2[i6++] = BACKSLASH;
         json2[i6++] = 117;
-        const hex3 = code3.toString(16).padStart(4, "0");
+        const hex3 = code.toString(16).padStart(4, "0");
         for (let j6 = 0; j6 < 4; ++j6) {
           json2[i6++] = hex3.charCodeAt(j6);
         }
@@ -37288,7 +37288,7 @@ var init_SmithyRpcV2JsonProtocol = __esm({
         }
         const ns2 = NormalizedSchema.of(errorSchema);
         const ErrorCtor = registry2.getErrorCtor(errorSchema);
-        const message2 = dataObject.message ?? dataObject.Message ?? "Unknown";
+        const message3 = dataObject.message ?? dataObject.Message ?? "Unknown";
         const exception = new ErrorCtor({});
         const output2 = {};
         const errorDeserializer = this.codec.createDeserializer();
@@ -37299,7 +37299,7 @@ var init_SmithyRpcV2JsonProtocol = __esm({
         }
         throw Object.assign(exception, errorMetadata, {
           $fault: ns2.getMergedTraits().error,
-          message: message2
+          message: message3
         }, output2);
       }
       getDefaultContentType() {
@@ -39085,7 +39085,7 @@ var init_service_error_classification = __esm({
       return errorMessages.has(error64.message);
     };
     isThrottlingError = (error64) => error64.$metadata?.httpStatusCode === 429 || THROTTLING_ERROR_CODES.includes(error64.name) || error64.$retryable?.throttling == true;
-    isTransientError = (error64, depth = 0) => error64?.name !== "AbortError" && (isRetryableByTrait(error64) || isClockSkewCorrectedError(error64) || error64.name === "InvalidSignatureException" && error64.message?.includes("Signature expired") || TRANSIENT_ERROR_CODES.includes(error64.name) || NODEJS_TIMEOUT_ERROR_CODES.includes(error64?.code || "") || NODEJS_NETWORK_ERROR_CODES.includes(error64?.code || "") || TRANSIENT_ERROR_STATUS_CODES.includes(error64.$metadata?.httpStatusCode || 0) || isBrowserNetworkError(error64) || isNodeJsHttp2TransientError(error64) || error64.cause !== void 0 && depth <= 10 && isTransientError(error64.cause, depth + 1));
+    isTransientError = (error64, depth2 = 0) => error64?.name !== "AbortError" && (isRetryableByTrait(error64) || isClockSkewCorrectedError(error64) || error64.name === "InvalidSignatureException" && error64.message?.includes("Signature expired") || TRANSIENT_ERROR_CODES.includes(error64.name) || NODEJS_TIMEOUT_ERROR_CODES.includes(error64?.code || "") || NODEJS_NETWORK_ERROR_CODES.includes(error64?.code || "") || TRANSIENT_ERROR_STATUS_CODES.includes(error64.$metadata?.httpStatusCode || 0) || isBrowserNetworkError(error64) || isNodeJsHttp2TransientError(error64) || error64.cause !== void 0 && depth2 <= 10 && isTransientError(error64.cause, depth2 + 1));
     isServerError = (error64) => {
       if (error64.$metadata?.httpStatusCode !== void 0) {
         const statusCode = error64.$metadata.httpStatusCode;
@@ -39840,23 +39840,23 @@ var init_StandardRetryStrategy2 = __esm({
             output2.$metadata.totalRetryDelay = totalDelay;
             return { response, output: output2 };
           } catch (e5) {
-            const err = asSdkError(e5);
+            const err2 = asSdkError(e5);
             attempts++;
-            if (this.shouldRetry(err, attempts, maxAttempts)) {
-              retryTokenAmount = this.retryQuota.retrieveRetryTokens(err);
-              const delayFromDecider = this.delayDecider(isThrottlingError(err) ? THROTTLING_RETRY_DELAY_BASE : DEFAULT_RETRY_DELAY_BASE, attempts);
-              const delayFromResponse = getDelayFromRetryAfterHeader(err.$response);
+            if (this.shouldRetry(err2, attempts, maxAttempts)) {
+              retryTokenAmount = this.retryQuota.retrieveRetryTokens(err2);
+              const delayFromDecider = this.delayDecider(isThrottlingError(err2) ? THROTTLING_RETRY_DELAY_BASE : DEFAULT_RETRY_DELAY_BASE, attempts);
+              const delayFromResponse = getDelayFromRetryAfterHeader(err2.$response);
               const delay = Math.max(delayFromResponse || 0, delayFromDecider);
               totalDelay += delay;
               await new Promise((resolve) => setTimeout(resolve, delay));
               continue;
             }
-            if (!err.$metadata) {
-              err.$metadata = {};
+            if (!err2.$metadata) {
+              err2.$metadata = {};
             }
-            err.$metadata.attempts = attempts;
-            err.$metadata.totalRetryDelay = totalDelay;
-            throw err;
+            err2.$metadata.attempts = attempts;
+            err2.$metadata.totalRetryDelay = totalDelay;
+            throw err2;
           }
         }
       }
@@ -43518,11 +43518,11 @@ function checkContentLengthHeader() {
     const { request: request2 } = args;
     if (HttpRequest.isInstance(request2)) {
       if (!(CONTENT_LENGTH_HEADER2 in request2.headers) && !(DECODED_CONTENT_LENGTH_HEADER in request2.headers)) {
-        const message2 = `Are you using a Stream of unknown length as the Body of a PutObject request? Consider using Upload instead from @aws-sdk/lib-storage.`;
+        const message3 = `Are you using a Stream of unknown length as the Body of a PutObject request? Consider using Upload instead from @aws-sdk/lib-storage.`;
         if (typeof context?.logger?.warn === "function" && !(context.logger instanceof NoOpLogger)) {
-          context.logger.warn(message2);
+          context.logger.warn(message3);
         } else {
-          console.warn(message2);
+          console.warn(message3);
         }
       }
     }
@@ -43603,13 +43603,13 @@ function regionRedirectMiddleware(clientConfig2) {
   return (next, context) => async (args) => {
     try {
       return await next(args);
-    } catch (err) {
+    } catch (err2) {
       if (clientConfig2.followRegionRedirects) {
-        const statusCode = err?.$metadata?.httpStatusCode;
+        const statusCode = err2?.$metadata?.httpStatusCode;
         const isHeadBucket = context.commandName === "HeadBucketCommand";
-        const bucketRegionHeader = err?.$response?.headers?.["x-amz-bucket-region"];
+        const bucketRegionHeader = err2?.$response?.headers?.["x-amz-bucket-region"];
         if (bucketRegionHeader) {
-          if (statusCode === 301 || statusCode === 400 && (err?.name === "IllegalLocationConstraintException" || isHeadBucket)) {
+          if (statusCode === 301 || statusCode === 400 && (err2?.name === "IllegalLocationConstraintException" || isHeadBucket)) {
             try {
               const actualRegion = bucketRegionHeader;
               context.logger?.debug(`Redirecting from ${await clientConfig2.region()} to ${actualRegion}`);
@@ -43622,7 +43622,7 @@ function regionRedirectMiddleware(clientConfig2) {
           }
         }
       }
-      throw err;
+      throw err2;
     }
   };
 }
@@ -44707,12 +44707,12 @@ var init_throw_200_exceptions = __esm({
       const bodyBytes = await collectBody2(body, config2);
       response.body = toStream(bodyBytes);
       if (bodyBytes.length === 0 && THROW_IF_EMPTY_BODY[context.commandName]) {
-        const err = new Error("S3 aborted request");
-        err.$metadata = {
+        const err2 = new Error("S3 aborted request");
+        err2.$metadata = {
           httpStatusCode: 503
         };
-        err.name = "InternalError";
-        throw err;
+        err2.name = "InternalError";
+        throw err2;
       }
       const bodyStringTail = config2.utf8Encoder(bodyBytes.subarray(bodyBytes.length - 16));
       if (bodyStringTail && bodyStringTail.endsWith("</Error>")) {
@@ -44816,9 +44816,9 @@ function validateBucketNameMiddleware({ bucketEndpoint }) {
   return (next) => async (args) => {
     const { input: { Bucket } } = args;
     if (!bucketEndpoint && typeof Bucket === "string" && !validate2(Bucket) && Bucket.indexOf("/") >= 0) {
-      const err = new Error(`Bucket name shouldn't contain '/', received '${Bucket}'`);
-      err.name = "InvalidBucketName";
-      throw err;
+      const err2 = new Error(`Bucket name shouldn't contain '/', received '${Bucket}'`);
+      err2.name = "InvalidBucketName";
+      throw err2;
     }
     return next({ ...args });
   };
@@ -44906,8 +44906,8 @@ var init_ProtocolLib = __esm({
             throw this.decorateServiceException(Object.assign(new ErrorCtor({ name: errorName }), errorMetadata), dataObject);
           }
           const d5 = dataObject;
-          const message2 = d5?.message ?? d5?.Message ?? d5?.Error?.Message ?? d5?.Error?.message;
-          throw this.decorateServiceException(Object.assign(new Error(message2), {
+          const message3 = d5?.message ?? d5?.Message ?? d5?.Error?.Message ?? d5?.Error?.message;
+          throw this.decorateServiceException(Object.assign(new Error(message3), {
             name: errorName
           }, errorMetadata), dataObject);
         }
@@ -45052,7 +45052,7 @@ var init_AwsRestJsonProtocol = __esm({
         this.mixin.compose(this.compositeErrorRegistry, errorIdentifier, this.options.defaultNamespace);
         const { errorSchema, errorMetadata } = await this.mixin.getErrorSchemaOrThrowBaseException(errorIdentifier, this.options.defaultNamespace, response, dataObject, metadata);
         const ns2 = NormalizedSchema.of(errorSchema);
-        const message2 = dataObject.message ?? dataObject.Message ?? "UnknownError";
+        const message3 = dataObject.message ?? dataObject.Message ?? "UnknownError";
         const ErrorCtor = this.compositeErrorRegistry.getErrorCtor(errorSchema) ?? Error;
         const exception = new ErrorCtor({});
         await this.deserializeHttpMessage(errorSchema, context, response, dataObject);
@@ -45064,7 +45064,7 @@ var init_AwsRestJsonProtocol = __esm({
         }
         throw this.mixin.decorateServiceException(Object.assign(exception, errorMetadata, {
           $fault: ns2.getMergedTraits().error,
-          message: message2
+          message: message3
         }, output2), dataObject);
       }
       getDefaultContentType() {
@@ -45402,14 +45402,14 @@ var require_dist_cjs4 = __commonJS({
       skipDoctype() {
         const p4 = this;
         p4.i += 9;
-        let depth = 0;
+        let depth2 = 0;
         while (p4.i < p4.z) {
           const c5 = p4.x[p4.i];
           if (c5 === "[") {
-            ++depth;
+            ++depth2;
           } else if (c5 === "]") {
-            --depth;
-          } else if (c5 === ">" && depth === 0) {
+            --depth2;
+          } else if (c5 === ">" && depth2 === 0) {
             ++p4.i;
             return;
           }
@@ -45918,12 +45918,12 @@ var init_AwsQueryProtocol = __esm({
         const errorIdentifier = this.loadQueryErrorCode(response, dataObject) ?? "Unknown";
         this.mixin.compose(this.compositeErrorRegistry, errorIdentifier, this.options.defaultNamespace);
         const errorData = this.loadQueryError(dataObject) ?? {};
-        const message2 = this.loadQueryErrorMessage(dataObject);
-        errorData.message = message2;
+        const message3 = this.loadQueryErrorMessage(dataObject);
+        errorData.message = message3;
         errorData.Error = {
           Type: errorData.Type,
           Code: errorData.Code,
-          Message: message2
+          Message: message3
         };
         const { errorSchema, errorMetadata } = await this.mixin.getErrorSchemaOrThrowBaseException(errorIdentifier, this.options.defaultNamespace, response, errorData, metadata, this.mixin.findQueryCompatibleError);
         const ns2 = NormalizedSchema.of(errorSchema);
@@ -45941,13 +45941,13 @@ var init_AwsQueryProtocol = __esm({
         }
         throw this.mixin.decorateServiceException(Object.assign(exception, errorMetadata, {
           $fault: ns2.getMergedTraits().error,
-          message: message2
+          message: message3
         }, output2), dataObject);
       }
       loadQueryErrorCode(output2, data) {
-        const code3 = (data.Errors?.[0]?.Error ?? data.Errors?.Error ?? data.Error)?.Code;
-        if (code3 !== void 0) {
-          return code3;
+        const code = (data.Errors?.[0]?.Error ?? data.Errors?.Error ?? data.Error)?.Code;
+        if (code !== void 0) {
+          return code;
         }
         if (output2.statusCode == 404) {
           return "NotFound";
@@ -46358,7 +46358,7 @@ var init_AwsRestXmlProtocol = __esm({
         }
         const { errorSchema, errorMetadata } = await this.mixin.getErrorSchemaOrThrowBaseException(errorIdentifier, this.options.defaultNamespace, response, dataObject, metadata);
         const ns2 = NormalizedSchema.of(errorSchema);
-        const message2 = dataObject.Error?.message ?? dataObject.Error?.Message ?? dataObject.message ?? dataObject.Message ?? "UnknownError";
+        const message3 = dataObject.Error?.message ?? dataObject.Error?.Message ?? dataObject.message ?? dataObject.Message ?? "UnknownError";
         const ErrorCtor = this.compositeErrorRegistry.getErrorCtor(errorSchema) ?? Error;
         const exception = new ErrorCtor({});
         await this.deserializeHttpMessage(errorSchema, context, response, dataObject);
@@ -46371,7 +46371,7 @@ var init_AwsRestXmlProtocol = __esm({
         }
         throw this.mixin.decorateServiceException(Object.assign(exception, errorMetadata, {
           $fault: ns2.getMergedTraits().error,
-          message: message2
+          message: message3
         }, output2), dataObject);
       }
       getDefaultContentType() {
@@ -47562,8 +47562,8 @@ var require_dist_cjs6 = __commonJS({
           ...options2,
           hostname: options2.hostname?.replace(/^\[(.+)\]$/, "$1")
         });
-        req.on("error", (err) => {
-          reject(Object.assign(new ProviderError2("Unable to connect to instance metadata service"), err));
+        req.on("error", (err2) => {
+          reject(Object.assign(new ProviderError2("Unable to connect to instance metadata service"), err2));
           req.destroy();
         });
         req.on("timeout", () => {
@@ -47668,8 +47668,8 @@ var require_dist_cjs6 = __commonJS({
     var InstanceMetadataV1FallbackError = class _InstanceMetadataV1FallbackError extends CredentialsProviderError2 {
       tryNextLink;
       name = "InstanceMetadataV1FallbackError";
-      constructor(message2, tryNextLink = true) {
-        super(message2, tryNextLink);
+      constructor(message3, tryNextLink = true) {
+        super(message3, tryNextLink);
         this.tryNextLink = tryNextLink;
         Object.setPrototypeOf(this, _InstanceMetadataV1FallbackError.prototype);
       }
@@ -47796,11 +47796,11 @@ For more information, please visit: ` + STATIC_STABILITY_DOC_URL);
           let profile2;
           try {
             profile2 = await getProfile(options2);
-          } catch (err) {
-            if (err.statusCode === 401) {
+          } catch (err2) {
+            if (err2.statusCode === 401) {
               disableFetchToken = false;
             }
-            throw err;
+            throw err2;
           }
           return profile2;
         }, maxRetries2)).trim();
@@ -47808,11 +47808,11 @@ For more information, please visit: ` + STATIC_STABILITY_DOC_URL);
           let creds;
           try {
             creds = await getCredentialsFromProfile(imdsProfile, options2, init);
-          } catch (err) {
-            if (err.statusCode === 401) {
+          } catch (err2) {
+            if (err2.statusCode === 401) {
               disableFetchToken = false;
             }
-            throw err;
+            throw err2;
           }
           return creds;
         }, maxRetries2);
@@ -48237,11 +48237,11 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             });
             resolve({ response: httpResponse });
           });
-          req.on("error", (err) => {
-            if (NODEJS_TIMEOUT_ERROR_CODES2.includes(err.code)) {
-              reject(Object.assign(err, { name: "TimeoutError" }));
+          req.on("error", (err2) => {
+            if (NODEJS_TIMEOUT_ERROR_CODES2.includes(err2.code)) {
+              reject(Object.assign(err2, { name: "TimeoutError" }));
             } else {
-              reject(err);
+              reject(err2);
             }
           });
           if (abortSignal) {
@@ -48455,8 +48455,8 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         const ref = new ClientHttp2SessionRef(this.connect(url2));
         const session = ref.deref();
         if (this.config.maxConcurrency) {
-          session.settings({ maxConcurrentStreams: this.config.maxConcurrency }, (err) => {
-            if (err) {
+          session.settings({ maxConcurrentStreams: this.config.maxConcurrency }, (err2) => {
+            if (err2) {
               throw new Error("Fail to set maxConcurrentStreams to " + this.config.maxConcurrency + "when creating new session for " + requestContext.destination.toString());
             }
           });
@@ -48636,12 +48636,12 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
           };
           const ref = useIsolatedSession ? this.connectionManager.createIsolatedSession(requestContext, connectConfig) : this.connectionManager.lease(requestContext, connectConfig);
           const session = ref.deref();
-          const rejectWithDestroy = (err) => {
+          const rejectWithDestroy = (err2) => {
             if (useIsolatedSession) {
               ref.destroy();
             }
             fulfilled = true;
-            reject(err);
+            reject(err2);
           };
           const queryString = query ? buildQueryString2(query) : "";
           let path = request2.path;
@@ -48690,8 +48690,8 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               abortSignal.onabort = onAbort;
             }
           }
-          clientHttp2Stream.on("frameError", (type, code3, id2) => {
-            rejectWithDestroy(new Error(`Frame type id ${type} in stream id ${id2} has failed with code ${code3}.`));
+          clientHttp2Stream.on("frameError", (type, code, id2) => {
+            rejectWithDestroy(new Error(`Frame type id ${type} in stream id ${id2} has failed with code ${code}.`));
           });
           clientHttp2Stream.on("error", rejectWithDestroy);
           clientHttp2Stream.on("aborted", () => {
@@ -53366,21 +53366,21 @@ var require_dist_cjs11 = __commonJS({
         } catch (error64) {
           if (error64.name === "AccessDeniedException") {
             const errorType = error64.error;
-            let message2;
+            let message3;
             switch (errorType) {
               case "TOKEN_EXPIRED":
-                message2 = "Your session has expired. Please reauthenticate.";
+                message3 = "Your session has expired. Please reauthenticate.";
                 break;
               case "USER_CREDENTIALS_CHANGED":
-                message2 = "Unable to refresh credentials because of a change in your password. Please reauthenticate with your new password.";
+                message3 = "Unable to refresh credentials because of a change in your password. Please reauthenticate with your new password.";
                 break;
               case "INSUFFICIENT_PERMISSIONS":
-                message2 = "Unable to refresh credentials due to insufficient permissions. You may be missing permission for the 'CreateOAuth2Token' action.";
+                message3 = "Unable to refresh credentials due to insufficient permissions. You may be missing permission for the 'CreateOAuth2Token' action.";
                 break;
               default:
-                message2 = `Failed to refresh token: ${String(error64)}. Please re-authenticate using \`aws login\``;
+                message3 = `Failed to refresh token: ${String(error64)}. Please re-authenticate using \`aws login\``;
             }
-            throw new CredentialsProviderError2(message2, {
+            throw new CredentialsProviderError2(message3, {
               logger: this.logger,
               tryNextLink: false
             });
@@ -53507,11 +53507,11 @@ var require_dist_cjs11 = __commonJS({
           };
           const headerB64 = Buffer.from(JSON.stringify(header)).toString("base64url");
           const payloadB64 = Buffer.from(JSON.stringify(payload)).toString("base64url");
-          const message2 = `${headerB64}.${payloadB64}`;
-          const asn1Signature = sign4("sha256", Buffer.from(message2), privateKey);
+          const message3 = `${headerB64}.${payloadB64}`;
+          const asn1Signature = sign4("sha256", Buffer.from(message3), privateKey);
           const rawSignature = this.derToRawSignature(asn1Signature);
           const signatureB64 = rawSignature.toString("base64url");
-          return `${message2}.${signatureB64}`;
+          return `${message3}.${signatureB64}`;
         } catch (error64) {
           throw new CredentialsProviderError2(`Failed to generate Dpop proof: ${error64 instanceof Error ? error64.message : String(error64)}`, { logger: this.logger, tryNextLink: false });
         }
@@ -53943,12 +53943,12 @@ var require_dist_cjs15 = __commonJS({
       for (const provider of providers) {
         try {
           return await provider(awsIdentityProperties);
-        } catch (err) {
-          lastProviderError = err;
-          if (err?.tryNextLink) {
+        } catch (err2) {
+          lastProviderError = err2;
+          if (err2?.tryNextLink) {
             continue;
           }
-          throw err;
+          throw err2;
         }
       }
       throw lastProviderError;
@@ -65853,22 +65853,22 @@ function toCommandProperties(annotationProperties) {
 }
 
 // node_modules/@actions/core/lib/command.js
-function issueCommand(command5, properties, message2) {
-  const cmd = new Command(command5, properties, message2);
+function issueCommand(command5, properties, message3) {
+  const cmd = new Command(command5, properties, message3);
   process.stdout.write(cmd.toString() + os.EOL);
 }
-function issue(name2, message2 = "") {
-  issueCommand(name2, {}, message2);
+function issue(name2, message3 = "") {
+  issueCommand(name2, {}, message3);
 }
 var CMD_STRING = "::";
 var Command = class {
-  constructor(command5, properties, message2) {
+  constructor(command5, properties, message3) {
     if (!command5) {
       command5 = "missing.command";
     }
     this.command = command5;
     this.properties = properties;
-    this.message = message2;
+    this.message = message3;
   }
   toString() {
     let cmdStr = CMD_STRING + this.command;
@@ -65904,7 +65904,7 @@ function escapeProperty(s4) {
 import * as crypto2 from "crypto";
 import * as fs from "fs";
 import * as os2 from "os";
-function issueFileCommand(command5, message2) {
+function issueFileCommand(command5, message3) {
   const filePath = process.env[`GITHUB_${command5}`];
   if (!filePath) {
     throw new Error(`Unable to find environment variable for file command ${command5}`);
@@ -65912,7 +65912,7 @@ function issueFileCommand(command5, message2) {
   if (!fs.existsSync(filePath)) {
     throw new Error(`Missing file at path: ${filePath}`);
   }
-  fs.appendFileSync(filePath, `${toCommandValue(message2)}${os2.EOL}`, {
+  fs.appendFileSync(filePath, `${toCommandValue(message3)}${os2.EOL}`, {
     encoding: "utf8"
   });
 }
@@ -66141,9 +66141,9 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addCodeBlock(code3, lang) {
+  addCodeBlock(code, lang) {
     const attrs = Object.assign({}, lang && { lang });
-    const element = this.wrap("pre", this.wrap("code", code3), attrs);
+    const element = this.wrap("pre", this.wrap("code", code), attrs);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -66169,11 +66169,11 @@ var Summary = class {
    */
   addTable(rows) {
     const tableBody = rows.map((row) => {
-      const cells = row.map((cell) => {
-        if (typeof cell === "string") {
-          return this.wrap("td", cell);
+      const cells = row.map((cell2) => {
+        if (typeof cell2 === "string") {
+          return this.wrap("td", cell2);
         }
-        const { header, data, colspan, rowspan } = cell;
+        const { header, data, colspan, rowspan } = cell2;
         const tag = header ? "th" : "td";
         const attrs = Object.assign(Object.assign({}, colspan && { colspan }), rowspan && { rowspan });
         return this.wrap(tag, data, attrs);
@@ -66341,18 +66341,18 @@ function setOutput(name2, value) {
   process.stdout.write(os4.EOL);
   issueCommand("set-output", { name: name2 }, toCommandValue(value));
 }
-function setFailed(message2) {
+function setFailed(message3) {
   process.exitCode = ExitCode.Failure;
-  error(message2);
+  error(message3);
 }
-function error(message2, properties = {}) {
-  issueCommand("error", toCommandProperties(properties), message2 instanceof Error ? message2.toString() : message2);
+function error(message3, properties = {}) {
+  issueCommand("error", toCommandProperties(properties), message3 instanceof Error ? message3.toString() : message3);
 }
-function warning(message2, properties = {}) {
-  issueCommand("warning", toCommandProperties(properties), message2 instanceof Error ? message2.toString() : message2);
+function warning(message3, properties = {}) {
+  issueCommand("warning", toCommandProperties(properties), message3 instanceof Error ? message3.toString() : message3);
 }
-function info(message2) {
-  process.stdout.write(message2 + os4.EOL);
+function info(message3) {
+  process.stdout.write(message3 + os4.EOL);
 }
 function startGroup(name2) {
   issue("group", name2);
@@ -67541,8 +67541,8 @@ function prefixIssues(path, issues) {
     return iss;
   });
 }
-function unwrapMessage(message2) {
-  return typeof message2 === "string" ? message2 : message2?.message;
+function unwrapMessage(message3) {
+  return typeof message3 === "string" ? message3 : message3?.message;
 }
 function sizeCaps(defChecks) {
   const caps = [];
@@ -67572,7 +67572,7 @@ function finalizeIssue(iss, ctx, config2) {
       iss.schema = iss.inst;
   }
   const schemaError = iss.schema !== iss.inst ? iss.schema?._zod.def?.error : void 0;
-  const message2 = iss.message ? iss.message : unwrapMessage(iss.inst?._zod.def?.error?.(iss)) ?? unwrapMessage(schemaError?.(iss)) ?? unwrapMessage(ctx?.error?.(iss)) ?? unwrapMessage(config2.customError?.(iss)) ?? unwrapMessage(config2.localeError?.(iss)) ?? "Invalid input";
+  const message3 = iss.message ? iss.message : unwrapMessage(iss.inst?._zod.def?.error?.(iss)) ?? unwrapMessage(schemaError?.(iss)) ?? unwrapMessage(ctx?.error?.(iss)) ?? unwrapMessage(config2.customError?.(iss)) ?? unwrapMessage(config2.localeError?.(iss)) ?? "Invalid input";
   const full = {};
   for (const k6 of Object.keys(iss)) {
     if (k6 === "inst" || k6 === "schema" || k6 === "continue" || k6 === "input" || k6 === "__proto__")
@@ -67580,7 +67580,7 @@ function finalizeIssue(iss, ctx, config2) {
     full[k6] = iss[k6];
   }
   full.path ?? (full.path = []);
-  full.message = message2;
+  full.message = message3;
   if (ctx?.reportInput) {
     full.input = iss.input;
   }
@@ -67773,10 +67773,10 @@ function defineLazyInternal(inst, key, compute) {
           Object.defineProperty(this, key, { configurable: true, writable: true, value });
         broke = broke || outer;
         return value;
-      } catch (err) {
+      } catch (err2) {
         delete this[key];
         broke = broke || outer;
-        throw err;
+        throw err2;
       }
     },
     set(value) {
@@ -69474,12 +69474,12 @@ function isIso7064Mod97(iban3) {
   let remainder = 0;
   const len = iban3.length;
   for (let i6 = 4; i6 < len; i6++) {
-    const code3 = iban3.charCodeAt(i6);
-    remainder = (code3 >= 65 ? remainder * 100 + (code3 - 55) : remainder * 10 + (code3 - 48)) % 97;
+    const code = iban3.charCodeAt(i6);
+    remainder = (code >= 65 ? remainder * 100 + (code - 55) : remainder * 10 + (code - 48)) % 97;
   }
   for (let i6 = 0; i6 < 4; i6++) {
-    const code3 = iban3.charCodeAt(i6);
-    remainder = (code3 >= 65 ? remainder * 100 + (code3 - 55) : remainder * 10 + (code3 - 48)) % 97;
+    const code = iban3.charCodeAt(i6);
+    remainder = (code >= 65 ? remainder * 100 + (code - 55) : remainder * 10 + (code - 48)) % 97;
   }
   return remainder === 1;
 }
@@ -71669,10 +71669,10 @@ var memo = {
           return payload;
         }
         handoff = bucket;
-        const depth = open2.length;
+        const depth2 = open2.length;
         const result = base(payload, ctx);
         handoff = void 0;
-        const entry = open2.length > depth ? open2.pop() : void 0;
+        const entry = open2.length > depth2 ? open2.pop() : void 0;
         if (result instanceof Promise) {
           return result.then((r5) => {
             if (entry)
@@ -79319,8 +79319,8 @@ var globalRegistry = globalThis.__zod_globalRegistry;
 var INVALID = /* @__PURE__ */ Symbol.for("zod.compile.invalid");
 var FALLBACK_FLAG = /* @__PURE__ */ Symbol.for("zod.compile.fallback");
 var ZodCompileAsyncError = class extends Error {
-  constructor(message2 = "z.compile does not support async refinements, transforms, or checks") {
-    super(message2);
+  constructor(message3 = "z.compile does not support async refinements, transforms, or checks") {
+    super(message3);
     this.name = "ZodCompileAsyncError";
   }
 };
@@ -79344,9 +79344,9 @@ function compile(schema, options2) {
     const clone2 = withParser(schema, parser2);
     clone2._zod.bag.validator = compileValidator(schema, parser2);
     return clone2;
-  } catch (err) {
+  } catch (err2) {
     if (options2?.strict)
-      throw err;
+      throw err2;
     return schema;
   }
 }
@@ -79425,19 +79425,19 @@ function compileFn(schema, options2) {
   doc.write(outputAccessor === null ? `return true;` : `return ${outputAccessor};`);
   const constantNames = ["INVALID", ...ctx.constants.keys()];
   const constantValues = [INVALID, ...ctx.constants.values()];
-  const code3 = doc.content.join("\n");
+  const code = doc.content.join("\n");
   const fullCode = options2?.debug ? constantNames.length > 0 ? `// Constants: ${constantNames.join(", ")}
-${code3}` : code3 : "";
+${code}` : code : "";
   const F2 = Function;
   const factoryCode = `return (input) => {
-${code3}
+${code}
 }`;
   let fn;
   try {
     const factory = new F2(...constantNames, factoryCode);
     fn = factory(...constantValues);
-  } catch (err) {
-    throw new ZodCompileUnsupportedError(`this schema (generated code failed to evaluate: ${err.message})`);
+  } catch (err2) {
+    throw new ZodCompileUnsupportedError(`this schema (generated code failed to evaluate: ${err2.message})`);
   }
   if (options2?.debug) {
     fn.code = fullCode;
@@ -79475,9 +79475,9 @@ function compileChild(doc, ctx, schema, accessor, needsValue = true) {
   const varCounter = ctx.varCounter;
   try {
     return generateCheck(doc, ctx, schema, accessor, needsValue);
-  } catch (err) {
-    if (!(err instanceof ZodCompileUnsupportedError) || !err.islandable)
-      throw err;
+  } catch (err2) {
+    if (!(err2 instanceof ZodCompileUnsupportedError) || !err2.islandable)
+      throw err2;
     doc.content.length = contentLen;
     if (ctx.constants.size > constantCount) {
       const trailing = Array.from(ctx.constants.keys()).slice(constantCount);
@@ -82020,12 +82020,12 @@ function initializeContext(params) {
     external: params?.external ?? void 0
   };
 }
-function handleUnrepresentable(schema, ctx, json2, params, message2) {
-  const result = typeof ctx.unrepresentable === "function" ? ctx.unrepresentable({ zodSchema: schema, path: params.path, message: message2 }) : ctx.unrepresentable;
+function handleUnrepresentable(schema, ctx, json2, params, message3) {
+  const result = typeof ctx.unrepresentable === "function" ? ctx.unrepresentable({ zodSchema: schema, path: params.path, message: message3 }) : ctx.unrepresentable;
   if (result === "any")
     return false;
   if (result === void 0 || result === "throw")
-    throw new Error(message2);
+    throw new Error(message3);
   Object.assign(json2, result);
   return true;
 }
@@ -86106,8 +86106,8 @@ var RATIO_FLOOR_BYTES = 1 * MiB;
 
 // src/errors.ts
 var RegistrarError = class extends Error {
-  constructor(kind, message2, hint, options2) {
-    super(message2, options2?.cause === void 0 ? void 0 : { cause: options2.cause });
+  constructor(kind, message3, hint, options2) {
+    super(message3, options2?.cause === void 0 ? void 0 : { cause: options2.cause });
     this.kind = kind;
     this.hint = hint;
     this.reason = options2?.reason;
@@ -86120,10 +86120,10 @@ var RegistrarError = class extends Error {
   /** How long the service asked us to wait before asking again, when it said. */
   retryAfterSeconds;
 };
-var refused = (message2, hint) => new RegistrarError("refused", message2, hint);
-var conflict = (message2, hint) => new RegistrarError("conflict", message2, hint);
-var notFound = (message2, hint) => new RegistrarError("not-found", message2, hint);
-var transient = (message2, cause) => new RegistrarError("transient", message2, "Comment `/retry` on the issue to try again.", { cause });
+var refused = (message3, hint) => new RegistrarError("refused", message3, hint);
+var conflict = (message3, hint) => new RegistrarError("conflict", message3, hint);
+var notFound = (message3, hint) => new RegistrarError("not-found", message3, hint);
+var transient = (message3, cause) => new RegistrarError("transient", message3, "Comment `/retry` on the issue to try again.", { cause });
 function isKind(error64, kind) {
   return error64 instanceof RegistrarError && error64.kind === kind;
 }
@@ -86198,6 +86198,13 @@ function parseBackends(json2, env2) {
   if (new Set(names).size !== names.length) throw refused(`Backend names must differ; got ${names.join(", ")}.`);
   return backends;
 }
+function booleanInput(input2, key, fallback2) {
+  const text = input2(key).trim();
+  if (text === "") return fallback2;
+  if (["true", "True", "TRUE"].includes(text)) return true;
+  if (["false", "False", "FALSE"].includes(text)) return false;
+  throw refused(`The input \`${key}\` is "${text}"; it must be true or false.`);
+}
 function readSettings(input2, env2) {
   const required2 = (key, value) => {
     if (!value) throw refused(`The ${key} is not set.`, "Run Registrar from a GitHub Actions workflow, or set it as the runner would.");
@@ -86247,6 +86254,7 @@ function readSettings(input2, env2) {
     }
     trusteeTeam = { org: match[1] ?? "", slug: match[2] ?? "", token: teamToken };
   }
+  const allowPrivateSources = booleanInput(input2, "allow-private-sources", false);
   const modeInput = input2("mode") || "event";
   if (modeInput !== "event" && modeInput !== "reconcile" && modeInput !== "audit") {
     throw refused(`The input \`mode\` is "${modeInput}"; it must be event, reconcile or audit.`);
@@ -86278,6 +86286,7 @@ function readSettings(input2, env2) {
     trusteeIds,
     trusteeTeam,
     limits,
+    allowPrivateSources,
     paceMs,
     apiUrl: env2.GITHUB_API_URL || "https://api.github.com",
     serverUrl: env2.GITHUB_SERVER_URL || "https://github.com",
@@ -86287,6 +86296,25 @@ function readSettings(input2, env2) {
     },
     run: { id: env2.GITHUB_RUN_ID || "local", attempt: Number(env2.GITHUB_RUN_ATTEMPT || "1") || 1 }
   };
+}
+function credentialsOf(settings) {
+  const values = [settings.token, settings.trusteeTeam?.token];
+  for (const backend2 of settings.backends) {
+    values.push(backend2.credentials?.accessKeyId, backend2.credentials?.secretAccessKey, backend2.credentials?.sessionToken);
+  }
+  return values.filter((value) => value !== void 0 && value !== "");
+}
+
+// src/secrets.ts
+var secrets = /* @__PURE__ */ new Set();
+var SHORTEST_SECRET = 6;
+function registerSecret(value) {
+  if (value === void 0 || value.length < SHORTEST_SECRET || secrets.has(value)) return;
+  secrets.add(value);
+  setSecret(value);
+}
+function knownSecrets() {
+  return [...secrets].sort((a5, b6) => b6.length - a5.length);
 }
 
 // node_modules/universal-user-agent/index.js
@@ -86739,20 +86767,20 @@ CHAR_MAP[HTAB] |= OWS;
 CHAR_MAP[SP] |= OWS;
 CHAR_MAP[SEMI] |= SEMI_FLAG;
 CHAR_MAP[COMMA] |= COMMA_FLAG;
-for (let code3 = 128; code3 <= 255; code3++) {
-  CHAR_MAP[code3] |= LOWER_CASE;
+for (let code = 128; code <= 255; code++) {
+  CHAR_MAP[code] |= LOWER_CASE;
 }
 for (const char of "!#$%&'*+-.^_`|~") {
   CHAR_MAP[char.charCodeAt(0)] |= TOKEN_FLAG;
 }
-for (let code3 = 48; code3 <= 57; code3++) {
-  CHAR_MAP[code3] |= TOKEN_FLAG;
+for (let code = 48; code <= 57; code++) {
+  CHAR_MAP[code] |= TOKEN_FLAG;
 }
-for (let code3 = 65; code3 <= 90; code3++) {
-  CHAR_MAP[code3] |= LOWER_CASE | TOKEN_FLAG;
+for (let code = 65; code <= 90; code++) {
+  CHAR_MAP[code] |= LOWER_CASE | TOKEN_FLAG;
 }
-for (let code3 = 97; code3 <= 122; code3++) {
-  CHAR_MAP[code3] |= TOKEN_FLAG;
+for (let code = 97; code <= 122; code++) {
+  CHAR_MAP[code] |= TOKEN_FLAG;
 }
 var NullObject = /* @__PURE__ */ (() => {
   const C2 = function() {
@@ -86772,8 +86800,8 @@ function parse4(header, options2) {
   let whitespace = -1;
   let stop = options2?.parameters === false ? COMMA_FLAG : 0;
   while (index < len) {
-    const code3 = header.charCodeAt(index);
-    const flags = CHAR_MAP[code3];
+    const code = header.charCodeAt(index);
+    const flags = CHAR_MAP[code];
     if ((flags & stopFlags) !== 0) {
       stop |= flags & COMMA_FLAG;
       break;
@@ -86784,7 +86812,7 @@ function parse4(header, options2) {
     } else {
       whitespace = -1;
     }
-    typeFlags |= code3 & NON_ASCII | flags;
+    typeFlags |= code & NON_ASCII | flags;
     index++;
   }
   const valueEnd = whitespace === -1 ? index : whitespace;
@@ -86806,14 +86834,14 @@ function parseParameters(header, type, index, len, stopFlags) {
     let keyFlags = 0;
     let keyWhitespace = -1;
     while (index < len) {
-      const code3 = header.charCodeAt(index);
-      const flags = CHAR_MAP[code3];
+      const code = header.charCodeAt(index);
+      const flags = CHAR_MAP[code];
       if ((flags & stopFlags) !== 0) {
         if ((flags & COMMA_FLAG) !== 0)
           break parameter;
         continue parameter;
       }
-      if (code3 === EQ) {
+      if (code === EQ) {
         const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
         const value = header.slice(keyStart, keyEnd);
         const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
@@ -86825,16 +86853,16 @@ function parseParameters(header, type, index, len, stopFlags) {
           const quotedStart = ++index;
           let escaped = false;
           while (index < len) {
-            const code4 = header.charCodeAt(index);
-            if (code4 === DQUOTE) {
+            const code2 = header.charCodeAt(index);
+            if (code2 === DQUOTE) {
               if (parameters[key] === void 0) {
                 parameters[key] = escaped ? unescapeQuotedPairs(header, quotedStart, index) : header.slice(quotedStart, index);
               }
               index++;
               let stop2 = 0;
               while (index < len) {
-                const code5 = header.charCodeAt(index);
-                const flags2 = CHAR_MAP[code5];
+                const code3 = header.charCodeAt(index);
+                const flags2 = CHAR_MAP[code3];
                 if ((flags2 & stopFlags) !== 0) {
                   stop2 = flags2 & COMMA_FLAG;
                   break;
@@ -86845,7 +86873,7 @@ function parseParameters(header, type, index, len, stopFlags) {
                 break parameter;
               continue parameter;
             }
-            if (code4 === BSLASH && index + 1 < len) {
+            if (code2 === BSLASH && index + 1 < len) {
               escaped = true;
               index += 2;
               continue;
@@ -86858,8 +86886,8 @@ function parseParameters(header, type, index, len, stopFlags) {
         let stop = 0;
         let valueWhitespace = -1;
         while (index < len) {
-          const code4 = header.charCodeAt(index);
-          const flags2 = CHAR_MAP[code4];
+          const code2 = header.charCodeAt(index);
+          const flags2 = CHAR_MAP[code2];
           if ((flags2 & stopFlags) !== 0) {
             stop = flags2 & COMMA_FLAG;
             break;
@@ -86886,7 +86914,7 @@ function parseParameters(header, type, index, len, stopFlags) {
       } else {
         keyWhitespace = -1;
       }
-      keyFlags |= code3 & NON_ASCII | flags;
+      keyFlags |= code & NON_ASCII | flags;
       index++;
     }
   }
@@ -87253,8 +87281,8 @@ var RequestError = class extends Error {
    * Response object if a response was received
    */
   response;
-  constructor(message2, statusCode, options2) {
-    super(message2, { cause: options2.cause });
+  constructor(message3, statusCode, options2) {
+    super(message3, { cause: options2.cause });
     this.name = "HttpError";
     this.status = Number.parseInt(statusCode);
     if (Number.isNaN(this.status)) {
@@ -87322,22 +87350,22 @@ async function fetchWrapper(requestOptions) {
       ...requestOptions.body && { duplex: "half" }
     });
   } catch (error64) {
-    let message2 = "Unknown Error";
+    let message3 = "Unknown Error";
     if (error64 instanceof Error) {
       if (error64.name === "AbortError") {
         error64.status = 500;
         throw error64;
       }
-      message2 = error64.message;
+      message3 = error64.message;
       if (error64.name === "TypeError" && "cause" in error64) {
         if (error64.cause instanceof Error) {
-          message2 = error64.cause.message;
+          message3 = error64.cause.message;
         } else if (typeof error64.cause === "string") {
-          message2 = error64.cause;
+          message3 = error64.cause;
         }
       }
     }
-    const requestError = new RequestError(message2, 500, {
+    const requestError = new RequestError(message3, 500, {
       request: requestOptions
     });
     requestError.cause = error64;
@@ -87402,7 +87430,7 @@ async function getResponseData(response) {
     try {
       text = await response.text();
       return JSONParse(text);
-    } catch (err) {
+    } catch (err2) {
       return text;
     }
   } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
@@ -90701,11 +90729,46 @@ function sriToHex(sri2) {
   return Buffer.from(sri2.slice("sha256-".length), "base64").toString("hex");
 }
 
+// src/core/inert.ts
+var INERT_LIMIT = 200;
+var SHOWN_ESCAPED = /[\u0000-\u001f\u007f-\u00a0\u00ad\u1680\u2000-\u200a\u202f\u205f\u3000\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/gu;
+function inert(text, options2 = {}) {
+  const cap = options2.cap ?? INERT_LIMIT;
+  let shown = cutToCodePoints(text, cap);
+  shown = shown.replace(SHOWN_ESCAPED, (c5) => `\\u{${(c5.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}}`);
+  shown = shown.replaceAll("<!--", "<\\u{21}--");
+  if (options2.inTable) shown = shown.replaceAll("|", "\\|");
+  if (shown === "") return "*(empty)*";
+  const fence = "`".repeat(longestRun(shown, "`") + 1);
+  const pad = /^[` ]|[` ]$/.test(shown) && !/^ +$/.test(shown) ? " " : "";
+  return `${fence}${pad}${shown}${pad}${fence}`;
+}
+function cutToCodePoints(text, cap) {
+  if (text.length <= cap) return text;
+  let units = 0;
+  let points = 0;
+  while (units < text.length && points < cap) {
+    const code = text.charCodeAt(units);
+    const low = text.charCodeAt(units + 1);
+    units += code >= 55296 && code <= 56319 && low >= 56320 && low <= 57343 ? 2 : 1;
+    points++;
+  }
+  return units < text.length ? `${text.slice(0, units)}\u2026` : text;
+}
+function longestRun(text, char) {
+  let longest = 0;
+  let run = 0;
+  for (const c5 of text) {
+    run = c5 === char ? run + 1 : 0;
+    if (run > longest) longest = run;
+  }
+  return longest;
+}
+
 // src/core/names.ts
 var QUOTE_LIMIT = 80;
 function quote(value) {
-  const cut = value.length > QUOTE_LIMIT ? `${value.slice(0, QUOTE_LIMIT)}\u2026` : value;
-  return JSON.stringify(cut);
+  return inert(value, { cap: QUOTE_LIMIT });
 }
 var CONTROL = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
 var LONE_SURROGATE = /[\ud800-\udfff]/u;
@@ -90847,8 +90910,8 @@ var WHOLE = "request";
 var FORBIDDEN_KEYS = /* @__PURE__ */ new Set(["__proto__", "constructor", "prototype"]);
 var MAX_DEPTH = 32;
 var JsonSyntaxError = class extends Error {
-  constructor(message2, offset) {
-    super(message2);
+  constructor(message3, offset) {
+    super(message3);
     this.offset = offset;
   }
   offset;
@@ -90887,12 +90950,12 @@ function parseStrictJson(text, lineOffset = 0) {
     at2 = STRING_TOKEN.lastIndex;
     return JSON.parse(match[0]);
   };
-  const readValue = (path, depth) => {
-    if (depth > MAX_DEPTH) throw new JsonSyntaxError(`values are nested more than ${MAX_DEPTH} levels deep`, at2);
+  const readValue = (path, depth2) => {
+    if (depth2 > MAX_DEPTH) throw new JsonSyntaxError(`values are nested more than ${MAX_DEPTH} levels deep`, at2);
     skipWhitespace();
     const c5 = text[at2];
-    if (c5 === "{") return readObject(path, depth);
-    if (c5 === "[") return readArray(path, depth);
+    if (c5 === "{") return readObject(path, depth2);
+    if (c5 === "[") return readArray(path, depth2);
     if (c5 === '"') return readString();
     for (const [word, value] of [
       ["true", true],
@@ -90912,7 +90975,7 @@ function parseStrictJson(text, lineOffset = 0) {
     }
     return fail2("a value");
   };
-  const readObject = (path, depth) => {
+  const readObject = (path, depth2) => {
     at2 += 1;
     const object2 = /* @__PURE__ */ Object.create(null);
     const seen = /* @__PURE__ */ new Set();
@@ -90935,7 +90998,7 @@ function parseStrictJson(text, lineOffset = 0) {
       skipWhitespace();
       if (text[at2] !== ":") fail2('":" after a key');
       at2 += 1;
-      const value = readValue(keyPath, depth + 1);
+      const value = readValue(keyPath, depth2 + 1);
       if (!FORBIDDEN_KEYS.has(key) && !Object.hasOwn(object2, key)) object2[key] = value;
       skipWhitespace();
       if (text[at2] === ",") {
@@ -90949,7 +91012,7 @@ function parseStrictJson(text, lineOffset = 0) {
       fail2('"," or "}"');
     }
   };
-  const readArray = (path, depth) => {
+  const readArray = (path, depth2) => {
     at2 += 1;
     const array2 = [];
     skipWhitespace();
@@ -90958,7 +91021,7 @@ function parseStrictJson(text, lineOffset = 0) {
       return array2;
     }
     for (; ; ) {
-      array2.push(readValue([...path, array2.length], depth + 1));
+      array2.push(readValue([...path, array2.length], depth2 + 1));
       skipWhitespace();
       if (text[at2] === ",") {
         at2 += 1;
@@ -91081,7 +91144,7 @@ function problemsOf(issues, input2) {
   return problems;
 }
 function parsePublishRequest(text) {
-  const refuse = (message2) => ({ ok: false, problems: [{ field: WHOLE, message: message2 }] });
+  const refuse = (message3) => ({ ok: false, problems: [{ field: WHOLE, message: message3 }] });
   if (text.length > REQUEST_MAX_BYTES || Buffer.byteLength(text, "utf8") > REQUEST_MAX_BYTES) {
     return refuse(`the request is longer than ${REQUEST_MAX_BYTES / 1024} KiB; a request is one small JSON object`);
   }
@@ -91313,15 +91376,14 @@ function gitHubFacts(error64) {
   const answered = e5.response !== void 0;
   const status = answered && typeof e5.status === "number" && e5.status > 0 ? e5.status : void 0;
   const body = e5.response?.data;
-  const message2 = typeof body === "object" && body !== null && typeof body.message === "string" ? body.message : "";
+  const message3 = typeof body === "object" && body !== null && typeof body.message === "string" ? body.message : "";
   const graphqlErrors = [e5.errors, e5.data?.errors, body?.errors].find((list2) => Array.isArray(list2)) ?? [];
   const graphqlTypes = graphqlErrors.flatMap((g6) => typeof g6.type === "string" ? [g6.type] : []);
   const graphqlMessages = graphqlErrors.flatMap((g6) => typeof g6.message === "string" ? [g6.message] : []);
-  return { status, headers, message: message2, graphqlTypes, graphqlMessages };
+  return { status, headers, message: message3, graphqlTypes, graphqlMessages };
 }
 function quoted(text) {
-  const line = text.replace(/\s+/g, " ").trim();
-  return `"${line.length > 200 ? `${line.slice(0, 200)}\u2026` : line}"`;
+  return inert(text.replace(/\s+/g, " ").trim());
 }
 function retryAfterSeconds(headers, now = Date.now()) {
   const after = Number(headers["retry-after"]);
@@ -91338,7 +91400,7 @@ function gitHubError(error64, what) {
   if (error64 instanceof RegistrarError) return error64;
   const facts = gitHubFacts(error64);
   const { status, headers } = facts;
-  const make = (kind, reason, message2, hint, retryAfter) => new RegistrarError(kind, message2, hint, { cause: error64, reason, ...retryAfter === void 0 ? {} : { retryAfterSeconds: retryAfter } });
+  const make = (kind, reason, message3, hint, retryAfter) => new RegistrarError(kind, message3, hint, { cause: error64, reason, ...retryAfter === void 0 ? {} : { retryAfterSeconds: retryAfter } });
   if (facts.graphqlTypes.length > 0) {
     const types = [...new Set(facts.graphqlTypes)];
     const said2 = `GitHub answered ${types.join(", ")}${facts.graphqlMessages[0] ? ` (${quoted(facts.graphqlMessages[0])})` : ""} when Registrar tried to ${what}.`;
@@ -91406,13 +91468,13 @@ function s3Facts(error64) {
   if (typeof error64 !== "object" || error64 === null) return { status: void 0, code: void 0 };
   const e5 = error64;
   const status = typeof e5.$metadata?.httpStatusCode === "number" ? e5.$metadata.httpStatusCode : void 0;
-  const code3 = typeof e5.Code === "string" ? e5.Code : typeof e5.code === "string" ? e5.code : typeof e5.name === "string" && e5.name !== "Error" ? e5.name : void 0;
-  return { status, code: code3 };
+  const code = typeof e5.Code === "string" ? e5.Code : typeof e5.code === "string" ? e5.code : typeof e5.name === "string" && e5.name !== "Error" ? e5.name : void 0;
+  return { status, code };
 }
 function isMissingObject(error64) {
-  const { status, code: code3 } = s3Facts(error64);
-  if (code3 === "NoSuchBucket") return false;
-  return code3 === "NoSuchKey" || code3 === "NotFound" || status === 404;
+  const { status, code } = s3Facts(error64);
+  if (code === "NoSuchBucket") return false;
+  return code === "NoSuchKey" || code === "NotFound" || status === 404;
 }
 function isNetworkError(error64) {
   if (typeof error64 !== "object" || error64 === null) return false;
@@ -91422,11 +91484,11 @@ function isNetworkError(error64) {
 function s3Error(error64, request2) {
   if (error64 instanceof RegistrarError) return error64;
   const { backend: backend2, bucket, what } = request2;
-  const { status, code: code3 } = s3Facts(error64);
-  const reason = [code3, status === void 0 ? void 0 : `HTTP ${status}`].filter(Boolean).join(", ");
+  const { status, code } = s3Facts(error64);
+  const reason = [code, status === void 0 ? void 0 : `HTTP ${status}`].filter(Boolean).join(", ");
   const because = reason === "" ? "" : ` (${reason})`;
-  const make = (kind, why, message2, hint) => new RegistrarError(kind, message2, hint, { cause: error64, reason: why });
-  if (code3 === "NoSuchBucket") {
+  const make = (kind, why, message3, hint) => new RegistrarError(kind, message3, hint, { cause: error64, reason: why });
+  if (code === "NoSuchBucket") {
     return make(
       "not-found",
       "configuration",
@@ -91435,11 +91497,11 @@ function s3Error(error64, request2) {
     );
   }
   if (isMissingObject(error64)) return make("not-found", "missing", `${what} failed: the object does not exist${because}`);
-  if (status === 412 || code3 === "PreconditionFailed") return make("conflict", "stale", `${what} failed: the object is not as expected${because}`);
-  if (status === 429 || status === 503 || code3 !== void 0 && THROTTLE_CODES.has(code3)) {
+  if (status === 412 || code === "PreconditionFailed") return make("conflict", "stale", `${what} failed: the object is not as expected${because}`);
+  if (status === 429 || status === 503 || code !== void 0 && THROTTLE_CODES.has(code)) {
     return make("transient", "rate-limited", `${what} failed: the backend asked to slow down${because}`, RETRY);
   }
-  if (status === 403 || code3 !== void 0 && ACCESS_CODES.has(code3)) {
+  if (status === 403 || code !== void 0 && ACCESS_CODES.has(code)) {
     return make(
       "refused",
       "permission",
@@ -91584,8 +91646,8 @@ var GitHubRegistry = class {
       throw failure2.kind === "not-found" ? new RegistrarError("transient", failure2.message, failure2.hint, { cause: error64, reason: "missing" }) : failure2;
     }
   }
-  async commit(changes, message2, expectedHead) {
-    const [headline = "", ...rest] = message2.split("\n");
+  async commit(changes, message3, expectedHead) {
+    const [headline = "", ...rest] = message3.split("\n");
     const body = rest.join("\n").replace(/^\n+/, "");
     const input2 = {
       branch: { repositoryNameWithOwner: this.repoName, branchName: this.config.branch },
@@ -91661,23 +91723,23 @@ var GitHubRegistry = class {
 import { Readable } from "node:stream";
 var MAX_TAG_DEPTH = 4;
 var GitHubSource = class {
-  constructor(client) {
+  constructor(client, options2 = {}) {
     this.client = client;
+    this.allowPrivate = options2.allowPrivate ?? false;
   }
   client;
+  allowPrivate;
   async repository(owner, repo) {
+    let data;
     try {
-      const { data } = await this.client.rest.repos.get({ owner, repo });
-      return { id: data.id, owner: data.owner.login, repo: data.name };
+      ({ data } = await this.client.rest.repos.get({ owner, repo }));
     } catch (error64) {
-      if (gitHubStatus(error64) === 404) {
-        throw notFound(
-          `The source repository ${owner}/${repo} does not exist or is not public.`,
-          "Check `location.githubOwner` and `location.githubRepo` in the request."
-        );
-      }
+      if (gitHubStatus(error64) === 404) throw missing(owner, repo);
       throw gitHubError(error64, `read the source repository ${owner}/${repo}`);
     }
+    const visibility = visibilityOf(data);
+    if (visibility !== "public" && !this.allowPrivate) throw missing(owner, repo);
+    return { id: data.id, owner: data.owner.login, repo: data.name, visibility };
   }
   async resolveTag(owner, repo, tag) {
     let ref;
@@ -91686,15 +91748,15 @@ var GitHubSource = class {
     } catch (error64) {
       if (gitHubStatus(error64) === 404) {
         throw notFound(
-          `The tag \`${tag}\` does not exist in ${owner}/${repo}.`,
+          `The tag ${quote(tag)} does not exist in ${quote(`${owner}/${repo}`)}.`,
           "Push the tag to GitHub (`git push origin <tag>`), or correct `ref`, then comment a corrected request."
         );
       }
       throw gitHubError(error64, `read the tag ${tag} of ${owner}/${repo}`);
     }
     let object2 = ref.object;
-    for (let depth = 0; object2.type === "tag"; depth++) {
-      if (depth >= MAX_TAG_DEPTH) throw refused(`The tag \`${tag}\` is a chain of more than ${MAX_TAG_DEPTH} tags.`);
+    for (let depth2 = 0; object2.type === "tag"; depth2++) {
+      if (depth2 >= MAX_TAG_DEPTH) throw refused(`The tag ${quote(tag)} is a chain of more than ${MAX_TAG_DEPTH} tags.`);
       try {
         ({ data: { object: object2 } } = await this.client.rest.git.getTag({ owner, repo, tag_sha: object2.sha }));
       } catch (error64) {
@@ -91702,7 +91764,7 @@ var GitHubSource = class {
       }
     }
     if (object2.type !== "commit") {
-      throw refused(`The tag \`${tag}\` points to a ${object2.type}, not a commit.`, "Tag a commit and request that tag.");
+      throw refused(`The tag ${quote(tag)} points to a ${object2.type}, not a commit.`, "Tag a commit and request that tag.");
     }
     return object2.sha;
   }
@@ -91722,6 +91784,17 @@ var GitHubSource = class {
     }
   }
 };
+function missing(owner, repo) {
+  return notFound(
+    `The source repository ${owner}/${repo} does not exist or is not public.`,
+    "Check `location.githubOwner` and `location.githubRepo` in the request."
+  );
+}
+function visibilityOf(data) {
+  if (data.visibility === "internal" || data.visibility === "private") return data.visibility;
+  if (data.private !== false) return "private";
+  return data.visibility === void 0 || data.visibility === "public" ? "public" : "private";
+}
 
 // src/adapters/github/tracker.ts
 var CREATE_ROUNDS = 3;
@@ -91822,17 +91895,31 @@ var Trustees = class {
   }
   ids;
   team;
+  listing;
   async check(actor) {
     if (this.ids.includes(actor.id)) return { trustee: true, why: `user id ${actor.id} is in trustee-ids` };
     if (!this.team) return { trustee: false, why: `user id ${actor.id} is not in trustee-ids and no trustee team is configured` };
-    const { org, slug, client } = this.team;
+    const { org, slug } = this.team;
+    this.listing ??= this.listTeam(this.team);
+    const listing = await this.listing;
+    if (listing.ok) {
+      return listing.ids.has(actor.id) ? { trustee: true, why: `@${actor.login} (user id ${actor.id}) is an active member of ${org}/${slug}` } : { trustee: false, why: `@${actor.login} (user id ${actor.id}) is not an active member of ${org}/${slug}` };
+    }
+    if (listing.status === 404) {
+      return { trustee: false, why: `the team check for @${actor.login} failed (404: ${org}/${slug} does not exist or the team token cannot see it): treated as not a trustee` };
+    }
+    return { trustee: false, why: `the team check for @${actor.login} failed (${listing.status ?? "no answer"}): treated as not a trustee` };
+  }
+  /**
+   * GitHub lists active members only (pending invitations are not members), child teams' members included;
+   * 404 when the team does not exist or the token may not see it.
+   */
+  async listTeam({ org, slug, client }) {
     try {
-      const { data } = await client.rest.teams.getMembershipForUserInOrg({ org, team_slug: slug, username: actor.login });
-      return data.state === "active" ? { trustee: true, why: `@${actor.login} is an active member of ${org}/${slug}` } : { trustee: false, why: `@${actor.login}'s membership of ${org}/${slug} is ${data.state}, not active` };
+      const members2 = await client.paginate(client.rest.teams.listMembersInOrg, { org, team_slug: slug, per_page: 100 });
+      return { ok: true, ids: new Set(members2.map((member2) => member2.id)) };
     } catch (error64) {
-      const status = gitHubStatus(error64);
-      if (status === 404) return { trustee: false, why: `@${actor.login} is not a member of ${org}/${slug} (or the team token cannot see the team)` };
-      return { trustee: false, why: `the team check for @${actor.login} failed (${status ?? "no answer"}): treated as not a trustee` };
+      return { ok: false, status: gitHubStatus(error64) };
     }
   }
 };
@@ -91885,7 +91972,8 @@ var S3Storage = class {
       key,
       bytes: response.ContentLength ?? 0,
       sha256: response.Metadata?.sha256,
-      lastModified: response.LastModified
+      lastModified: response.LastModified,
+      ...response.ETag ? { etag: response.ETag } : {}
     };
   }
   async read(key) {
@@ -91911,11 +91999,20 @@ var S3Storage = class {
       toKey
     );
   }
-  async delete(key) {
+  /**
+   * With `expected.etag`, S3's conditional delete (`If-Match`): a 412 (the key now holds another object)
+   * is a `conflict`; a missing key still succeeds (S3 answers 404 / 204 for it). Servers that ignore the
+   * header (s3rver, radosgw before conditional deletes) delete unconditionally: callers HEAD-verify first.
+   */
+  async delete(key, expected = {}) {
     await this.call(
       "delete",
       key,
-      () => this.client.send(new import_client_s3.DeleteObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }))
+      () => this.client.send(new import_client_s3.DeleteObjectCommand({
+        Bucket: this.bucket,
+        Key: this.fullKey(key),
+        ...expected.etag === void 0 ? {} : { IfMatch: expected.etag }
+      }))
     );
   }
   async list(prefix) {
@@ -92000,18 +92097,93 @@ function encodeKey(key) {
   return key.split("/").map(encodeURIComponent).join("/");
 }
 
-// src/commands/intake.ts
+// src/core/markers.ts
 var MARKER_PREFIX = "<!-- registrar:";
+function statusMarker(run) {
+  return `${MARKER_PREFIX}status run=${run.id} attempt=${run.attempt} -->`;
+}
+function packageMarker(name2, version2) {
+  return `${MARKER_PREFIX}package ${name2}@${version2} -->`;
+}
+function packageFromMarker(body) {
+  const start = body.indexOf(`${MARKER_PREFIX}package `);
+  if (start < 0) return void 0;
+  const end = body.indexOf(" -->", start);
+  if (end < 0 || end - start > 200) return void 0;
+  const match = /^([a-z0-9-]+)@(\d+\.\d+\.\d+)$/.exec(body.slice(start + MARKER_PREFIX.length + "package ".length, end));
+  return match ? { name: match[1] ?? "", version: match[2] ?? "" } : void 0;
+}
+function rollbackMarker(commentId, run) {
+  return commentId === void 0 ? `${MARKER_PREFIX}rollback run=${run.id} attempt=${run.attempt} -->` : `${MARKER_PREFIX}rollback comment=${commentId} run=${run.id} attempt=${run.attempt} -->`;
+}
+var DENIED_MARKER = `${MARKER_PREFIX}denied -->`;
+
+// src/commands/intake.ts
 function actorOf(user) {
   if (!user || typeof user.id !== "number" || typeof user.login !== "string") return void 0;
   return { id: user.id, login: user.login };
 }
+var SCAN_LIMIT = 2 * REQUEST_MAX_BYTES;
+var COMMAND_LINE_LIMIT = 1e3;
+var LINE_BREAK = /\r\n|[\n\r\u0085\u2028\u2029]/;
 function holdsRequest(text) {
-  return /^\s*\{/.test(text) || /^\s*```(?:json)?[ \t]*\r?\n\s*\{/m.test(text);
+  const scanned = text.slice(0, SCAN_LIMIT).trimStart();
+  if (startsLikeJson(scanned)) return true;
+  const lines = scanned.split(LINE_BREAK);
+  for (let i6 = 0; i6 < lines.length; i6++) {
+    const line = (lines[i6] ?? "").trimStart();
+    if (!line.startsWith("```") && !line.startsWith("~~~")) continue;
+    const info2 = line.replace(/^(?:`+|~+)/, "").trim().toLowerCase();
+    if (info2 === "json" || info2 === "jsonc") return true;
+    let next = i6 + 1;
+    while (next < lines.length && (lines[next] ?? "").trim() === "") next++;
+    return startsLikeJson((lines[next] ?? "").trimStart());
+  }
+  return false;
 }
+var startsLikeJson = (text) => text.startsWith("{") || text.startsWith("[") && text.slice(1).trimStart().startsWith("{");
 function slashCommand(text) {
-  const match = /^\/([a-z][a-z-]*)(?:[ \t]+([^\r\n]*))?(?:\r?\n|$)/.exec(text.trimStart());
-  return match ? { name: match[1] ?? "", args: (match[2] ?? "").trim() } : void 0;
+  const start = text.slice(0, SCAN_LIMIT).trimStart();
+  if (!start.startsWith("/")) return void 0;
+  const lineEnd = start.search(LINE_BREAK);
+  const line = lineEnd < 0 ? start : start.slice(0, lineEnd);
+  const head = line.slice(0, COMMAND_LINE_LIMIT);
+  const match = /^\/([A-Za-z][A-Za-z-]{0,31})(?=[ \t]|$)/.exec(head);
+  if (!match) return void 0;
+  return { name: match[1] ?? "", args: head.slice(match[0].length).trim(), tooLong: line.length > COMMAND_LINE_LIMIT };
+}
+var AT_LOOKALIKES = /[\uff20\ufe6b\u0040]/u;
+var INVISIBLE = /[\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]/u;
+var TARGET_IN_TEXT = /[@\uff20\ufe6b][vV]?\d/u;
+var VERSION_LIKE = /^[vV]?\d+(?:\.\d+)+(?:[-+].*)?$/;
+function parseRollback(args) {
+  const USAGE = "Write `/rollback name@version reason`, e.g. `/rollback left-pad@1.2.0 it ships a leaked credential`, or `/rollback reason` on the version's own publish issue.";
+  if (args === "") return { ok: false, problem: `A rollback needs a reason. ${USAGE}` };
+  const [first = "", ...rest] = args.split(/[ \t]+/);
+  const reason = rest.join(" ").trim();
+  const looksLikeTarget = AT_LOOKALIKES.test(first) || INVISIBLE.test(first) || /\s/u.test(first) || VERSION_LIKE.test(first) || VERSION_LIKE.test(rest[0] ?? "");
+  if (!looksLikeTarget) {
+    const named = TARGET_IN_TEXT.exec(args);
+    if (named) {
+      const word = args.slice(args.lastIndexOf(" ", named.index) + 1).split(" ", 1)[0] ?? "";
+      return { ok: false, problem: `The reason names a version (${quote(word)}) but the command does not start with it, so it is unclear which version to roll back. Nothing was changed. ${USAGE}` };
+    }
+    return { ok: true, target: { kind: "this-issue" }, reason: args };
+  }
+  const shown = quote(first);
+  if (INVISIBLE.test(first) || /\s/u.test(first)) {
+    return { ok: false, problem: `The target ${shown} contains an invisible character or an unusual space (shown as \\u{\u2026}), so it is not what it looks like; type it again rather than copying it. Nothing was changed. ${USAGE}` };
+  }
+  const at2 = first.indexOf("@");
+  if (at2 < 0) {
+    return { ok: false, problem: `The target ${shown} is not \`name@version\` (the \`@\` is missing or is a look-alike character). Nothing was changed. ${USAGE}` };
+  }
+  const name2 = first.slice(0, at2);
+  const version2 = first.slice(at2 + 1);
+  const problem = checkPackageName(name2) ?? checkVersion(version2);
+  if (problem !== void 0) return { ok: false, problem: `The target ${shown} does not name a version exactly: ${problem}. Nothing was changed. ${USAGE}` };
+  if (reason === "") return { ok: false, problem: `A rollback of ${quote(`${name2}@${version2}`)} needs a reason after the target. Nothing was changed. ${USAGE}` };
+  return { ok: true, target: { kind: "named", name: name2, version: version2 }, reason };
 }
 function intake(eventName, payload) {
   const event = payload ?? {};
@@ -92025,6 +92197,7 @@ function intake(eventName, payload) {
     if (event.action !== "opened") return { kind: "ignore", why: `issues.${String(event.action)} (only opened issues are requests)` };
     if (issue3.user?.type === "Bot") return { kind: "ignore", why: "an issue opened by a bot" };
     if (issueBody.includes(MARKER_PREFIX)) return { kind: "ignore", why: "an issue carrying Registrar's own marker" };
+    if (!holdsRequest(issueBody)) return { kind: "ignore", why: "an issue that holds no publish request (no JSON object, bare or in a code block)" };
     return {
       kind: "publish",
       issue: issue3.number,
@@ -92044,18 +92217,19 @@ function intake(eventName, payload) {
     const trigger = { actor, at: String(comment.created_at ?? ""), commentId: comment.id };
     const command5 = slashCommand(body);
     if (command5?.name === "retry") return { kind: "retry", issue: issue3.number, issueAuthor, issueBody, trigger };
-    if (command5?.name === "rollback") {
-      const [first = "", ...rest] = command5.args.split(/\s+/);
-      const target = /^([a-z0-9][a-z0-9-]*)@(\d+\.\d+\.\d+)$/.exec(first);
-      const reason = (target ? rest.join(" ") : command5.args).trim();
+    if (command5 && command5.name !== "rollback" && command5.name.toLowerCase() === "rollback") {
       return {
-        kind: "rollback",
+        kind: "malformed",
+        command: "rollback",
         issue: issue3.number,
         issueAuthor,
-        reason,
         trigger,
-        target: target ? { name: target[1] ?? "", version: target[2] ?? "" } : void 0
+        problem: `Commands are lowercase: write \`/rollback\`, not ${quote(`/${command5.name}`)}. Nothing was changed.`
       };
+    }
+    if (command5?.name === "rollback") {
+      const parsed = command5.tooLong ? { ok: false, problem: `The \`/rollback\` line is longer than ${COMMAND_LINE_LIMIT} characters; give a shorter reason. Nothing was changed.` } : parseRollback(command5.args);
+      return parsed.ok ? { kind: "rollback", issue: issue3.number, issueAuthor, target: parsed.target, reason: parsed.reason, trigger } : { kind: "malformed", command: "rollback", issue: issue3.number, issueAuthor, problem: parsed.problem, trigger };
     }
     if (command5) return { kind: "ignore", why: `an unknown command /${command5.name}` };
     if (holdsRequest(body)) return { kind: "publish", issue: issue3.number, issueAuthor, request: body, trigger };
@@ -92247,6 +92421,33 @@ var slc = function(v2, s4, e5) {
   if (e5 == null || e5 > v2.length)
     e5 = v2.length;
   return new u8(v2.subarray(s4, e5));
+};
+var ec = [
+  "unexpected EOF",
+  "invalid block type",
+  "invalid length/literal",
+  "invalid distance",
+  "stream finished",
+  "no stream handler",
+  ,
+  // determined by compression function
+  "no callback",
+  "invalid UTF-8 data",
+  "extra field too long",
+  "date not in range 1980-2099",
+  "filename too long",
+  "stream finishing",
+  "invalid zip data"
+  // determined by unknown compression method
+];
+var err = function(ind, msg, nt2) {
+  var e5 = new Error(msg || ec[ind]);
+  e5.code = ind;
+  if (Error.captureStackTrace)
+    Error.captureStackTrace(e5, err);
+  if (!nt2)
+    throw e5;
+  return e5;
 };
 var wbits = function(d5, p4, v2) {
   v2 <<= p4 & 7;
@@ -92605,14 +92806,99 @@ var gzh = function(c5, o3) {
 var gzhl = function(o3) {
   return 10 + (o3.filename ? o3.filename.length + 1 : 0);
 };
-function gzipSync(data, opts) {
-  if (!opts)
-    opts = {};
-  var c5 = crc(), l3 = data.length;
-  c5.p(data);
-  var d5 = dopt(data, opts, gzhl(opts), 8), s4 = d5.length;
-  return gzh(d5, opts), wbytes(d5, s4 - 8, c5.d()), wbytes(d5, s4 - 4, l3), d5;
-}
+var Deflate = /* @__PURE__ */ (function() {
+  function Deflate2(opts, cb) {
+    if (typeof opts == "function")
+      cb = opts, opts = {};
+    this.ondata = cb;
+    this.o = opts || {};
+    this.s = { l: 0, i: 32768, w: 32768, z: 32768 };
+    this.b = new u8(98304);
+    if (this.o.dictionary) {
+      var dict = this.o.dictionary.subarray(-32768);
+      this.b.set(dict, 32768 - dict.length);
+      this.s.i = 32768 - dict.length;
+    }
+  }
+  Deflate2.prototype.p = function(c5, f6) {
+    this.ondata(dopt(c5, this.o, 0, 0, this.s), f6);
+  };
+  Deflate2.prototype.push = function(chunk, final) {
+    if (!this.ondata)
+      err(5);
+    if (this.s.l)
+      err(4);
+    var endLen = chunk.length + this.s.z;
+    if (endLen > this.b.length) {
+      if (endLen > 2 * this.b.length - 32768) {
+        var newBuf = new u8(endLen & -32768);
+        newBuf.set(this.b.subarray(0, this.s.z));
+        this.b = newBuf;
+      }
+      var split2 = this.b.length - this.s.z;
+      this.b.set(chunk.subarray(0, split2), this.s.z);
+      this.s.z = this.b.length;
+      this.p(this.b, false);
+      this.b.set(this.b.subarray(-32768));
+      this.b.set(chunk.subarray(split2), 32768);
+      this.s.z = chunk.length - split2 + 32768;
+      this.s.i = 32766, this.s.w = 32768;
+    } else {
+      this.b.set(chunk, this.s.z);
+      this.s.z += chunk.length;
+    }
+    this.s.l = final & 1;
+    if (this.s.z > this.s.w + 8191 || final) {
+      this.p(this.b, final || false);
+      this.s.w = this.s.i, this.s.i -= 2;
+    }
+    if (final) {
+      this.s = this.o = {};
+      this.b = et;
+    }
+  };
+  Deflate2.prototype.flush = function(sync) {
+    if (!this.ondata)
+      err(5);
+    if (this.s.l)
+      err(4);
+    this.p(this.b, false);
+    this.s.w = this.s.i, this.s.i -= 2;
+    if (sync) {
+      var c5 = new u8(6);
+      c5[0] = this.s.r >> 3;
+      var ep = wfblk(c5, this.s.r, et);
+      this.s.r = 0;
+      this.ondata(c5.subarray(0, ep >> 3), false);
+    }
+  };
+  return Deflate2;
+})();
+var Gzip = /* @__PURE__ */ (function() {
+  function Gzip2(opts, cb) {
+    this.c = crc();
+    this.l = 0;
+    this.v = 1;
+    Deflate.call(this, opts, cb);
+  }
+  Gzip2.prototype.push = function(chunk, final) {
+    this.c.p(chunk);
+    this.l += chunk.length;
+    Deflate.prototype.push.call(this, chunk, final);
+  };
+  Gzip2.prototype.p = function(c5, f6) {
+    var raw = dopt(c5, this.o, this.v && gzhl(this.o), f6 && 8, this.s);
+    if (this.v)
+      gzh(raw, this.o), this.v = 0;
+    if (f6)
+      wbytes(raw, raw.length - 8, this.c.d()), wbytes(raw, raw.length - 4, this.l);
+    this.ondata(raw, f6);
+  };
+  Gzip2.prototype.flush = function(sync) {
+    Deflate.prototype.flush.call(this, sync);
+  };
+  return Gzip2;
+})();
 var td = typeof TextDecoder != "undefined" && /* @__PURE__ */ new TextDecoder();
 var tds = 0;
 try {
@@ -95595,14 +95881,53 @@ var WINDOWS_RESERVED2 = /^(con|prn|aux|nul|conin\$|conout\$|com[1-9¹²³]|lpt[1
 var CONTROL2 = new RegExp("\\p{Cc}", "u");
 var NOT_UTF8 = /[\p{Cs}\uFFFD]/u;
 var DRIVE = /^[A-Za-z]:/;
+var MAX_PATH_CHARS = 4096;
+var SHOWN_CHARS = 120;
 function quotePath(path) {
-  const chars2 = [...path];
-  const shown = chars2.length > 120 ? chars2.slice(0, 120).join("") + "\u2026" : path;
-  return JSON.stringify(shown);
+  let shown = "";
+  let count = 0;
+  for (const char of path) {
+    if (count === SHOWN_CHARS) return JSON.stringify(shown + "\u2026");
+    shown += char;
+    count += 1;
+  }
+  return JSON.stringify(path);
+}
+function characters(path) {
+  let count = 0;
+  for (let i6 = 0; i6 < path.length; i6++) {
+    const unit = path.charCodeAt(i6);
+    if (unit >= 55296 && unit <= 56319 && i6 + 1 < path.length) {
+      const next = path.charCodeAt(i6 + 1);
+      if (next >= 56320 && next <= 57343) i6 += 1;
+    }
+    count += 1;
+  }
+  return count;
+}
+function depth(path) {
+  let count = 1;
+  for (let i6 = path.indexOf("/"); i6 >= 0; i6 = path.indexOf("/", i6 + 1)) count += 1;
+  return count;
+}
+function withinPathLimits(path, limits) {
+  return characters(path) <= limits.pathLength && depth(path) <= limits.pathDepth;
+}
+function withoutSpacesBeforeExtension(segment) {
+  for (let start = segment.indexOf(" "); start >= 0; ) {
+    let end = start;
+    while (end < segment.length && segment.charCodeAt(end) === 32) end += 1;
+    if (end === segment.length || segment.charCodeAt(end) === 46) return segment.slice(0, start) + segment.slice(end);
+    start = segment.indexOf(" ", end);
+  }
+  return segment;
 }
 function pathProblems(path, limits) {
-  const q4 = quotePath(path);
   if (path === "") return ["An entry has an empty path."];
+  const q4 = quotePath(path);
+  const maxLength = limits?.pathLength ?? MAX_PATH_CHARS;
+  const length = characters(path);
+  if (length > maxLength) return [`The path ${q4} is ${length} characters long; the limit is ${maxLength}.`];
   const problems = [];
   const wellFormed = !NOT_UTF8.test(path);
   if (!wellFormed) problems.push(`The path ${q4} is not valid UTF-8.`);
@@ -95616,10 +95941,10 @@ function pathProblems(path, limits) {
   if (DRIVE.test(path)) problems.push(`The path ${q4} starts with a drive letter.`);
   const segments = path.split("/");
   const seen = /* @__PURE__ */ new Set();
-  const once = (message2) => {
-    if (!seen.has(message2)) {
-      seen.add(message2);
-      problems.push(message2);
+  const once = (message3) => {
+    if (!seen.has(message3)) {
+      seen.add(message3);
+      problems.push(message3);
     }
   };
   segments.forEach((segment, index) => {
@@ -95634,16 +95959,12 @@ function pathProblems(path, limits) {
     if (segment.endsWith(".") || segment.endsWith(" ")) {
       once(`The path ${q4} has a name ending in a dot or a space (${quotePath(segment)}), which Windows drops.`);
     }
-    const stem = segment.replace(/ +(?=\.|$)/, "");
+    const stem = withoutSpacesBeforeExtension(segment);
     if (WINDOWS_RESERVED2.test(stem)) {
       once(`The path ${q4} uses ${quotePath(segment)}, a reserved device name on Windows.`);
     }
   });
   if (limits) {
-    const length = [...path].length;
-    if (length > limits.pathLength) {
-      problems.push(`The path ${q4} is ${length} characters long; the limit is ${limits.pathLength}.`);
-    }
     if (segments.length > limits.pathDepth) {
       problems.push(`The path ${q4} is ${segments.length} levels deep; the limit is ${limits.pathDepth}.`);
     }
@@ -95675,7 +95996,8 @@ function collisionProblems(paths) {
 // src/core/tarball.ts
 var CANONICAL_MTIME_SECONDS = 315532800;
 var CANONICAL_MTIME = new Date(CANONICAL_MTIME_SECONDS * 1e3);
-var GZIP_OPTIONS = { level: 9, mem: 8, mtime: 0 };
+var DEFLATE_OPTIONS = { level: 1, mem: 4, mtime: 0 };
+var DEFLATE_PUSH = 1024 * 1024;
 var BLOCK4 = 512;
 var AGAIN = "Then tag a new version and open a new publish request.";
 async function canonicalTarball(archive, options2) {
@@ -95685,11 +96007,11 @@ async function canonicalTarball(archive, options2) {
   const subdir = normaliseSubdir(options2.subdir);
   checkOwnPaths(top, subdir, manifestFile);
   const pkg = await readPackage(archive, limits, subdir);
-  const tar = writeTar(top, pkg);
-  const bytes = gzipSync(tar, GZIP_OPTIONS);
-  const digest4 = createHash8("sha256").update(bytes).digest();
   const files = [...pkg.files.keys()];
-  const manifest = pkg.files.get(manifestFile)?.content;
+  const manifestChunks = pkg.files.get(manifestFile)?.chunks;
+  const manifest = manifestChunks ? Buffer.concat(manifestChunks) : void 0;
+  const bytes = canonicalGzip(tarPieces(top, pkg));
+  const digest4 = createHash8("sha256").update(bytes).digest();
   return {
     bytes,
     sha256Hex: digest4.toString("hex"),
@@ -95732,10 +96054,10 @@ async function readPackage(archive, limits, subdir) {
       parser2.abort(new Error("aborted by Registrar"));
     }
   };
-  const problem = (message2, fix) => problems.push({ message: message2, fix });
+  const problem = (message3, fix) => problems.push({ message: message3, fix });
   const locate = (entry) => {
     const isDir = entry.type === "Directory";
-    const raw = isDir ? entry.path.replace(/\/+$/, "") : entry.path;
+    const raw = isDir ? trimTrailingSlashes(entry.path) : entry.path;
     const slash = raw.indexOf("/");
     const first = slash < 0 ? raw : raw.slice(0, slash);
     if (raw.startsWith("/") || /^[A-Za-z]:/.test(raw)) {
@@ -95774,7 +96096,7 @@ async function readPackage(archive, limits, subdir) {
   };
   const admit = (rel) => {
     entries += 1;
-    seen.add(rel);
+    if (withinPathLimits(rel, limits)) seen.add(rel);
     if (entries > limits.entries) {
       fail2(
         refused(
@@ -95785,7 +96107,7 @@ async function readPackage(archive, limits, subdir) {
       return false;
     }
     const pathIssues = pathProblems(rel, limits);
-    for (const message2 of pathIssues) problem(message2, FIX.path);
+    for (const message3 of pathIssues) problem(message3, FIX.path);
     return pathIssues.length === 0;
   };
   parser2.on("entry", (entry) => {
@@ -95955,21 +96277,28 @@ function assemble(pending, explicitDirs, seen, problems) {
     }
   }
   const everything = /* @__PURE__ */ new Set([...seen, ...ancestors(seen)]);
-  for (const message2 of collisionProblems(everything)) problems.push({ message: message2, fix: FIX.duplicate });
+  for (const message3 of collisionProblems(everything)) problems.push({ message: message3, fix: FIX.duplicate });
   if (problems.length > 0) throw packageProblems(problems);
   const files = /* @__PURE__ */ new Map();
   for (const rel of sortByBytes([...pending.keys()])) {
     const record2 = pending.get(rel);
-    const content = Buffer.concat(record2.chunks);
-    if (content.length !== record2.size) throw unreadable(`the file ${quotePath(rel)} is shorter than its header says`);
-    files.set(rel, { content, executable: record2.executable });
+    let length = 0;
+    for (const chunk of record2.chunks) length += chunk.length;
+    if (length !== record2.size) throw unreadable(`the file ${quotePath(rel)} is shorter than its header says`);
+    files.set(rel, record2);
   }
   return { files, dirs: sortByBytes([...dirs]) };
 }
 function ancestors(paths) {
   const dirs = /* @__PURE__ */ new Set();
+  const found = [];
   for (const rel of paths) {
-    for (let i6 = rel.indexOf("/"); i6 >= 0; i6 = rel.indexOf("/", i6 + 1)) dirs.add(rel.slice(0, i6));
+    for (let i6 = rel.lastIndexOf("/"); i6 >= 0; i6 = i6 === 0 ? -1 : rel.lastIndexOf("/", i6 - 1)) {
+      const dir = rel.slice(0, i6);
+      if (dirs.has(dir)) break;
+      found.push(dir);
+    }
+    while (found.length > 0) dirs.add(found.pop());
   }
   return dirs;
 }
@@ -95978,35 +96307,66 @@ function sortByBytes(paths) {
   keyed.sort((a5, b6) => Buffer.compare(a5.key, b6.key));
   return keyed.map(({ path }) => path);
 }
-function writeTar(top, pkg) {
+function* tarPieces(top, pkg) {
   const entries = [];
   for (const rel of pkg.dirs) entries.push({ rel });
   for (const [rel, file2] of pkg.files) entries.push({ rel, file: file2 });
   const keyed = entries.map((entry) => ({ entry, key: Buffer.from(entry.rel, "utf8") }));
   keyed.sort((a5, b6) => Buffer.compare(a5.key, b6.key));
-  const parts = [];
-  pushEntry(parts, `${top}/`, "Directory", 493, void 0);
+  yield* entryPieces(`${top}/`, "Directory", 493, 0);
   for (const { entry } of keyed) {
-    if (entry.file) {
-      pushEntry(parts, `${top}/${entry.rel}`, "File", entry.file.executable ? 493 : 420, entry.file.content);
-    } else {
-      pushEntry(parts, `${top}/${entry.rel}/`, "Directory", 493, void 0);
+    const file2 = entry.file;
+    if (!file2) {
+      yield* entryPieces(`${top}/${entry.rel}/`, "Directory", 493, 0);
+      continue;
     }
+    yield* entryPieces(`${top}/${entry.rel}`, "File", file2.executable ? 493 : 420, file2.size);
+    yield* file2.chunks;
+    yield padding(file2.size);
+    file2.chunks = [];
   }
-  parts.push(Buffer.alloc(2 * BLOCK4));
-  return Buffer.concat(parts);
+  yield Buffer.alloc(2 * BLOCK4);
 }
-function pushEntry(parts, path, type, mode, content) {
-  const size = content?.length ?? 0;
+function* entryPieces(path, type, mode, size) {
   const { block, needPax } = headerBlock(path, type, mode, size);
   if (needPax) {
     const body = Buffer.from(new ft({ path }).encodeBody(), "utf8");
-    const name2 = "PaxHeaders/" + (path.replace(/\/+$/, "").split("/").pop() ?? "").replace(/[^\x20-\x7e]/g, "_");
-    parts.push(headerBlock(name2.slice(0, 99), "ExtendedHeader", 420, body.length).block);
-    parts.push(body, padding(body.length));
+    const name2 = "PaxHeaders/" + asciiOnly(lastSegment(path));
+    yield headerBlock(name2.slice(0, 99), "ExtendedHeader", 420, body.length).block;
+    yield body;
+    yield padding(body.length);
   }
-  parts.push(block);
-  if (content) parts.push(Buffer.from(content.buffer, content.byteOffset, content.length), padding(size));
+  yield block;
+}
+function canonicalGzip(pieces) {
+  const output2 = [];
+  let outputBytes = 0;
+  const gzip = new Gzip(DEFLATE_OPTIONS, (chunk) => {
+    output2.push(chunk.slice());
+    outputBytes += chunk.length;
+  });
+  const push = new Uint8Array(DEFLATE_PUSH);
+  let filled = 0;
+  for (const piece of pieces) {
+    for (let offset = 0; offset < piece.length; ) {
+      const take2 = Math.min(DEFLATE_PUSH - filled, piece.length - offset);
+      push.set(piece.subarray(offset, offset + take2), filled);
+      filled += take2;
+      offset += take2;
+      if (filled === DEFLATE_PUSH) {
+        gzip.push(push, false);
+        filled = 0;
+      }
+    }
+  }
+  gzip.push(push.subarray(0, filled), true);
+  const bytes = new Uint8Array(outputBytes);
+  let at2 = 0;
+  for (const chunk of output2.splice(0)) {
+    bytes.set(chunk, at2);
+    at2 += chunk.length;
+  }
+  return bytes;
 }
 function headerBlock(path, type, mode, size) {
   const header = new F({
@@ -96029,9 +96389,26 @@ function headerBlock(path, type, mode, size) {
 function padding(size) {
   return Buffer.alloc((BLOCK4 - size % BLOCK4) % BLOCK4);
 }
+function trimTrailingSlashes(path) {
+  let end = path.length;
+  while (end > 0 && path.charCodeAt(end - 1) === 47) end -= 1;
+  return path.slice(0, end);
+}
+function lastSegment(path) {
+  const trimmed = trimTrailingSlashes(path);
+  return trimmed.slice(trimmed.lastIndexOf("/") + 1);
+}
+function asciiOnly(text) {
+  let out = "";
+  for (let i6 = 0; i6 < text.length; i6++) {
+    const unit = text.charCodeAt(i6);
+    out += unit >= 32 && unit <= 126 ? text[i6] : "_";
+  }
+  return out;
+}
 function normaliseSubdir(subdir) {
   if (subdir === void 0) return void 0;
-  const trimmed = subdir.replace(/\/+$/, "");
+  const trimmed = trimTrailingSlashes(subdir);
   return trimmed === "" ? void 0 : trimmed;
 }
 function checkOwnPaths(top, subdir, manifestFile) {
@@ -96056,9 +96433,9 @@ function packageProblems(problems) {
   const listed = problems.slice(0, MAX_LISTED).map((p4) => `- ${p4.message}`);
   if (problems.length > MAX_LISTED) listed.push(`- \u2026and ${problems.length - MAX_LISTED} more.`);
   const fixes = [...new Set(problems.map((p4) => p4.fix))];
-  const message2 = problems.length === 1 ? `The package cannot be published: ${problems[0].message}` : `The package cannot be published:
+  const message3 = problems.length === 1 ? `The package cannot be published: ${problems[0].message}` : `The package cannot be published:
 ${listed.join("\n")}`;
-  return refused(message2, `${fixes.join(" ")} ${AGAIN}`);
+  return refused(message3, `${fixes.join(" ")} ${AGAIN}`);
 }
 function notOneTopDirectory(detail) {
   return refused(
@@ -96105,7 +96482,7 @@ function formatBytes(n3) {
 // src/core/manifest.ts
 var import_spdx_expression_parse = __toESM(require_spdx_expression_parse(), 1);
 function checkManifest(bytes, expected) {
-  const file2 = `\`${expected.manifestFile}\``;
+  const file2 = quote(expected.manifestFile);
   if (bytes === void 0) {
     return fail(
       `The package has no ${file2} at its root. Add one with \`name\`, \`version\` and \`license\` fields, tag a new version, and open a new publish request.`
@@ -96118,13 +96495,14 @@ function checkManifest(bytes, expected) {
     return fail(`${file2} is not valid UTF-8 text. Save it as UTF-8, tag a new version, and open a new publish request.`);
   }
   if (text.startsWith("\uFEFF")) text = text.slice(1);
-  let data;
-  try {
-    data = JSON.parse(text);
-  } catch (error64) {
-    const detail = error64 instanceof Error ? ` (${error64.message.slice(0, 200)})` : "";
+  const parsed = parseStrictJson(text);
+  if (!parsed.ok) {
+    const problem = parsed.problems[0];
+    const where2 = problem && problem.field !== "request" ? `at ${quote(problem.field)}: ` : "";
+    const detail = problem ? ` (${where2}${problem.message.replace(/^the request is not valid JSON: /, "")})` : "";
     return fail(`${file2} is not valid JSON${detail}. Fix it, tag a new version, and open a new publish request.`);
   }
+  const data = parsed.value;
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
     return fail(`${file2} must contain a JSON object, with \`name\`, \`version\` and \`license\` fields.`);
   }
@@ -96134,10 +96512,10 @@ function checkManifest(bytes, expected) {
     const value = Object.hasOwn(fields, key) ? fields[key] : void 0;
     const wanted = expected[key];
     if (value === void 0) {
-      problems.push(`${file2} has no \`${key}\` field; it must be ${JSON.stringify(wanted)}, as in the publish request.`);
+      problems.push(`${file2} has no \`${key}\` field; it must be ${quote(wanted)}, as in the publish request.`);
     } else if (value !== wanted) {
       problems.push(
-        `${file2} has \`${key}\` ${JSON.stringify(value)}, but the publish request is for ${JSON.stringify(wanted)}. ` + (key === "version" ? "Set the version in the manifest before tagging, or request the version the tag carries." : "Request the name the manifest carries, or fix the manifest and tag a new version.")
+        `${file2} has \`${key}\` ${quote(typeof value === "string" ? value : JSON.stringify(value) ?? String(value))}, but the publish request is for ${quote(wanted)}. ` + (key === "version" ? "Set the version in the manifest before tagging, or request the version the tag carries." : "Request the name the manifest carries, or fix the manifest and tag a new version.")
       );
     }
   }
@@ -96156,12 +96534,12 @@ function checkLicense(license, file2) {
     return `${file2} says the package is UNLICENSED (no one may use it). A public registry only accepts packages under a license; use ${example}.`;
   }
   if (/^see licen[cs]e in /i.test(trimmed)) {
-    return `${file2} points to a custom license file ("${trimmed.slice(0, 100)}"), which the registry cannot check. A public registry needs ${example}.`;
+    return `${file2} points to a custom license file (${quote(trimmed)}), which the registry cannot check. A public registry needs ${example}.`;
   }
   try {
     (0, import_spdx_expression_parse.default)(license);
   } catch {
-    return `${file2} has \`license\` ${JSON.stringify(license.slice(0, 100))}, which is not a valid SPDX expression; use ${example} (identifiers are listed at https://spdx.org/licenses/).`;
+    return `${file2} has \`license\` ${quote(license)}, which is not a valid SPDX expression; use ${example} (identifiers are listed at https://spdx.org/licenses/).`;
   }
   return void 0;
 }
@@ -96173,13 +96551,13 @@ function fail(problem) {
 function planPublish(args) {
   const { request: request2, issue: issue3, repositoryId, built, current, now, triggeredAt } = args;
   const { name: name2, version: version2 } = request2;
-  const id2 = `${name2}@${version2}`;
+  const id2 = quote(`${name2}@${version2}`);
   if (current !== void 0 && current.location.repositoryId !== repositoryId) {
     const bound = current.location;
     return {
       kind: "refuse",
       final: false,
-      reason: `${name2} is published from repository id ${bound.repositoryId} (${bound.githubOwner}/${bound.githubRepo}); requests from other repositories are refused.`,
+      reason: `${quote(name2)} is published from repository id ${bound.repositoryId} (${quote(`${bound.githubOwner}/${bound.githubRepo}`)}); requests from other repositories are refused.`,
       hint: `Publish ${name2} from ${bound.githubOwner}/${bound.githubRepo}, or choose another package name. If that repository was deleted and re-created, ask a registry trustee.`
     };
   }
@@ -96204,6 +96582,15 @@ function planPublish(args) {
         };
       }
       return existing.sha256 === built.sha256 ? { kind: "resume", entry: existing } : { kind: "resume", entry: existing, rebuildFrom: existing.commit };
+    }
+    const blocked = current.rolledBack.find((r5) => r5.sha256 === built.sha256);
+    if (blocked !== void 0) {
+      return {
+        kind: "refuse",
+        final: true,
+        reason: `These bytes (${quote(blocked.sha256)}) are those of ${quote(`${name2}@${blocked.version}`)}, which ${blocked.by.login} rolled back at ${blocked.at}; rolled-back bytes can never be published again for ${quote(name2)}.`,
+        hint: "Read the rollback reason on the registry. To publish again, change the package, tag a new version, and open a new publish issue."
+      };
     }
     if (triggeredAt !== void 0) {
       const eventTime = Date.parse(triggeredAt);
@@ -96265,26 +96652,62 @@ function parseStagingKey(key) {
   return { name: name2, version: version2, sha256Hex: sha256Hex2 };
 }
 
+// src/report/render.ts
+var MESSAGE_LIMIT = 4e3;
+function redact(text) {
+  let out = cutToCodePoints(text, MESSAGE_LIMIT);
+  for (const secret of knownSecrets()) out = out.replaceAll(secret, "\u2026");
+  return out.replace(/(https?:\/\/)[^\s/@]*@/gi, "$1").replace(/(https?:\/\/[^\s?#`]*)[?#][^\s`)>\]]*/gi, "$1?\u2026").replace(/\b(X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|AWSAccessKeyId|sig)(\s*[=:]\s*)[^\s&"'`,;]+/gi, "$1$2\u2026").replace(/\b(authorization|token|bearer|basic)(\s*[:=]?\s*)(?:(?:bearer|basic|token)\s+)?[A-Za-z0-9._~+/=-]{8,}/gi, "$1$2\u2026").replace(/\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|(?:AKIA|ASIA)[0-9A-Z]{16})\b/g, "\u2026").replace(/(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=])/g, (run) => looksLikeSecretKey(run) ? "\u2026" : run);
+}
+function looksLikeSecretKey(run) {
+  return /[A-Z]/.test(run) && /[a-z]/.test(run) && /[0-9]/.test(run) && !/^[0-9a-f]+$/.test(run);
+}
+var LIVE_WORD = /(?:^|[^A-Za-z0-9])@|[<>[\]!*_~|\\&\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]|:\/\/|^www\./u;
+var isLive = (word) => LIVE_WORD.test(word) || word.includes("/") && word.includes("#");
+function message(text) {
+  return outsideCodeSpans(
+    redact(text).replace(/\r\n?|\n|\u0085|\u2028|\u2029/g, " "),
+    (prose) => prose.replace(/\S+/g, (word) => isLive(word) ? inert(word) : word)
+  );
+}
+function outsideCodeSpans(text, change) {
+  const runs = [];
+  for (let i6 = 0; i6 < text.length; ) {
+    if (text[i6] !== "`") {
+      i6++;
+      continue;
+    }
+    let j6 = i6;
+    while (j6 < text.length && text[j6] === "`") j6++;
+    runs.push({ at: i6, length: j6 - i6 });
+    i6 = j6;
+  }
+  const next = new Array(runs.length).fill(-1);
+  const seen = /* @__PURE__ */ new Map();
+  for (let r5 = runs.length - 1; r5 >= 0; r5--) {
+    const run = runs[r5];
+    next[r5] = seen.get(run.length) ?? -1;
+    seen.set(run.length, r5);
+  }
+  let out = "";
+  let from = 0;
+  for (let r5 = 0; r5 < runs.length; r5++) {
+    const run = runs[r5];
+    if (run.at < from) continue;
+    const close = next[r5];
+    if (close < 0) continue;
+    const end = runs[close].at + runs[close].length;
+    out += change(text.slice(from, run.at)) + text.slice(run.at, end);
+    from = end;
+  }
+  return out + change(text.slice(from));
+}
+
+// src/core/outcomes.ts
+var STEPS = ["prepared", "staged", "committed", "promoted", "cleaned"];
+var ROLLBACK_STEPS = ["removed", "deleted", "cleaned"];
+
 // src/report/status.ts
-function statusMarker(run) {
-  return `${MARKER_PREFIX}status run=${run.id} attempt=${run.attempt} -->`;
-}
-function packageMarker(name2, version2) {
-  return `${MARKER_PREFIX}package ${name2}@${version2} -->`;
-}
-function packageFromMarker(body) {
-  const match = /<!-- registrar:package ([a-z0-9-]+)@(\d+\.\d+\.\d+) -->/.exec(body);
-  return match ? { name: match[1] ?? "", version: match[2] ?? "" } : void 0;
-}
-function code(text) {
-  return `\`${text.replace(/[`\r\n]/g, " ").replace(/</g, "&lt;")}\``;
-}
-function plain(text) {
-  return scrub(text).replace(/</g, "&lt;").replace(/@(?=[A-Za-z0-9])/g, "@\u200B");
-}
-function scrub(text) {
-  return text.replace(/(https?:\/\/)[^\s/@]+@/gi, "$1").replace(/(https?:\/\/[^\s?#]+)[?#][^\s)>\]]*/gi, "$1?\u2026").replace(/\b(token|bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, "$1 \u2026").replace(/\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|AKIA[0-9A-Z]{16})\b/g, "\u2026");
-}
 function failedState(steps, commitInDoubt) {
   if (steps.includes("promoted")) {
     return "**The version is published:** committed to the registry and its tarball promoted to every backend. A last step did not finish; `/retry` finishes it and changes nothing that is published.";
@@ -96297,12 +96720,13 @@ function failedState(steps, commitInDoubt) {
   }
   return "Nothing was committed to the registry. `/retry` publishes from scratch; whatever this attempt left in storage is picked up or cleaned.";
 }
+var cell = (text) => inert(text, { inTable: true });
 function ledger(steps) {
   return STEPS.map((step) => `${steps.includes(step) ? "\u2705" : "\u2B1C"} ${step}`).join(" \xB7 ");
 }
 function renderPublishStatus(outcome, context) {
   const lines = [];
-  const subject = outcome.request ? code(`${outcome.request.name}@${outcome.request.version}`) : "this request";
+  const subject = outcome.request ? inert(`${outcome.request.name}@${outcome.request.version}`) : "this request";
   switch (outcome.status) {
     case "working": {
       lines.push(
@@ -96319,26 +96743,26 @@ function renderPublishStatus(outcome, context) {
       lines.push(
         "| | |",
         "|---|---|",
-        `| version | ${code(outcome.request.version)} |`,
-        `| sha256 | ${code(entry.sha256)} |`,
+        `| version | ${cell(outcome.request.version)} |`,
+        `| sha256 | ${cell(entry.sha256)} |`,
         `| size | ${entry.bytes} bytes |`,
-        `| source | ${code(`${outcome.request.location.githubOwner}/${outcome.request.location.githubRepo}`)} at ${code(entry.ref)} (${code(entry.commit)}) |`
+        `| source | ${cell(`${outcome.request.location.githubOwner}/${outcome.request.location.githubRepo}`)} at ${cell(entry.ref)} (${cell(entry.commit)}) |`
       );
       if (outcome.commit) lines.push(`| registry commit | [${outcome.commit.sha.slice(0, 12)}](${context.registry.commitUrl(outcome.commit.sha)}) |`);
       for (const location of outcome.locations) {
-        lines.push(`| tarball (${location.backend}) | ${location.url ? `[${location.key}](${location.url})` : code(location.key)} |`);
+        lines.push(`| tarball (${location.backend}) | ${location.url ? `[${location.key}](${location.url})` : cell(location.key)} |`);
       }
       break;
     }
     case "refused": {
-      lines.push(`### \u274C Could not publish ${subject}`, "", plain(outcome.message));
+      lines.push(`### \u274C Could not publish ${subject}`, "", message(outcome.message));
       if (outcome.problems.length > 0) {
-        lines.push("", ...outcome.problems.map((p4) => `- ${code(p4.field)}: ${plain(p4.message)}`));
+        lines.push("", ...outcome.problems.map((p4) => `- ${inert(p4.field)}: ${message(p4.message)}`));
       }
       if (!outcome.steps.includes("committed")) {
         lines.push("", outcome.steps.includes("staged") ? "Nothing was committed to the registry, and what this attempt staged has been taken back." : "Nothing was written to the registry or to storage.");
       }
-      if (outcome.hint) lines.push("", `**What to do:** ${plain(outcome.hint)}`);
+      if (outcome.hint) lines.push("", `**What to do:** ${message(outcome.hint)}`);
       if (!outcome.final) {
         lines.push("", "Comment a corrected request on this issue. A request looks like this:", "", renderRequestExample());
       }
@@ -96348,11 +96772,11 @@ function renderPublishStatus(outcome, context) {
       lines.push(
         `### \u26A0\uFE0F Publishing ${subject} failed`,
         "",
-        plain(outcome.error.message),
+        message(outcome.error.message),
         "",
         failedState(outcome.steps, outcome.commitInDoubt ?? false),
         "",
-        `**What to do:** ${plain(outcome.error.hint ?? "Comment `/retry` on this issue to try again.")}`
+        `**What to do:** ${message(outcome.error.hint ?? "Comment `/retry` on this issue to try again.")}`
       );
       break;
     }
@@ -96482,11 +96906,20 @@ async function cleanStaging(backends, name2, version2) {
 }
 async function deleteFinalIfHash(backend2, name2, version2, sha256) {
   const key = finalKey(name2, version2);
-  const body = await backend2.read(key);
-  if (body === void 0 || sha256Hex(body) !== sriToHex(sha256)) return false;
-  await backend2.delete(key);
-  return true;
+  for (let attempt = 1; ; attempt++) {
+    const before = await backend2.head(key);
+    if (before === void 0) return false;
+    const body = await backend2.read(key);
+    if (body === void 0 || sha256Hex(body) !== sriToHex(sha256)) return false;
+    try {
+      await backend2.delete(key, before.etag === void 0 ? void 0 : { etag: before.etag });
+      return true;
+    } catch (error64) {
+      if (!isKind(error64, "conflict") || attempt >= FINAL_DELETE_ATTEMPTS) throw error64;
+    }
+  }
 }
+var FINAL_DELETE_ATTEMPTS = 3;
 var RECHECK_READS = 3;
 async function recheckPromoted(registry2, backends, name2, version2, entry) {
   for (let read = 1; read <= RECHECK_READS; read++) {
@@ -96539,8 +96972,8 @@ function commitPackage(registry2, what, context, change, head) {
       { reason: "invalid" }
     );
   }
-  const message2 = registryCommitMessage({ ...what, issue: context.issue, run: context.run.id, attempt: context.run.attempt });
-  return registry2.commit([{ path: metadataPath(what.name), content: serializeMetadata(change.next) }], message2.full, head);
+  const message3 = registryCommitMessage({ ...what, issue: context.issue, run: context.run.id, attempt: context.run.attempt });
+  return registry2.commit([{ path: metadataPath(what.name), content: serializeMetadata(change.next) }], message3.full, head);
 }
 function mayHaveLanded(error64) {
   return isKind(error64, "transient") && (error64.reason === "network" || error64.reason === "server");
@@ -96553,7 +96986,6 @@ async function beforeReplan(error64, attempt, paceMs, log, what) {
 }
 
 // src/pipeline/publish.ts
-var STEPS = ["prepared", "staged", "committed", "promoted", "cleaned"];
 async function publish(deps, options2, event) {
   const steps = [];
   const doubt = { commit: false };
@@ -96578,7 +97010,7 @@ async function publish(deps, options2, event) {
       outcome = await publishRequest(deps, options2, event, request2, steps, doubt, status);
     }
   } catch (error64) {
-    const failure2 = error64 instanceof RegistrarError ? error64 : transient(`Unexpected failure: ${String(error64)}`, error64);
+    const failure2 = error64 instanceof RegistrarError ? error64 : transient(`Unexpected failure: ${quote(String(error64))}`, error64);
     outcome = refusesTheRequest(failure2, steps) ? { status: "refused", request: request2, message: failure2.message, hint: failure2.hint, problems: [], final: false, steps } : { status: "failed", request: request2, error: failure2, steps, ...doubt.commit ? { commitInDoubt: true } : {} };
   }
   await report(deps, event, outcome, status);
@@ -96645,7 +97077,7 @@ async function publishRequest(deps, options2, event, request2, steps, doubt, sta
       problems: [],
       final: false,
       steps,
-      message: `${request2.name}@${request2.version} was rolled back by a trustee while it was being promoted; the copy this attempt made was removed again.`,
+      message: `${quote(`${request2.name}@${request2.version}`)} was rolled back by a trustee while it was being promoted; the copy this attempt made was removed again.`,
       hint: "Read the rollback comment for the reason; publish a corrected new version, or ask the trustee."
     };
   }
@@ -96662,7 +97094,7 @@ async function prepare(deps, options2, request2) {
   const manifest = checkManifest(tarball.manifest, { name: request2.name, version: request2.version, manifestFile: options2.manifestFile });
   if (!manifest.ok) {
     throw refused(
-      `The package's ${options2.manifestFile} at \`${request2.ref}\` does not match the request: ${manifest.problems.join(" ")}`,
+      `The package's ${quote(options2.manifestFile)} at ${quote(request2.ref)} does not match the request: ${manifest.problems.join(" ")}`,
       `Fix ${options2.manifestFile}, tag a new version, and comment a corrected request.`
     );
   }
@@ -96684,7 +97116,7 @@ async function rebuild(deps, options2, request2, entry, built) {
   const tarball = await build2(deps, options2, request2, entry.commit);
   if (tarball.integrity !== entry.sha256) {
     throw refused(
-      `${request2.name}@${request2.version} was committed by this issue as ${entry.sha256} from commit ${entry.commit}, but rebuilding that commit gives ${tarball.integrity}.`,
+      `${quote(`${request2.name}@${request2.version}`)} was committed by this issue as ${quote(entry.sha256)} from commit ${entry.commit}, but rebuilding that commit gives ${tarball.integrity}.`,
       "A registry trustee must look at this version (it cannot be completed as committed)."
     );
   }
@@ -96727,7 +97159,6 @@ async function report(deps, event, outcome, status) {
 }
 
 // src/pipeline/rollback.ts
-var ROLLBACK_STEPS = ["removed", "deleted", "cleaned"];
 async function rollback(deps, run, command5) {
   const { name: name2, version: version2 } = command5;
   const steps = [];
@@ -96743,7 +97174,7 @@ async function rollback(deps, run, command5) {
           status: "refused",
           name: name2,
           version: version2,
-          message: `${name2}@${version2} is not published and left nothing in storage; there is nothing to roll back.`,
+          message: `${quote(`${name2}@${version2}`)} is not published and left nothing in storage; there is nothing to roll back.`,
           hint: "Check the package name and version.",
           steps
         };
@@ -96758,7 +97189,7 @@ async function rollback(deps, run, command5) {
     const finished = await finishRollback(deps, name2, version2, run, { issue: command5.issue, actor: command5.actor, removedAt: removed.at }, steps);
     return { status: "rolled-back", name: name2, version: version2, sha256: removed.sha256, deleted: finished.deleted, already: false, steps };
   } catch (error64) {
-    const failure2 = error64 instanceof RegistrarError ? error64 : transient(`Unexpected failure: ${String(error64)}`, error64);
+    const failure2 = error64 instanceof RegistrarError ? error64 : transient(`Unexpected failure: ${quote(String(error64))}`, error64);
     return failure2.kind === "refused" && judgesTheRequest(failure2) && !steps.includes("removed") ? { status: "refused", name: name2, version: version2, message: failure2.message, hint: failure2.hint, steps } : { status: "failed", name: name2, version: version2, error: failure2, steps, ...doubt.commit ? { removalInDoubt: true } : {} };
   }
 }
@@ -96841,40 +97272,36 @@ async function finishRollback(deps, name2, version2, run, context, steps = []) {
 }
 
 // src/report/rollback.ts
-function rollbackMarker(commentId, run) {
-  return commentId === void 0 ? `${MARKER_PREFIX}rollback run=${run.id} attempt=${run.attempt} -->` : `${MARKER_PREFIX}rollback comment=${commentId} run=${run.id} attempt=${run.attempt} -->`;
-}
-var escape = (text) => scrub(text).replace(/</g, "&lt;").replace(/@(?=[A-Za-z0-9])/g, "@\u200B");
 function renderRollback(outcome) {
-  const subject = `\`${outcome.name}@${outcome.version}\``;
+  const subject = outcome.name === "" ? "a version" : inert(`${outcome.name}@${outcome.version}`);
   const lines = [];
   switch (outcome.status) {
     case "rolled-back":
       lines.push(
         outcome.already ? `### \u21A9\uFE0F ${subject} was already rolled back` : `### \u21A9\uFE0F Rolled back ${subject}`,
         "",
-        `The registry no longer lists this version; the audit record keeps its hash \`${outcome.sha256}\`, who, when and why.`
+        `The registry no longer lists this version; the audit record keeps its hash ${inert(outcome.sha256)}, who, when and why.`
       );
-      if (outcome.deleted.length > 0) lines.push("", "Removed from storage:", ...outcome.deleted.map((d5) => `- \`${escape(d5)}\``));
-      lines.push("", "The author may publish this version again (a new publish issue, or `/retry` on the original one).");
+      if (outcome.deleted.length > 0) lines.push("", "Removed from storage:", ...outcome.deleted.map((d5) => `- ${inert(d5)}`));
+      lines.push("", "These bytes can never be published again for this package, by anyone. The author may publish the version number again only with other bytes, from the same repository (fix it, tag it, and open a new publish issue); a new version is better.");
       break;
     case "cleaned-leftovers":
       lines.push(
         `### \u{1F9F9} ${subject} was never published`,
         "",
         "A failed attempt had left these staging objects; they are removed:",
-        ...outcome.deleted.map((d5) => `- \`${escape(d5)}\``)
+        ...outcome.deleted.map((d5) => `- ${inert(d5)}`)
       );
       break;
     case "refused":
-      lines.push(`### \u274C Could not roll back ${subject}`, "", escape(outcome.message), "", "Nothing was changed.");
-      if (outcome.hint) lines.push("", `**What to do:** ${escape(outcome.hint)}`);
+      lines.push(`### \u274C Could not roll back ${subject}`, "", message(outcome.message), "", "Nothing was changed.");
+      if (outcome.hint) lines.push("", `**What to do:** ${message(outcome.hint)}`);
       break;
     case "failed":
       lines.push(
         `### \u26A0\uFE0F Rolling back ${subject} did not finish`,
         "",
-        escape(outcome.error.message),
+        message(outcome.error.message),
         "",
         outcome.steps.includes("removed") ? "The version is already out of the registry and cannot be published until the rollback is cleaned. Comment `/rollback` again to finish it (the scheduled reconcile finishes it too)." : outcome.removalInDoubt ? "The removal commit was sent, but its answer was lost and no later read could tell whether it landed. Comment `/rollback` again: it finishes a removal that landed, or makes it." : "Nothing was committed. Comment `/rollback` again to retry."
       );
@@ -96894,7 +97321,7 @@ function createDeps(settings, log) {
   };
   return {
     registry: new GitHubRegistry(client, { ...settings.registry, serverUrl: settings.serverUrl }),
-    source: new GitHubSource(client),
+    source: new GitHubSource(client, { allowPrivate: settings.allowPrivateSources }),
     tracker: new GitHubTracker(client, settings.tracker),
     backends: settings.backends.map(createS3Storage),
     trustees: new Trustees(settings.trusteeIds, team),
@@ -96903,7 +97330,8 @@ function createDeps(settings, log) {
 }
 async function authorize(deps, command5) {
   const actor = command5.trigger.actor;
-  if (command5.kind !== "rollback" && actor.id === command5.issueAuthor.id) return { ok: true };
+  const privileged = command5.kind === "rollback" || command5.kind === "malformed";
+  if (!privileged && actor.id === command5.issueAuthor.id) return { ok: true };
   const check2 = await deps.trustees.check(actor);
   deps.log.info(`Trustee check: ${check2.why}.`);
   return check2.trustee ? { ok: true } : { ok: false, why: check2.why };
@@ -96918,6 +97346,9 @@ async function handleEvent(settings, eventName, payload, runtime, deps = createD
   if (!allowed.ok) {
     await deny(deps.tracker, command5);
     return { kind: "denied", issue: command5.issue, actor: command5.trigger.actor, why: allowed.why };
+  }
+  if (command5.kind === "malformed") {
+    return { kind: "rollback", outcome: await reportRollback(deps, settings, command5, refusedRollback(command5.problem)) };
   }
   if (command5.kind === "rollback") return { kind: "rollback", outcome: await runRollback(deps, settings, runtime, command5) };
   const request2 = command5.kind === "retry" ? await newestRequest(deps, command5) : command5.request;
@@ -96939,7 +97370,7 @@ async function newestRequest(deps, command5) {
   return command5.issueBody;
 }
 async function runRollback(deps, settings, runtime, command5) {
-  const target = command5.target ?? (await deps.tracker.comments(command5.issue)).filter((c5) => c5.author.bot).map((c5) => packageFromMarker(c5.body)).filter((p4) => p4 !== void 0).at(-1);
+  const target = command5.target.kind === "named" ? command5.target : await versionOfThisIssue(deps, command5.issue);
   const outcome = target ? await rollback(deps, { run: settings.run, now: runtime.now, paceMs: settings.paceMs }, {
     issue: command5.issue,
     name: target.name,
@@ -96948,25 +97379,41 @@ async function runRollback(deps, settings, runtime, command5) {
     actor: command5.trigger.actor,
     commentId: command5.trigger.commentId,
     at: command5.trigger.at
-  }) : {
-    status: "refused",
-    name: "?",
-    version: "?",
-    steps: [],
-    message: "This issue names no published version; say which one: `/rollback name@version reason`.",
-    hint: void 0
-  };
+  }) : refusedRollback("This issue did not publish a version Registrar can confirm in the registry, so a bare `/rollback` has no target. Nothing was changed. Say which version: `/rollback name@version reason`.");
+  return reportRollback(deps, settings, command5, outcome);
+}
+async function versionOfThisIssue(deps, issue3) {
+  const named = (await deps.tracker.comments(issue3)).filter((c5) => c5.author.bot).map((c5) => packageFromMarker(c5.body)).filter((p4) => p4 !== void 0).reverse();
+  const seen = /* @__PURE__ */ new Set();
+  for (const candidate of named) {
+    const id2 = `${candidate.name}@${candidate.version}`;
+    if (seen.has(id2)) continue;
+    seen.add(id2);
+    const { metadata } = await deps.registry.snapshot(candidate.name);
+    const published = metadata && Object.hasOwn(metadata.published, candidate.version) ? metadata.published[candidate.version] : void 0;
+    if (published?.issue === issue3) return candidate;
+    if (metadata?.rolledBack.some((r5) => r5.version === candidate.version && r5.issue === issue3)) return candidate;
+  }
+  return void 0;
+}
+function refusedRollback(message3) {
+  return { status: "refused", name: "", version: "", steps: [], message: message3, hint: void 0 };
+}
+async function reportRollback(deps, settings, command5, outcome) {
   await deps.tracker.upsertComment(command5.issue, rollbackMarker(command5.trigger.commentId, settings.run), renderRollback(outcome));
   return outcome;
 }
 async function deny(tracker, command5) {
-  const what = command5.kind === "rollback" ? "roll back a version (trustees only)" : command5.kind === "retry" ? "retry this publish" : "change the request of this issue";
-  const who = command5.kind === "rollback" ? "a registry trustee" : "the author of this issue or a registry trustee";
-  await tracker.upsertComment(
-    command5.issue,
-    `${MARKER_PREFIX}denied comment=${command5.trigger.commentId ?? 0} -->`,
-    `Sorry @${command5.trigger.actor.login}, only ${who} can ${what}. Nothing was changed.` + (command5.kind === "rollback" ? "" : " To publish your own package, open a new issue with its request.")
-  );
+  const privileged = command5.kind === "rollback" || command5.kind === "malformed";
+  await tracker.upsertComment(command5.issue, DENIED_MARKER, [
+    "### \u{1F512} Not run",
+    "",
+    "Only a registry trustee can roll back a version. Only the author of this issue or a registry trustee can `/retry` it or comment a corrected request. Comments from anyone else change nothing.",
+    "",
+    "To publish your own package, open a new issue with its request.",
+    "",
+    `<sub>Newest: a ${privileged ? "`/rollback`" : command5.kind === "retry" ? "`/retry`" : "corrected request"} from user id ${command5.trigger.actor.id}, not run. Nothing was changed.</sub>`
+  ].join("\n"));
 }
 
 // src/adapters/local/git-registry.ts
@@ -97031,8 +97478,8 @@ var CatFile = class {
       if (this.child === child) this.child = void 0;
     };
     child.on("error", (error64) => fail2(error64.message));
-    child.on("close", (code3) => {
-      if (this.queue.length > 0) fail2(`exit ${String(code3)} ${stderr.trim()}`);
+    child.on("close", (code) => {
+      if (this.queue.length > 0) fail2(`exit ${String(code)} ${stderr.trim()}`);
       else if (this.child === child) this.child = void 0;
     });
     this.child = child;
@@ -97204,7 +97651,7 @@ async function pool(items, limit, work) {
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;
 }
-var message = (error64) => error64 instanceof Error ? error64.message : String(error64);
+var message2 = (error64) => error64 instanceof Error ? error64.message : String(error64);
 async function audit(deps, options2) {
   const concurrency = options2.concurrency ?? 16;
   const violations = [];
@@ -97296,7 +97743,7 @@ async function checkHistory(history, concurrency, violations) {
       try {
         return { name: name2, metadata: await history.readPackage(name2, commit), problem: void 0 };
       } catch (error64) {
-        return { name: name2, metadata: void 0, problem: message(error64) };
+        return { name: name2, metadata: void 0, problem: message2(error64) };
       }
     });
     for (const { name: name2, metadata, problem } of files) {
@@ -97412,8 +97859,8 @@ async function reconcile(deps, options2) {
   for (const metadata of packages.values()) {
     for (const [version2, entry] of Object.entries(metadata.published)) {
       const key = finalKey(metadata.name, version2);
-      const missing = backends.filter((b6) => !finals.has(`${b6.name}\0${key}`));
-      if (missing.length === 0) continue;
+      const missing2 = backends.filter((b6) => !finals.has(`${b6.name}\0${key}`));
+      if (missing2.length === 0) continue;
       const where2 = { name: metadata.name, version: version2, sha256: entry.sha256, key };
       const age = now - Date.parse(entry.publishedTime);
       if (!(age > grace)) {
@@ -97431,7 +97878,7 @@ async function reconcile(deps, options2) {
           return;
         }
         await act(
-          { kind: "promoted", ...where2, detail: `promoted ${id(metadata.name, version2)} (${entry.sha256}) to ${missing.map((b6) => b6.name).join(", ")}` },
+          { kind: "promoted", ...where2, detail: `promoted ${id(metadata.name, version2)} (${entry.sha256}) to ${missing2.map((b6) => b6.name).join(", ")}` },
           async () => {
             await promoteVersion(backends, metadata.name, version2, entry, rebuildFrom(deps, options2, metadata, version2, entry));
             if (await recheckPromoted(registry2, backends, metadata.name, version2, entry) === "rolled-back") {
@@ -97446,9 +97893,9 @@ async function reconcile(deps, options2) {
           await tracker.upsertComment(
             entry.issue,
             `${MARKER_PREFIX}reconcile promoted ${id(metadata.name, version2)} -->`,
-            `### \u2705 Published \`${id(metadata.name, version2)}\`
+            `### \u2705 Published ${inert(id(metadata.name, version2))}
 
-The scheduled reconcile finished what an interrupted run began: the version was committed, and its tarball (\`${entry.sha256}\`) is now in every backend.
+The scheduled reconcile finished what an interrupted run began: the version was committed, and its tarball (${inert(entry.sha256)}) is now in every backend.
 ${packageMarker(metadata.name, version2)}`
           );
           await tracker.close(entry.issue, "completed");
@@ -97602,6 +98049,7 @@ function rebuildFrom(deps, options2, metadata, version2, entry) {
   return {
     rebuild: async () => {
       const { githubOwner, githubRepo } = metadata.location;
+      await source.repository(githubOwner, githubRepo);
       const archive = await source.archive(githubOwner, githubRepo, entry.commit);
       const tarball = await canonicalTarball(archive, {
         name: metadata.name,
@@ -97616,20 +98064,6 @@ function rebuildFrom(deps, options2, metadata, version2, entry) {
 }
 
 // src/report/repair.ts
-function code2(text) {
-  const visible = text.replace(
-    /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/gu,
-    (c5) => `\\u${c5.charCodeAt(0).toString(16).padStart(4, "0")}`
-  );
-  const longest = Math.max(0, ...[...visible.matchAll(/`+/g)].map((m4) => m4[0].length));
-  const fence = "`".repeat(longest + 1);
-  if (visible === "") return "` `";
-  const pad = visible.startsWith("`") || visible.endsWith("`") ? " " : "";
-  return `${fence}${pad}${visible}${pad}${fence}`;
-}
-function plain2(text) {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/gu, " ").replace(/[\\`*_[\]<>|~&]/g, (c5) => `\\${c5}`).replace(/(^|[^A-Za-z0-9_.-])@(?=[A-Za-z0-9])/g, "$1@\u200B");
-}
 var LABELS = {
   "promoted": "promoted",
   "rollback-finished": "rollback finished",
@@ -97650,15 +98084,15 @@ var LABELS = {
 };
 function where(item) {
   const parts = [];
-  if (item.name !== void 0) parts.push(code2(item.version === void 0 ? item.name : `${item.name}@${item.version}`));
-  if (item.backend !== void 0) parts.push(`in ${code2(item.backend)}`);
-  if (item.key !== void 0) parts.push(`key ${code2(item.key)}`);
-  if (item.sha256 !== void 0) parts.push(`sha256 ${code2(item.sha256)}`);
+  if (item.name !== void 0) parts.push(inert(item.version === void 0 ? item.name : `${item.name}@${item.version}`));
+  if (item.backend !== void 0) parts.push(`in ${inert(item.backend)}`);
+  if (item.key !== void 0) parts.push(`key ${inert(item.key)}`);
+  if (item.sha256 !== void 0) parts.push(`sha256 ${inert(item.sha256)}`);
   return parts.join(" ");
 }
 function itemLine(item) {
   const place = where(item);
-  return `- **${LABELS[item.kind]}**${place ? ` \u2014 ${place}` : ""}: ${plain2(item.detail)}`;
+  return `- **${LABELS[item.kind]}**${place ? ` \u2014 ${place}` : ""}: ${message(item.detail)}`;
 }
 function section(title, items, empty) {
   const lines = [`#### ${title} (${items.length})`, ""];
@@ -97672,7 +98106,7 @@ function renderRepairReport(report2) {
   return [
     `### Registrar reconcile${report2.dryRun ? " (dry run: nothing was written)" : ""}`,
     "",
-    `At registry commit ${code2(report2.head.slice(0, 12))}: ${report2.actions.length} repair(s), ${verdict}, ${report2.left.length} left on purpose.`,
+    `At registry commit ${inert(report2.head.slice(0, 12))}: ${report2.actions.length} repair(s), ${verdict}, ${report2.left.length} left on purpose.`,
     "",
     ...section(report2.dryRun ? "Would do" : "Done", report2.actions, "Nothing to repair."),
     ...section(
@@ -97693,7 +98127,7 @@ function renderAuditReport(report2) {
   const lines = [
     "### Registrar audit",
     "",
-    `At registry commit ${code2(report2.head.slice(0, 12))}: ${checked2.commits} commit(s) walked, ${checked2.packages} package(s), ${checked2.objects} object(s) listed, ${checked2.hashed} read and hashed.`,
+    `At registry commit ${inert(report2.head.slice(0, 12))}: ${checked2.commits} commit(s) walked, ${checked2.packages} package(s), ${checked2.objects} object(s) listed, ${checked2.hashed} read and hashed.`,
     ""
   ];
   if (violations.length === 0) {
@@ -97707,7 +98141,7 @@ function renderAuditReport(report2) {
     lines.push(`#### Invariant ${invariant}: ${INVARIANTS[invariant]} (${found.length})`, "");
     for (const v2 of found) {
       const place = where(v2);
-      lines.push(`- ${place ? `${place}${v2.commit ? ` at commit ${code2(v2.commit.slice(0, 12))}` : ""}: ` : ""}${plain2(v2.message)}`);
+      lines.push(`- ${place ? `${place}${v2.commit ? ` at commit ${inert(v2.commit.slice(0, 12))}` : ""}: ` : ""}${message(v2.message)}`);
     }
     lines.push("");
   }
@@ -97716,11 +98150,14 @@ function renderAuditReport(report2) {
 
 // src/log.ts
 function neutralise(text) {
-  return text.replace(/^(\s*)(::|##\[)/gm, (_m4, space, command5) => `${space}${command5[0]}\u200B${command5.slice(1)}`);
+  return text.replaceAll("##[", "#\u200B#[").replace(/(^|[\n\r\u0085\u2028\u2029])([^\S\n\r\u0085\u2028\u2029]*)::/g, "$1$2:\u200B:");
+}
+function forLog(message3) {
+  return neutralise(redact(message3));
 }
 var actionLog = {
-  info: (message2) => info(neutralise(message2)),
-  warning: (message2) => warning(neutralise(message2))
+  info: (message3) => info(forLog(message3)),
+  warning: (message3) => warning(forLog(message3))
 };
 
 // src/index.ts
@@ -97736,17 +98173,11 @@ async function main() {
   await finish(result);
 }
 function protectSecrets(settings) {
-  setSecret(settings.token);
-  for (const backend2 of settings.backends) {
-    if (backend2.credentials) {
-      setSecret(backend2.credentials.secretAccessKey);
-      if (backend2.credentials.sessionToken) setSecret(backend2.credentials.sessionToken);
-    }
-  }
+  for (const credential of credentialsOf(settings)) registerSecret(credential);
 }
 async function finish(result) {
   if (result.kind === "ignored") {
-    info(`Nothing to do: ${neutralise(result.why)}.`);
+    info(`Nothing to do: ${forLog(result.why)}.`);
     setOutput("status", "ignored");
     return;
   }
@@ -97761,8 +98192,8 @@ async function finish(result) {
     setOutput("name", outcome2.name);
     setOutput("version", outcome2.version);
     await summary2(`${outcome2.status} ${outcome2.name}@${outcome2.version}`, outcome2.steps);
-    if (outcome2.status === "refused") setFailed(`Refused: ${neutralise(outcome2.message)}`);
-    if (outcome2.status === "failed") setFailed(`Failed: ${neutralise(outcome2.error.message)}`);
+    if (outcome2.status === "refused") setFailed(`Refused: ${forLog(outcome2.message)}`);
+    if (outcome2.status === "failed") setFailed(`Failed: ${forLog(outcome2.error.message)}`);
     return;
   }
   const { outcome } = result;
@@ -97776,8 +98207,8 @@ async function finish(result) {
     if (outcome.commit) setOutput("registry-commit", outcome.commit.sha);
   }
   await summary2(`${outcome.status} ${outcome.request ? `${outcome.request.name}@${outcome.request.version}` : "request"}`, outcome.steps);
-  if (outcome.status === "refused") setFailed(`Refused: ${neutralise(outcome.message)}`);
-  if (outcome.status === "failed") setFailed(`Failed: ${neutralise(outcome.error.message)}`);
+  if (outcome.status === "refused") setFailed(`Refused: ${forLog(outcome.message)}`);
+  if (outcome.status === "failed") setFailed(`Failed: ${forLog(outcome.error.message)}`);
 }
 async function repair(settings) {
   const deps = createDeps(settings, actionLog);
@@ -97818,6 +98249,6 @@ async function summary2(title, steps) {
   await summary.addHeading(`Registrar: ${neutralise(title)}`, 3).addRaw(`Steps done: ${steps.join(", ") || "none"}`, true).write();
 }
 main().catch((error64) => {
-  const message2 = error64 instanceof RegistrarError ? `${error64.message}${error64.hint ? ` ${error64.hint}` : ""}` : error64 instanceof Error ? error64.stack ?? error64.message : String(error64);
-  setFailed(neutralise(message2));
+  const message3 = error64 instanceof RegistrarError ? `${error64.message}${error64.hint ? ` ${error64.hint}` : ""}` : error64 instanceof Error ? error64.stack ?? error64.message : String(error64);
+  setFailed(forLog(message3));
 });
