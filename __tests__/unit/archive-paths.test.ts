@@ -56,29 +56,33 @@ describe('pathProblems', () => {
     expect(problems.join('\n')).toMatch(pattern);
   });
 
-  it('names the path in every message, escaped so it cannot break the comment', () => {
+  it('names the path in every message, as a code span it cannot break out of', () => {
     const [problem] = pathProblems('evil\u001b[31m"name', DEFAULT_LIMITS);
-    expect(problem).toBe('The path "evil\\u001b[31m\\"name" contains a control character.');
+    expect(problem).toBe('The path `evil\\u{001B}[31m"name` contains a control character.');
+    // Backticks in the path get a fence longer than their longest run, so the path cannot close the span.
+    const [fenced] = pathProblems('x``y\u0007', DEFAULT_LIMITS);
+    expect(fenced).toBe('The path ```x``y\\u{0007}``` contains a control character.');
+    expect(quotePath('`a`')).toBe('`` `a` ``');
   });
 
   it('applies length (in characters) and depth limits only when given', () => {
     const limits = { pathLength: 10, pathDepth: 2 };
     expect(pathProblems('ééééééééé/x', limits)).toEqual([
-      'The path "ééééééééé/x" is 11 characters long; the limit is 10.',
+      'The path `ééééééééé/x` is 11 characters long; the limit is 10.',
     ]);
     expect(pathProblems('ééééééééé', limits)).toEqual([]); // 9 characters, 18 UTF-8 bytes
-    expect(pathProblems('a/b/c', limits)).toEqual(['The path "a/b/c" is 3 levels deep; the limit is 2.']);
+    expect(pathProblems('a/b/c', limits)).toEqual(['The path `a/b/c` is 3 levels deep; the limit is 2.']);
     expect(pathProblems('a/b/c/'.repeat(40) + 'x')).toEqual([]);
   });
 
   it('reports each rule once per path', () => {
-    expect(pathProblems('a/../../b', DEFAULT_LIMITS)).toEqual(['The path "a/../../b" contains a ".." segment.']);
+    expect(pathProblems('a/../../b', DEFAULT_LIMITS)).toEqual(['The path `a/../../b` contains a ".." segment.']);
   });
 
   it('shortens very long paths in messages', () => {
     const quoted = quotePath('y'.repeat(500));
     expect(quoted.length).toBeLessThan(130);
-    expect(quoted.endsWith('…"')).toBe(true);
+    expect(quoted.endsWith('…`')).toBe(true);
   });
 });
 
@@ -128,7 +132,7 @@ describe('hostile paths: refused on their length before any other rule runs', ()
 
   it('quotes a 64 KiB path as its first 120 characters', () => {
     const quoted = quotePath('\u{1F600}'.repeat(K64));
-    expect(quoted).toBe(JSON.stringify('\u{1F600}'.repeat(120) + '…'));
+    expect(quoted).toBe(`\`${'\u{1F600}'.repeat(120)}…\``);
   });
 
   it('finds reserved names behind spaces exactly as the regex it replaced did', () => {
@@ -156,8 +160,8 @@ describe('collisions', () => {
 
   it('reports each colliding group, naming its members', () => {
     expect(collisionProblems(['a/B.txt', 'a/b.txt', 'README', 'readme', 'other'])).toEqual([
-      'The paths "a/B.txt" and "a/b.txt" differ only in letter case or Unicode normalisation; they would be the same file on macOS and Windows.',
-      'The paths "README" and "readme" differ only in letter case or Unicode normalisation; they would be the same file on macOS and Windows.',
+      'The paths `a/B.txt` and `a/b.txt` differ only in letter case or Unicode normalisation; they would be the same file on macOS and Windows.',
+      'The paths `README` and `readme` differ only in letter case or Unicode normalisation; they would be the same file on macOS and Windows.',
     ]);
   });
 

@@ -345,7 +345,7 @@ describe('canonicalTarball: refusals', () => {
   it('refuses a symbolic link, naming it', async () => {
     const error = await expectRefusal(
       githubArchive([{ path: 'lib/evil', kind: 'symlink', linkpath: '../../../etc/passwd' }]),
-      /"lib\/evil" is a symbolic link/,
+      /`lib\/evil` is a symbolic link/,
     );
     expect(error.hint).toMatch(/link/);
     expect(error.hint).toMatch(/tag a new version/);
@@ -354,24 +354,24 @@ describe('canonicalTarball: refusals', () => {
   it('refuses a hard link', async () => {
     await expectRefusal(
       githubArchive([{ path: 'a.txt', body: 'a' }, { path: 'b.txt', kind: 'hardlink', linkpath: `${TOP}/a.txt` }]),
-      /"b.txt" is a hard link/,
+      /`b.txt` is a hard link/,
     );
   });
 
   it('refuses a FIFO and a character device', async () => {
     const error = await expectRefusal(
       githubArchive([{ path: 'pipe', kind: 'fifo' }, { path: 'tty', kind: 'chardev' }]),
-      /"pipe" is a FIFO/,
+      /`pipe` is a FIFO/,
     );
-    expect(error.message).toMatch(/"tty" is a character device/);
+    expect(error.message).toMatch(/`tty` is a character device/);
   });
 
   it('refuses an unknown entry type', async () => {
-    await expectRefusal(githubArchive([{ path: 'odd', typeflag: 'Z' }]), /"odd" has an unsupported entry type/);
+    await expectRefusal(githubArchive([{ path: 'odd', typeflag: 'Z' }]), /`odd` has an unsupported entry type/);
   });
 
   it('refuses a ".." segment', async () => {
-    await expectRefusal(githubArchive([{ path: 'lib/../../escape.txt', body: 'x' }]), /"lib\/..\/..\/escape.txt" contains a ".." segment/);
+    await expectRefusal(githubArchive([{ path: 'lib/../../escape.txt', body: 'x' }]), /`lib\/..\/..\/escape.txt` contains a ".." segment/);
   });
 
   it('refuses a backslash', async () => {
@@ -379,36 +379,36 @@ describe('canonicalTarball: refusals', () => {
   });
 
   it('refuses a control character, showing it escaped', async () => {
-    await expectRefusal(githubArchive([{ path: 'bell\u0007.txt', body: 'x' }]), /"bell\\u0007.txt" contains a control character/);
+    await expectRefusal(githubArchive([{ path: 'bell\u0007.txt', body: 'x' }]), /`bell\\u\{0007\}.txt` contains a control character/);
   });
 
   it('refuses a trailing dot and a trailing space', async () => {
     const error = await expectRefusal(
       githubArchive([{ path: 'notes.', body: 'x' }, { path: 'dir /file', body: 'y' }]),
-      /"notes\." has a name ending in a dot or a space/,
+      /`notes\.` has a name ending in a dot or a space/,
     );
-    expect(error.message).toMatch(/"dir \/file" has a name ending in a dot or a space/);
+    expect(error.message).toMatch(/`dir \/file` has a name ending in a dot or a space/);
   });
 
   it('refuses a Windows reserved name, with or without an extension', async () => {
     const error = await expectRefusal(
       githubArchive([{ path: 'con.txt', body: 'x' }, { path: 'lib/LPT1', body: 'y' }]),
-      /"con.txt" uses "con.txt", a reserved device name on Windows/,
+      /`con.txt` uses `con.txt`, a reserved device name on Windows/,
     );
-    expect(error.message).toMatch(/"lib\/LPT1" uses "LPT1"/);
+    expect(error.message).toMatch(/`lib\/LPT1` uses `LPT1`/);
   });
 
   it('refuses paths that differ only in case', async () => {
     await expectRefusal(
       githubArchive([{ path: 'a/B.txt', body: '1' }, { path: 'a/b.txt', body: '2' }]),
-      /"a\/B.txt" and "a\/b.txt" differ only in letter case/,
+      /`a\/B.txt` and `a\/b.txt` differ only in letter case/,
     );
   });
 
   it('refuses directories that differ only in case', async () => {
     await expectRefusal(
       githubArchive([{ path: 'Lib/a.txt', body: '1' }, { path: 'lib/b.txt', body: '2' }]),
-      /"Lib" and "lib" differ only in letter case/,
+      /`Lib` and `lib` differ only in letter case/,
     );
   });
 
@@ -429,24 +429,24 @@ describe('canonicalTarball: refusals', () => {
   it('refuses a path that is both a file and a directory', async () => {
     await expectRefusal(
       githubArchive([{ path: 'x', body: 'file' }, { path: 'x/y', body: 'nested' }], { explicitDirs: false }),
-      /"x" is both a file and a directory/,
+      /`x` is both a file and a directory/,
     );
   });
 
   it('refuses a file that appears twice', async () => {
     await expectRefusal(
       githubArchive([{ path: 'a.txt', body: '1' }, { path: 'a.txt', body: '2' }]),
-      /"a.txt" appears more than once/,
+      /`a.txt` appears more than once/,
     );
   });
 
   it('refuses a path over the length and depth limits', async () => {
     const error = await expectRefusal(
       githubArchive([{ path: 'a/b/c/d.txt', body: 'x' }, { path: 'abcdefghij.txt', body: 'y' }]),
-      /"a\/b\/c\/d.txt" is 4 levels deep; the limit is 3/,
+      /`a\/b\/c\/d.txt` is 4 levels deep; the limit is 3/,
       { limits: limits({ pathDepth: 3, pathLength: 12 }) },
     );
-    expect(error.message).toMatch(/"abcdefghij.txt" is 14 characters long; the limit is 12/);
+    expect(error.message).toMatch(/`abcdefghij.txt` is 14 characters long; the limit is 12/);
   });
 
   it('lists every problem at once', async () => {
@@ -479,17 +479,17 @@ describe('canonicalTarball: refusals', () => {
           { globalPax: { comment: COMMIT } },
         ),
       ),
-      /"a\/a\/a[^"]*…" is 60001 characters long; the limit is 255\./,
+      /`a\/a\/a[^`]*…` is 60001 characters long; the limit is 255\./,
     );
     // The directory of 60,000 characters (its trailing "/" trimmed without a regex) is refused on its length too.
-    expect(error.message).toMatch(/"d\/d\/d[^"]*…" is 59999 characters long/);
+    expect(error.message).toMatch(/`d\/d\/d[^`]*…` is 59999 characters long/);
     expect(error.message).not.toMatch(/empty segment|levels deep|differ only/);
   });
 
   it('refuses a file over the per-file limit, naming it', async () => {
     await expectRefusal(
       githubArchive([{ path: 'big.bin', body: Buffer.alloc(2048, 1) }]),
-      /"big.bin" is 2 KiB; the limit for one file is 1 KiB/,
+      /`big.bin` is 2 KiB; the limit for one file is 1 KiB/,
       { limits: limits({ fileBytes: 1024 }) },
     );
   });
@@ -567,14 +567,14 @@ describe('canonicalTarball: refusals', () => {
   });
 
   it('refuses a missing subdir, naming it', async () => {
-    const error = await expectRefusal(githubArchive([{ path: 'lib/a.js', body: 'x' }]), /"packages\/left-pad" is not in the source archive/, {
+    const error = await expectRefusal(githubArchive([{ path: 'lib/a.js', body: 'x' }]), /`packages\/left-pad` is not in the source archive/, {
       subdir: 'packages/left-pad',
     });
     expect(error.hint).toMatch(/subdir/);
   });
 
   it('refuses a subdir that is a file', async () => {
-    await expectRefusal(githubArchive([{ path: 'pkg', body: 'x' }]), /"pkg" is a file in the source archive, not a directory/, {
+    await expectRefusal(githubArchive([{ path: 'pkg', body: 'x' }]), /`pkg` is a file in the source archive, not a directory/, {
       subdir: 'pkg',
     });
   });
@@ -590,12 +590,12 @@ describe('canonicalTarball: refusals', () => {
       { path: 'other/', kind: 'dir' },
       { path: 'other/b.txt', body: 'b' },
     ]);
-    await expectRefusal(gzip(tar), /one top directory: it has ".*\/" and also "other\/"/);
+    await expectRefusal(gzip(tar), /one top directory: it has `.*\/` and also `other\/`/);
   });
 
   it('refuses a file beside the top directory and an absolute path', async () => {
-    await expectRefusal(gzip(tarOf([{ path: 'loose.txt', body: 'x' }])), /"loose.txt", outside any directory/);
-    await expectRefusal(gzip(tarOf([{ path: '/etc/passwd', body: 'x' }])), /absolute path, "\/etc\/passwd"/);
+    await expectRefusal(gzip(tarOf([{ path: 'loose.txt', body: 'x' }])), /`loose.txt`, outside any directory/);
+    await expectRefusal(gzip(tarOf([{ path: '/etc/passwd', body: 'x' }])), /absolute path, `\/etc\/passwd`/);
   });
 
   it('refuses a truncated gzip stream', async () => {
