@@ -1,7 +1,7 @@
 // The action's log: untrusted text (requests, errors quoting them) must never read as a workflow command.
 import * as core from '@actions/core';
 import type { Log } from './pipeline/publish.js';
-import { redact } from './report/render.js';
+import { redact } from './redact.js';
 
 /**
  * The runner reads `::command::` at the start of any line — and it splits lines at \n, \r, U+0085,

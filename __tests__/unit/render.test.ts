@@ -1,6 +1,8 @@
 // The renderer between Registrar's messages and a comment: what a forgotten quote, a credential or a stranger's markdown becomes.
 import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import { message, outsideCodeSpans, redact } from '../../src/report/render.js';
+import { inertProblems } from '../../test-support/attacks/checker.js';
 
 /** The text GitHub would render live: everything outside code spans. */
 function live(markdown: string): string {
@@ -48,5 +50,26 @@ describe('redact', () => {
   it('keeps git SHAs and SRI hashes, which look random but are not secrets', () => {
     const text = 'commit 0123456789abcdef0123456789abcdef01234567 sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=';
     expect(redact(text)).toBe(text);
+  });
+});
+
+describe('message against an independent reader', () => {
+  // The attack suite's own checker (a CommonMark code-span reader of its own): what it finds live, GitHub would render live.
+  const pieces = ['`', '``', '```', '@e', 'ada@example.com', ' ', '<b>', '"', 'a', '[x](https://e.example)', '![i](x)', '#1', 'issue ',
+    'left-pad@1.0.0', 'acme/repo#2', 'GH-3', '\u202e', '\u200b', '\ufeff', '\n', '*', '_'];
+  it('leaves nothing live outside code, whatever a message forgot to quote', () => {
+    fc.assert(fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 24 }), (parts) => {
+      const rendered = message(parts.join(''));
+      expect(inertProblems(rendered)).toEqual([]);
+    }), { numRuns: 20_000 });
+  });
+
+  it.each([
+    ['a stray backtick before a mention', '` @evil'],
+    ['a mention touching a code span', '``a``@evil'],
+    ['an email autolink', 'write to ada@evil.example'],
+    ['a bare issue reference', 'see #12'],
+  ])('keeps %s inert', (_what, text) => {
+    expect(inertProblems(message(text))).toEqual([]);
   });
 });

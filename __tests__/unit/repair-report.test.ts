@@ -19,7 +19,7 @@ describe('the repair report', () => {
     const markdown = renderRepairReport(report);
     expect(markdown).toContain('At registry commit `0123456789ab`: 1 repair(s), 1 item(s) need a person, 1 left on purpose.');
     expect(markdown).toContain('#### Done (1)');
-    expect(markdown).toContain(`- **promoted** — \`left-pad@1.2.0\` key \`left-pad/1.2.0.tar.gz\` sha256 \`${SRI}\`: promoted left-pad@1.2.0 to two`);
+    expect(markdown).toContain(`- **promoted** — \`left-pad@1.2.0\` key \`left-pad/1.2.0.tar.gz\` sha256 \`${SRI}\`: promoted \`left-pad@1.2.0\` to two`);
     expect(markdown).toContain('#### Needs a person (1)');
     expect(markdown).toContain('- **final object without metadata** — `x@1.0.0` in `primary` key `x/1.0.0.tar.gz`: 5 bytes at a final key');
     expect(markdown).toContain('- **unknown key** — in `primary` key ``notes/<script>`.txt``: left as it is');
@@ -49,7 +49,7 @@ describe('the audit report', () => {
     ] });
     expect(markdown).toContain('**2 violation(s).**');
     expect(markdown).toContain('#### Invariant 1: Immutable versions (1)');
-    expect(markdown).toContain('- `a-pkg@1.0.0` at commit `0123456789ab`: a-pkg@1.0.0 changes');
+    expect(markdown).toContain('- `a-pkg@1.0.0` at commit `0123456789ab`: `a-pkg@1.0.0` changes');
     expect(markdown).toContain('#### Invariant 5: No garbage (1)');
     expect(markdown).not.toContain('Invariant 2');
   });

@@ -11,6 +11,7 @@
 // - S3: errors carry a `Code` (NoSuchKey, NoSuchBucket, AccessDenied, PreconditionFailed, SlowDown,
 //   InternalError, …) and an HTTP status; SlowDown (503) and InternalError (500) are accidents to retry.
 import { inert } from '../core/inert.js';
+import { redact } from '../redact.js';
 import { RegistrarError, type ErrorKind, type ErrorReason } from '../errors.js';
 
 const RETRY = 'Comment `/retry` on the issue to try again.';
@@ -51,9 +52,9 @@ function gitHubFacts(error: unknown): GitHubFacts {
   return { status, headers, message, graphqlTypes, graphqlMessages };
 }
 
-/** A service's own words, quoted in a message people read: one line, an inert code span, capped. */
+/** A service's own words, quoted in a message people read: credentials cut (before the cap), one line, an inert code span. */
 function quoted(text: string): string {
-  return inert(text.replace(/\s+/g, ' ').trim());
+  return inert(redact(text).replace(/\s+/g, ' ').trim());
 }
 
 /** Seconds to wait, from `retry-after` or the primary limit's reset time; undefined when the answer does not say. */

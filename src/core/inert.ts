@@ -26,7 +26,7 @@ export interface InertOptions {
 export function inert(text: string, options: InertOptions = {}): string {
   const cap = options.cap ?? INERT_LIMIT;
   let shown = cutToCodePoints(text, cap);
-  shown = shown.replace(SHOWN_ESCAPED, (c) => `\\u{${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}}`);
+  shown = showInvisible(shown);
   // A stranger's text must never carry Registrar's hidden-marker syntax into Registrar's own comment.
   shown = shown.replaceAll('<!--', '<\\u{21}--');
   if (options.inTable) shown = shown.replaceAll('|', '\\|');
@@ -37,6 +37,11 @@ export function inert(text: string, options: InertOptions = {}): string {
   // An all-space span is kept as it is (CommonMark strips nothing there).
   const pad = /^[` ]|[` ]$/.test(shown) && !/^ +$/.test(shown) ? ' ' : '';
   return `${fence}${pad}${shown}${pad}${fence}`;
+}
+
+/** `text` with every character of SHOWN_ESCAPED written as a `\u{…}` escape. */
+export function showInvisible(text: string): string {
+  return text.replace(SHOWN_ESCAPED, (c) => `\\u{${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}}`);
 }
 
 /** The first `cap` code points of `text`, with `…` when something was cut; never splits a surrogate pair. */

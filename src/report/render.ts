@@ -1,43 +1,26 @@
 // The one renderer between Registrar's messages and a comment: credentials cut, untrusted values already inert, nothing else live.
-import { cutToCodePoints, inert } from '../core/inert.js';
-import { knownSecrets } from '../secrets.js';
+import { inert, showInvisible } from '../core/inert.js';
+import { redact } from '../redact.js';
 
 export { inert } from '../core/inert.js';
-
-/** Longest message rendered, in code points: messages are sentences with capped values, so only a runaway one is cut. */
-const MESSAGE_LIMIT = 4_000;
+export { redact } from '../redact.js';
 
 /**
- * Cuts credentials out of text a service or an unexpected failure produced before it can reach a public
- * issue: every credential of this run by value, URL userinfo, query strings (signed URLs carry
- * `X-Amz-Signature`, `X-Amz-Credential`, `x-amz-security-token` there), signature and token
- * parameters and headers, GitHub tokens, AWS access key ids and anything shaped like a secret access key.
- * Cut to MESSAGE_LIMIT first, so every pattern below runs over a bounded text.
+ * A word that markdown or GitHub could make live outside a code span: a backtick (it could pair with a
+ * fence), HTML, links, images, emphasis, mentions and email autolinks (any `@`: even `left-pad@1.0.0` is
+ * shown as code), `owner/repo#N` and `GH-N` references, URLs, entities, or an invisible or
+ * direction-changing character.
  */
-export function redact(text: string): string {
-  let out = cutToCodePoints(text, MESSAGE_LIMIT);
-  for (const secret of knownSecrets()) out = out.replaceAll(secret, '…');
-  return out
-    .replace(/(https?:\/\/)[^\s/@]*@/gi, '$1')
-    .replace(/(https?:\/\/[^\s?#`]*)[?#][^\s`)>\]]*/gi, '$1?…')
-    .replace(/\b(X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|AWSAccessKeyId|sig)(\s*[=:]\s*)[^\s&"'`,;]+/gi, '$1$2…')
-    .replace(/\b(authorization|token|bearer|basic)(\s*[:=]?\s*)(?:(?:bearer|basic|token)\s+)?[A-Za-z0-9._~+/=-]{8,}/gi, '$1$2…')
-    .replace(/\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|(?:AKIA|ASIA)[0-9A-Z]{16})\b/g, '…')
-    .replace(/(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=])/g, (run) => (looksLikeSecretKey(run) ? '…' : run));
+const LIVE_WORD = /[`@<>[\]!*_~|\\&\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]|:\/\/|^www\.|GH-\d/iu;
+
+function isLive(word: string, before: string): boolean {
+  if (word.includes('#') && /#\d/.test(word)) {
+    // Registrar's own "issue #N" names a registry issue by a number from the registry's metadata; any other `#N` links.
+    if (!(/(?:^|[\s(])issue $/.test(before) && /^\(?#\d+[).,;:]*$/.test(word))) return true;
+  }
+  if (word.includes('/') && word.includes('#')) return true;
+  return LIVE_WORD.test(word);
 }
-
-/** An AWS secret access key is 40 random base64 characters; a git SHA (40 hex digits) is not one. */
-function looksLikeSecretKey(run: string): boolean {
-  return /[A-Z]/.test(run) && /[a-z]/.test(run) && /[0-9]/.test(run) && !/^[0-9a-f]+$/.test(run);
-}
-
-/**
- * A word that markdown or GitHub could make live outside a code span: HTML, links, images, emphasis,
- * mentions (an `@` that does not follow a letter or digit: `left-pad@1.0.0` mentions nobody), `owner/repo#N` references, URLs, entities, or an invisible or direction-changing character.
- */
-const LIVE_WORD = /(?:^|[^A-Za-z0-9])@|[<>[\]!*_~|\\&\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]|:\/\/|^www\./u;
-
-const isLive = (word: string) => LIVE_WORD.test(word) || (word.includes('/') && word.includes('#'));
 
 /**
  * One of Registrar's messages, for a comment. Messages are Registrar's own sentences in which every
@@ -46,15 +29,17 @@ const isLive = (word: string) => LIVE_WORD.test(word) || (word.includes('/') && 
  * becomes a code span too: a value a message forgot to quote is still shown, never acted on.
  */
 export function message(text: string): string {
-  return outsideCodeSpans(redact(text).replace(/\r\n?|\n|\u0085|\u2028|\u2029/g, ' '),
-    (prose) => prose.replace(/\S+/g, (word) => (isLive(word) ? inert(word) : word)));
+  // One paragraph, and no space the reader cannot tell from a plain one (they would split words unseen).
+  const pieces = codeSpanSegments(redact(text).replace(/\r\n?|[\n\u0085\u2028\u2029\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\ufeff]/g, ' '))
+    // A span Registrar did not make (unquoted text that happened to pair backticks) may still hold invisible characters.
+    .map(({ code, text: part }) => (code ? showInvisible(part)
+      : part.replace(/\S+/g, (word: string, at: number) => (isLive(word, part.slice(Math.max(0, at - 7), at)) ? inert(word) : word))));
+  // A span made here must not touch a neighbouring span: adjacent backtick runs would merge into another fence.
+  return pieces.reduce((out, piece) => (out.endsWith('`') && piece.startsWith('`') ? `${out} ${piece}` : out + piece), '');
 }
 
-/**
- * Applies `change` to the parts of `text` outside CommonMark code spans. Linear: backtick runs are found
- * in one pass, and each opening run is matched with the next run of the same length.
- */
-export function outsideCodeSpans(text: string, change: (prose: string) => string): string {
+/** `text` cut into CommonMark code spans and the prose between them, in order. */
+export function codeSpanSegments(text: string): { code: boolean; text: string }[] {
   const runs: { at: number; length: number }[] = [];
   for (let i = 0; i < text.length;) {
     if (text[i] !== '`') { i++; continue; }
@@ -63,7 +48,7 @@ export function outsideCodeSpans(text: string, change: (prose: string) => string
     runs.push({ at: i, length: j - i });
     i = j;
   }
-  // For each run, the index of the next run of the same length (computed right to left).
+  // For each run, the index of the next run of the same length (computed right to left): linear overall.
   const next = new Array<number>(runs.length).fill(-1);
   const seen = new Map<number, number>();
   for (let r = runs.length - 1; r >= 0; r--) {
@@ -71,7 +56,7 @@ export function outsideCodeSpans(text: string, change: (prose: string) => string
     next[r] = seen.get(run.length) ?? -1;
     seen.set(run.length, r);
   }
-  let out = '';
+  const segments: { code: boolean; text: string }[] = [];
   let from = 0;
   for (let r = 0; r < runs.length; r++) {
     const run = runs[r]!;
@@ -79,8 +64,15 @@ export function outsideCodeSpans(text: string, change: (prose: string) => string
     const close = next[r]!;
     if (close < 0) continue;
     const end = runs[close]!.at + runs[close]!.length;
-    out += change(text.slice(from, run.at)) + text.slice(run.at, end);
+    if (run.at > from) segments.push({ code: false, text: text.slice(from, run.at) });
+    segments.push({ code: true, text: text.slice(run.at, end) });
     from = end;
   }
-  return out + change(text.slice(from));
+  if (from < text.length) segments.push({ code: false, text: text.slice(from) });
+  return segments;
+}
+
+/** Applies `change` to the parts of `text` outside CommonMark code spans. */
+export function outsideCodeSpans(text: string, change: (prose: string) => string): string {
+  return codeSpanSegments(text).map(({ code, text: part }) => (code ? part : change(part))).join('');
 }
