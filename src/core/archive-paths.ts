@@ -1,5 +1,6 @@
 // Pure rules for the paths of entries inside a package, so that what we publish unpacks the same, and safely, on every OS.
 
+import { inert } from './inert.js';
 import type { Limits } from './limits.js';
 
 export type PathLimits = Pick<Limits, 'pathLength' | 'pathDepth'>;
@@ -19,17 +20,9 @@ export const MAX_PATH_CHARS = 4096;
 /** Characters of a path shown in a message. */
 const SHOWN_CHARS = 120;
 
-/** Quote a path for a message: JSON escapes control characters and quotes, and a long path is shortened. */
+/** Quotes an archive path for a message: an inert code span (core/inert.ts), cut to SHOWN_CHARS without reading further. */
 export function quotePath(path: string): string {
-  let shown = '';
-  let count = 0;
-  for (const char of path) {
-    // Stop reading at the cut: a 64 KiB path costs no more to quote than a 121-character one.
-    if (count === SHOWN_CHARS) return JSON.stringify(shown + '…');
-    shown += char;
-    count += 1;
-  }
-  return JSON.stringify(path);
+  return inert(path, { cap: SHOWN_CHARS });
 }
 
 /** Length in characters (Unicode code points; a lone surrogate counts as one), in one scan. */

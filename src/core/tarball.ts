@@ -281,7 +281,7 @@ async function readPackage(
     const place = locate(entry);
     if (place.inPackage && admit(place.rel)) {
       problem(
-        `The path ${quotePath(place.rel)} has an unsupported entry type (${JSON.stringify(entry.header.typeKey)}); only regular files and directories may be published.`,
+        `The path ${quotePath(place.rel)} has an unsupported entry type (${quotePath(String(entry.header.typeKey))}); only regular files and directories may be published.`,
         FIX.special,
       );
     }

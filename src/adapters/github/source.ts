@@ -53,7 +53,7 @@ export class GitHubSource implements Source {
         throw notFound(`The tag ${quote(tag)} does not exist in ${quote(`${owner}/${repo}`)}.`,
           'Push the tag to GitHub (`git push origin <tag>`), or correct `ref`, then comment a corrected request.');
       }
-      throw gitHubError(error, `read the tag ${tag} of ${owner}/${repo}`);
+      throw gitHubError(error, `read the tag ${quote(tag)} of ${owner}/${repo}`);
     }
     let object = ref.object;
     for (let depth = 0; object.type === 'tag'; depth++) {
@@ -61,7 +61,7 @@ export class GitHubSource implements Source {
       try {
         ({ data: { object } } = await this.client.rest.git.getTag({ owner, repo, tag_sha: object.sha }));
       } catch (error) {
-        throw gitHubError(error, `read the annotated tag ${tag} of ${owner}/${repo}`);
+        throw gitHubError(error, `read the annotated tag ${quote(tag)} of ${owner}/${repo}`);
       }
     }
     if (object.type !== 'commit') {
