@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import { checkManifest } from '../../src/core/manifest.js';
+import { checkManifest, MANIFEST_MAX_BYTES } from '../../src/core/manifest.js';
 
 const expected = { name: 'left-pad', version: '1.2.0', manifestFile: 'package.json' };
 const bytes = (value: unknown) => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));
@@ -90,5 +90,17 @@ describe('checkManifest', () => {
       /is not valid JSON \(at `name`: the key `name` appears more than once/,
     );
     expect(problemsOf(bytes('{"name": "left-pad", "version": "1.2.0", "license": "MIT"'))).toMatch(/is not valid JSON \(expected/);
+  });
+});
+
+describe('checkManifest bounds the work a stranger\'s manifest can cause', () => {
+  it('refuses a license expression longer than the SPDX check is given, before parsing it', () => {
+    const license = 'MIT OR '.repeat(100_000) + 'MIT';
+    expect(problemsOf(bytes({ ...good, license }))).toMatch(/has a `license` of 700003 characters; an SPDX expression is at most 256/);
+  });
+
+  it('refuses a manifest over 1 MiB without reading it', () => {
+    const padding = 'x'.repeat(MANIFEST_MAX_BYTES);
+    expect(problemsOf(bytes({ ...good, description: padding }))).toMatch(/is \d+ bytes; the limit is 1048576/);
   });
 });

@@ -13,6 +13,15 @@ export interface ManifestExpectation {
   manifestFile: string;
 }
 
+/** The largest manifest read: real ones are a few KiB, and a stranger's must not cost a parse of 20 MiB. */
+export const MANIFEST_MAX_BYTES = 1024 * 1024;
+
+/**
+ * The longest `license` expression checked: real ones are a few identifiers, and the SPDX parser's time grows
+ * with the square of the length (2.8 MB took 36 s).
+ */
+export const LICENSE_MAX_CHARS = 256;
+
 /** Every problem is reported at once, so an author can fix them all before tagging again. */
 export function checkManifest(bytes: Uint8Array | undefined, expected: ManifestExpectation): ManifestCheck {
   const file = quote(expected.manifestFile);
@@ -20,6 +29,10 @@ export function checkManifest(bytes: Uint8Array | undefined, expected: ManifestE
     return fail(
       `The package has no ${file} at its root. Add one with \`name\`, \`version\` and \`license\` fields, tag a new version, and open a new publish request.`,
     );
+  }
+
+  if (bytes.length > MANIFEST_MAX_BYTES) {
+    return fail(`${file} is ${bytes.length} bytes; the limit is ${MANIFEST_MAX_BYTES} (1 MiB). Keep the manifest small, tag a new version, and open a new publish request.`);
   }
 
   let text: string;
@@ -82,6 +95,9 @@ function checkLicense(license: unknown, file: string): string | undefined {
   }
   if (/^see licen[cs]e in /i.test(trimmed)) {
     return `${file} points to a custom license file (${quote(trimmed)}), which the registry cannot check. A public registry needs ${example}.`;
+  }
+  if (trimmed.length > LICENSE_MAX_CHARS) {
+    return `${file} has a \`license\` of ${trimmed.length} characters; an SPDX expression is at most ${LICENSE_MAX_CHARS} here. Use ${example}.`;
   }
   try {
     parseSpdx(license);

@@ -310,6 +310,10 @@ const ARCHIVE: AttackRow[] = [
   archive('manifest without a license', withEntries([], { manifest: JSON.stringify({ name: HOSTILE.name, version: HOSTILE.version }) })),
   archive('manifest with duplicate "name" keys', withEntries([], {
     manifest: `{"name": "victim", "name": "${HOSTILE.name}", "version": "${HOSTILE.version}", "license": "MIT"}` })),
+  // Under the 1 MiB manifest cap and the ratio floor, so it is the license check that answers: unbounded, the SPDX
+  // parser's quadratic time made this about 3.5 s, and 2.8 MB 36 s.
+  archive('manifest license "MIT OR " repeated to 900 KB (SPDX parse cost)', withEntries([], {
+    manifest: JSON.stringify({ name: HOSTILE.name, version: HOSTILE.version, license: `${'MIT OR '.repeat(128_000)}MIT` }) })),
   archive('manifest that is not JSON', withEntries([], { manifest: "module.exports = { name: 'hostile-pkg' }" })),
   // Incompressible, so it is the manifest check that answers, not the ratio cap; a quote of it is capped at 8 KiB (the comment limit is 64).
   archive('manifest with a 1 MiB field value (quoted capped)', withEntries([], { manifest: manifestOf({ name: MEGA_VALUE }) }), {

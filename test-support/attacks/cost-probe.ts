@@ -20,13 +20,17 @@ async function parsers(): Promise<Parser[]> {
   const intakeModule = await load('commands/intake.ts');
   const request = await load('core/request.ts');
   const log = await load('log.ts');
-  const status = await load('report/status.ts');
   const render = await load('report/render.ts');
   const paths = await load('core/archive-paths.ts');
   const markers = await load('core/markers.ts');
+  const manifest = await load('core/manifest.ts');
   const inertModule = await load('core/inert.ts');
   const found: Parser[] = [];
-  const add = (name: string, run: ((text: string) => unknown) | undefined) => { if (run) found.push({ name, run }); };
+  // A parser that is not where it should be is a failure, not a silent omission: the verdict must cover every one.
+  const add = (name: string, run: ((text: string) => unknown) | undefined) => {
+    if (!run) throw new Error(`cost probe: the parser ${name} is not exported where the probe looks; update test-support/attacks/cost-probe.ts`);
+    found.push({ name, run });
+  };
   const comment = (body: string) => ({ action: 'created', issue: { number: 1, title: 't', body: 'b', user: { id: 1, login: 'ada', type: 'User' } },
     comment: { id: 2, body, user: { id: 3, login: 'eve', type: 'User' }, created_at: '2020-01-01T00:00:00Z' } });
   const intake = fn(intakeModule, 'intake') as ((name: string, payload: unknown) => unknown) | undefined;
@@ -39,10 +43,11 @@ async function parsers(): Promise<Parser[]> {
   add('holdsRequest', fn(intakeModule, 'holdsRequest') as ((t: string) => unknown) | undefined);
   add('parsePublishRequest', fn(request, 'parsePublishRequest') as ((t: string) => unknown) | undefined);
   add('neutralise', fn(log, 'neutralise') as ((t: string) => unknown) | undefined);
-  add('scrub', fn(status, 'scrub') as ((t: string) => unknown) | undefined);
   add('parseRollback', fn(intakeModule, 'parseRollback') as ((t: string) => unknown) | undefined);
-  add('packageFromMarker', (fn(markers, 'packageFromMarker') ?? fn(status, 'packageFromMarker')) as ((t: string) => unknown) | undefined);
+  add('packageFromMarker', fn(markers, 'packageFromMarker') as ((t: string) => unknown) | undefined);
   add('redact', fn(render, 'redact') as ((t: string) => unknown) | undefined);
+  add('quotePath', fn(paths, 'quotePath') as ((t: string) => unknown) | undefined);
+  add('checkManifest', fn(manifest, 'checkManifest') ? (t) => (fn(manifest, 'checkManifest') as (b: Uint8Array, e: unknown) => unknown)(new TextEncoder().encode(JSON.stringify({ name: 'x', version: '1.0.0', license: t })), { name: 'x', version: '1.0.0', manifestFile: 'package.json' }) : undefined);
   add('inert', (fn(render, 'inert') ?? fn(inertModule, 'inert')) as ((t: string) => unknown) | undefined);
   add('message', fn(render, 'message') as ((t: string) => unknown) | undefined);
   const outside = fn(render, 'outsideCodeSpans') as ((t: string, change: (p: string) => string) => unknown) | undefined;

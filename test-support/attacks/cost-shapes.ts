@@ -34,4 +34,7 @@ export const SHAPES: Shape[] = [
   { name: 'workflow commands', why: '`::` and `##[` after every kind of line break', make: (n) => fill('\n::\r##[\u0085::', n) },
   { name: 'dotted paths', why: '`../` and `a.` segments: archive-path rules', make: (n) => fill('../a./con.', n) },
   { name: 'targets', why: '`name@1.2.` repeated: rollback target parsing', make: (n) => fill('a-b@1.2.', n, '') },
+  { name: 'long fence line', why: 'one fence, a long info string, a backtick at the end (overlapping classes in a fence pattern)', make: (n) => fill('a', n, '{}\n```', '`') },
+  { name: 'SPDX or-chain', why: '`MIT OR ` repeated: the license parser is quadratic in the length', make: (n) => fill('MIT OR ', n, '', 'MIT') },
+  { name: 'keyword then spaces', why: '`token` followed by spaces and no value (two optional \\s* around a separator)', make: (n) => fill(' ', n, 'token', '') },
 ];
