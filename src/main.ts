@@ -6,6 +6,7 @@ import { GitHubTracker } from './adapters/github/tracker.js';
 import { Trustees } from './adapters/github/trustees.js';
 import { createS3Storage } from './adapters/s3.js';
 import { holdsRequest, intake, type Command } from './commands/intake.js';
+import { quote } from './core/names.js';
 import { DENIED_MARKER, MARKER_PREFIX, packageFromMarker, rollbackMarker } from './core/markers.js';
 import type { Actor } from './core/types.js';
 import type { Settings } from './inputs.js';
@@ -101,36 +102,51 @@ async function newestRequest(deps: Deps, command: Extract<Command, { kind: 'retr
 }
 
 async function runRollback(deps: Deps, settings: Settings, runtime: Runtime, command: Extract<Command, { kind: 'rollback' }>): Promise<RollbackOutcome> {
-  const target = command.target.kind === 'named' ? command.target : await versionOfThisIssue(deps, command.issue);
-  const outcome: RollbackOutcome = target
-    ? await rollback(deps, { run: settings.run, now: runtime.now, paceMs: settings.paceMs }, {
-        issue: command.issue, name: target.name, version: target.version, reason: command.reason,
-        actor: command.trigger.actor, commentId: command.trigger.commentId, at: command.trigger.at,
-      })
-    : refusedRollback('This issue did not publish a version Registrar can confirm in the registry, so a bare `/rollback` has no target. '
-        + 'Nothing was changed. Say which version: `/rollback name@version reason`.');
+  const found: ThisIssuesVersion = command.target.kind === 'named'
+    ? { kind: 'version', name: command.target.name, version: command.target.version }
+    : await versionOfThisIssue(deps, command.issue, command.trigger.commentId);
+  if (found.kind !== 'version') return reportRollback(deps, settings, command, refusedRollback(found.message));
+  const outcome = await rollback(deps, { run: settings.run, now: runtime.now, paceMs: settings.paceMs }, {
+    issue: command.issue, name: found.name, version: found.version, reason: command.reason,
+    actor: command.trigger.actor, commentId: command.trigger.commentId, at: command.trigger.at,
+  });
   return reportRollback(deps, settings, command, outcome);
 }
 
+type ThisIssuesVersion = { kind: 'version'; name: string; version: string } | { kind: 'none'; message: string };
+
 /**
- * What a bare `/rollback` on a publish issue means: the version Registrar's status comments there name,
- * but only once the registry itself says this issue published it (or rolled it back). A marker is a
- * hint — any bot can write one, and a stranger's text can be quoted in ours — the registry is the proof.
+ * What a bare `/rollback` on a publish issue means: the one version this issue published, as the registry
+ * records it. Registrar's status comments written before the command name the candidates — a hint only
+ * (any bot can write a marker, and later comments are not what the trustee saw) — and the registry is the
+ * proof: `published[version].issue` is this issue, or a rollback of it from this issue is still cleaning.
+ * More than one such version, or none, is refused with a request to name it.
  */
-async function versionOfThisIssue(deps: Deps, issue: number): Promise<{ name: string; version: string } | undefined> {
-  const named = (await deps.tracker.comments(issue)).filter((c) => c.author.bot)
-    .map((c) => packageFromMarker(c.body)).filter((p) => p !== undefined).reverse();
-  const seen = new Set<string>();
-  for (const candidate of named) {
-    const id = `${candidate.name}@${candidate.version}`;
-    if (seen.has(id)) continue;
-    seen.add(id);
+async function versionOfThisIssue(deps: Deps, issue: number, commandId: number | undefined): Promise<ThisIssuesVersion> {
+  const NAME_IT = 'Nothing was changed. Say which version: `/rollback name@version reason`.';
+  const named = (await deps.tracker.comments(issue))
+    .filter((c) => c.author.bot && (commandId === undefined || c.id < commandId))
+    .map((c) => packageFromMarker(c.body)).filter((p) => p !== undefined);
+  const candidates = [...new Map(named.map((p) => [`${p.name}@${p.version}`, p])).values()];
+  const confirmed: { name: string; version: string }[] = [];
+  const finished: string[] = [];
+  for (const candidate of candidates) {
     const { metadata } = await deps.registry.snapshot(candidate.name);
-    const published = metadata && Object.hasOwn(metadata.published, candidate.version) ? metadata.published[candidate.version] : undefined;
-    if (published?.issue === issue) return candidate;
-    if (metadata?.rolledBack.some((r) => r.version === candidate.version && r.issue === issue)) return candidate;
+    if (!metadata) continue;
+    const published = Object.hasOwn(metadata.published, candidate.version) ? metadata.published[candidate.version] : undefined;
+    const records = metadata.rolledBack.filter((r) => r.version === candidate.version && r.issue === issue);
+    if (published?.issue === issue || records.some((r) => !r.cleaned)) confirmed.push(candidate);
+    // Rolled back and cleaned: whatever is published under that number now came from another issue, and is not this one's.
+    else if (records.length > 0) finished.push(`${candidate.name}@${candidate.version}`);
   }
-  return undefined;
+  if (confirmed.length === 1) return { kind: 'version', ...confirmed[0]! };
+  if (confirmed.length > 1) {
+    return { kind: 'none', message: `This issue published more than one version (${confirmed.map((c) => quote(`${c.name}@${c.version}`)).join(', ')}), so a bare \`/rollback\` is ambiguous. ${NAME_IT}` };
+  }
+  if (finished.length > 0) {
+    return { kind: 'none', message: `What this issue published (${finished.map((f) => quote(f)).join(', ')}) was already rolled back. ${NAME_IT}` };
+  }
+  return { kind: 'none', message: `This issue did not publish a version Registrar can confirm in the registry, so a bare \`/rollback\` has no target. ${NAME_IT}` };
 }
 
 function refusedRollback(message: string): RollbackOutcome {

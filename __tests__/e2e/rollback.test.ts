@@ -46,7 +46,7 @@ afterEach(async () => {
 });
 
 describe('a trustee rolls back a published version', () => {
-  it('removes it from the metadata with an audit record and from every backend; the author republishes with /retry', async () => {
+  it('removes it from the metadata with an audit record and from every backend; the bytes never return, the version number only with other bytes', async () => {
     // The world is shared: what earlier tests committed must still be there, and is not this test's doing.
     const kept = await keptVersions(world);
     const pkg = freshPackage();
@@ -73,8 +73,9 @@ describe('a trustee rolls back a published version', () => {
     const retry = await runAction(world, commentOn(world, issue, '/retry'), { inputs });
     expect(retry.outputs.status).toBe('refused');
     expect(lastBot(issue)).toMatch(/rolled-back bytes can never be published again/);
-    const { event: stranger } = openIssue(world, requestBody(pkg), STRANGER, 'Publish it again');
+    const { issue: strangerIssue, event: stranger } = openIssue(world, requestBody(pkg), STRANGER, 'Publish it again');
     expect((await runAction(world, stranger, { inputs })).outputs.status).toBe('refused');
+    expect(lastBot(strangerIssue)).toMatch(/rolled-back bytes can never be published again/);
     expect(await snapshot(world)).toEqual(beforeRetry);
 
     // The version number comes back only with other bytes, from the bound repository.
@@ -124,6 +125,54 @@ describe('a trustee rolls back a published version', () => {
     expect(run.outputs.status).toBe('refused');
     expect(lastBot(issue)).toContain('after this request was made');
     expect(await snapshot(world)).toEqual(before);
+  });
+});
+
+describe('a bare /rollback acts only on what the registry says this issue published', () => {
+  it('touches nothing when the issue\'s version was rolled back and the number republished by another issue', async () => {
+    const pkg = freshPackage();
+    const issue = await published(pkg);
+    expect((await runAction(world, commentOn(world, issue, '/rollback leaked credential', TRUSTEE), { inputs })).outputs.status).toBe('rolled-back');
+    const fixed = { ...pkg, tag: 'v1.0.0-clean', files: { 'CLEAN.md': 'clean\n' } };
+    await seedPackage(world, fixed);
+    const { issue: fixIssue, event } = openIssue(world, requestBody(fixed), AUTHOR, 'Publish the clean 1.0.0');
+    expect((await runAction(world, event, { inputs })).outputs.status).toBe('published');
+
+    const before = await snapshot(world);
+    const run = await runAction(world, commentOn(world, issue, '/rollback still bad', TRUSTEE), { inputs });
+    expect(run.outputs.status).toBe('refused');
+    expect(lastBot(issue)).toMatch(/was already rolled back\. Nothing was changed/);
+    expect(await snapshot(world)).toEqual(before);
+    expect((await metadata(pkg.name)).published['1.0.0'].issue).toBe(fixIssue);
+  });
+
+  it('refuses as ambiguous on an issue that published two versions, and names them', async () => {
+    const pkg = freshPackage();
+    const issue = await published(pkg);
+    const next = { ...pkg, version: '1.0.1' };
+    await seedPackage(world, next);
+    expect((await runAction(world, commentOn(world, issue, requestBody(next)), { inputs })).outputs.status).toBe('published');
+
+    const before = await snapshot(world);
+    const run = await runAction(world, commentOn(world, issue, '/rollback one of them is bad', TRUSTEE), { inputs });
+    expect(run.outputs.status).toBe('refused');
+    expect(lastBot(issue)).toMatch(/published more than one version .*`rollback-pkg-\d+@1\.0\.0`.*`rollback-pkg-\d+@1\.0\.1`|published more than one version .*`rollback-pkg-\d+@1\.0\.1`.*`rollback-pkg-\d+@1\.0\.0`/);
+    expect(await snapshot(world)).toEqual(before);
+  });
+
+  it('ignores a marker another bot wrote: the version it names stays, this issue\'s own version goes', async () => {
+    const victim = freshPackage();
+    await published(victim);
+    const pkg = freshPackage();
+    const issue = await published(pkg);
+    world.github.addUser({ id: 31337, login: 'other-app[bot]', type: 'Bot' });
+    world.github.addComment({ owner: REGISTRY.owner, repo: REGISTRY.repo, issue, user: 'other-app[bot]',
+      body: `Status\n<!-- registrar:package ${victim.name}@1.0.0 -->` });
+    // The other bot's marker is the newest; the registry says this issue published only its own version.
+    const run = await runAction(world, commentOn(world, issue, '/rollback bad build', TRUSTEE), { inputs });
+    expect(run.outputs).toMatchObject({ status: 'rolled-back', name: pkg.name });
+    expect((await metadata(victim.name)).published['1.0.0']).toBeDefined();
+    expect((await metadata(pkg.name)).published).toEqual({});
   });
 });
 

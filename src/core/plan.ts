@@ -82,7 +82,8 @@ export function planPublish(args: PlanPublishArgs): PublishPlan {
     }
 
     // Rule 8: a rollback holds. Bytes a trustee took down never come back for this package, whoever asks
-    // and under whichever version number: while the tag exists it would rebuild exactly them.
+    // (while the tag exists it would rebuild exactly them). The canonical tarball's top directory names the
+    // version, so in practice only the same version number can produce them; the rule does not rely on it.
     const blocked = current.rolledBack.find((r) => r.sha256 === built.sha256);
     if (blocked !== undefined) {
       return {
