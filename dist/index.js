@@ -90735,13 +90735,16 @@ var SHOWN_ESCAPED = /[\u0000-\u001f\u007f-\u00a0\u00ad\u1680\u2000-\u200a\u202f\
 function inert(text, options2 = {}) {
   const cap = options2.cap ?? INERT_LIMIT;
   let shown = cutToCodePoints(text, cap);
-  shown = shown.replace(SHOWN_ESCAPED, (c5) => `\\u{${(c5.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}}`);
+  shown = showInvisible(shown);
   shown = shown.replaceAll("<!--", "<\\u{21}--");
   if (options2.inTable) shown = shown.replaceAll("|", "\\|");
   if (shown === "") return "*(empty)*";
   const fence = "`".repeat(longestRun(shown, "`") + 1);
   const pad = /^[` ]|[` ]$/.test(shown) && !/^ +$/.test(shown) ? " " : "";
   return `${fence}${pad}${shown}${pad}${fence}`;
+}
+function showInvisible(text) {
+  return text.replace(SHOWN_ESCAPED, (c5) => `\\u{${(c5.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}}`);
 }
 function cutToCodePoints(text, cap) {
   if (text.length <= cap) return text;
@@ -91048,7 +91051,11 @@ function parseStrictJson(text, lineOffset = 0) {
     return { ok: false, problems: [{ field: WHOLE, message: `the request is not valid JSON: ${error64.message} (line ${line}, column ${column})` }] };
   }
 }
-var FENCE_OPEN = /^ {0,3}(`{3,}|~{3,})[ \t]*([^`\s]*)[^`]*$/;
+var FENCE_OPEN = /^ {0,3}(`{3,}|~{3,})(.*)$/;
+function fenceInfo(fence, rest) {
+  if (fence.startsWith("`") && rest.includes("`")) return void 0;
+  return rest.trim().split(/[ \t]/, 1)[0] ?? "";
+}
 function extractJson(text) {
   const lines = text.split(/\r?\n/);
   const blocks = [];
@@ -91056,11 +91063,13 @@ function extractJson(text) {
     const open3 = FENCE_OPEN.exec(lines[i6] ?? "");
     if (!open3) continue;
     const fence = open3[1] ?? "```";
+    const info2 = fenceInfo(fence, open3[2] ?? "");
+    if (info2 === void 0) continue;
     const close = new RegExp(`^ {0,3}${fence[0] === "`" ? "`" : "~"}{${fence.length},}[ \\t]*$`);
     let j6 = i6 + 1;
     while (j6 < lines.length && !close.test(lines[j6] ?? "")) j6++;
     if (j6 >= lines.length) return { ok: false, problem: `the code block opened on line ${i6 + 1} is not closed; end it with ${fence}` };
-    blocks.push({ info: (open3[2] ?? "").toLowerCase(), start: i6 + 1, end: j6 });
+    blocks.push({ info: info2.toLowerCase(), start: i6 + 1, end: j6 });
     i6 = j6;
   }
   if (blocks.length === 0) return { ok: true, json: text, lineOffset: 0, fenced: false };
@@ -91365,6 +91374,17 @@ ${record2.at}`)) lost.push(`the rollback record of ${before.name}@${record2.vers
   return lost;
 }
 
+// src/redact.ts
+var MESSAGE_LIMIT = 4e3;
+function redact(text) {
+  let out = text;
+  for (const secret of knownSecrets()) out = out.replaceAll(secret, "\u2026");
+  return cutToCodePoints(out, MESSAGE_LIMIT).replace(/(https?:\/\/)[^\s/@]*@/gi, "$1").replace(/(https?:\/\/[^\s?#`]*)[?#][^\s`)>\]]*/gi, "$1?\u2026").replace(/\b(X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|AWSAccessKeyId|sig)(\s*[=:]\s*)[^\s&"'`,;]+/gi, "$1$2\u2026").replace(/\b(authorization|token|bearer|basic)(\s*(?:[:=]\s*)?)(?:(?:bearer|basic|token)\s+)?[A-Za-z0-9._~+/=-]{8,}/gi, "$1$2\u2026").replace(/\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|(?:AKIA|ASIA)[0-9A-Z]{16})\b/g, "\u2026").replace(/(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=])/g, (run) => looksLikeSecretKey(run) ? "\u2026" : run);
+}
+function looksLikeSecretKey(run) {
+  return /[A-Z]/.test(run) && /[a-z]/.test(run) && /[0-9]/.test(run) && !/^[0-9a-f]+$/.test(run);
+}
+
 // src/adapters/errors.ts
 var RETRY = "Comment `/retry` on the issue to try again.";
 var TOKEN_PERMISSIONS = "Check the workflow token's permissions: `contents: write` on the registry repository and `issues: write` for the comments.";
@@ -91383,7 +91403,7 @@ function gitHubFacts(error64) {
   return { status, headers, message: message3, graphqlTypes, graphqlMessages };
 }
 function quoted(text) {
-  return inert(text.replace(/\s+/g, " ").trim());
+  return inert(redact(text).replace(/\s+/g, " ").trim());
 }
 function retryAfterSeconds(headers, now = Date.now()) {
   const after = Number(headers["retry-after"]);
@@ -91752,7 +91772,7 @@ var GitHubSource = class {
           "Push the tag to GitHub (`git push origin <tag>`), or correct `ref`, then comment a corrected request."
         );
       }
-      throw gitHubError(error64, `read the tag ${tag} of ${owner}/${repo}`);
+      throw gitHubError(error64, `read the tag ${quote(tag)} of ${owner}/${repo}`);
     }
     let object2 = ref.object;
     for (let depth2 = 0; object2.type === "tag"; depth2++) {
@@ -91760,7 +91780,7 @@ var GitHubSource = class {
       try {
         ({ data: { object: object2 } } = await this.client.rest.git.getTag({ owner, repo, tag_sha: object2.sha }));
       } catch (error64) {
-        throw gitHubError(error64, `read the annotated tag ${tag} of ${owner}/${repo}`);
+        throw gitHubError(error64, `read the annotated tag ${quote(tag)} of ${owner}/${repo}`);
       }
     }
     if (object2.type !== "commit") {
@@ -95884,14 +95904,7 @@ var DRIVE = /^[A-Za-z]:/;
 var MAX_PATH_CHARS = 4096;
 var SHOWN_CHARS = 120;
 function quotePath(path) {
-  let shown = "";
-  let count = 0;
-  for (const char of path) {
-    if (count === SHOWN_CHARS) return JSON.stringify(shown + "\u2026");
-    shown += char;
-    count += 1;
-  }
-  return JSON.stringify(path);
+  return inert(path, { cap: SHOWN_CHARS });
 }
 function characters(path) {
   let count = 0;
@@ -96171,7 +96184,7 @@ async function readPackage(archive, limits, subdir) {
     const place = locate(entry);
     if (place.inPackage && admit(place.rel)) {
       problem(
-        `The path ${quotePath(place.rel)} has an unsupported entry type (${JSON.stringify(entry.header.typeKey)}); only regular files and directories may be published.`,
+        `The path ${quotePath(place.rel)} has an unsupported entry type (${quotePath(String(entry.header.typeKey))}); only regular files and directories may be published.`,
         FIX.special
       );
     }
@@ -96481,12 +96494,17 @@ function formatBytes(n3) {
 
 // src/core/manifest.ts
 var import_spdx_expression_parse = __toESM(require_spdx_expression_parse(), 1);
+var MANIFEST_MAX_BYTES = 1024 * 1024;
+var LICENSE_MAX_CHARS = 256;
 function checkManifest(bytes, expected) {
   const file2 = quote(expected.manifestFile);
   if (bytes === void 0) {
     return fail(
       `The package has no ${file2} at its root. Add one with \`name\`, \`version\` and \`license\` fields, tag a new version, and open a new publish request.`
     );
+  }
+  if (bytes.length > MANIFEST_MAX_BYTES) {
+    return fail(`${file2} is ${bytes.length} bytes; the limit is ${MANIFEST_MAX_BYTES} (1 MiB). Keep the manifest small, tag a new version, and open a new publish request.`);
   }
   let text;
   try {
@@ -96535,6 +96553,9 @@ function checkLicense(license, file2) {
   }
   if (/^see licen[cs]e in /i.test(trimmed)) {
     return `${file2} points to a custom license file (${quote(trimmed)}), which the registry cannot check. A public registry needs ${example}.`;
+  }
+  if (trimmed.length > LICENSE_MAX_CHARS) {
+    return `${file2} has a \`license\` of ${trimmed.length} characters; an SPDX expression is at most ${LICENSE_MAX_CHARS} here. Use ${example}.`;
   }
   try {
     (0, import_spdx_expression_parse.default)(license);
@@ -96653,24 +96674,19 @@ function parseStagingKey(key) {
 }
 
 // src/report/render.ts
-var MESSAGE_LIMIT = 4e3;
-function redact(text) {
-  let out = cutToCodePoints(text, MESSAGE_LIMIT);
-  for (const secret of knownSecrets()) out = out.replaceAll(secret, "\u2026");
-  return out.replace(/(https?:\/\/)[^\s/@]*@/gi, "$1").replace(/(https?:\/\/[^\s?#`]*)[?#][^\s`)>\]]*/gi, "$1?\u2026").replace(/\b(X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|AWSAccessKeyId|sig)(\s*[=:]\s*)[^\s&"'`,;]+/gi, "$1$2\u2026").replace(/\b(authorization|token|bearer|basic)(\s*[:=]?\s*)(?:(?:bearer|basic|token)\s+)?[A-Za-z0-9._~+/=-]{8,}/gi, "$1$2\u2026").replace(/\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|(?:AKIA|ASIA)[0-9A-Z]{16})\b/g, "\u2026").replace(/(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40}(?![A-Za-z0-9+/=])/g, (run) => looksLikeSecretKey(run) ? "\u2026" : run);
+var LIVE_WORD = /[`@<>[\]!*_~|\\&\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]|:\/\/|^www\.|GH-\d/iu;
+function isLive(word, before) {
+  if (word.includes("#") && /#\d/.test(word)) {
+    if (!(/(?:^|[\s(])issue $/.test(before) && /^\(?#\d+[).,;:]*$/.test(word))) return true;
+  }
+  if (word.includes("/") && word.includes("#")) return true;
+  return LIVE_WORD.test(word);
 }
-function looksLikeSecretKey(run) {
-  return /[A-Z]/.test(run) && /[a-z]/.test(run) && /[0-9]/.test(run) && !/^[0-9a-f]+$/.test(run);
-}
-var LIVE_WORD = /(?:^|[^A-Za-z0-9])@|[<>[\]!*_~|\\&\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]|:\/\/|^www\./u;
-var isLive = (word) => LIVE_WORD.test(word) || word.includes("/") && word.includes("#");
 function message(text) {
-  return outsideCodeSpans(
-    redact(text).replace(/\r\n?|\n|\u0085|\u2028|\u2029/g, " "),
-    (prose) => prose.replace(/\S+/g, (word) => isLive(word) ? inert(word) : word)
-  );
+  const pieces = codeSpanSegments(redact(text).replace(/\r\n?|[\n\u0085\u2028\u2029\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\ufeff]/g, " ")).map(({ code, text: part }) => code ? showInvisible(part) : part.replace(/\S+/g, (word, at2) => isLive(word, part.slice(Math.max(0, at2 - 7), at2)) ? inert(word) : word));
+  return pieces.reduce((out, piece) => out.endsWith("`") && piece.startsWith("`") ? `${out} ${piece}` : out + piece, "");
 }
-function outsideCodeSpans(text, change) {
+function codeSpanSegments(text) {
   const runs = [];
   for (let i6 = 0; i6 < text.length; ) {
     if (text[i6] !== "`") {
@@ -96689,7 +96705,7 @@ function outsideCodeSpans(text, change) {
     next[r5] = seen.get(run.length) ?? -1;
     seen.set(run.length, r5);
   }
-  let out = "";
+  const segments = [];
   let from = 0;
   for (let r5 = 0; r5 < runs.length; r5++) {
     const run = runs[r5];
@@ -96697,10 +96713,12 @@ function outsideCodeSpans(text, change) {
     const close = next[r5];
     if (close < 0) continue;
     const end = runs[close].at + runs[close].length;
-    out += change(text.slice(from, run.at)) + text.slice(run.at, end);
+    if (run.at > from) segments.push({ code: false, text: text.slice(from, run.at) });
+    segments.push({ code: true, text: text.slice(run.at, end) });
     from = end;
   }
-  return out + change(text.slice(from));
+  if (from < text.length) segments.push({ code: false, text: text.slice(from) });
+  return segments;
 }
 
 // src/core/outcomes.ts
@@ -97370,31 +97388,41 @@ async function newestRequest(deps, command5) {
   return command5.issueBody;
 }
 async function runRollback(deps, settings, runtime, command5) {
-  const target = command5.target.kind === "named" ? command5.target : await versionOfThisIssue(deps, command5.issue);
-  const outcome = target ? await rollback(deps, { run: settings.run, now: runtime.now, paceMs: settings.paceMs }, {
+  const found = command5.target.kind === "named" ? { kind: "version", name: command5.target.name, version: command5.target.version } : await versionOfThisIssue(deps, command5.issue, command5.trigger.commentId);
+  if (found.kind !== "version") return reportRollback(deps, settings, command5, refusedRollback(found.message));
+  const outcome = await rollback(deps, { run: settings.run, now: runtime.now, paceMs: settings.paceMs }, {
     issue: command5.issue,
-    name: target.name,
-    version: target.version,
+    name: found.name,
+    version: found.version,
     reason: command5.reason,
     actor: command5.trigger.actor,
     commentId: command5.trigger.commentId,
     at: command5.trigger.at
-  }) : refusedRollback("This issue did not publish a version Registrar can confirm in the registry, so a bare `/rollback` has no target. Nothing was changed. Say which version: `/rollback name@version reason`.");
+  });
   return reportRollback(deps, settings, command5, outcome);
 }
-async function versionOfThisIssue(deps, issue3) {
-  const named = (await deps.tracker.comments(issue3)).filter((c5) => c5.author.bot).map((c5) => packageFromMarker(c5.body)).filter((p4) => p4 !== void 0).reverse();
-  const seen = /* @__PURE__ */ new Set();
-  for (const candidate of named) {
-    const id2 = `${candidate.name}@${candidate.version}`;
-    if (seen.has(id2)) continue;
-    seen.add(id2);
+async function versionOfThisIssue(deps, issue3, commandId) {
+  const NAME_IT = "Nothing was changed. Say which version: `/rollback name@version reason`.";
+  const named = (await deps.tracker.comments(issue3)).filter((c5) => c5.author.bot && (commandId === void 0 || c5.id < commandId)).map((c5) => packageFromMarker(c5.body)).filter((p4) => p4 !== void 0);
+  const candidates = [...new Map(named.map((p4) => [`${p4.name}@${p4.version}`, p4])).values()];
+  const confirmed = [];
+  const finished = [];
+  for (const candidate of candidates) {
     const { metadata } = await deps.registry.snapshot(candidate.name);
-    const published = metadata && Object.hasOwn(metadata.published, candidate.version) ? metadata.published[candidate.version] : void 0;
-    if (published?.issue === issue3) return candidate;
-    if (metadata?.rolledBack.some((r5) => r5.version === candidate.version && r5.issue === issue3)) return candidate;
+    if (!metadata) continue;
+    const published = Object.hasOwn(metadata.published, candidate.version) ? metadata.published[candidate.version] : void 0;
+    const records = metadata.rolledBack.filter((r5) => r5.version === candidate.version && r5.issue === issue3);
+    if (published?.issue === issue3 || records.some((r5) => !r5.cleaned)) confirmed.push(candidate);
+    else if (records.length > 0) finished.push(`${candidate.name}@${candidate.version}`);
   }
-  return void 0;
+  if (confirmed.length === 1) return { kind: "version", ...confirmed[0] };
+  if (confirmed.length > 1) {
+    return { kind: "none", message: `This issue published more than one version (${confirmed.map((c5) => quote(`${c5.name}@${c5.version}`)).join(", ")}), so a bare \`/rollback\` is ambiguous. ${NAME_IT}` };
+  }
+  if (finished.length > 0) {
+    return { kind: "none", message: `What this issue published (${finished.map((f6) => quote(f6)).join(", ")}) was already rolled back. ${NAME_IT}` };
+  }
+  return { kind: "none", message: `This issue did not publish a version Registrar can confirm in the registry, so a bare \`/rollback\` has no target. ${NAME_IT}` };
 }
 function refusedRollback(message3) {
   return { status: "refused", name: "", version: "", steps: [], message: message3, hint: void 0 };
