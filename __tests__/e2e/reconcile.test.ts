@@ -194,6 +194,29 @@ describe('committed but not promoted (the run died after its commit)', () => {
   });
 });
 
+describe('rebuilding from a source that turned private (rule 12)', () => {
+  it('does not read it, leaves the version for a person, and rebuilds once the registry opts in', async () => {
+    const p = await publishOne();
+    await remove(ONE, p.key);
+    await remove(TWO, p.key);
+    world.github.setVisibility(p.pkg.owner, p.pkg.repo, 'private');
+    try {
+      const report = await run({ now: inTwoHours });
+      expect(kinds(report.needsHuman)).toEqual([`promote-failed - ${p.key}`]);
+      expect(await keys(ONE)).not.toContain(p.key);
+
+      const client = createGitHubClient({ token: 't', baseUrl: world.github.url, paceMs: 1 });
+      const optedIn = await reconcile({ registry, backends, source: new GitHubSource(client, { allowPrivate: true }), log: quiet },
+        { now: inTwoHours, stagingTtlMs: 7 * DAY, graceMs: HOUR, run: { id: 'opted-in', attempt: 1 } });
+      expect(kinds(optedIn.actions)).toEqual([`promoted - ${p.key}`]);
+      for (const bucket of [ONE, TWO]) expect(sha256(await get(bucket, p.key))).toBe(sriToHex(p.entry.sha256));
+    } finally {
+      world.github.setVisibility(p.pkg.owner, p.pkg.repo, 'public');
+    }
+    await expectClean();
+  });
+});
+
 describe('staging left after a promote (the run died before its clean-up)', () => {
   it('deletes the staging objects of a version promoted in that backend, whatever their age', async () => {
     const p = await publishOne();

@@ -101,6 +101,8 @@ export interface GitHubEmulator {
   renameUser(login: string, newLogin: string): User;
   /** A bare repository whose default branch has one commit: `initialFiles`, or an empty tree "Initialize registry". */
   createRepository(options: CreateRepositoryOptions): Promise<Repository>;
+  /** Changes a repository's visibility (GitHub: Settings → Danger Zone → Change visibility); `private` follows it. */
+  setVisibility(owner: string, repo: string, visibility: Visibility): void;
   /** Keeps the id; the old name answers with GitHub's redirect to `/repositories/{id}`. */
   renameRepository(owner: string, repo: string, newOwner: string, newRepo: string): Promise<void>;
   /** One commit on `branch` (created from the default branch if missing); `null` deletes a path. Returns its SHA. */
@@ -274,6 +276,12 @@ class Emulator implements GitHubEmulator {
     const created: User = { id: user.id, login: user.login, type: user.type ?? 'User' };
     this.users.set(user.login.toLowerCase(), created);
     return created;
+  }
+
+  setVisibility(owner: string, repo: string, visibility: Visibility): void {
+    const found = this.repository(owner, repo);
+    found.visibility = visibility;
+    found.private = visibility !== 'public';
   }
 
   renameUser(login: string, newLogin: string): User {
