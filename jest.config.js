@@ -7,4 +7,7 @@ export default {
   testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
   setupFiles: ['<rootDir>/test-support/jest-setup.ts'],
   testTimeout: 60000,
+  // Most of a test's time is the action's own process and the local servers, not jest: two files at a time keep
+  // both cores busy (jest's default on 2 cores is one worker).
+  maxWorkers: 2,
 };

@@ -4,7 +4,7 @@ import { BEST_EFFORT_ROUTES, MATRIX_MODES, describeFault, matrixCases, randomSch
 import { applicable } from '../../test-support/faults/index.js';
 import { SCENARIOS } from '../../test-support/scenarios.js';
 
-/** A smaller random run than `npm run faults`; FAULTS_SEED replays a printed seed. */
+/** A smaller random run than `npm run faults` (CI's own step runs 300); FAULTS_SEED replays a printed seed. */
 const RANDOM = Number(process.env.FAULTS_RANDOM ?? 3);
 const SEED = Number(process.env.FAULTS_SEED ?? Date.now() % 2 ** 31);
 
@@ -34,9 +34,16 @@ function slice(points: RequestPoint[]): MatrixCase[] {
   return [...new Set([...picked, ...critical])];
 }
 
+/** Each command's clean run, recorded once and shared by its two tests (a recording is a whole world and a run). */
+const recorded = new Map<string, Promise<RequestPoint[]>>();
+function pointsOf(scenario: (typeof SCENARIOS)[number]): Promise<RequestPoint[]> {
+  if (!recorded.has(scenario.name)) recorded.set(scenario.name, recordRequests(scenario));
+  return recorded.get(scenario.name)!;
+}
+
 describe.each(SCENARIOS)('the crash-point matrix of $name', (scenario) => {
   it(`converges from every mode at a request picked by seed ${SEED}, and from a faulted /retry`, async () => {
-    const points = await recordRequests(scenario);
+    const points = await pointsOf(scenario);
     expect(points.map((p) => p.route)).toEqual(expect.arrayContaining(MUST_TOUCH[scenario.name] ?? ['(no list for this scenario)']));
     const cases = slice(points);
     const rows = await sliceMatrix(scenario, cases);
@@ -53,7 +60,7 @@ describe.each(SCENARIOS)('the crash-point matrix of $name', (scenario) => {
   }, 900_000);
 
   it(`converges from ${RANDOM} random multi-fault schedules with stale reads on (seed ${SEED})`, async () => {
-    const points = await recordRequests(scenario);
+    const points = await pointsOf(scenario);
     const results = await randomSchedules(scenario, points, { seed: SEED, count: RANDOM });
     const failures = results.filter((r) => !r.result.converged).map((r) =>
       `seed ${SEED} schedule ${r.index}: ${r.schedule.map((a) => a.map(describeFault).join(', ') || 'no fault').join(' | ')} → `
