@@ -1,4 +1,5 @@
 // Turns a GitHub event into the Command Registrar should run, or into a reason to do nothing.
+import { hasHidden } from '../core/inert.js';
 import { MARKER_PREFIX } from '../core/markers.js';
 import { checkPackageName, checkVersion, quote } from '../core/names.js';
 import { REQUEST_MAX_BYTES } from '../core/request.js';
@@ -100,9 +101,6 @@ export function slashCommand(text: string): { name: string; args: string; tooLon
 /** Characters that look like `@` (fullwidth, small, and others people paste): a target typed with one is still a target. */
 const AT_LOOKALIKES = /[\uff20\ufe6b\u0040]/u;
 
-/** Characters nobody sees: inside a target they mean it is not what the reader saw (a copy from a rendered comment). */
-const INVISIBLE = /[\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]/u;
-
 /** A `name@version`-like token anywhere: an `@` (or a look-alike) followed by a version's first digit. */
 const TARGET_IN_TEXT = /[@\uff20\ufe6b][vV]?\d/u;
 
@@ -124,8 +122,10 @@ export function parseRollback(args: string): { ok: true; target: RollbackTarget;
   // a byte order mark) keeps it one word, and so a refused target, instead of splitting it into a "reason".
   const [first = '', ...rest] = args.split(/[ \t]+/);
   const reason = rest.join(' ').trim();
-  const looksLikeTarget = AT_LOOKALIKES.test(first) || INVISIBLE.test(first) || /\s/u.test(first)
-    || VERSION_LIKE.test(first) || VERSION_LIKE.test(rest[0] ?? '');
+  // A character the reader cannot see for what it is (invisible, a space that is not one, a control) means the
+  // first word is not what it looks like: the same set inert() shows as escapes.
+  const hidden = hasHidden(first);
+  const looksLikeTarget = AT_LOOKALIKES.test(first) || hidden || VERSION_LIKE.test(first) || VERSION_LIKE.test(rest[0] ?? '');
   if (!looksLikeTarget) {
     // A bare rollback whose reason names a `name@version` is ambiguous: which one did the trustee mean?
     const named = TARGET_IN_TEXT.exec(args);
@@ -137,7 +137,7 @@ export function parseRollback(args: string): { ok: true; target: RollbackTarget;
   }
 
   const shown = quote(first);
-  if (INVISIBLE.test(first) || /\s/u.test(first)) {
+  if (hidden) {
     return { ok: false, problem: `The target ${shown} contains an invisible character or an unusual space (shown as \\u{…}), so it is not what it looks like; type it again rather than copying it. Nothing was changed. ${USAGE}` };
   }
   const at = first.indexOf('@');

@@ -39,6 +39,12 @@ export function inert(text: string, options: InertOptions = {}): string {
   return `${fence}${pad}${shown}${pad}${fence}`;
 }
 
+/** Whether `text` holds a character inert() would show as an escape: one a reader cannot see for what it is. */
+export function hasHidden(text: string): boolean {
+  SHOWN_ESCAPED.lastIndex = 0;
+  return SHOWN_ESCAPED.test(text);
+}
+
 /** `text` with every character of SHOWN_ESCAPED written as a `\u{…}` escape. */
 export function showInvisible(text: string): string {
   return text.replace(SHOWN_ESCAPED, (c) => `\\u{${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}}`);

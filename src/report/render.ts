@@ -1,5 +1,5 @@
 // The one renderer between Registrar's messages and a comment: credentials cut, untrusted values already inert, nothing else live.
-import { inert, showInvisible } from '../core/inert.js';
+import { hasHidden, inert, showInvisible } from '../core/inert.js';
 import { redact } from '../redact.js';
 
 export { inert } from '../core/inert.js';
@@ -11,7 +11,7 @@ export { redact } from '../redact.js';
  * shown as code), `owner/repo#N` and `GH-N` references, URLs, entities, or an invisible or
  * direction-changing character.
  */
-const LIVE_WORD = /[`@<>[\]!*_~|\\&\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]|:\/\/|^www\.|GH-\d/iu;
+const LIVE_WORD = /[`@<>[\]!*_~|\\&]|:\/\/|^www\.|GH-\d/i;
 
 function isLive(word: string, before: string): boolean {
   if (word.includes('#') && /#\d/.test(word)) {
@@ -19,7 +19,7 @@ function isLive(word: string, before: string): boolean {
     if (!(/(?:^|[\s(])issue $/.test(before) && /^\(?#\d+[).,;:]*$/.test(word))) return true;
   }
   if (word.includes('/') && word.includes('#')) return true;
-  return LIVE_WORD.test(word);
+  return LIVE_WORD.test(word) || hasHidden(word);
 }
 
 /**
