@@ -54,8 +54,7 @@ export function createDeps(settings: Settings, log: Log): Deps {
  */
 async function authorize(deps: Deps, command: Exclude<Command, { kind: 'ignore' }>): Promise<{ ok: true } | { ok: false; why: string }> {
   const actor = command.trigger.actor;
-  const privileged = command.kind === 'rollback' || command.kind === 'malformed';
-  if (!privileged && actor.id === command.issueAuthor.id) return { ok: true };
+  if (!isPrivileged(command) && actor.id === command.issueAuthor.id) return { ok: true };
   const check = await deps.trustees.check(actor);
   deps.log.info(`Trustee check: ${check.why}.`);
   return check.trustee ? { ok: true } : { ok: false, why: check.why };
@@ -159,12 +158,14 @@ async function reportRollback(deps: Deps, settings: Settings, command: { issue: 
   return outcome;
 }
 
+/** A trustee's command: a rollback, or what was meant as one. */
+const isPrivileged = (command: Exclude<Command, { kind: 'ignore' }>) => command.kind === 'rollback' || command.kind === 'malformed';
+
 /**
  * One answer per issue to commands their commenter may not run, updated in place: a stranger's
  * hundred `/retry`s cost a hundred edits of one comment, never a hundred comments.
  */
 async function deny(tracker: Tracker, command: Exclude<Command, { kind: 'ignore' }>): Promise<void> {
-  const privileged = command.kind === 'rollback' || command.kind === 'malformed';
   await tracker.upsertComment(command.issue, DENIED_MARKER, [
     '### 🔒 Not run',
     '',
@@ -173,7 +174,7 @@ async function deny(tracker: Tracker, command: Exclude<Command, { kind: 'ignore'
     '',
     'To publish your own package, open a new issue with its request.',
     '',
-    `<sub>Newest: a ${privileged ? '`/rollback`' : command.kind === 'retry' ? '`/retry`' : 'corrected request'} `
+    `<sub>Newest: a ${isPrivileged(command) ? '`/rollback`' : command.kind === 'retry' ? '`/retry`' : 'corrected request'} `
       + `from user id ${command.trigger.actor.id}, not run. Nothing was changed.</sub>`,
   ].join('\n'));
 }
