@@ -1,6 +1,7 @@
 // An HTTP proxy in front of the GitHub emulator (or the S3 server) that lets an attack answer chosen requests itself: a hostile source archive, a repository shown as internal, an error quoting a secret.
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from '../faults/proxy.js';
 
 export interface ProxiedRequest {
   method: string;
@@ -34,15 +35,6 @@ export interface AttackProxy {
 }
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'expect']);
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 /** Forwards to `target` (http only); a redirect to the target is rewritten to come back through the proxy. */
 export async function startAttackProxy(target: string): Promise<AttackProxy> {

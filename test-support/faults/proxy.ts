@@ -31,7 +31,8 @@ export interface FaultProxy {
 /** Hop-by-hop headers: they describe one connection, so they are not passed on (RFC 9110 §7.6.1). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
+/** A request's whole body (both proxies hold a body before forwarding it, to fault or rewrite it). */
+export function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
