@@ -88933,6 +88933,10 @@ function inert(text, options2 = {}) {
   const pad = /^[` ]|[` ]$/.test(shown) && !/^ +$/.test(shown) ? " " : "";
   return `${fence}${pad}${shown}${pad}${fence}`;
 }
+function hasHidden(text) {
+  SHOWN_ESCAPED.lastIndex = 0;
+  return SHOWN_ESCAPED.test(text);
+}
 function showInvisible(text) {
   return text.replace(SHOWN_ESCAPED, (c5) => `\\u{${(c5.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}}`);
 }
@@ -95603,13 +95607,13 @@ function rebuildFrom(deps, options2, metadata, version2, entry) {
 }
 
 // src/report/render.ts
-var LIVE_WORD = /[`@<>[\]!*_~|\\&\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]|:\/\/|^www\.|GH-\d/iu;
+var LIVE_WORD = /[`@<>[\]!*_~|\\&]|:\/\/|^www\.|GH-\d/i;
 function isLive(word, before) {
   if (word.includes("#") && /#\d/.test(word)) {
     if (!(/(?:^|[\s(])issue $/.test(before) && /^\(?#\d+[).,;:]*$/.test(word))) return true;
   }
   if (word.includes("/") && word.includes("#")) return true;
-  return LIVE_WORD.test(word);
+  return LIVE_WORD.test(word) || hasHidden(word);
 }
 function message2(text) {
   const pieces = codeSpanSegments(redact(text).replace(/\r\n?|[\n\u0085\u2028\u2029\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\ufeff]/g, " ")).map(({ code, text: part }) => code ? showInvisible(part) : part.replace(/\S+/g, (word, at2) => isLive(word, part.slice(Math.max(0, at2 - 7), at2)) ? inert(word) : word));

@@ -86309,9 +86309,9 @@ function credentialsOf(settings) {
 var secrets = /* @__PURE__ */ new Set();
 var SHORTEST_SECRET = 6;
 function registerSecret(value) {
-  if (value === void 0 || value.length < SHORTEST_SECRET || secrets.has(value)) return;
-  secrets.add(value);
+  if (value === void 0 || value === "" || secrets.has(value)) return;
   setSecret(value);
+  if (value.length >= SHORTEST_SECRET) secrets.add(value);
 }
 function knownSecrets() {
   return [...secrets].sort((a5, b6) => b6.length - a5.length);
@@ -90743,6 +90743,10 @@ function inert(text, options2 = {}) {
   const pad = /^[` ]|[` ]$/.test(shown) && !/^ +$/.test(shown) ? " " : "";
   return `${fence}${pad}${shown}${pad}${fence}`;
 }
+function hasHidden(text) {
+  SHOWN_ESCAPED.lastIndex = 0;
+  return SHOWN_ESCAPED.test(text);
+}
 function showInvisible(text) {
   return text.replace(SHOWN_ESCAPED, (c5) => `\\u{${(c5.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}}`);
 }
@@ -92173,7 +92177,6 @@ function slashCommand(text) {
   return { name: match[1] ?? "", args: head.slice(match[0].length).trim(), tooLong: line.length > COMMAND_LINE_LIMIT };
 }
 var AT_LOOKALIKES = /[\uff20\ufe6b\u0040]/u;
-var INVISIBLE = /[\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]/u;
 var TARGET_IN_TEXT = /[@\uff20\ufe6b][vV]?\d/u;
 var VERSION_LIKE = /^[vV]?\d+(?:\.\d+)+(?:[-+].*)?$/;
 function parseRollback(args) {
@@ -92181,7 +92184,8 @@ function parseRollback(args) {
   if (args === "") return { ok: false, problem: `A rollback needs a reason. ${USAGE}` };
   const [first = "", ...rest] = args.split(/[ \t]+/);
   const reason = rest.join(" ").trim();
-  const looksLikeTarget = AT_LOOKALIKES.test(first) || INVISIBLE.test(first) || /\s/u.test(first) || VERSION_LIKE.test(first) || VERSION_LIKE.test(rest[0] ?? "");
+  const hidden = hasHidden(first);
+  const looksLikeTarget = AT_LOOKALIKES.test(first) || hidden || VERSION_LIKE.test(first) || VERSION_LIKE.test(rest[0] ?? "");
   if (!looksLikeTarget) {
     const named = TARGET_IN_TEXT.exec(args);
     if (named) {
@@ -92191,7 +92195,7 @@ function parseRollback(args) {
     return { ok: true, target: { kind: "this-issue" }, reason: args };
   }
   const shown = quote(first);
-  if (INVISIBLE.test(first) || /\s/u.test(first)) {
+  if (hidden) {
     return { ok: false, problem: `The target ${shown} contains an invisible character or an unusual space (shown as \\u{\u2026}), so it is not what it looks like; type it again rather than copying it. Nothing was changed. ${USAGE}` };
   }
   const at2 = first.indexOf("@");
@@ -96674,13 +96678,13 @@ function parseStagingKey(key) {
 }
 
 // src/report/render.ts
-var LIVE_WORD = /[`@<>[\]!*_~|\\&\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]|:\/\/|^www\.|GH-\d/iu;
+var LIVE_WORD = /[`@<>[\]!*_~|\\&]|:\/\/|^www\.|GH-\d/i;
 function isLive(word, before) {
   if (word.includes("#") && /#\d/.test(word)) {
     if (!(/(?:^|[\s(])issue $/.test(before) && /^\(?#\d+[).,;:]*$/.test(word))) return true;
   }
   if (word.includes("/") && word.includes("#")) return true;
-  return LIVE_WORD.test(word);
+  return LIVE_WORD.test(word) || hasHidden(word);
 }
 function message(text) {
   const pieces = codeSpanSegments(redact(text).replace(/\r\n?|[\n\u0085\u2028\u2029\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\ufeff]/g, " ")).map(({ code, text: part }) => code ? showInvisible(part) : part.replace(/\S+/g, (word, at2) => isLive(word, part.slice(Math.max(0, at2 - 7), at2)) ? inert(word) : word));
@@ -97348,8 +97352,7 @@ function createDeps(settings, log) {
 }
 async function authorize(deps, command5) {
   const actor = command5.trigger.actor;
-  const privileged = command5.kind === "rollback" || command5.kind === "malformed";
-  if (!privileged && actor.id === command5.issueAuthor.id) return { ok: true };
+  if (!isPrivileged(command5) && actor.id === command5.issueAuthor.id) return { ok: true };
   const check2 = await deps.trustees.check(actor);
   deps.log.info(`Trustee check: ${check2.why}.`);
   return check2.trustee ? { ok: true } : { ok: false, why: check2.why };
@@ -97431,8 +97434,8 @@ async function reportRollback(deps, settings, command5, outcome) {
   await deps.tracker.upsertComment(command5.issue, rollbackMarker(command5.trigger.commentId, settings.run), renderRollback(outcome));
   return outcome;
 }
+var isPrivileged = (command5) => command5.kind === "rollback" || command5.kind === "malformed";
 async function deny(tracker, command5) {
-  const privileged = command5.kind === "rollback" || command5.kind === "malformed";
   await tracker.upsertComment(command5.issue, DENIED_MARKER, [
     "### \u{1F512} Not run",
     "",
@@ -97440,7 +97443,7 @@ async function deny(tracker, command5) {
     "",
     "To publish your own package, open a new issue with its request.",
     "",
-    `<sub>Newest: a ${privileged ? "`/rollback`" : command5.kind === "retry" ? "`/retry`" : "corrected request"} from user id ${command5.trigger.actor.id}, not run. Nothing was changed.</sub>`
+    `<sub>Newest: a ${isPrivileged(command5) ? "`/rollback`" : command5.kind === "retry" ? "`/retry`" : "corrected request"} from user id ${command5.trigger.actor.id}, not run. Nothing was changed.</sub>`
   ].join("\n"));
 }
 
