@@ -14,6 +14,35 @@ export interface StoredObject {
   etag?: string;
 }
 
+/** What a backend stores: bytes in memory, or a file read as a stream (so memory stays flat whatever its size). */
+export type Body = Uint8Array | { file: string; bytes: number };
+
+/** The digests of a body, computed by Registrar before it is sent. */
+export interface BodyDigest {
+  sha256Hex: string;
+  /** Lower-case hex md5 of the whole body: what S3 answers as the entity tag of a single-part object. */
+  md5Hex?: string;
+}
+
+/** A backend's answer to a write: the entity tag of the object it now holds, when it sent one. */
+export interface WriteReceipt {
+  etag?: string;
+  /**
+   * True when that answer proves the backend holds exactly the bytes sent: its entity tag is the md5 of the body
+   * (single part) or of the parts' md5s (multipart), both computed as the bytes left. False proves nothing either way
+   * (e.g. a bucket encrypting with KMS answers other tags): the caller then verifies with a read.
+   */
+  verified: boolean;
+}
+
+/** An object's bytes as a backend served them, hashed as they flowed (never held whole). */
+export interface ObjectDigest {
+  bytes: number;
+  sha256Hex: string;
+  /** The entity tag of exactly the object that was read, for a delete conditional on it (rule 5). */
+  etag?: string;
+}
+
 /**
  * One S3-compatible backend. Keys are relative to the backend's prefix. Every method is idempotent;
  * failures are RegistrarErrors: `transient` (network, 5xx), `conflict` (a failed precondition),
@@ -22,16 +51,24 @@ export interface StoredObject {
 export interface Storage {
   /** A short name for reports, e.g. `primary` or `s3://bucket/prefix`. */
   readonly name: string;
-  /** Writes (always, even if the key exists: re-staging refreshes the object's age) and records sha256. */
-  put(key: string, body: Uint8Array, sha256Hex: string): Promise<void>;
+  /**
+   * Writes (always, even if the key exists: re-staging refreshes the object's age) and records sha256.
+   * With `md5Hex`, a single-part write also asks the server to check the body against it (Content-MD5).
+   */
+  put(key: string, body: Body, digest: BodyDigest): Promise<WriteReceipt>;
   /** Size and recorded sha256, or undefined when the key does not exist. */
   head(key: string): Promise<StoredObject | undefined>;
   /** The object's bytes, or undefined when the key does not exist. */
   read(key: string): Promise<Uint8Array | undefined>;
-  /** Server-side copy, keeping the recorded sha256. */
-  copy(fromKey: string, toKey: string): Promise<void>;
+  /** The object's size and sha256 computed from its bytes as they stream by, or undefined when the key does not exist. */
+  digest(key: string): Promise<ObjectDigest | undefined>;
   /**
-   * Deletes; deleting a missing key succeeds. With `expected.etag` (from a `head` that just verified the
+   * Server-side copy, keeping the recorded sha256. The receipt is `verified` when the copy's entity tag equals
+   * `source.etag`, the tag of the object the caller verified at `fromKey`.
+   */
+  copy(fromKey: string, toKey: string, source?: { etag?: string }): Promise<WriteReceipt>;
+  /**
+   * Deletes; deleting a missing key succeeds. With `expected.etag` (from a read that just verified the
    * object's hash, rule 5) the backend is asked to delete only that exact object (`If-Match`): a `conflict`
    * when the key now holds another object. Backends that ignore the condition delete unconditionally.
    */
@@ -133,10 +170,12 @@ export interface Tracker {
   comments(issue: number): Promise<TrackerComment[]>;
   /**
    * Writes the comment carrying `marker` (an HTML comment): updates `knownId` when given, else the
-   * bot's comment carrying the marker, else creates one. Never creates a second comment with the same
+   * bot's comment carrying the marker, else creates one (`knownId: null`: the caller looked and found none). Never creates a second comment with the same
    * marker, even when a create's answer is lost. Returns the comment's id.
    */
-  upsertComment(issue: number, marker: string, body: string, knownId?: number): Promise<number>;
+  upsertComment(issue: number, marker: string, body: string, knownId?: number | null): Promise<number>;
+  /** The bot's comment carrying `marker`, if there is one (`null` passed to upsertComment says it was looked for and none found). */
+  findComment(issue: number, marker: string): Promise<number | undefined>;
   /** Closes the issue. */
   close(issue: number, reason: 'completed' | 'not_planned'): Promise<void>;
   /** Adds a reaction to a comment (or to the issue itself when commentId is undefined). */

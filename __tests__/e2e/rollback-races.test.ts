@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { assertInvariants } from '../../test-support/invariants.js';
 import { gate } from '../../test-support/gate.js';
 import { runAttempt } from '../../test-support/matrix.js';
+import { FaultPlan, s3Route, startFaultProxy } from '../../test-support/faults/index.js';
 import { registryFile } from '../../test-support/observe.js';
 import { REGISTRY, commentOn, openIssue, requestBody, runAction, seedPackage, startWorld, type World } from '../../test-support/world.js';
 
@@ -25,18 +26,24 @@ describe('a rollback racing a publish', () => {
     await seedPackage(world, pkg);
     const { issue, event } = openIssue(world, requestBody(pkg));
     // The first attempt commits and dies before promoting.
-    const first = await runAttempt(world, event, [{ route: 'PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', occurrence: 1, mode: 'crash' }], inputs);
+    const first = await runAttempt(world, event, [{ route: 'PUT s3:CopyObject backend1/final', occurrence: 1, mode: 'crash' }], inputs);
     expect(first.status).toBe('threw');
 
-    // The retry resumes and is held right before it promotes (its progress update after the commit step).
+    // The retry resumes and is held right before it promotes: at its first look at a final key, through a proxy.
     const promoting = gate();
-    world.github.onRequest({ method: 'PATCH', route: '/repos/{owner}/{repo}/issues/comments/{comment_id}' }, promoting.hold, { times: 1 });
-    const retry = runAction(world, commentOn(world, issue, '/retry'), { inputs });
+    const storage = await startFaultProxy({ name: 's3', target: world.s3.endpoint, plan: new FaultPlan(), classify: s3Route,
+      before: (route) => (route.includes('/final') ? promoting.hold() : undefined) });
+    const backends = JSON.stringify(world.buckets.map((bucket, i) => ({
+      name: `b${i}`, endpoint: storage.url, region: world.s3.region, bucket,
+      credentials: { accessKeyIdEnv: 'S3_ACCESS_KEY_ID', secretAccessKeyEnv: 'S3_SECRET_ACCESS_KEY' },
+    })));
+    const retry = runAction(world, commentOn(world, issue, '/retry'), { inputs: { ...inputs, backends } });
     await promoting.arrived;
     const rollback = await runAction(world, commentOn(world, issue, '/rollback broken', TRUSTEE), { inputs });
     expect(rollback.outputs.status).toBe('rolled-back');
     promoting.open();
     const retried = await retry;
+    await storage.close();
 
     // Rule 6: the retry promoted (its own bytes: the rollback had removed staging), re-read, saw the rollback, removed its copy.
     expect(retried.outputs.status).toBe('refused');

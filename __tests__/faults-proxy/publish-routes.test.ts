@@ -56,6 +56,10 @@ describe('a publish through the fault proxies', () => {
     expect(first).toContain('PUT s3:PutObject registry-primary/staging #1');
     expect(first).toContain('PUT s3:CopyObject registry-primary/final #1');
     expect(first.filter((point) => point.includes(' unknown:'))).toEqual([]);
+    // Fewest round trips: the PUT's answer proves the staged bytes and the copy's answer the promoted ones, the
+    // staging key is deleted by name (listed alongside, for an earlier attempt's leftovers), the re-check is one read.
+    expect(first.filter((point) => /GetObject|HeadObject \S+\/staging/.test(point))).toEqual([]);
+    expect(first.filter((point) => point.startsWith('POST graphql:repository'))).toHaveLength(2);
 
     const second = await publishThroughProxies({ owner: 'zed', repo: 'zz-top', id: 8102, name: 'zz-top', version: '0.3.1' });
     // Parallel requests may arrive in another order; the set of (route, occurrence) points must not change.

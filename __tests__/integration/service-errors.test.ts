@@ -153,7 +153,7 @@ describe('S3 answers, through the S3 adapter', () => {
   const put = async (given: Answer) => {
     answer = { ...given, headers: { 'content-type': 'application/xml', ...given.headers } };
     requests = 0;
-    const thrown = await storage().put('staging/x/1.0.0/a.tar.gz', new Uint8Array([1]), 'a'.repeat(64)).then(() => undefined, (e: unknown) => e);
+    const thrown = await storage().put('staging/x/1.0.0/a.tar.gz', new Uint8Array([1]), { sha256Hex: 'a'.repeat(64) }).then(() => undefined, (e: unknown) => e);
     return { error: thrown as RegistrarError, requests };
   };
 

@@ -10,9 +10,13 @@ import {
   type ListObjectsV2CommandOutput,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { RegistrarError } from '../errors.js';
 import { isMissingObject, s3Error } from './errors.js';
-import type { Storage, StoredObject } from '../ports.js';
+import type { Body, BodyDigest, ObjectDigest, Storage, StoredObject, WriteReceipt } from '../ports.js';
 
 export interface S3BackendConfig {
   /** A short name for reports and error messages, e.g. `primary`. */
@@ -37,6 +41,13 @@ export interface S3BackendConfig {
 
 type Operation = 'put' | 'head' | 'read' | 'copy' | 'delete' | 'list';
 
+/**
+ * Files go up in parts of this size through lib-storage, at most two parts in flight: memory stays at ~16 MiB
+ * whatever the tarball's size, and a tarball up to one part (nearly all of them) goes up as a single PUT.
+ */
+export const PART_BYTES = 8 * 1024 * 1024;
+const PARTS_IN_FLIGHT = 2;
+
 
 export class S3Storage implements Storage {
   readonly name: string;
@@ -60,21 +71,48 @@ export class S3Storage implements Storage {
     this.client = client ?? new S3Client(clientConfig(config));
   }
 
-  async put(key: string, body: Uint8Array, sha256Hex: string): Promise<void> {
-    const fullKey = this.fullKey(key);
-    await this.call('put', key, () =>
-      this.client.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: fullKey,
-          // A Buffer (not a stream) so the SDK sends a plain body with a known length, never aws-chunked framing.
-          Body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
-          ContentLength: body.byteLength,
-          ContentType: key.endsWith('.tar.gz') ? 'application/gzip' : 'application/octet-stream',
-          Metadata: { sha256: sha256Hex },
-        }),
-      ),
-    );
+  async put(key: string, body: Body, digest: BodyDigest): Promise<WriteReceipt> {
+    const params = {
+      Bucket: this.bucket,
+      Key: this.fullKey(key),
+      ContentType: key.endsWith('.tar.gz') ? 'application/gzip' : 'application/octet-stream',
+      Metadata: { sha256: digest.sha256Hex },
+    };
+    if (body instanceof Uint8Array) {
+      const md5 = digest.md5Hex ?? createHash('md5').update(body).digest('hex');
+      const response = await this.callStrict('put', key, () => this.client.send(new PutObjectCommand({
+        ...params,
+        // A Buffer (not a stream) so the SDK sends a plain body with a known length, never aws-chunked framing.
+        Body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+        ContentLength: body.byteLength,
+        ContentMD5: Buffer.from(md5, 'hex').toString('base64'),
+      })));
+      return receipt(response.ETag, md5);
+    }
+    // A file streams through lib-storage in bounded parts; the parts' md5s are taken as the bytes leave, so the
+    // answer's entity tag can be checked against what was actually sent, whatever the file held.
+    return this.callStrict('put', key, async () => {
+      const parts = new PartHashes(PART_BYTES);
+      const single = body.bytes <= PART_BYTES;
+      const upload = new Upload({
+        client: this.client,
+        partSize: PART_BYTES,
+        queueSize: PARTS_IN_FLIGHT,
+        leavePartsOnError: false,
+        params: {
+          ...params,
+          Body: createReadStream(body.file).pipe(parts),
+          ContentLength: body.bytes,
+          // Only a single PUT can carry the whole body's md5 for the server to check.
+          ...(single && digest.md5Hex ? { ContentMD5: Buffer.from(digest.md5Hex, 'hex').toString('base64') } : {}),
+        },
+      });
+      const response = await upload.done();
+      if (parts.bytes !== body.bytes) {
+        throw new Error(`sent ${parts.bytes} bytes of a ${body.bytes}-byte file`);
+      }
+      return receipt(response.ETag, ...parts.entityTags());
+    });
   }
 
   async head(key: string): Promise<StoredObject | undefined> {
@@ -99,9 +137,24 @@ export class S3Storage implements Storage {
     });
   }
 
-  async copy(fromKey: string, toKey: string): Promise<void> {
-    const source = `${this.bucket}/${encodeKey(this.fullKey(fromKey))}`;
-    await this.call(
+  /** The object streamed through sha256 as it arrives: one GET, and memory stays flat whatever its size. */
+  async digest(key: string): Promise<ObjectDigest | undefined> {
+    return this.call('read', key, async () => {
+      const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }));
+      const hash = createHash('sha256');
+      let bytes = 0;
+      // Read inside `call` so a connection dropped mid-body is reported like any other network failure.
+      for await (const chunk of (response.Body as Readable | undefined) ?? []) {
+        hash.update(chunk as Uint8Array);
+        bytes += (chunk as Uint8Array).byteLength;
+      }
+      return { bytes, sha256Hex: hash.digest('hex'), ...(response.ETag ? { etag: response.ETag } : {}) };
+    });
+  }
+
+  async copy(fromKey: string, toKey: string, source: { etag?: string } = {}): Promise<WriteReceipt> {
+    const copySource = `${this.bucket}/${encodeKey(this.fullKey(fromKey))}`;
+    const response = await this.call(
       'copy',
       fromKey,
       () =>
@@ -109,13 +162,15 @@ export class S3Storage implements Storage {
           new CopyObjectCommand({
             Bucket: this.bucket,
             Key: this.fullKey(toKey),
-            CopySource: source,
+            CopySource: copySource,
             // COPY keeps the sha256 user metadata (and content type): the copy is verifiable like the original.
             MetadataDirective: 'COPY',
           }),
         ),
       toKey,
     );
+    const etag = response?.CopyObjectResult?.ETag;
+    return { ...(etag ? { etag } : {}), verified: source.etag !== undefined && sameEntityTag(etag, source.etag) };
   }
 
   /**
@@ -223,4 +278,58 @@ function clientConfig(config: S3BackendConfig): S3ClientConfig {
 /** CopySource and public URLs need each key segment URL-encoded, keeping the slashes between them. */
 function encodeKey(key: string): string {
   return key.split('/').map(encodeURIComponent).join('/');
+}
+
+/** Entity tags compared as S3 does: without their quotes. */
+export function sameEntityTag(a: string | undefined, b: string | undefined): boolean {
+  const bare = (tag: string) => tag.replace(/"/g, '').toLowerCase();
+  return a !== undefined && b !== undefined && bare(a) === bare(b);
+}
+
+function receipt(etag: string | undefined, ...expected: string[]): WriteReceipt {
+  return { ...(etag ? { etag } : {}), verified: expected.some((tag) => sameEntityTag(etag, tag)) };
+}
+
+/**
+ * Passes a file's bytes through unchanged while taking the md5 of each part as lib-storage will cut them, so the
+ * entity tag the server answers can be predicted: S3 and radosgw tag a multipart object `md5(part md5s)-<parts>`,
+ * some S3-compatible servers (s3rver) the md5 of the whole body, which is taken too; either proves the bytes.
+ */
+class PartHashes extends Transform {
+  bytes = 0;
+  private readonly done: Buffer[] = [];
+  private readonly whole: Hash = createHash('md5');
+  private current: Hash = createHash('md5');
+  private inPart = 0;
+
+  constructor(private readonly partBytes: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    for (let at = 0; at < chunk.length;) {
+      const take = Math.min(chunk.length - at, this.partBytes - this.inPart);
+      this.current.update(chunk.subarray(at, at + take));
+      this.inPart += take;
+      at += take;
+      if (this.inPart === this.partBytes) this.endPart();
+    }
+    this.whole.update(chunk);
+    this.bytes += chunk.length;
+    callback(null, chunk);
+  }
+
+  /** The tags that prove these bytes: the whole body's md5, and for several parts the multipart tag. Call once, at the end. */
+  entityTags(): string[] {
+    if (this.inPart > 0 || this.done.length === 0) this.endPart();
+    const whole = this.whole.digest('hex');
+    if (this.done.length === 1) return [whole];
+    return [whole, `${createHash('md5').update(Buffer.concat(this.done)).digest('hex')}-${this.done.length}`];
+  }
+
+  private endPart(): void {
+    this.done.push(this.current.digest());
+    this.current = createHash('md5');
+    this.inPart = 0;
+  }
 }

@@ -4,16 +4,32 @@ import { finalKey, stagingKey, stagingPrefix } from '../core/keys.js';
 import { sha256Hex, sriToHex } from '../core/integrity.js';
 import type { PublishedVersion } from '../core/types.js';
 import { RegistrarError, conflict, isKind, transient } from '../errors.js';
-import type { Registry, Storage } from '../ports.js';
+import type { Body, Registry, Storage, StoredObject, WriteReceipt } from '../ports.js';
 
-export interface TarballBytes { bytes: Uint8Array; sha256Hex: string }
+/** A tarball's bytes (in memory or in a file) with the digests Registrar computed as they were made. */
+export interface TarballBody {
+  body: Body;
+  bytes: number;
+  sha256Hex: string;
+  md5Hex?: string;
+}
 
-/** Where promote may take the committed bytes from when a backend's staging object is gone. */
+/** Where promote may take the committed bytes from, and what this attempt already knows about each backend. */
 export interface PromoteSources {
   /** This attempt's own build; used only if it hashes to the committed sha256. */
-  own?: TarballBytes;
+  own?: TarballBody;
   /** A rebuild from the commit the metadata records (tags move; commits don't). */
-  rebuild?: () => Promise<TarballBytes>;
+  rebuild?: () => Promise<TarballBody>;
+  /**
+   * Per backend, the entity tag of the staging object this attempt wrote and saw verified by the write's own answer:
+   * a copy answering the same tag holds those bytes, so it needs no read-back.
+   */
+  staged?: Map<Storage, string>;
+  /**
+   * Per backend, a look at the final key taken while the commit was in flight (nothing writes a final key before
+   * its commit): rule 5's look before the copy, off the critical path. Absent: promote looks itself.
+   */
+  finals?: Map<Storage, Promise<StoredObject | undefined>>;
 }
 
 /** Thrown when some backends were promoted and others were not: the commit stands, a retry finishes. */
@@ -22,6 +38,17 @@ export class PromotionIncomplete extends RegistrarError {
     super('transient', `Committed; promotion incomplete on ${backends.join(', ')}.`,
       'Comment `/retry` on the issue (or let the scheduled reconcile run) to finish promoting it.', { cause: causes[0] });
   }
+}
+
+/** Looks at the final key in every backend now; the answers are awaited by promote. */
+export function lookAtFinals(backends: Storage[], name: string, version: string): Map<Storage, Promise<StoredObject | undefined>> {
+  const key = finalKey(name, version);
+  return new Map(backends.map((backend) => {
+    const look = backend.head(key);
+    // Awaited later (or never, when the commit is lost and re-planned): its failure must not go unhandled meanwhile.
+    look.catch(() => {});
+    return [backend, look];
+  }));
 }
 
 /** Promotes in every backend in parallel; each backend's failure is collected, none hides another's. */
@@ -42,42 +69,49 @@ export async function promoteVersion(backends: Storage[], name: string, version:
 
 async function promoteTo(backend: Storage, all: Storage[], name: string, version: string, entry: PublishedVersion,
   sources: PromoteSources): Promise<void> {
-  if (await finalMatches(backend, name, version, entry)) return;
-  if (!(await copyFromStaging(backend, name, version, entry))) {
-    const bytes = await committedBytes(backend, all, name, version, entry, sources);
-    await backend.put(finalKey(name, version), bytes.bytes, bytes.sha256Hex);
+  const key = finalKey(name, version);
+  // Rule 5: a final object already there is hashed, never copied over; with other bytes it is an alarm.
+  const there = await (sources.finals?.get(backend) ?? backend.head(key));
+  if (there !== undefined && await finalMatches(backend, name, version, entry)) return;
+  let receipt = await copyFromStaging(backend, name, version, entry, sources.staged?.get(backend));
+  if (receipt === undefined) {
+    const committed = await committedBytes(backend, all, name, version, entry, sources);
+    receipt = await backend.put(key, committed.body, { sha256Hex: committed.sha256Hex, ...(committed.md5Hex ? { md5Hex: committed.md5Hex } : {}) });
   }
+  // A write whose answer proves the bytes (hashed before they were sent) needs no read-back; any other is read and hashed.
+  if (receipt.verified) return;
   if (!(await finalMatches(backend, name, version, entry))) {
     throw transient(`The promoted tarball in backend ${backend.name} does not match the committed hash.`);
   }
 }
 
-async function copyFromStaging(backend: Storage, name: string, version: string, entry: PublishedVersion): Promise<boolean> {
+/** The copy's receipt, or undefined when there is no staging object of the committed bytes to copy. */
+async function copyFromStaging(backend: Storage, name: string, version: string, entry: PublishedVersion,
+  stagedEtag: string | undefined): Promise<WriteReceipt | undefined> {
   const staging = stagingKey(name, version, sriToHex(entry.sha256));
-  if (!(await backend.head(staging))) return false;
   try {
-    await backend.copy(staging, finalKey(name, version));
-    return true;
+    return await backend.copy(staging, finalKey(name, version), stagedEtag === undefined ? {} : { etag: stagedEtag });
   } catch (error) {
-    if (isKind(error, 'not-found')) return false; // removed between the HEAD and the copy
+    if (isKind(error, 'not-found')) return undefined; // gone (cleaned, expired) or never staged in this backend
     throw error;
   }
 }
 
 /** Rule 4's order: another backend's verified final object, this attempt's bytes, a rebuild; each only if it hashes right. */
 async function committedBytes(backend: Storage, all: Storage[], name: string, version: string, entry: PublishedVersion,
-  sources: PromoteSources): Promise<TarballBytes> {
+  sources: PromoteSources): Promise<TarballBody> {
   const hex = sriToHex(entry.sha256);
-  const right = (bytes: Uint8Array) => bytes.length === entry.bytes && sha256Hex(bytes) === hex;
+  const right = (t: TarballBody) => t.bytes === entry.bytes && t.sha256Hex === hex;
   for (const other of all) {
     if (other === backend) continue;
+    // A rare path (staging gone in this backend only): the other backend's object is held to be hashed and sent.
     const bytes = await other.read(finalKey(name, version));
-    if (bytes && right(bytes)) return { bytes, sha256Hex: hex };
+    if (bytes && bytes.length === entry.bytes && sha256Hex(bytes) === hex) return { body: bytes, bytes: bytes.length, sha256Hex: hex };
   }
-  if (sources.own && right(sources.own.bytes)) return sources.own;
+  if (sources.own && right(sources.own)) return sources.own;
   if (sources.rebuild) {
     const rebuilt = await sources.rebuild();
-    if (right(rebuilt.bytes)) return rebuilt;
+    if (right(rebuilt)) return rebuilt;
     throw conflict(`Rebuilding ${name}@${version} from its recorded commit ${entry.commit} does not give ${entry.sha256}.`,
       'A registry trustee must look at this version: it cannot be completed as committed.');
   }
@@ -85,25 +119,30 @@ async function committedBytes(backend: Storage, all: Storage[], name: string, ve
 }
 
 /**
- * True when the final object exists with the committed bytes (read and hashed, not trusted from
+ * True when the final object exists with the committed bytes (hashed as they stream by, not trusted from
  * metadata). An object with other bytes is an alarm and is never overwritten (rule 5).
  */
 export async function finalMatches(backend: Storage, name: string, version: string, entry: PublishedVersion): Promise<boolean> {
   const key = finalKey(name, version);
-  const body = await backend.read(key);
-  if (body === undefined) return false;
-  if (body.length === entry.bytes && sha256Hex(body) === sriToHex(entry.sha256)) return true;
+  const found = await backend.digest(key);
+  if (found === undefined) return false;
+  if (found.bytes === entry.bytes && found.sha256Hex === sriToHex(entry.sha256)) return true;
   throw conflict(`Backend ${backend.name} holds ${key} with bytes that differ from the committed hash; Registrar will not overwrite it.`,
     'A registry maintainer must look at this object: it does not match the registry metadata.');
 }
 
-/** Deletes every staging object of a version in every backend (after a promote or a rollback). */
-export async function cleanStaging(backends: Storage[], name: string, version: string): Promise<string[]> {
+/**
+ * Deletes every staging object of a version in every backend (after a promote or a rollback). `known` is the key
+ * this attempt staged: it is deleted at once while the prefix is listed, so a clean attempt costs one round trip
+ * and only an earlier attempt's leftovers cost a second.
+ */
+export async function cleanStaging(backends: Storage[], name: string, version: string, known?: string): Promise<string[]> {
   const prefix = stagingPrefix(name, version);
   const deleted = await Promise.all(backends.map(async (backend) => {
-    const objects = await backend.list(prefix);
-    for (const object of objects) await backend.delete(object.key);
-    return objects.map((o) => `${backend.name}:${o.key}`);
+    const [objects] = await Promise.all([backend.list(prefix), known === undefined ? undefined : backend.delete(known)]);
+    const others = objects.filter((o) => o.key !== known);
+    await Promise.all(others.map((o) => backend.delete(o.key)));
+    return [...(known === undefined ? [] : [known]), ...others.map((o) => o.key)].map((k) => `${backend.name}:${k}`);
   }));
   return deleted.flat();
 }
@@ -112,14 +151,12 @@ export async function cleanStaging(backends: Storage[], name: string, version: s
 export async function deleteFinalIfHash(backend: Storage, name: string, version: string, sha256: string): Promise<boolean> {
   const key = finalKey(name, version);
   for (let attempt = 1; ; attempt++) {
-    // The ETag is taken before the bytes are hashed, so a delete conditional on it removes exactly what was hashed;
-    // where the backend enforces If-Match, an object replaced in between answers 412 and is looked at again.
-    const before = await backend.head(key);
-    if (before === undefined) return false;
-    const body = await backend.read(key);
-    if (body === undefined || sha256Hex(body) !== sriToHex(sha256)) return false;
+    // The read answers with the ETag of exactly the object it hashed, so a delete conditional on it removes exactly
+    // that; where the backend enforces If-Match, an object replaced in between answers 412 and is looked at again.
+    const found = await backend.digest(key);
+    if (found === undefined || found.sha256Hex !== sriToHex(sha256)) return false;
     try {
-      await backend.delete(key, before.etag === undefined ? undefined : { etag: before.etag });
+      await backend.delete(key, found.etag === undefined ? undefined : { etag: found.etag });
       return true;
     } catch (error) {
       if (!isKind(error, 'conflict') || attempt >= FINAL_DELETE_ATTEMPTS) throw error;
@@ -144,7 +181,7 @@ export async function recheckPromoted(registry: Registry, backends: Storage[], n
     const { metadata: current } = await registry.snapshot(name);
     if (current?.published[version]?.sha256 === entry.sha256) return 'kept';
     if (current?.rolledBack.some((r) => r.version === version && r.sha256 === entry.sha256)) {
-      for (const backend of backends) await deleteFinalIfHash(backend, name, version, entry.sha256);
+      await Promise.all(backends.map((backend) => deleteFinalIfHash(backend, name, version, entry.sha256)));
       return 'rolled-back';
     }
   }

@@ -8,15 +8,16 @@ import { parsePublishRequest } from '../core/request.js';
 import { planPublish } from '../core/plan.js';
 import { metadataPath, serializeMetadata } from '../core/metadata.js';
 import { stagingKey } from '../core/keys.js';
+import { sriToHex } from '../core/integrity.js';
 import type { PackageMetadata, PublishedVersion, PublishRequest } from '../core/types.js';
 import type { Trigger } from '../commands/intake.js';
 import { RegistrarError, judgesTheRequest, refused, transient } from '../errors.js';
-import type { Registry, RegistryCommit, Source, Storage, Tracker } from '../ports.js';
+import type { Registry, RegistryCommit, Snapshot, Source, Storage, StoredObject, Tracker } from '../ports.js';
 import { statusMarker } from '../core/markers.js';
 import { renderPublishStatus } from '../report/status.js';
 import { StatusComment } from './status-comment.js';
-import { cleanStaging, finalMatches, promoteVersion, recheckPromoted } from './promote.js';
-import { beforeReplan, commitPackage, mayHaveLanded } from './registry-commit.js';
+import { cleanStaging, finalMatches, lookAtFinals, promoteVersion, recheckPromoted, type TarballBody } from './promote.js';
+import { beforeReplan, commitPackage, mayHaveLanded, timedCommit } from './registry-commit.js';
 
 export interface PublishDeps {
   registry: Registry;
@@ -51,7 +52,7 @@ export interface PublishEvent {
 export async function publish(deps: PublishDeps, options: PublishOptions, event: PublishEvent): Promise<PublishOutcome> {
   const steps: Step[] = [];
   const doubt = { commit: false };
-  const status = new StatusComment(deps.tracker, event.issue, statusMarker(options.run), deps.registry, deps.log);
+  const status = new StatusComment(deps.tracker, event.issue, statusMarker(options.run), deps.registry, deps.log, options.paceMs);
   let request: PublishRequest | undefined;
   let outcome: PublishOutcome;
   try {
@@ -62,7 +63,7 @@ export async function publish(deps: PublishDeps, options: PublishOptions, event:
         problems: parsed.problems, final: false, steps };
     } else {
       request = parsed.request;
-      await status.progress({ status: 'working', request, steps });
+      status.progress({ status: 'working', request, steps });
       outcome = await publishRequest(deps, options, event, request, steps, doubt, status);
     }
   } catch (error) {
@@ -77,15 +78,24 @@ export async function publish(deps: PublishDeps, options: PublishOptions, event:
 
 async function publishRequest(deps: PublishDeps, options: PublishOptions, event: PublishEvent,
   request: PublishRequest, steps: Step[], doubt: { commit: boolean }, status: StatusComment): Promise<PublishOutcome> {
-  const { registry } = deps;
+  const { registry, backends } = deps;
+  // The first plan's snapshot is read while the source downloads and builds: it waits on nothing the build makes.
+  const firstSnapshot = registry.snapshot(request.name);
+  firstSnapshot.catch(() => {}); // awaited below; unused when prepare fails
   let built = await prepare(deps, options, request);
   steps.push('prepared');
 
-  let staged = false;
+  let staged: Staged | undefined;
+  let finals: Map<Storage, Promise<StoredObject | undefined>> | undefined;
   let committed: { entry: PublishedVersion; commit: RegistryCommit | undefined; resumed: boolean } | undefined;
   for (let attempt = 1; !committed; attempt++) {
     // Rule 1: plan on one snapshot (the head and the metadata in that very commit); the commit expects that head.
-    const { head, metadata: current } = await registry.snapshot(request.name);
+    // A re-plan re-reads only the snapshot, and checks the staging objects (rule 3) at the same time.
+    const [snapshot, restaged] = attempt === 1
+      ? [await firstSnapshot, undefined]
+      : await Promise.all([registry.snapshot(request.name), stage(backends, request, built.tarball, staged)]);
+    const { head, metadata: current }: Snapshot = snapshot;
+    if (restaged) staged = restaged;
     // A snapshot read after a commit whose answer was lost shows whether it landed: the plan below acts on that.
     doubt.commit = false;
     const plan = planPublish({
@@ -94,7 +104,7 @@ async function publishRequest(deps: PublishDeps, options: PublishOptions, event:
       now: options.now().toISOString(), triggeredAt: event.trigger.at || undefined,
     });
     if (plan.kind === 'refuse') {
-      if (staged) await unstage(deps.backends, request, built.tarball, current);
+      if (staged) await unstage(backends, request, built.tarball, current);
       return { status: 'refused', request, message: plan.reason, hint: plan.hint, problems: [], final: plan.final, steps };
     }
     if (plan.kind === 'resume') {
@@ -104,30 +114,40 @@ async function publishRequest(deps: PublishDeps, options: PublishOptions, event:
       committed = { entry: plan.entry, commit: undefined, resumed: true };
       break;
     }
-    await stage(deps.backends, request, built.tarball, !staged);
-    staged = true;
+    staged ??= await stage(backends, request, built.tarball, undefined);
     if (!steps.includes('staged')) steps.push('staged');
+    // Rule 5's look at the final keys rides along with the commit: nothing writes a final key before its commit.
+    finals = lookAtFinals(backends, request.name, request.version);
+    const took = { ms: 0 };
     try {
-      const commit = await commitPackage(registry, { action: 'Publish', name: request.name, version: request.version },
-        { issue: event.issue, run: options.run }, { before: current, next: plan.metadata }, head);
+      const commit = await timedCommit(() => commitPackage(registry, { action: 'Publish', name: request.name, version: request.version },
+        { issue: event.issue, run: options.run }, { before: current, next: plan.metadata }, head), took);
       committed = { entry: plan.entry, commit, resumed: false };
     } catch (error) {
+      finals = undefined;
       doubt.commit = mayHaveLanded(error);
       // The re-plan recognises our own commit (landed despite the error) by its issue and hash, and resumes.
-      await beforeReplan(error, attempt, options.paceMs, deps.log, 'Commit');
+      await beforeReplan(error, attempt, { paceMs: options.paceMs, commitMs: took.ms }, deps.log, 'Commit');
     }
   }
   steps.push('committed');
-  await status.progress({ status: 'working', request, steps });
+  status.progress({ status: 'working', request, steps });
 
-  const locations = await promoteVersion(deps.backends, request.name, request.version, committed.entry, {
-    own: built.tarball,
-    rebuild: () => build(deps, options, request, committed.entry.commit),
+  const own = tarballBody(built.tarball);
+  const locations = await promoteVersion(backends, request.name, request.version, committed.entry, {
+    own,
+    rebuild: async () => tarballBody(await build(deps, options, request, committed.entry.commit)),
+    ...(staged && own.sha256Hex === sriToHex(committed.entry.sha256) ? { staged: staged.etags } : {}),
+    ...(finals ? { finals } : {}),
   });
   steps.push('promoted');
-  await cleanStaging(deps.backends, request.name, request.version);
+  // Rule 6's re-check and the clean-up touch different things: they run side by side.
+  const [verdict] = await Promise.all([
+    recheck(deps, request, committed.entry),
+    cleanStaging(backends, request.name, request.version, stagingKey(request.name, request.version, sriToHex(committed.entry.sha256))),
+  ]);
   steps.push('cleaned');
-  if (await recheck(deps, request, committed.entry) === 'rolled-back') {
+  if (verdict === 'rolled-back') {
     return { status: 'refused', request, problems: [], final: false, steps,
       message: `${quote(`${request.name}@${request.version}`)} was rolled back by a trustee while it was being promoted; the copy this attempt made was removed again.`,
       hint: 'Read the rollback comment for the reason; publish a corrected new version, or ask the trustee.' };
@@ -186,22 +206,43 @@ async function rebuild(deps: PublishDeps, options: PublishOptions, request: Publ
   return { ...built, commit: entry.commit, tarball };
 }
 
+/** What this attempt staged: per backend, the entity tag a write's own answer proved (absent where it proved nothing). */
+interface Staged {
+  etags: Map<Storage, string>;
+}
+
 /**
  * Rule 3: right before the commit, the tarball is at its content-addressed staging key in every backend,
- * HEAD-verified. The first stage of a run always writes (it refreshes an old attempt's object, so its
- * age counts from now); a re-plan writes only where the object is missing or differs.
+ * verified. The first stage of a run always writes (it refreshes an old attempt's object, so its age counts
+ * from now) and is verified by the write's own answer, or a HEAD where the answer proves nothing; a re-plan
+ * (`before` given) HEADs and writes only where the object is missing or differs.
  */
-async function stage(backends: Storage[], request: PublishRequest, tarball: CanonicalTarball, refresh: boolean): Promise<void> {
+async function stage(backends: Storage[], request: PublishRequest, tarball: CanonicalTarball, before: Staged | undefined): Promise<Staged> {
   const key = stagingKey(request.name, request.version, tarball.sha256Hex);
+  const body = tarballBody(tarball);
   const staged = async (b: Storage) => {
     const object = await b.head(key);
     return object !== undefined && object.bytes === tarball.size && object.sha256 === tarball.sha256Hex;
   };
+  const etags = new Map<Storage, string>();
   await Promise.all(backends.map(async (b) => {
-    if (!refresh && await staged(b)) return;
-    await b.put(key, tarball.bytes, tarball.sha256Hex);
-    if (!(await staged(b))) throw transient(`The staged tarball in backend ${b.name} is missing or differs from what was written.`);
+    const known = before?.etags.get(b);
+    if (before && await staged(b)) {
+      if (known !== undefined) etags.set(b, known);
+      return;
+    }
+    const receipt = await b.put(key, body.body, { sha256Hex: body.sha256Hex, ...(body.md5Hex ? { md5Hex: body.md5Hex } : {}) });
+    if (receipt.verified && receipt.etag !== undefined) {
+      etags.set(b, receipt.etag);
+    } else if (!(await staged(b))) {
+      throw transient(`The staged tarball in backend ${b.name} is missing or differs from what was written.`);
+    }
   }));
+  return { etags };
+}
+
+function tarballBody(tarball: CanonicalTarball): TarballBody {
+  return { body: tarball.bytes, bytes: tarball.size, sha256Hex: tarball.sha256Hex };
 }
 
 /**
@@ -228,11 +269,13 @@ async function recheck(deps: PublishDeps, request: PublishRequest, entry: Publis
 }
 
 async function report(deps: PublishDeps, event: PublishEvent, outcome: PublishOutcome, status: StatusComment): Promise<void> {
-  await status.final(outcome);
   if (outcome.status === 'published') {
-    await deps.tracker.close(event.issue, 'completed');
-  } else if (outcome.status === 'refused' && outcome.final) {
-    await deps.tracker.close(event.issue, 'not_planned');
+    // Published either way: the result comment and the closing go out together (the client still paces them).
+    await Promise.all([status.final(outcome), deps.tracker.close(event.issue, 'completed')]);
+    return;
   }
+  await status.final(outcome);
+  // A final refusal closes the issue only once the comment saying why is there.
+  if (outcome.status === 'refused' && outcome.final) await deps.tracker.close(event.issue, 'not_planned');
 }
 

@@ -10,7 +10,7 @@ import { RegistrarError, conflict, transient } from '../errors.js';
 import type { Registry, Source, Storage, StoredObject, Tracker } from '../ports.js';
 import { MARKER_PREFIX, packageMarker } from '../core/markers.js';
 import { formatAge, pool } from './audit.js';
-import { deleteFinalIfHash, finalMatches, promoteVersion, recheckPromoted, type TarballBytes } from './promote.js';
+import { deleteFinalIfHash, finalMatches, promoteVersion, recheckPromoted, type TarballBody } from './promote.js';
 import type { Log } from './publish.js';
 import { finishRollback } from './rollback.js';
 
@@ -281,7 +281,7 @@ function sameEntry(a: PublishedVersion | undefined, b: PublishedVersion): boolea
 
 /** Rule 4's last resort for promote: rebuild from the commit (and subdir) the metadata records, when a Source is given. */
 function rebuildFrom(deps: ReconcileDeps, options: ReconcileOptions, metadata: PackageMetadata, version: string,
-  entry: PublishedVersion): { rebuild?: () => Promise<TarballBytes> } {
+  entry: PublishedVersion): { rebuild?: () => Promise<TarballBody> } {
   const { source } = deps;
   if (!source) return {};
   return {
@@ -294,7 +294,7 @@ function rebuildFrom(deps: ReconcileDeps, options: ReconcileOptions, metadata: P
         name: metadata.name, version, manifestFile: options.manifestFile ?? 'package.json', limits: options.limits ?? DEFAULT_LIMITS,
         ...(entry.subdir ? { subdir: entry.subdir } : {}),
       });
-      return { bytes: tarball.bytes, sha256Hex: tarball.sha256Hex };
+      return { body: tarball.bytes, bytes: tarball.size, sha256Hex: tarball.sha256Hex };
     },
   };
 }

@@ -44,17 +44,46 @@ export function mayHaveLanded(error: unknown): boolean {
   return isKind(error, 'transient') && (error.reason === 'network' || error.reason === 'server');
 }
 
+/** How the branch looked from here: the pacing setting, and how long the failed commit request took. */
+export interface Contention {
+  paceMs: number;
+  /** The failed attempt's round trip: roughly how long the branch is held by one commit, whoever makes it. */
+  commitMs: number;
+}
+
 /**
  * After a commit attempt failed: rethrows unless it was a lost race (`conflict`) or an ambiguous
- * failure (`transient`, our commit may have landed) and attempts remain; otherwise backs off with
- * jitter in units of the pacing setting, so the caller re-reads the head and re-plans.
+ * failure (`transient`, our commit may have landed) and attempts remain; otherwise waits, so the caller
+ * re-reads the head and re-plans. The wait is drawn at random from a window that doubles with every loss
+ * ("full jitter"), in units of one commit's observed time (or the pacing setting, if longer): a run that
+ * keeps losing is evidently among many, and spreading the contenders over a wider window lets each commit
+ * land alone instead of all of them re-reading and colliding again at once.
  */
-export async function beforeReplan(error: unknown, attempt: number, paceMs: number, log: Log, what: string): Promise<void> {
+export async function beforeReplan(error: unknown, attempt: number, contention: Contention, log: Log, what: string): Promise<void> {
   // A rate limit was not applied and the client already waited as GitHub asked: re-planning at once only spends the quota.
   const replannable = isKind(error, 'conflict')
     ? attempt < MAX_PLANS
     : isKind(error, 'transient') && error.reason !== 'rate-limited' && attempt < MAX_AMBIGUOUS_PLANS;
   if (!replannable) throw error;
   log.warning(`${what} attempt ${attempt} did not land (${(error as Error).message}); re-planning.`);
-  await sleep(paceMs * Math.min(attempt, 8) * (0.5 + Math.random()));
+  await sleep(replanWaitMs(attempt, contention, Math.random()));
+}
+
+/** The widest window is this many doublings: 2^6 commits' time, enough to spread a crowd of 60. */
+const MAX_DOUBLINGS = 6;
+
+/** The wait before re-plan `attempt + 1`, for a uniform draw `random` in [0, 1). */
+export function replanWaitMs(attempt: number, contention: Contention, random: number): number {
+  const unit = Math.max(contention.paceMs, contention.commitMs, 1);
+  return random * unit * 2 ** Math.min(attempt, MAX_DOUBLINGS);
+}
+
+/** Runs a commit and reports how long its request took, whether it landed or not. */
+export async function timedCommit<T>(commit: () => Promise<T>, took: { ms: number }): Promise<T> {
+  const started = performance.now();
+  try {
+    return await commit();
+  } finally {
+    took.ms = performance.now() - started;
+  }
 }

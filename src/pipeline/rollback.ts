@@ -6,7 +6,7 @@ import type { Actor, PackageMetadata } from '../core/types.js';
 import { RegistrarError, judgesTheRequest, transient } from '../errors.js';
 import type { Registry, RegistryCommit, Storage } from '../ports.js';
 import { cleanStaging, deleteFinalIfHash } from './promote.js';
-import { beforeReplan, commitPackage, mayHaveLanded } from './registry-commit.js';
+import { beforeReplan, commitPackage, mayHaveLanded, timedCommit } from './registry-commit.js';
 import type { Log } from './publish.js';
 
 export interface RollbackDeps {
@@ -101,12 +101,14 @@ async function removeVersion(deps: RollbackDeps, run: RollbackRun, command: Roll
       version, by: command.actor, at: command.at || run.now().toISOString(), reason: command.reason, issue: command.issue,
       ...(command.commentId === undefined ? {} : { commentId: command.commentId }),
     });
+    const took = { ms: 0 };
     try {
-      const commit = await commitPackage(registry, { action: 'Rollback', name, version }, { issue: command.issue, run: run.run }, { before: current, next }, head);
+      const commit = await timedCommit(() => commitPackage(registry, { action: 'Rollback', name, version }, { issue: command.issue, run: run.run },
+        { before: current, next }, head), took);
       return { kind: 'removed', sha256: entry.sha256, at: commit.sha };
     } catch (error) {
       doubt.commit = mayHaveLanded(error);
-      await beforeReplan(error, attempt, run.paceMs ?? 0, deps.log, 'Rollback commit');
+      await beforeReplan(error, attempt, { paceMs: run.paceMs ?? 0, commitMs: took.ms }, deps.log, 'Rollback commit');
     }
   }
 }
@@ -135,6 +137,7 @@ export async function finishRollback(deps: RollbackDeps, name: string, version: 
   if (!steps.includes('deleted')) steps.push('deleted');
 
   for (let attempt = 1; ; attempt++) {
+    const took = { ms: 0 };
     try {
       const { head: at, metadata } = await registry.snapshot(name);
       if (!metadata || !pendingRollback(metadata, version)) {
@@ -145,12 +148,12 @@ export async function finishRollback(deps: RollbackDeps, name: string, version: 
         }
         return { deleted, commit: undefined, metadata };
       }
-      const commit = await commitPackage(registry, { action: 'Rollback', note: 'storage cleaned', name, version },
-        { issue: context.issue, run: run.run }, { before: metadata, next: markRollbackCleaned(metadata, version) }, at);
+      const commit = await timedCommit(() => commitPackage(registry, { action: 'Rollback', note: 'storage cleaned', name, version },
+        { issue: context.issue, run: run.run }, { before: metadata, next: markRollbackCleaned(metadata, version) }, at), took);
       steps.push('cleaned');
       return { deleted, commit, metadata };
     } catch (error) {
-      await beforeReplan(error, attempt, run.paceMs ?? 0, deps.log, 'Cleaned-rollback commit');
+      await beforeReplan(error, attempt, { paceMs: run.paceMs ?? 0, commitMs: took.ms }, deps.log, 'Cleaned-rollback commit');
     }
   }
 }

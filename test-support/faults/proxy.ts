@@ -20,6 +20,8 @@ export interface FaultProxyOptions {
   target: string;
   plan: FaultPlan;
   classify: Classifier;
+  /** Awaited before a request is passed on (after the plan has judged it): a race test's gate can hold it here. */
+  before?: (route: string) => Promise<void> | void;
 }
 
 export interface FaultProxy {
@@ -165,6 +167,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       }
     }
 
+    await options.before?.(route);
     let answer: IncomingMessage;
     try {
       // A lagging read reaches the emulator marked, so it answers as a replica one write behind would.

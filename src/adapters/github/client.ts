@@ -22,6 +22,26 @@ export interface GitHubClientOptions {
 
 export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
   const pace = Math.max(0, options.paceMs);
+  const client = build(options, pace);
+  let reader: GitHubClient | undefined;
+  readers.set(client, () => (reader ??= build(options, 0)));
+  return client;
+}
+
+/**
+ * The client for GraphQL queries. The throttling plugin paces every GraphQL request like a write, because it
+ * cannot tell a query from a mutation; GitHub asks for the pause between writes only. Queries therefore go
+ * through a sibling client whose write pace is zero — same token, same retry and rate-limit handling — and
+ * mutations stay on the paced one.
+ */
+export function queryClient(client: GitHubClient): GitHubClient {
+  return readers.get(client)?.() ?? client;
+}
+
+const readers = new WeakMap<GitHubClient, () => GitHubClient>();
+
+function build(options: GitHubClientOptions, writePace: number): GitHubClient {
+  const pace = Math.max(0, options.paceMs);
   return new RegistrarOctokit({
     auth: options.token,
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
@@ -36,8 +56,8 @@ export function createGitHubClient(options: GitHubClientOptions): GitHubClient {
     throttle: {
       // Fresh groups per client, so the pace applies to this client and not to process-wide defaults.
       // Writes that notify people (comments) keep the plugin's own ratio: three paces apart.
-      write: new Bottleneck.Group({ maxConcurrent: 1, minTime: pace }),
-      notifications: new Bottleneck.Group({ maxConcurrent: 1, minTime: 3 * pace }),
+      write: new Bottleneck.Group({ maxConcurrent: 1, minTime: writePace }),
+      notifications: new Bottleneck.Group({ maxConcurrent: 1, minTime: 3 * writePace }),
       retryAfterBaseValue: pace,
       fallbackSecondaryRateRetryAfter: 60,
       onRateLimit: (_after: number, _options: unknown, _octokit: unknown, retryCount: number) => retryCount < 2,

@@ -3,7 +3,7 @@ import { RegistrarError, conflict, notFound, transient } from '../../errors.js';
 import type { PackageMetadata } from '../../core/types.js';
 import { metadataPath, parseMetadata } from '../../core/metadata.js';
 import type { FileChange, Registry, RegistryCommit, Snapshot } from '../../ports.js';
-import type { GitHubClient } from './client.js';
+import { queryClient, type GitHubClient } from './client.js';
 import { gitHubError } from '../errors.js';
 
 export interface GitHubRegistryConfig {
@@ -75,7 +75,7 @@ export class GitHubRegistry implements Registry {
     const what = `read the head of ${this.config.branch} and ${path} from the registry ${this.repoName}`;
     let answer: { repository: { ref: { target: CommitWithFile | null } | null } };
     try {
-      answer = await this.client.graphql(SNAPSHOT, {
+      answer = await queryClient(this.client).graphql(SNAPSHOT, {
         owner: this.config.owner, name: this.config.repo, qualifiedName: `refs/heads/${this.config.branch}`, path,
       });
     } catch (error) {
@@ -98,7 +98,7 @@ export class GitHubRegistry implements Registry {
     const what = `read ${path} at ${at.slice(0, 12)} from the registry ${this.repoName}`;
     let answer: { repository: { object: CommitWithFile | null } };
     try {
-      answer = await this.client.graphql(AT_COMMIT, { owner: this.config.owner, name: this.config.repo, oid: at, path });
+      answer = await queryClient(this.client).graphql(AT_COMMIT, { owner: this.config.owner, name: this.config.repo, oid: at, path });
     } catch (error) {
       throw gitHubError(error, what);
     }

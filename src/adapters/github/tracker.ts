@@ -45,13 +45,13 @@ export class GitHubTracker implements Tracker {
     }
   }
 
-  async upsertComment(issue: number, marker: string, body: string, knownId?: number): Promise<number> {
+  async upsertComment(issue: number, marker: string, body: string, knownId?: number | null): Promise<number> {
     const { owner, repo } = this.config;
     // The marker leads, so a cut body still carries it and the comment is found again.
     const text = fitComment(body.startsWith(marker) ? body : `${marker}\n${body.replace(marker, '')}`);
     try {
-      const existing = knownId ?? await this.findComment(issue, marker);
-      if (existing !== undefined) {
+      const existing = knownId === undefined ? await this.findComment(issue, marker) : knownId;
+      if (existing !== null && existing !== undefined) {
         await this.client.rest.issues.updateComment({ owner, repo, comment_id: existing, body: text });
         return existing;
       }
@@ -74,7 +74,7 @@ export class GitHubTracker implements Tracker {
   }
 
   /** Our own comment carrying the marker. Only bots' comments count: anyone can paste a marker. */
-  private async findComment(issue: number, marker: string): Promise<number | undefined> {
+  async findComment(issue: number, marker: string): Promise<number | undefined> {
     return (await this.comments(issue)).find((c) => c.author.bot && c.body.includes(marker))?.id;
   }
 
