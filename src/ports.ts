@@ -1,6 +1,7 @@
 // The four ports the pipelines talk through; adapters for S3, GitHub and local git implement them.
 import type { Readable } from 'node:stream';
 import type { PackageMetadata, RegistryCommit } from './core/types.js';
+import type { RegistrarError } from './errors.js';
 export type { RegistryCommit } from './core/types.js';
 
 /** An object as a storage backend reports it. */
@@ -113,10 +114,29 @@ export interface Registry {
   commit(changes: FileChange[], message: string, expectedHead: string): Promise<RegistryCommit>;
   /** Names of every package with a metadata file as of commit `at` (paging through large trees). */
   listPackages(at: string): Promise<string[]>;
+  /**
+   * Every package's metadata as of commit `at`, read from one snapshot of that commit's tree in a few requests
+   * (what reconcile plans from, whatever the registry's size). Fails `transient` when the commit is not known
+   * yet (a lagging replica): never an empty registry inferred from an error.
+   */
+  packagesAt(at: string): Promise<RegistryContents>;
   /** The full message of a commit (to recognise our own change after an ambiguous failure). */
   commitMessage(sha: string): Promise<string>;
   /** A link people can open for a commit. */
   commitUrl(sha: string): string;
+}
+
+/** The registry's packages as of one commit. */
+export interface RegistryContents {
+  /** The commit SHA the contents are of. */
+  at: string;
+  /** Every package whose metadata file at that commit reads and parses, by name. */
+  packages: Map<string, PackageMetadata>;
+  /**
+   * Packages whose file is there but cannot be read as metadata (corrupt JSON, a schema break, a directory where the
+   * file belongs), each with its `conflict`: a person's job, judged package by package, never a failure of the whole read.
+   */
+  unreadable: Map<string, RegistrarError>;
 }
 
 /** The registry as a history: what audit needs beyond the Registry port (the local git registry implements it). */
@@ -127,6 +147,8 @@ export interface RegistryHistory {
   listPackages(at: string): Promise<string[]>;
   /** A package's metadata as of commit `at`; undefined when the file does not exist there. */
   readPackage(name: string, at: string): Promise<PackageMetadata | undefined>;
+  /** Every package's metadata as of commit `at`, as Registry.packagesAt reads it. */
+  packagesAt(at: string): Promise<RegistryContents>;
   /** The branch's first-parent commits that change anything under `metadata/`, oldest first. */
   commitsTouchingMetadata(): Promise<string[]>;
   /** Packages whose metadata file a commit adds, changes or deletes (compared with its first parent). */

@@ -69,6 +69,32 @@ describe('the read side of the Registry port over a bare repository', () => {
     expect(await registry.listPackages(third)).toEqual(['left-pad', 'xyz']);
   });
 
+  it('reads every package at a commit in one snapshot, ignoring a file where no name puts it', async () => {
+    const [first, , third] = commits as [string, string, string];
+    const atFirst = await registry.packagesAt(first);
+    expect([...atFirst.packages.keys()].sort()).toEqual(['ab', 'left-pad']);
+    const atThird = await registry.packagesAt(third);
+    expect(atThird.at).toBe(third);
+    expect([...atThird.packages.keys()].sort()).toEqual(['left-pad', 'xyz']);
+    expect(atThird.packages.get('left-pad')).toEqual(metadata('left-pad', { '1.0.0': SRI_A, '1.1.0': SRI_B }));
+    expect(atThird.unreadable.size).toBe(0);
+  });
+
+  it('records a corrupt file, a directory and a symbolic link at a package\'s path as that package\'s conflict, and reads the rest', async () => {
+    const sha = await world.github.commitFiles({ owner: REGISTRY.owner, repo: REGISTRY.repo, branch: 'main', message: 'Hand edits',
+      files: { [metadataPath('torn')]: '{"name": "torn"', [`${metadataPath('dir-pkg')}/x`]: 'x\n',
+        [metadataPath('linked')]: { content: metadataPath('xyz'), mode: '120000' } } });
+    const contents = await registry.packagesAt(sha);
+    expect([...contents.packages.keys()].sort()).toEqual(['left-pad', 'xyz']);
+    expect(Object.fromEntries([...contents.unreadable].map(([name, error]) => [name, `${error.kind}: ${error.message}`]))).toEqual({
+      torn: expect.stringMatching(/^conflict: The registry file metadata\/to\/rn\/torn\.json is corrupt/),
+      'dir-pkg': expect.stringMatching(/^conflict: The registry path metadata\/di\/r-\/dir-pkg\.json at .* is a directory, not a file\.$/),
+      linked: expect.stringMatching(/is a symbolic link, not a file/),
+    });
+    await world.github.commitFiles({ owner: REGISTRY.owner, repo: REGISTRY.repo, branch: 'main', message: 'Repair',
+      files: { [metadataPath('torn')]: null, [`${metadataPath('dir-pkg')}/x`]: null, [metadataPath('linked')]: null } });
+  });
+
   it('returns a commit message byte for byte, and a link people can open', async () => {
     expect(await registry.commitMessage(commits[0]!)).toBe('Publish left-pad@1.0.0 (#1)\n\nRegistrar-Issue: 1\nRegistrar-Run: 7\nRegistrar-Attempt: 1\n');
     expect(registry.commitUrl(commits[0]!)).toBe(`https://example.test/registry/registry/commit/${commits[0]}`);

@@ -23,6 +23,14 @@ export function metadataPath(name: string): string {
   return `metadata/${name.slice(0, 2)}/${name.slice(2, 4)}/${name}.json`;
 }
 
+/** The package a repository path holds, when the path is exactly where that name's file lives; undefined otherwise. */
+export function packageOfPath(path: string): string | undefined {
+  const match = /^metadata\/(?:[^/]+\/)+([^/]+)\.json$/.exec(path);
+  const name = match?.[1];
+  if (name === undefined || checkPackageName(name) !== undefined) return undefined;
+  return metadataPath(name) === path ? name : undefined;
+}
+
 // =============================================================================================
 // Reading
 

@@ -3,7 +3,6 @@ import type { AuditReport, AuditViolation } from '../core/outcomes.js';
 import { parseFinalKey, parseStagingKey } from '../core/keys.js';
 import { sha256Hex, sriToHex } from '../core/integrity.js';
 import type { PackageMetadata } from '../core/types.js';
-import { RegistrarError } from '../errors.js';
 import type { RegistryHistory, Storage, StoredObject } from '../ports.js';
 
 export interface AuditDeps {
@@ -16,6 +15,12 @@ export interface AuditOptions {
   stagingTtlMs: number;
   /** Objects read and hashed at once per backend (default 16). */
   concurrency?: number;
+  /**
+   * How final objects are checked against the registry head: `hash` (default) reads each one whole and compares its
+   * sha256 and size, one GET per object; `size` compares the listing's sizes only, no request per object, so a
+   * same-size object with other bytes goes unseen (reconcile's own check, for a quick pass over a large registry).
+   */
+  finals?: 'hash' | 'size';
 }
 
 /** Runs `work` over `items` with at most `limit` in flight, keeping results in order. */
@@ -39,19 +44,11 @@ export async function audit(deps: AuditDeps, options: AuditOptions): Promise<Aud
   const head = await deps.history.head();
 
   const commits = await checkHistory(deps.history, concurrency, violations);
-  const names = await deps.history.listPackages(head);
-  const atHead = new Map<string, PackageMetadata>();
-  const unreadable = new Set<string>();
-  await pool(names, concurrency, async (name) => {
-    try {
-      const metadata = await deps.history.readPackage(name, head);
-      if (metadata) atHead.set(name, metadata);
-    } catch (error) {
-      // Reported under invariant 1 by the history walk when corrupt; here it only means "cannot judge its objects".
-      unreadable.add(name);
-      if (!(error instanceof RegistrarError && error.kind === 'conflict')) throw error;
-    }
-  });
+  // Every package at the head from one snapshot. A corrupt file is reported under invariant 1 by the history walk;
+  // here it only means "cannot judge its objects".
+  const contents = await deps.history.packagesAt(head);
+  const atHead = contents.packages;
+  const unreadable = new Set(contents.unreadable.keys());
 
   let hashed = 0;
   /** `backend\0name@version` of final objects read and found matching the head. */
@@ -65,6 +62,13 @@ export async function audit(deps: AuditDeps, options: AuditOptions): Promise<Aud
       if (!entry) {
         violations.push({ invariant: 2, ...where,
           message: `${backend.name}: final object ${object.key} has no published entry for ${final.name}@${final.version} at the registry head` });
+        return;
+      }
+      if (options.finals === 'size') {
+        if (object.bytes !== entry.bytes) {
+          violations.push({ invariant: 2, ...where,
+            message: `${backend.name}: final object ${object.key} is ${object.bytes} bytes; the registry records ${entry.bytes} bytes with ${entry.sha256}` });
+        } else verified.add(`${backend.name}\0${final.name}@${final.version}`);
         return;
       }
       const bytes = await backend.read(object.key);
@@ -88,7 +92,7 @@ export async function audit(deps: AuditDeps, options: AuditOptions): Promise<Aud
 
   return {
     head,
-    checked: { commits, packages: names.length, objects: listings.reduce((n, l) => n + l.objects.length, 0), hashed },
+    checked: { commits, packages: atHead.size + unreadable.size, objects: listings.reduce((n, l) => n + l.objects.length, 0), hashed },
     violations: violations.sort(byPlace),
   };
 }

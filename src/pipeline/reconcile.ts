@@ -6,18 +6,16 @@ import { DEFAULT_LIMITS, type Limits } from '../core/limits.js';
 import { finalKey, parseFinalKey, parseStagingKey } from '../core/keys.js';
 import { hexToSri, sha256Hex, sriToHex } from '../core/integrity.js';
 import type { PackageMetadata, PublishedVersion, RollbackRecord } from '../core/types.js';
-import { RegistrarError, conflict, transient } from '../errors.js';
+import { conflict, transient } from '../errors.js';
 import type { Registry, Source, Storage, StoredObject, Tracker } from '../ports.js';
 import { MARKER_PREFIX, packageMarker } from '../core/markers.js';
-import { formatAge, pool } from './audit.js';
+import { formatAge } from './audit.js';
 import { deleteFinalIfHash, finalMatches, promoteVersion, recheckPromoted, type TarballBody } from './promote.js';
 import type { Log } from './publish.js';
 import { finishRollback } from './rollback.js';
 
 export const DEFAULT_STAGING_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 export const DEFAULT_GRACE_MS = 60 * 60 * 1000;
-/** Metadata reads in flight while planning: enough to hide latency, few enough to stay clear of secondary rate limits. */
-const READ_CONCURRENCY = 8;
 
 export interface ReconcileDeps {
   registry: Registry;
@@ -62,26 +60,19 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
 
   // Rule 9: list storage first, then read the registry. An object staged after our listing is simply not seen;
   // one listed before a commit we read is judged by that commit, never as an orphan of a stale view.
-  const objects: Classified[] = [];
-  for (const backend of backends) {
-    for (const object of await backend.list('')) objects.push(classify(backend, object));
-  }
+  // The backends are listed side by side (each listing pages serially), all before the head is read.
+  const listings = await Promise.all(backends.map(async (backend) => ({ backend, objects: await backend.list('') })));
+  const objects: Classified[] = listings.flatMap(({ backend, objects: listed }) => listed.map((object) => classify(backend, object)));
+  // Then the whole registry from one snapshot of the head: a few requests, whatever the number of packages.
   const head = await registry.head();
-  const names = await registry.listPackages(head);
+  const contents = await registry.packagesAt(head);
   const report: RepairReport = { head, dryRun, actions: [], needsHuman: [], left: [] };
-  const packages = new Map<string, PackageMetadata>();
-  const unreadable = new Set<string>();
-  await pool(names, READ_CONCURRENCY, async (name) => {
-    try {
-      const metadata = await registry.readPackage(name, head);
-      if (metadata) packages.set(name, metadata);
-    } catch (error) {
-      // A corrupt file is a person's job; its objects are left untouched, since we cannot tell what it records.
-      if (!(error instanceof RegistrarError) || error.kind === 'transient' || error.kind === 'refused') throw error;
-      unreadable.add(name);
-      report.needsHuman.push({ kind: 'unreadable-metadata', name, detail: describe(error) });
-    }
-  });
+  const packages = contents.packages;
+  // A corrupt file is a person's job; its objects are left untouched, since we cannot tell what it records.
+  const unreadable = new Set(contents.unreadable.keys());
+  for (const [name, error] of [...contents.unreadable].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    report.needsHuman.push({ kind: 'unreadable-metadata', name, detail: describe(error) });
+  }
   log.info(`Reconcile at registry ${head.slice(0, 12)}: ${packages.size} packages, ${objects.length} objects in ${backends.length} backends.`);
 
   const now = options.now().getTime();

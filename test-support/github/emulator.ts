@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 import { tarball, type ArchiveVariant } from './archive.js';
 import { EMPTY_TREE, GitRepo, ZERO_OID, type FileMode, type Identity, type PathChange } from './git.js';
 import { answerGraphql, rootFieldsOf, type CommitOutcome, type GraphqlWorld } from './graphql.js';
@@ -881,14 +883,18 @@ class Emulator implements GitHubEmulator {
       return;
     }
     const top = `${repo.owner.login}-${repo.name}-${sha.slice(0, 7)}`;
-    const bytes = tarball(await repo.git.archiveTar(sha, `${top}/`), this.variant);
     this.requests.push({ method, route, status: 200 });
-    res.writeHead(200, {
-      'content-type': 'application/x-gzip',
-      'content-disposition': `attachment; filename=${top}.tar.gz`,
-      'content-length': String(bytes.length),
-    });
-    res.end(bytes);
+    const headers = { 'content-type': 'application/x-gzip', 'content-disposition': `attachment; filename=${top}.tar.gz` };
+    if (this.variant) {
+      const bytes = tarball(await repo.git.archiveTar(sha, `${top}/`), this.variant);
+      res.writeHead(200, { ...headers, 'content-length': String(bytes.length) });
+      res.end(bytes);
+      return;
+    }
+    // git's own archive, streamed and gzipped on the way out (chunked, as codeload sends it): a large
+    // registry's tarball never sits whole in the emulator's memory. A failure cuts the download short.
+    res.writeHead(200, headers);
+    await pipeline(repo.git.archiveStream(sha, `${top}/`), createGzip(), res).catch(() => res.destroy());
   }
 
   private async serveRaw(url: URL, res: ServerResponse): Promise<void> {

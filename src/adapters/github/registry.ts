@@ -1,10 +1,13 @@
 // The Registry port on GitHub: reads the head and a package's metadata in one GraphQL snapshot, and commits by compare-and-swap (createCommitOnBranch).
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { RegistrarError, conflict, notFound, transient } from '../../errors.js';
 import type { PackageMetadata } from '../../core/types.js';
 import { metadataPath, parseMetadata } from '../../core/metadata.js';
-import type { FileChange, Registry, RegistryCommit, Snapshot } from '../../ports.js';
+import type { FileChange, Registry, RegistryCommit, RegistryContents, Snapshot } from '../../ports.js';
 import { queryClient, type GitHubClient } from './client.js';
 import { gitHubError } from '../errors.js';
+import { DEFAULT_ARCHIVE_LIMITS, readRegistryArchive, type RegistryArchiveLimits } from './registry-archive.js';
 
 export interface GitHubRegistryConfig {
   owner: string;
@@ -12,6 +15,8 @@ export interface GitHubRegistryConfig {
   branch: string;
   /** Web base for links people open, e.g. https://github.com. */
   serverUrl: string;
+  /** Caps on the tarball packagesAt reads (default DEFAULT_ARCHIVE_LIMITS). */
+  archiveLimits?: RegistryArchiveLimits;
 }
 
 const CREATE_COMMIT = /* GraphQL */ `
@@ -195,6 +200,33 @@ export class GitHubRegistry implements Registry {
     } catch (error) {
       throw gitHubError(error, `list the packages of the registry ${this.repoName} at ${at.slice(0, 12)}`);
     }
+  }
+
+  /**
+   * The whole registry at one commit in two requests, whatever its size: the tarball of that exact SHA (the API
+   * answers with a redirect to the download host), parsed as it streams. The Git trees and blobs API would take
+   * one request per file; GraphQL, one per hundred or so files at best.
+   */
+  async packagesAt(at: string): Promise<RegistryContents> {
+    if (!/^[0-9a-f]{40}$/.test(at)) throw new TypeError(`expected a 40-hex commit SHA, got ${JSON.stringify(at.slice(0, 80))}`);
+    const what = `read every package of the registry ${this.repoName} at ${at.slice(0, 12)}`;
+    let body: WebReadableStream<Uint8Array> | null;
+    try {
+      const response = await this.client.request('GET /repos/{owner}/{repo}/tarball/{ref}', {
+        owner: this.config.owner, repo: this.config.repo, ref: at, request: { parseSuccessResponseBody: false },
+      });
+      body = response.data as unknown as WebReadableStream<Uint8Array> | null;
+    } catch (error) {
+      const failure = gitHubError(error, what);
+      // Rule 11: the head was just read from this repository, so "no such commit" is a replica that has not caught up.
+      if (failure.kind === 'not-found') {
+        throw new RegistrarError('transient', `GitHub did not know the registry commit ${at.slice(0, 12)} when Registrar tried to ${what} (a lagging replica).`,
+          'Run reconcile again in a minute.', { cause: error, reason: 'missing' });
+      }
+      throw failure;
+    }
+    if (!body) throw transient(`GitHub answered without an archive when Registrar tried to ${what}.`);
+    return readRegistryArchive(Readable.fromWeb(body), at, what, this.config.archiveLimits ?? DEFAULT_ARCHIVE_LIMITS);
   }
 
   async commitMessage(sha: string): Promise<string> {

@@ -1,10 +1,10 @@
 // A read-only Registry (and RegistryHistory) over a local git repository — a bare repository or a full clone — driven by the git CLI.
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { checkPackageName } from '../../core/names.js';
-import { metadataPath, parseMetadata } from '../../core/metadata.js';
+import { metadataPath, packageOfPath, parseMetadata } from '../../core/metadata.js';
+import { addFile, addUnreadable, emptyContents } from '../../core/registry-contents.js';
 import type { PackageMetadata } from '../../core/types.js';
 import { RegistrarError, notFound, refused, transient } from '../../errors.js';
-import type { FileChange, Registry, RegistryCommit, RegistryHistory, Snapshot } from '../../ports.js';
+import type { FileChange, Registry, RegistryCommit, RegistryContents, RegistryHistory, Snapshot } from '../../ports.js';
 
 export interface GitRegistryConfig {
   /** The repository: a bare repository, or the working tree of a clone (e.g. actions/checkout with fetch-depth: 0). */
@@ -31,13 +31,7 @@ function git(path: string, args: string[]): Promise<string> {
   });
 }
 
-/** The name a metadata path belongs to, when the path is exactly where that name's file lives; undefined otherwise. */
-export function packageOfPath(path: string): string | undefined {
-  const match = /^metadata\/(?:[^/]+\/)+([^/]+)\.json$/.exec(path);
-  const name = match?.[1];
-  if (name === undefined || checkPackageName(name) !== undefined) return undefined;
-  return metadataPath(name) === path ? name : undefined;
-}
+export { packageOfPath };
 
 interface Pending {
   resolve(value: Buffer | undefined): void;
@@ -171,6 +165,35 @@ export class GitRegistry implements Registry, RegistryHistory {
     const out = await git(this.config.path, ['ls-tree', '-r', '--name-only', '-z', at, '--', 'metadata/']);
     const names = out.split('\0').filter(Boolean).map(packageOfPath).filter((n): n is string => n !== undefined);
     return names.sort();
+  }
+
+  /**
+   * Every package at `at` with two processes whatever the registry's size: one `git ls-tree` names every file under
+   * metadata/ (trees too, so a directory where a file belongs is seen), and the long-lived `cat-file --batch` reads them.
+   */
+  async packagesAt(at: string): Promise<RegistryContents> {
+    assertSha(at);
+    const out = await git(this.config.path, ['ls-tree', '-r', '-t', '-z', '--full-tree', at, '--', 'metadata/']);
+    const contents = emptyContents(at);
+    const reads: Array<Promise<void>> = [];
+    for (const record of out.split('\0')) {
+      // `<mode> <type> <object>\t<path>`
+      const match = /^(\d+) (\w+) ([0-9a-f]+)\t(.+)$/s.exec(record);
+      const name = match ? packageOfPath(match[4]!) : undefined;
+      if (!match || name === undefined) continue;
+      const [, mode, type, object] = match as unknown as [string, string, string, string];
+      if (type !== 'blob' || mode === '120000') {
+        addUnreadable(contents, name, `is a ${mode === '120000' ? 'symbolic link' : type === 'commit' ? 'submodule' : 'directory'}, not a file`);
+        continue;
+      }
+      reads.push(this.catFile.read(object).then((blob) => {
+        // ls-tree just named this blob: a repository that lacks it is damaged, not a registry without the package.
+        if (blob === undefined) throw transient(`git cat-file in ${this.config.path} lacks blob ${object} that ${at.slice(0, 12)} names.`);
+        addFile(contents, name, blob.toString('utf8'));
+      }));
+    }
+    await Promise.all(reads);
+    return contents;
   }
 
   async commitMessage(sha: string): Promise<string> {

@@ -1,0 +1,25 @@
+// A registry snapshot assembled file by file: each metadata file parsed, a file that cannot be read recorded for a person rather than failing the whole read.
+import { RegistrarError, conflict } from '../errors.js';
+import type { RegistryContents } from '../ports.js';
+import { metadataPath, parseMetadata } from './metadata.js';
+
+export function emptyContents(at: string): RegistryContents {
+  return { at, packages: new Map(), unreadable: new Map() };
+}
+
+/** Parses one package's file into the snapshot; a corrupt one becomes that package's `conflict`, as a single read reports it. */
+export function addFile(contents: RegistryContents, name: string, text: string): void {
+  try {
+    contents.packages.set(name, parseMetadata(text, name));
+  } catch (error) {
+    if (!(error instanceof RegistrarError)) throw error;
+    contents.unreadable.set(name, error);
+  }
+}
+
+/** Records a package whose path holds something other than a readable file (a directory, a link, a file over the size cap). */
+export function addUnreadable(contents: RegistryContents, name: string, what: string): void {
+  contents.packages.delete(name);
+  contents.unreadable.set(name, conflict(`The registry path ${metadataPath(name)} at ${contents.at.slice(0, 12)} ${what}.`,
+    'A registry maintainer must repair the file; Registrar will not overwrite it.'));
+}

@@ -1,0 +1,212 @@
+// Reconcile at registry scale, measured: a registry of N packages (one git fast-import commit, sharded paths) and backends holding exactly its final objects, then one reconcile with the real adapters, counting GitHub API and S3 requests.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { createGitHubClient } from '../../src/adapters/github/client.js';
+import { GitHubRegistry } from '../../src/adapters/github/registry.js';
+import { createS3Storage } from '../../src/adapters/s3.js';
+import { finalKey } from '../../src/core/keys.js';
+import { metadataPath, serializeMetadata } from '../../src/core/metadata.js';
+import { checkPackageName } from '../../src/core/names.js';
+import type { RepairItem } from '../../src/core/outcomes.js';
+import type { PackageMetadata } from '../../src/core/types.js';
+import { reconcile } from '../../src/pipeline/reconcile.js';
+import { FaultPlan, s3Route, startFaultProxy } from '../faults/index.js';
+import { git } from '../git.js';
+import type { S3TestServer } from '../s3.js';
+import { REGISTRY, startWorld } from '../world.js';
+
+/** One package of a scale registry: its one published version, the final object's bytes, and the metadata recording them. */
+export interface ScalePackage {
+  name: string;
+  version: string;
+  key: string;
+  body: Buffer;
+  metadata: PackageMetadata;
+}
+
+const VERSION = '1.0.0';
+/** Older than any grace period, so a missing object would be promoted rather than left as a window. */
+const PUBLISHED = '2026-01-01T00:00:00.000Z';
+
+/**
+ * Package `i`: a name whose first four letters come from a hash, so packages spread over the shards as real names
+ * do, and a small final object (its bytes, not a real tarball: reconcile judges objects by key, size and hash).
+ */
+export function scalePackage(i: number): ScalePackage {
+  const digest = createHash('sha256').update(`scale-package-${i}`).digest();
+  const name = `${Array.from(digest.subarray(0, 4), (b) => String.fromCharCode(97 + (b % 26))).join('')}-${i.toString(36)}`;
+  const problem = checkPackageName(name);
+  if (problem !== undefined) throw new Error(`scale package ${i}: ${problem}`);
+  const body = Buffer.from(`scale tarball of ${name}@${VERSION}\n`);
+  const sha256 = createHash('sha256').update(body).digest();
+  const metadata: PackageMetadata = {
+    name,
+    location: { githubOwner: `owner${i % 997}`, githubRepo: name, repositoryId: 1_000_000 + i },
+    published: {
+      [VERSION]: { sha256: `sha256-${sha256.toString('base64')}`, bytes: body.length, ref: `v${VERSION}`,
+        commit: createHash('sha1').update(name).digest('hex'), publishedTime: PUBLISHED, issue: i + 1 },
+    },
+    rolledBack: [],
+  };
+  return { name, version: VERSION, key: finalKey(name, VERSION), body, metadata };
+}
+
+/**
+ * Adds `count` packages (0 … count-1) to the bare repository's `main` in one commit, with `git fast-import`:
+ * seconds for 100,000 files, where a commit per package through the emulator would take hours. `extra` files
+ * (path → content) go into the same commit, e.g. a corrupt metadata file. Returns the new head.
+ */
+export async function importPackages(repository: string, count: number, extra: Record<string, string> = {}): Promise<string> {
+  const parent = (await git(repository, 'rev-parse', 'refs/heads/main')).trim();
+  const child = spawn('git', ['--git-dir', repository, 'fast-import', '--quiet', '--done'], { stdio: ['pipe', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  const exited = new Promise<number>((done) => child.on('close', (code) => done(code ?? -1)));
+  const send = async (text: string) => {
+    if (!child.stdin.write(text)) await new Promise<void>((done) => child.stdin.once('drain', done));
+  };
+  const data = (content: string) => `data ${Buffer.byteLength(content)}\n${content}\n`;
+  // A fixed identity and date: the same count gives the same commit on every machine.
+  let chunk = `commit refs/heads/main\ncommitter Registrar Scale <scale@registry.invalid> 1767225600 +0000\n`
+    + `${data(`Registry of ${count} packages (reconcile scale)`)}from ${parent}\n`;
+  const files = function* () {
+    for (let i = 0; i < count; i++) {
+      const pkg = scalePackage(i);
+      yield [metadataPath(pkg.name), serializeMetadata(pkg.metadata)] as const;
+    }
+    yield* Object.entries(extra);
+  };
+  for (const [path, content] of files()) {
+    chunk += `M 100644 inline ${path}\n${data(content)}`;
+    // Batched: 100,000 small pipe writes cost more than building the text.
+    if (chunk.length > 1 << 20) {
+      await send(chunk);
+      chunk = '';
+    }
+  }
+  await send(`${chunk}\ndone\n`);
+  child.stdin.end();
+  const code = await exited;
+  if (code !== 0) throw new Error(`git fast-import failed (exit ${code}): ${stderr.slice(0, 2000)}`);
+  return (await git(repository, 'rev-parse', 'refs/heads/main')).trim();
+}
+
+/**
+ * Puts packages 0 … count-1's final objects into a bucket. On the in-process s3rver it writes s3rver's own on-disk
+ * layout (`<key>._S3rver_object`, `._S3rver_metadata.json` with the sha256 Registrar records, `._S3rver_object.md5`),
+ * what its PutObject would write, at disk speed; on an external server, it PUTs them.
+ */
+export async function fillBackend(s3: S3TestServer, bucket: string, count: number): Promise<void> {
+  if (s3.kind === 's3rver') {
+    const root = join(s3.directory, bucket);
+    await forEach(count, 64, async (i) => {
+      const pkg = scalePackage(i);
+      const base = join(root, pkg.name, `${pkg.version}.tar.gz._S3rver_`);
+      await mkdir(join(root, pkg.name), { recursive: true });
+      await Promise.all([
+        writeFile(`${base}object`, pkg.body),
+        writeFile(`${base}metadata.json`, JSON.stringify({ 'content-type': 'application/gzip',
+          'x-amz-meta-sha256': createHash('sha256').update(pkg.body).digest('hex') })),
+        writeFile(`${base}object.md5`, createHash('md5').update(pkg.body).digest('hex')),
+      ]);
+    });
+    return;
+  }
+  await forEach(count, 16, async (i) => {
+    const pkg = scalePackage(i);
+    await s3.putRaw(bucket, pkg.key, pkg.body);
+  });
+}
+
+/** Runs `work(0 … count-1)` with at most `limit` in flight. */
+async function forEach(count: number, limit: number, work: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, async () => {
+    for (let i = next++; i < count; i = next++) await work(i);
+  }));
+}
+
+/** Checks a filled bucket through the S3 API: the first listing page holds exactly the keys expected there. */
+async function verifyBackend(s3: S3TestServer, bucket: string, count: number): Promise<void> {
+  const client = new S3Client({ endpoint: s3.endpoint, region: s3.region, credentials: s3.credentials, forcePathStyle: true });
+  try {
+    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1000 }));
+    const listed = (page.Contents ?? []).map((o) => `${o.Key} ${o.Size}`);
+    const expected = Array.from({ length: count }, (_, i) => scalePackage(i)).map((p) => `${p.key} ${p.body.length}`).sort().slice(0, 1000);
+    if (JSON.stringify(listed) !== JSON.stringify(expected)) {
+      throw new Error(`bucket ${bucket} does not list the objects written: ${listed.slice(0, 3).join(', ')} … vs ${expected.slice(0, 3).join(', ')} …`);
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+export interface ReconcileMeasurement {
+  packages: number;
+  backends: number;
+  /** Wall-clock seconds of the reconcile run alone (setup excluded). */
+  seconds: number;
+  /** Seconds to build the registry and fill the backends. */
+  setupSeconds: number;
+  /** Requests the GitHub emulator answered during the run (REST, GraphQL and the codeload download). */
+  githubRequests: number;
+  githubRoutes: Record<string, number>;
+  /** Requests that reached S3 during the run, counted by a pass-through proxy in front of it. */
+  s3Requests: number;
+  s3Routes: Record<string, number>;
+  /** What reconcile reported: all three empty when the registry and storage agree. */
+  actions: RepairItem[];
+  needsHuman: RepairItem[];
+  left: RepairItem[];
+}
+
+const count = (routes: string[]) => routes.reduce<Record<string, number>>((all, r) => ({ ...all, [r]: (all[r] ?? 0) + 1 }), {});
+
+/**
+ * A world whose registry holds `packages` packages and whose `backends` buckets hold exactly their final objects;
+ * then one reconcile (the pipeline function with the real GitHub and S3 adapters) timed and counted.
+ */
+export async function measureReconcile(options: { packages: number; backends?: number; log?: (line: string) => void }): Promise<ReconcileMeasurement> {
+  const { packages } = options;
+  const backendCount = options.backends ?? 2;
+  const log = options.log ?? (() => {});
+  const world = await startWorld({ buckets: Array.from({ length: backendCount }, (_, i) => `scale-${i + 1}`) });
+  const plan = new FaultPlan([]);
+  const s3Proxy = await startFaultProxy({ name: 's3', target: world.s3.endpoint, plan, classify: s3Route });
+  const storages = world.buckets.map((bucket, i) => createS3Storage({ name: `backend-${i + 1}`, endpoint: s3Proxy.url, region: world.s3.region,
+    bucket, credentials: world.s3.credentials, forcePathStyle: true }));
+  try {
+    const setupStarted = performance.now();
+    await importPackages(world.registryPath, packages);
+    log(`registry of ${packages} packages imported (${((performance.now() - setupStarted) / 1000).toFixed(1)} s)`);
+    for (const bucket of world.buckets) await fillBackend(world.s3, bucket, packages);
+    for (const bucket of world.buckets) await verifyBackend(world.s3, bucket, packages);
+    const setupSeconds = (performance.now() - setupStarted) / 1000;
+    log(`${backendCount} backends filled (${setupSeconds.toFixed(1)} s in all)`);
+
+    const client = createGitHubClient({ token: 'scale-token', baseUrl: world.github.url, paceMs: 1 });
+    const registry = new GitHubRegistry(client, { owner: REGISTRY.owner, repo: REGISTRY.repo, branch: 'main', serverUrl: world.github.url });
+    const firstGitHub = world.github.requests.length;
+    plan.set([]);
+    const started = performance.now();
+    const report = await reconcile({ registry, backends: storages, log: { info: log, warning: log } },
+      { now: () => new Date(), run: { id: 'reconcile-scale', attempt: 1 } });
+    const seconds = (performance.now() - started) / 1000;
+    const github = world.github.requests.slice(firstGitHub).map((r) => `${r.method} ${r.route}`);
+    const s3 = plan.log.map((r) => r.route);
+    world.github.assertClean();
+    return {
+      packages, backends: backendCount, seconds, setupSeconds,
+      githubRequests: github.length, githubRoutes: count(github),
+      s3Requests: s3.length, s3Routes: count(s3),
+      actions: report.actions, needsHuman: report.needsHuman, left: report.left,
+    };
+  } finally {
+    for (const storage of storages) storage.destroy();
+    await s3Proxy.close();
+    await world.close();
+  }
+}
