@@ -1,4 +1,4 @@
-// `npm run caps`: what a package at every cap costs: builds each cap archive, runs canonicalTarball on it in a child process (wall time, peak RSS), and times the path checks on hostile 64 KiB paths.
+// `npm run caps`: what a package at every cap costs: builds each cap archive, runs buildCanonicalTarball on it in a child process (wall time, peak RSS), and times the path checks on hostile 64 KiB paths.
 import { parseArgs } from 'node:util';
 import { collisionProblems, pathProblems } from '../src/core/archive-paths.js';
 import { DEFAULT_LIMITS } from '../src/core/limits.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { createGzip, gunzipSync } from 'node:zlib';
+import { createGunzip, createGzip } from 'node:zlib';
 import { Header, Pax } from 'tar';
 import { DEFAULT_LIMITS } from '../src/core/limits.js';
 
@@ -290,7 +290,7 @@ export interface CapBuild extends ChildResult {
 }
 
 export interface ChildResult {
-  /** Wall time of canonicalTarball in the child, from the first byte read to the sha256. */
+  /** Wall time of buildCanonicalTarball in the child, from the first byte read to the file written and hashed. */
   seconds: number;
   /** The child's peak resident set (process.resourceUsage().maxRSS), a fresh process per build. */
   peakRssMiB: number;
@@ -305,7 +305,7 @@ export interface ChildResult {
 const THIS_FILE = fileURLToPath(import.meta.url);
 const REPOSITORY = fileURLToPath(new URL('..', import.meta.url));
 
-/** Run canonicalTarball on an archive file in a fresh Node process (this runtime, or `node`), for a clean RSS. */
+/** Run buildCanonicalTarball on an archive file in a fresh Node process (this runtime, or `node`), for a clean RSS. */
 export async function buildInChild(archivePath: string, node = process.execPath): Promise<ChildResult> {
   const child = spawn(node, ['--import', 'tsx', THIS_FILE, archivePath], { cwd: REPOSITORY, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -320,19 +320,31 @@ export async function buildInChild(archivePath: string, node = process.execPath)
   return JSON.parse(line) as ChildResult;
 }
 
-/** The child's side: build, time it, read the peak RSS, then check the output inflates to a tar (untimed). */
+/** The child's side: build into a work directory, time it, read the peak RSS, then check the output inflates to a tar (untimed). */
 async function childMain(archivePath: string): Promise<void> {
-  const { canonicalTarball } = await import('../src/core/tarball.js');
-  const startRssMiB = process.memoryUsage().rss / MiB;
-  const started = performance.now();
-  const result = await canonicalTarball(createReadStream(archivePath, { highWaterMark: 64 * 1024 }), { name: 'capped', version: '1.0.0' });
-  const seconds = (performance.now() - started) / 1000;
-  // maxRSS is in KiB.
-  const peakRssMiB = process.resourceUsage().maxRSS / 1024;
-  const tar = gunzipSync(result.bytes);
-  if (tar.length % BLOCK !== 0 || !tar.subarray(-2 * BLOCK).every((byte) => byte === 0)) throw new Error('the canonical tarball does not inflate to a tar');
-  const child: ChildResult = { seconds, peakRssMiB, startRssMiB, bytes: result.size, sha256: result.sha256Hex, files: result.files.length };
-  console.log(JSON.stringify(child));
+  const { buildCanonicalTarball } = await import('../src/core/tarball.js');
+  const workDir = await mkdtemp(join(tmpdir(), 'registrar-caps-build-'));
+  try {
+    const startRssMiB = process.memoryUsage().rss / MiB;
+    const started = performance.now();
+    const result = await buildCanonicalTarball(createReadStream(archivePath, { highWaterMark: 64 * 1024 }), { name: 'capped', version: '1.0.0', workDir });
+    const seconds = (performance.now() - started) / 1000;
+    // maxRSS is in KiB; read before the check below, which is not part of the build.
+    const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+    let tarBytes = 0;
+    let tail = Buffer.alloc(0);
+    await pipeline(createReadStream(result.file), createGunzip(), async (source: AsyncIterable<Buffer>) => {
+      for await (const chunk of source) {
+        tarBytes += chunk.length;
+        tail = Buffer.concat([tail, chunk]).subarray(-2 * BLOCK);
+      }
+    });
+    if (tarBytes % BLOCK !== 0 || !tail.every((byte) => byte === 0)) throw new Error('the canonical tarball does not inflate to a tar');
+    const child: ChildResult = { seconds, peakRssMiB, startRssMiB, bytes: result.size, sha256: result.sha256Hex, files: result.files.length };
+    console.log(JSON.stringify(child));
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
 }
 
 /**

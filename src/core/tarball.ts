@@ -1,9 +1,12 @@
 // Turns a GitHub source archive into the registry's canonical .tar.gz: only the package's files, in byte-stable form.
 
 import { createHash } from 'node:crypto';
+import { mkdtemp, open, readFile, rm, type FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
-import { Gzip } from 'fflate';
+import * as zlib from 'node:zlib';
+import { Deflate } from 'fflate';
 import { Header, Parser, Pax, type ReadEntry } from 'tar';
 import { RegistrarError, refused, transient } from '../errors.js';
 import { collisionProblems, pathProblems, quotePath, withinPathLimits } from './archive-paths.js';
@@ -16,7 +19,22 @@ export interface CanonicalTarball {
   /** `sha256-<base64>` (Subresource Integrity form), as the registry metadata records it. */
   integrity: string;
   size: number;
-  /** Package-relative paths of the regular files, in the archive's (UTF-8 byte) order. */
+  /** Package-relative paths of the regular files, sorted by their UTF-8 bytes (not the archive's order). */
+  files: string[];
+  /** The bytes of the manifest file at the package root, if there is one. */
+  manifest: Uint8Array | undefined;
+}
+
+export interface CanonicalTarballFile {
+  /** The canonical .tar.gz on disk, inside options.workDir (the caller removes that directory). */
+  file: string;
+  size: number;
+  sha256Hex: string;
+  /** `sha256-<base64>` (Subresource Integrity form), as the registry metadata records it. */
+  integrity: string;
+  /** Lower-case hex md5 of the whole file (what S3 answers as the ETag of a single-part PUT). */
+  md5Hex: string;
+  /** Package-relative paths of the regular files, sorted by their UTF-8 bytes (not the archive's order). */
   files: string[];
   /** The bytes of the manifest file at the package root, if there is one. */
   manifest: Uint8Array | undefined;
@@ -41,61 +59,151 @@ export const CANONICAL_MTIME_SECONDS = 315_532_800;
 const CANONICAL_MTIME = new Date(CANONICAL_MTIME_SECONDS * 1000);
 
 /**
- * The deflate: fflate (pure JS, bundled, so the bytes never depend on the runtime's zlib) at level 1, with a
- * 2^16-entry hash table (mem 4). Level 1 tries at most 4 earlier positions per match and takes the first of 8 bytes,
- * so its cost per byte is bounded whatever the content: ~37 MiB/s on the worst content measured (two-letter random
- * text), where level 9 (4,096 tries, nice length 258) did 0.3 MiB/s and a package at the caps took minutes. The
- * price: tarballs of source code 20% larger than at level 6. BENCHMARKS.md has the numbers.
- * gzip header: mtime 0 (fflate then writes zeros), no file name, XFL 4 (fflate's mark for level 1), OS byte 3.
- *
- * These options, fflate's version and the push size below make up the format: the golden-hash tests guard them.
+ * What decides the bytes besides the files themselves. Only CANONICAL_FORMAT is ever published; the other values
+ * exist so scripts/size-vs-npm.ts and scripts/deflate-candidates.ts can measure the alternatives with this code.
  */
-const DEFLATE_OPTIONS = { level: 1, mem: 4, mtime: 0 } as const;
+export interface TarballFormat {
+  /**
+   * fflate levels along the tar stream: each stage covers `bytes` (a multiple of DEFLATE_PUSH) after the ones before
+   * it; the last stage, without `bytes`, covers the rest.
+   */
+  schedule: ReadonlyArray<{ level: DeflateLevel | LazyParams; bytes?: number }>;
+  /** fflate's `mem`: a hash table of 2^(12 + mem) entries. */
+  mem: 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12;
+  /** How files are ordered (see canonicalEntries). */
+  order: 'name' | 'extension' | 'path';
+  /** Whether directories get entries of their own (`<top>/` and every directory that holds a file). */
+  directories: boolean;
+}
+type DeflateLevel = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
+
+const MiB = 1024 * 1024;
+
+/**
+ * The deflate, all pure JS (bundled, so the bytes never depend on the runtime's zlib), on a fixed schedule along the
+ * tar stream:
+ * - the first 8 MiB: LazyDeflate below, with zlib level 9's match search (lazy matching, chains of up to 4,096,
+ *   nice length 258) but at most 16 chain steps per input byte over each 1 MiB push (then 8 per position). On
+ *   code the budget never binds (the same output as without it); on adversarial text (two letters at random) it
+ *   caps the cost at ~0.3 s per MiB, where zlib 9's search took ~3 s and fflate's level 9 ~8 s.
+ * - the rest: fflate level 1 with a 2^16-entry hash table (mem 4), ~37 MiB/s whatever the content, so a package at
+ *   the caps still builds in seconds.
+ * Almost every package is smaller than 8 MiB, and with the order below its tarball is no larger than `npm pack`'s
+ * (zlib level 9): median 0.999 over the 26 package shapes of scripts/size-vs-npm.ts. fflate alone cannot get there
+ * (its search is greedy: 2–3% larger than zlib 9 at any level). BENCHMARKS.md has the numbers.
+ *
+ * Files are ordered by their name (the last path segment), then by path, so the copies of one module in several
+ * builds (dist/esm/x.js, dist/cjs/x.js) and its variants (x.d.ts, x.js, x.js.map, x.mjs) sit within deflate's 32 KiB
+ * window of each other. Directories get no entries of their own, as in npm's tarballs: every tar reader creates
+ * the directories a file's path names, and their headers cost more than the whole gain of the order on small
+ * packages.
+ *
+ * These values, LazyDeflate, fflate's version and DEFLATE_PUSH make up the format: the golden-hash tests guard them.
+ */
+export const CANONICAL_FORMAT: Readonly<TarballFormat> = Object.freeze({
+  schedule: Object.freeze([
+    { level: Object.freeze({ good: 32, lazy: 258, nice: 258, chain: 4096, budget: 16 }), bytes: 8 * MiB },
+    { level: 1 },
+  ] as const),
+  mem: 4,
+  order: 'name',
+  directories: false,
+});
+
 /**
  * fflate's streaming output depends on how its input is cut (it ends a deflate block per push), so the input is
  * always pushed in pieces of exactly this size; 1 MiB compresses as well as one-shot (64 KiB pushes: +0.07% on
  * random data, +6.5% on repetitive text).
  */
-const DEFLATE_PUSH = 1024 * 1024;
+const DEFLATE_PUSH = MiB;
+/** Deflate's window: the low-level stream starts with the last this-many bytes of the high-level one as its dictionary. */
+const WINDOW = 32 * 1024;
 
 const BLOCK = 512;
 const AGAIN = 'Then tag a new version and open a new publish request.';
+/** Where the package's file contents wait, inside the work directory, between reading and writing. */
+const SPOOL_NAME = 'spool';
+/** The output's name inside the work directory: fixed, so no name from the archive or request ever reaches the disk. */
+const OUTPUT_NAME = 'canonical.tar.gz';
 
-/** Build the canonical tarball of one package from a GitHub source archive (gzip'd tar), without touching disk. */
-export async function canonicalTarball(
+/**
+ * Build the canonical tarball of one package from a GitHub source archive (gzip'd tar) into `options.workDir`.
+ * Memory stays flat whatever the package's size: file contents go to one spool file as they are read and come back
+ * in bounded pieces, and the output is written and hashed as it is compressed.
+ */
+export async function buildCanonicalTarball(
   archive: NodeJS.ReadableStream | AsyncIterable<Uint8Array>,
-  options: CanonicalTarballOptions,
-): Promise<CanonicalTarball> {
+  options: CanonicalTarballOptions & { workDir: string },
+): Promise<CanonicalTarballFile> {
+  return buildTarballWithFormat(archive, options, CANONICAL_FORMAT);
+}
+
+/** buildCanonicalTarball with another format: for the scripts that measure the alternatives, never for publishing. */
+export async function buildTarballWithFormat(
+  archive: NodeJS.ReadableStream | AsyncIterable<Uint8Array>,
+  options: CanonicalTarballOptions & { workDir: string },
+  format: Readonly<TarballFormat>,
+): Promise<CanonicalTarballFile> {
   const limits = options.limits ?? DEFAULT_LIMITS;
   const manifestFile = options.manifestFile ?? 'package.json';
   const top = `${options.name}-${options.version}`;
   const subdir = normaliseSubdir(options.subdir);
   checkOwnPaths(top, subdir, manifestFile);
+  checkSchedule(format);
 
-  const pkg = await readPackage(archive, limits, subdir);
-  const files = [...pkg.files.keys()];
-  const manifestChunks = pkg.files.get(manifestFile)?.chunks;
-  const manifest = manifestChunks ? Buffer.concat(manifestChunks) : undefined;
-  // Streamed: the tar is never whole in memory, and each file's content is let go once compressed.
-  const bytes = canonicalGzip(tarPieces(top, pkg));
-  const digest = createHash('sha256').update(bytes).digest();
-  return {
-    bytes,
-    sha256Hex: digest.toString('hex'),
-    integrity: `sha256-${digest.toString('base64')}`,
-    size: bytes.length,
-    files,
-    manifest,
-  };
+  const spoolPath = join(options.workDir, SPOOL_NAME);
+  const file = join(options.workDir, OUTPUT_NAME);
+  // 'wx': never write through a link or into a file someone else put there.
+  const spool = await open(spoolPath, 'wx+');
+  let output: FileHandle | undefined;
+  let done = false;
+  try {
+    const pkg = await readPackage(archive, limits, subdir, manifestFile, spool);
+    output = await open(file, 'wx');
+    const written = await writeCanonical(top, pkg, spool, output, format);
+    done = true;
+    return {
+      file,
+      ...written,
+      files: [...pkg.files.keys()],
+      manifest: pkg.manifest,
+    };
+  } finally {
+    await output?.close().catch(() => undefined);
+    await spool.close().catch(() => undefined);
+    await rm(spoolPath, { force: true });
+    // Only a file this build created: 'wx' refused to open one that was there before.
+    if (!done && output) await rm(file, { force: true });
+  }
+}
+
+/**
+ * The same build, returned in memory: a temporary work directory under os.tmpdir(), removed before returning.
+ * Kept for callers that have not moved to buildCanonicalTarball; the bytes are identical.
+ */
+export async function canonicalTarball(
+  archive: NodeJS.ReadableStream | AsyncIterable<Uint8Array>,
+  options: CanonicalTarballOptions,
+): Promise<CanonicalTarball> {
+  const workDir = await mkdtemp(join(tmpdir(), 'registrar-tarball-'));
+  try {
+    const built = await buildCanonicalTarball(archive, { ...options, workDir });
+    const bytes = new Uint8Array(await readFile(built.file));
+    return { bytes, sha256Hex: built.sha256Hex, integrity: built.integrity, size: built.size, files: built.files, manifest: built.manifest };
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Reading
 
 interface PackageFile {
-  /** The content as node-tar handed it over (no copy); emptied once written. */
-  chunks: Buffer[];
+  /** Where the content sits in the spool file. */
+  offset: number;
   size: number;
+  /** Bytes received so far (node-tar reports a short body as truncated; checked again before writing). */
+  received: number;
   executable: boolean;
 }
 
@@ -104,6 +212,48 @@ interface PackageContent {
   files: Map<string, PackageFile>;
   /** Every directory that holds a file, sorted like files; the package root ('') is not included. */
   dirs: string[];
+  manifest: Uint8Array | undefined;
+}
+
+/**
+ * Appends file contents to the spool as node-tar hands them over. The parser's events are synchronous, so chunks
+ * queue here and the reading loop awaits flush() after every piece it feeds the parser: what waits in memory is at
+ * most one piece's worth of content plus the flush threshold.
+ */
+class Spool {
+  private queue: Buffer[] = [];
+  private queued = 0;
+  /** Bytes handed to add(), written or queued: the offset of the next one. */
+  size = 0;
+  private written = 0;
+  constructor(private readonly handle: FileHandle) {}
+
+  add(chunk: Buffer): void {
+    this.queue.push(chunk);
+    this.queued += chunk.length;
+    this.size += chunk.length;
+  }
+
+  /** Write what is queued once it is worth a system call (or always, with `all`). */
+  async flush(all = false): Promise<void> {
+    if (this.queue.length === 0) return;
+    // 512 buffers stays under every system's IOV_MAX in one writev; 256 KiB keeps the calls few.
+    if (!all && this.queued < 256 * 1024 && this.queue.length < 512) return;
+    const batch = this.queue;
+    this.queue = [];
+    this.queued = 0;
+    let position = this.written;
+    for (let i = 0; i < batch.length; i += 512) {
+      const part = batch.slice(i, i + 512);
+      let length = 0;
+      for (const chunk of part) length += chunk.length;
+      const { bytesWritten } = await this.handle.writev(part, position);
+      // writev on a regular file writes everything or throws; a short write would silently corrupt the tarball.
+      if (bytesWritten !== length) throw new Error(`short write to the spool file (${bytesWritten} of ${length} bytes)`);
+      position += length;
+    }
+    this.written = position;
+  }
 }
 
 /** A rule the package breaks: what is wrong (naming the path) and what the author should do about it. */
@@ -123,6 +273,8 @@ async function readPackage(
   archive: NodeJS.ReadableStream | AsyncIterable<Uint8Array>,
   limits: Limits,
   subdir: string | undefined,
+  manifestFile: string,
+  spoolFile: FileHandle,
 ): Promise<PackageContent> {
   let compressed = 0;
   let unpacked = 0;
@@ -134,7 +286,10 @@ async function readPackage(
   /** The first cap crossed or structural fault; once set, parsing stops and this is what we throw. */
   let failure: RegistrarError | undefined;
   const problems: Problem[] = [];
-  const pending = new Map<string, { chunks: Buffer[]; size: number; executable: boolean }>();
+  const pending = new Map<string, PackageFile>();
+  const spool = new Spool(spoolFile);
+  /** The manifest's content, kept in memory too (the caller reads it; it is at most one file, fileBytes). */
+  let manifestChunks: Buffer[] | undefined;
   const explicitDirs = new Set<string>();
   /** Every package path seen, refused ones included, for the collision check. */
   const seen = new Set<string>();
@@ -243,9 +398,16 @@ async function readPackage(
           break;
         }
         if (!ok) break;
-        const record = { chunks: [] as Buffer[], size: entry.size, executable: ((entry.mode ?? 0) & 0o111) !== 0 };
+        const record: PackageFile = { offset: spool.size, size: entry.size, received: 0, executable: ((entry.mode ?? 0) & 0o111) !== 0 };
         pending.set(rel, record);
-        entry.on('data', (chunk: Buffer) => record.chunks.push(chunk));
+        const keep: Buffer[] | undefined = rel === manifestFile ? (manifestChunks = []) : undefined;
+        entry.on('data', (chunk: Buffer) => {
+          // node-tar never hands over more than the header's size; counted anyway, so a file's bytes never spill into the next one's.
+          const take = chunk.length <= record.size - record.received ? chunk : chunk.subarray(0, record.size - record.received);
+          record.received += take.length;
+          spool.add(take);
+          keep?.push(take);
+        });
         return;
       }
       case 'Directory':
@@ -333,10 +495,12 @@ async function readPackage(
       }
       if (failure) throw failure;
       if (parseError !== undefined) throw unreadable(parseError);
+      await spool.flush();
     }
     if (head?.length) parser.write(head);
     parser.end();
     await parserDone;
+    await spool.flush(true);
     if (failure) throw failure;
     if (parseError !== undefined) throw unreadable(parseError);
     if (!sawEof) throw unreadable('it ends before the end-of-archive marker');
@@ -377,7 +541,7 @@ async function readPackage(
   try {
     // Reading uses Node's zlib: it checks the gzip CRC and hands over output in 16 KiB pieces, so every cap is
     // checked within 16 KiB of being crossed. Only the output has to be independent of the runtime's zlib.
-    await pipeline(countCompressed(), createGunzip(), consume);
+    await pipeline(countCompressed(), zlib.createGunzip(), consume);
   } catch (error) {
     if (failure) throw failure;
     if (error instanceof RegistrarError) throw error;
@@ -390,12 +554,14 @@ async function readPackage(
       'Check `subdir` in the publish request against the repository at that tag (it is case-sensitive).',
     );
   }
-  return assemble(pending, explicitDirs, seen, problems);
+  const content = assemble(pending, explicitDirs, seen, problems);
+  content.manifest = manifestChunks && Buffer.concat(manifestChunks);
+  return content;
 }
 
 /** Check the package as a whole (collisions, file-vs-directory clashes), then sort it into the canonical order. */
 function assemble(
-  pending: Map<string, { chunks: Buffer[]; size: number; executable: boolean }>,
+  pending: Map<string, PackageFile>,
   explicitDirs: Set<string>,
   seen: Set<string>,
   problems: Problem[],
@@ -415,13 +581,11 @@ function assemble(
   const files = new Map<string, PackageFile>();
   for (const rel of sortByBytes([...pending.keys()])) {
     const record = pending.get(rel)!;
-    let length = 0;
-    for (const chunk of record.chunks) length += chunk.length;
     // node-tar reports a short body as a truncated archive; this guards the invariant we rely on when writing.
-    if (length !== record.size) throw unreadable(`the file ${quotePath(rel)} is shorter than its header says`);
+    if (record.received !== record.size) throw unreadable(`the file ${quotePath(rel)} is shorter than its header says`);
     files.set(rel, record);
   }
-  return { files, dirs: sortByBytes([...dirs]) };
+  return { files, dirs: sortByBytes([...dirs]), manifest: undefined };
 }
 
 /** Every proper prefix of the paths that ends before a `/`. */
@@ -450,34 +614,123 @@ function sortByBytes(paths: string[]): string[] {
 // ---------------------------------------------------------------------------------------------------------------
 // Writing
 
-/**
- * The canonical tar: `<top>/` first, then every directory and file merged in the UTF-8 byte order of the
- * package-relative path (a directory always precedes its contents, being a prefix of them). ustar headers with
- * uid/gid 0, empty user and group names, the fixed mtime, mode 0755 for directories and executable files and 0644
- * for other files; a pax header carrying only `path` precedes an entry whose path does not fit ustar (too long, or
- * not ASCII). Ends with the two zero blocks of the standard end-of-archive marker, and no further padding.
- * Yielded piece by piece; a file's content is released after it was yielded (the consumer copies what it keeps).
- */
-function* tarPieces(top: string, pkg: PackageContent): Generator<Uint8Array> {
-  const entries: Array<{ rel: string; file?: PackageFile }> = [];
-  for (const rel of pkg.dirs) entries.push({ rel });
-  for (const [rel, file] of pkg.files) entries.push({ rel, file });
-  const keyed = entries.map((entry) => ({ entry, key: Buffer.from(entry.rel, 'utf8') }));
-  keyed.sort((a, b) => Buffer.compare(a.key, b.key));
+type Entry = { rel: string; file?: PackageFile };
 
-  yield* entryPieces(`${top}/`, 'Directory', 0o755, 0);
-  for (const { entry } of keyed) {
-    const file = entry.file;
-    if (!file) {
-      yield* entryPieces(`${top}/${entry.rel}/`, 'Directory', 0o755, 0);
-      continue;
-    }
-    yield* entryPieces(`${top}/${entry.rel}`, 'File', file.executable ? 0o755 : 0o644, file.size);
-    yield* file.chunks;
-    yield padding(file.size);
-    file.chunks = [];
+/**
+ * The entries in the format's order. 'extension': every file ordered by the UTF-8 bytes of its extension (the part
+ * of its name after the last `.`, empty when there is none or the name only starts with one), then of its path;
+ * directories, if they get entries, all come first in path order. 'path': directories and files merged in the
+ * UTF-8 byte order of their paths (a directory precedes its contents, being a prefix of them).
+ */
+function canonicalEntries(pkg: PackageContent, format: Readonly<TarballFormat>): Entry[] {
+  const dirs: Entry[] = format.directories ? pkg.dirs.map((rel) => ({ rel })) : [];
+  const files: Entry[] = [...pkg.files].map(([rel, file]) => ({ rel, file }));
+  if (format.order !== 'path') {
+    const first = format.order === 'name' ? lastSegment : extensionOf;
+    const keyed = files.map((entry) => ({ entry, first: Buffer.from(first(entry.rel), 'utf8'), key: Buffer.from(entry.rel, 'utf8') }));
+    keyed.sort((a, b) => Buffer.compare(a.first, b.first) || Buffer.compare(a.key, b.key));
+    return [...dirs, ...keyed.map(({ entry }) => entry)];
   }
-  yield Buffer.alloc(2 * BLOCK);
+  const keyed = [...dirs, ...files].map((entry) => ({ entry, key: Buffer.from(entry.rel, 'utf8') }));
+  keyed.sort((a, b) => Buffer.compare(a.key, b.key));
+  return keyed.map(({ entry }) => entry);
+}
+
+function checkSchedule(format: Readonly<TarballFormat>): void {
+  const { schedule } = format;
+  const ok =
+    schedule.length > 0 &&
+    schedule.every((stage, i) => (i === schedule.length - 1 ? stage.bytes === undefined : stage.bytes !== undefined && stage.bytes > 0 && stage.bytes % DEFLATE_PUSH === 0));
+  if (!ok) throw new RangeError('a deflate schedule is stages of whole pushes, the last one open-ended');
+}
+
+function extensionOf(rel: string): string {
+  const name = lastSegment(rel);
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(dot + 1) : '';
+}
+
+/**
+ * The canonical tar: the entries in canonicalEntries' order, each path under `<top>/`. ustar headers with uid/gid
+ * 0, empty user and group names, the fixed mtime, mode 0755 for directories and executable files and 0644 for other
+ * files; a pax header carrying only `path` precedes an entry whose path does not fit ustar (too long, or not ASCII).
+ * Ends with the two zero blocks of the standard end-of-archive marker, and no further padding. File contents come
+ * back from the spool in pieces no larger than one deflate push; the output is hashed and written as it comes.
+ */
+async function writeCanonical(
+  top: string,
+  pkg: PackageContent,
+  spool: FileHandle,
+  output: FileHandle,
+  format: Readonly<TarballFormat>,
+): Promise<{ size: number; sha256Hex: string; integrity: string; md5Hex: string }> {
+  const sha256 = createHash('sha256');
+  const md5 = createHash('md5');
+  let size = 0;
+  const ready: Uint8Array[] = [];
+  const gzip = new ScheduledGzip(format, (chunk) => ready.push(chunk));
+  // Every output is inflated again by the runtime's zlib as it is written: gunzip checks the CRC-32 and length our
+  // trailer took from the tar stream, so a deflate that wrote something else (fflate's streaming deflate did, at
+  // level 9: matches reaching before the start of the stream) fails here instead of being published.
+  const check = zlib.createGunzip();
+  let checkError: Error | undefined;
+  let inflated = 0;
+  check.on('data', (chunk: Buffer) => (inflated += chunk.length));
+  check.on('error', (error) => (checkError ??= error));
+  const checked = new Promise<void>((resolve) => {
+    check.once('end', resolve);
+    check.once('error', () => resolve());
+  });
+  const drain = async () => {
+    for (const chunk of ready.splice(0)) {
+      sha256.update(chunk);
+      md5.update(chunk);
+      if (checkError) throw notInflating(checkError.message);
+      // A gunzip that failed may never call back: stop waiting when it ends either way.
+      await Promise.race([new Promise<void>((resolve) => check.write(chunk, () => resolve())), checked]);
+      for (let at = 0; at < chunk.length; ) {
+        const { bytesWritten } = await output.write(chunk, at, chunk.length - at, size + at);
+        at += bytesWritten;
+      }
+      size += chunk.length;
+    }
+  };
+
+  try {
+    if (format.directories) for (const piece of entryPieces(`${top}/`, 'Directory', 0o755, 0)) gzip.write(piece);
+    for (const { rel, file } of canonicalEntries(pkg, format)) {
+      if (!file) {
+        for (const piece of entryPieces(`${top}/${rel}/`, 'Directory', 0o755, 0)) gzip.write(piece);
+        continue;
+      }
+      for (const piece of entryPieces(`${top}/${rel}`, 'File', file.executable ? 0o755 : 0o644, file.size)) gzip.write(piece);
+      for (let position = file.offset, end = file.offset + file.size; position < end; ) {
+        // Read straight into the deflate's push buffer: no copy, and never more than one push in memory.
+        const room = gzip.room();
+        const { bytesRead } = await spool.read(room, 0, Math.min(room.length, end - position), position);
+        if (bytesRead === 0) throw new Error('the spool file is shorter than what was written to it');
+        gzip.advance(bytesRead);
+        position += bytesRead;
+        await drain();
+      }
+      gzip.write(padding(file.size));
+      if (ready.length > 0) await drain();
+    }
+    gzip.write(Buffer.alloc(2 * BLOCK));
+    gzip.end();
+    await drain();
+    check.end();
+    await checked;
+    if (checkError || inflated !== gzip.length) throw notInflating(checkError?.message ?? `${inflated} of ${gzip.length} bytes`);
+    const digest = sha256.digest();
+    return { size, sha256Hex: digest.toString('hex'), integrity: `sha256-${digest.toString('base64')}`, md5Hex: md5.digest('hex') };
+  } finally {
+    check.destroy();
+  }
+}
+
+function notInflating(detail: string): Error {
+  return new Error(`the canonical tarball does not inflate to the tar it was made from (${detail})`);
 }
 
 function* entryPieces(path: string, type: 'File' | 'Directory', mode: number, size: number): Generator<Uint8Array> {
@@ -494,39 +747,122 @@ function* entryPieces(path: string, type: 'File' | 'Directory', mode: number, si
 }
 
 /**
- * gzip the pieces with the canonical settings. The pieces are re-cut into DEFLATE_PUSH-sized pushes, so the output
- * depends only on the bytes, never on how they were split. fflate copies each push, and each output piece is
- * copied out of fflate's (larger) working buffer, so nothing here holds more than the output.
+ * gzip with the format's level schedule. Input is re-cut into DEFLATE_PUSH-sized pushes, so the output depends only
+ * on the bytes, never on how they were split. At the switch, the high-level deflate ends with a sync flush (a byte
+ * boundary: another raw deflate may follow, fflate documents) and the low-level one starts with the last 32 KiB as
+ * its dictionary, so its first matches can still reach back into the high-level part. One gzip member: our own
+ * header and trailer around both.
  */
-export function canonicalGzip(pieces: Iterable<Uint8Array>): Uint8Array {
-  const output: Uint8Array[] = [];
-  let outputBytes = 0;
-  const gzip = new Gzip(DEFLATE_OPTIONS, (chunk) => {
-    output.push(chunk.slice());
-    outputBytes += chunk.length;
-  });
-  const push = new Uint8Array(DEFLATE_PUSH);
-  let filled = 0;
-  for (const piece of pieces) {
-    for (let offset = 0; offset < piece.length; ) {
-      const take = Math.min(DEFLATE_PUSH - filled, piece.length - offset);
-      push.set(piece.subarray(offset, offset + take), filled);
-      filled += take;
+class ScheduledGzip {
+  private readonly push = new Uint8Array(DEFLATE_PUSH);
+  private filled = 0;
+  private pushed = 0;
+  private crc = 0;
+  private deflate: Deflate | LazyDeflate;
+  /** Bytes of input so far. */
+  get length(): number {
+    return this.pushed + this.filled;
+  }
+  private stage = 0;
+  /** Where the current stage ends in the tar stream (Infinity in the last one). */
+  private stageEnd: number;
+
+  constructor(
+    private readonly format: Readonly<TarballFormat>,
+    private readonly emit: (chunk: Uint8Array) => void,
+  ) {
+    const first = format.schedule[0]!;
+    // gzip header: no mtime, no file name, OS 3 (Unix); XFL as zlib sets it (4 fastest, 2 slowest, else 0): 2 for LazyDeflate.
+    const xfl = first.level === 1 ? 4 : first.level === 9 || typeof first.level === 'object' ? 2 : 0;
+    emit(Uint8Array.of(0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, 3));
+    this.stageEnd = first.bytes ?? Infinity;
+    this.deflate = this.deflater(first.level, undefined);
+  }
+
+  private deflater(level: DeflateLevel | LazyParams, dictionary: Uint8Array | undefined): Deflate | LazyDeflate {
+    if (typeof level === 'object') return new LazyDeflate(level, this.emit, dictionary);
+    // fflate hands each output piece over in an array of its own (a copy out of its working buffer).
+    return new Deflate({ level, mem: this.format.mem, ...(dictionary && { dictionary }) }, (chunk) => this.emit(chunk));
+  }
+
+  /** The free part of the current push, to fill in place; then call advance(). */
+  room(): Uint8Array {
+    return this.push.subarray(this.filled);
+  }
+
+  advance(bytes: number): void {
+    this.filled += bytes;
+    if (this.filled === DEFLATE_PUSH) this.pushFull();
+  }
+
+  write(bytes: Uint8Array): void {
+    for (let offset = 0; offset < bytes.length; ) {
+      const take = Math.min(DEFLATE_PUSH - this.filled, bytes.length - offset);
+      this.push.set(bytes.subarray(offset, offset + take), this.filled);
       offset += take;
-      if (filled === DEFLATE_PUSH) {
-        gzip.push(push, false);
-        filled = 0;
-      }
+      this.advance(take);
     }
   }
-  gzip.push(push.subarray(0, filled), true);
-  const bytes = new Uint8Array(outputBytes);
-  let at = 0;
-  for (const chunk of output.splice(0)) {
-    bytes.set(chunk, at);
-    at += chunk.length;
+
+  end(): void {
+    const last = this.push.subarray(0, this.filled);
+    this.crc = crc32(last, this.crc);
+    this.pushed += last.length;
+    this.filled = 0;
+    this.deflate.push(last, true);
+    const trailer = new Uint8Array(8);
+    const view = new DataView(trailer.buffer);
+    view.setUint32(0, this.crc >>> 0, true);
+    view.setUint32(4, this.pushed >>> 0, true);
+    this.emit(trailer);
   }
-  return bytes;
+
+  private pushFull(): void {
+    this.crc = crc32(this.push, this.crc);
+    this.pushed += DEFLATE_PUSH;
+    // fflate copies the push into its own window buffer, so ours is free again right away.
+    this.deflate.push(this.push, false);
+    this.filled = 0;
+    if (this.pushed < this.stageEnd) return;
+    this.stage += 1;
+    const next = this.format.schedule[this.stage]!;
+    this.stageEnd += next.bytes ?? Infinity;
+    this.deflate.flush(true);
+    this.deflate = this.deflater(next.level, this.push.subarray(DEFLATE_PUSH - WINDOW));
+  }
+}
+
+/**
+ * gzip the pieces in memory, as the tarball build does: for the scripts that measure deflate settings and for tests.
+ * Whatever the pieces' sizes, the output depends only on their bytes.
+ */
+export function canonicalGzip(pieces: Iterable<Uint8Array>, format: Readonly<TarballFormat> = CANONICAL_FORMAT): Uint8Array {
+  const output: Uint8Array[] = [];
+  const gzip = new ScheduledGzip(format, (chunk) => output.push(chunk));
+  for (const piece of pieces) gzip.write(piece);
+  gzip.end();
+  return Buffer.concat(output);
+}
+
+/** CRC-32 (gzip's trailer): the same function everywhere; native where Node has it (20.15+), else a table in JS. */
+const crc32: (data: Uint8Array, value: number) => number =
+  typeof (zlib as { crc32?: unknown }).crc32 === 'function' ? (data, value) => zlib.crc32(data, value) : crc32Js;
+
+const CRC_TABLE = (() => {
+  const table = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c;
+  }
+  return table;
+})();
+
+/** Exported for the test that holds it equal to the native one. */
+export function crc32Js(data: Uint8Array, value = 0): number {
+  let c = ~value;
+  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
+  return ~c >>> 0;
 }
 
 function headerBlock(
@@ -555,6 +891,429 @@ function headerBlock(
 
 function padding(size: number): Buffer {
   return Buffer.alloc((BLOCK - (size % BLOCK)) % BLOCK);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Lazy deflate
+
+/** Match search limits of LazyDeflate (zlib's names): see CANONICAL_FORMAT for the values used. */
+export interface LazyParams {
+  /** Longest hash chain walked per position… */
+  chain: number;
+  /** …a quarter of it once the previous match is at least this long… */
+  good: number;
+  /** …and no search at all at the next position once it is at least this long. */
+  lazy: number;
+  /** A match this long ends the search. */
+  nice: number;
+  /** Chain steps allowed per input byte of one push, over the whole push: past it, chains are cut to 8 steps. */
+  budget: number;
+}
+
+const MIN_MATCH = 3;
+const MAX_MATCH = 258;
+const HASH_BITS = 15;
+/** A 3-byte match farther than this costs more bits than its three literals (zlib's TOO_FAR). */
+const TOO_FAR = 4096;
+/** Symbols per block (zlib's at memLevel 8), and raw bytes per block, so the stored form stays cheap to keep. */
+const BLOCK_SYMBOLS = 16_383;
+const BLOCK_RAW = 256 * 1024;
+
+const LENGTH_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
+const LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
+const DIST_BASE = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577];
+const DIST_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
+/** Code-length codes in the order the block header lists their lengths (RFC 1951, 3.2.7). */
+const CL_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
+
+/** Length (3…258) → length code index (0…28); distance − 1 (0…32767) → distance code (0…29). */
+const LENGTH_CODE = new Uint8Array(MAX_MATCH + 1);
+const DIST_CODE = new Uint8Array(WINDOW);
+for (let code = 0; code < 29; code++) {
+  for (let len = LENGTH_BASE[code]!; len < LENGTH_BASE[code]! + (1 << LENGTH_EXTRA[code]!) && len <= MAX_MATCH; len++) LENGTH_CODE[len] = code;
+}
+LENGTH_CODE[MAX_MATCH] = 28;
+for (let code = 0; code < 30; code++) {
+  for (let d = DIST_BASE[code]!; d < DIST_BASE[code]! + (1 << DIST_EXTRA[code]!); d++) DIST_CODE[d - 1] = code;
+}
+const FIXED_LITLEN = new Uint8Array(288).map((_, s) => (s < 144 ? 8 : s < 256 ? 9 : s < 280 ? 7 : 8));
+const FIXED_DIST = new Uint8Array(30).fill(5);
+
+/**
+ * A raw deflate encoder with zlib's lazy matching (a match is taken only if the next position does not start a
+ * longer one), which fflate does not do: on source code it writes ~2–3% less than fflate at any level. Plain
+ * integer arithmetic and typed arrays, so its bytes depend on nothing but the input and the parameters. Each push
+ * is parsed on its own (with the previous 32 KiB as history), so, like fflate, the output depends on how the input
+ * is cut: ScheduledGzip always cuts it the same way.
+ */
+class LazyDeflate {
+  private readonly window = new Uint8Array(WINDOW + DEFLATE_PUSH);
+  private history = 0;
+  private readonly head = new Int32Array(1 << HASH_BITS);
+  private readonly prev = new Int32Array(WINDOW + DEFLATE_PUSH);
+  /** Pending symbols of the current block: a literal byte, or 1<<24 | (length − 3) << 15 | (distance − 1). */
+  private readonly symbols = new Int32Array(BLOCK_SYMBOLS);
+  private count = 0;
+  /** The bytes the pending symbols stand for, in case the block is cheapest stored. */
+  private readonly raw = new Uint8Array(BLOCK_RAW + MAX_MATCH);
+  private rawLength = 0;
+  private out = new Uint8Array(64 * 1024);
+  private at = 0;
+  private bits = 0;
+  private bitCount = 0;
+
+  constructor(
+    private readonly params: LazyParams,
+    private readonly emit: (chunk: Uint8Array) => void,
+    dictionary?: Uint8Array,
+  ) {
+    if (dictionary) {
+      this.window.set(dictionary.subarray(-WINDOW));
+      this.history = Math.min(dictionary.length, WINDOW);
+    }
+  }
+
+  push(chunk: Uint8Array, final: boolean): void {
+    // The window: up to 32 KiB of what came before, then this push.
+    const w = this.window;
+    const keep = Math.min(this.history, WINDOW);
+    w.copyWithin(0, this.history - keep, this.history);
+    w.set(chunk, keep);
+    const n = keep + chunk.length;
+    this.parse(keep, n);
+    this.history = n;
+    if (final) {
+      this.block(true);
+      this.align();
+    }
+    this.output();
+  }
+
+  /** End the current block and align to a byte with an empty stored block: another raw deflate may follow. */
+  flush(_sync: true): void {
+    if (this.count > 0) this.block(false);
+    this.write(0, 3);
+    this.align();
+    this.write(0, 16);
+    this.write(0xffff, 16);
+    this.output();
+  }
+
+  private parse(start: number, n: number): void {
+    const { window: w, head, prev } = this;
+    const { good, lazy, nice } = this.params;
+    head.fill(-1);
+    const hash = (i: number) => (Math.imul(w[i]! | (w[i + 1]! << 8) | (w[i + 2]! << 16), 0x9e3779b1) >>> (32 - HASH_BITS));
+    const insert = (i: number) => {
+      if (i + MIN_MATCH > n) return;
+      const h = hash(i);
+      prev[i] = head[h]!;
+      head[h] = i;
+    };
+    for (let i = 0; i < start; i++) insert(i);
+
+    let budget = this.params.budget * (n - start);
+    let prevLength = 0;
+    let prevDistance = 0;
+    let pending = false;
+    let i = start;
+    while (i < n) {
+      insert(i);
+      let length = 0;
+      let distance = 0;
+      if (prevLength < lazy && prevLength < MAX_MATCH && i + MIN_MATCH <= n && prevLength < n - i) {
+        // The longest match at i that beats the previous one (zlib's longest_match).
+        let chain = budget > 0 ? (prevLength >= good ? this.params.chain >> 2 : this.params.chain) : 8;
+        const max = Math.min(MAX_MATCH, n - i);
+        const enough = Math.min(nice, max);
+        let best = prevLength;
+        for (let candidate = prev[i]!; candidate >= 0 && i - candidate <= WINDOW && chain > 0; candidate = prev[candidate]!, chain--) {
+          budget--;
+          if (w[candidate + best] !== w[i + best] || w[candidate] !== w[i]) continue;
+          let len = 0;
+          while (len < max && w[candidate + len] === w[i + len]) len++;
+          if (len > best) {
+            best = len;
+            distance = i - candidate;
+            length = len;
+            if (len >= enough) break;
+          }
+        }
+        if (length === MIN_MATCH && distance > TOO_FAR) length = 0;
+      }
+      if (prevLength >= MIN_MATCH && length <= prevLength) {
+        // The match found at i − 1 is at least as good: take it, and index the positions it covers.
+        this.match(prevLength, prevDistance, i - 1);
+        const end = i - 1 + prevLength;
+        for (let j = i + 1; j < end; j++) insert(j);
+        i = end;
+        pending = false;
+        prevLength = 0;
+        continue;
+      }
+      if (pending) this.literal(w[i - 1]!);
+      pending = true;
+      prevLength = length;
+      prevDistance = distance;
+      i++;
+    }
+    if (pending) {
+      if (prevLength >= MIN_MATCH) this.match(prevLength, prevDistance, n - 1);
+      else this.literal(w[n - 1]!);
+    }
+  }
+
+  private literal(byte: number): void {
+    this.symbols[this.count++] = byte;
+    this.raw[this.rawLength++] = byte;
+    if (this.count === BLOCK_SYMBOLS || this.rawLength >= BLOCK_RAW) this.block(false);
+  }
+
+  private match(length: number, distance: number, from: number): void {
+    this.symbols[this.count++] = (1 << 24) | ((length - MIN_MATCH) << 15) | (distance - 1);
+    this.raw.set(this.window.subarray(from, from + length), this.rawLength);
+    this.rawLength += length;
+    if (this.count === BLOCK_SYMBOLS || this.rawLength >= BLOCK_RAW) this.block(false);
+  }
+
+  /** Write the pending symbols as one block, in whichever of the three forms is smallest. */
+  private block(final: boolean): void {
+    const litFreq = new Uint32Array(286);
+    const distFreq = new Uint32Array(30);
+    let extraBits = 0;
+    for (let k = 0; k < this.count; k++) {
+      const s = this.symbols[k]!;
+      if (s < 256) {
+        litFreq[s]!++;
+        continue;
+      }
+      const lc = LENGTH_CODE[((s >> 15) & 0xff) + MIN_MATCH]!;
+      const dc = DIST_CODE[s & 0x7fff]!;
+      litFreq[257 + lc]!++;
+      distFreq[dc]!++;
+      extraBits += LENGTH_EXTRA[lc]! + DIST_EXTRA[dc]!;
+    }
+    litFreq[256] = 1;
+
+    const litLengths = huffmanLengths(litFreq, 15);
+    const distLengths = huffmanLengths(distFreq, 15);
+    let hlit = 286;
+    while (hlit > 257 && litLengths[hlit - 1] === 0) hlit--;
+    let hdist = 30;
+    while (hdist > 1 && distLengths[hdist - 1] === 0) hdist--;
+    const runs = codeLengthRuns([...litLengths.subarray(0, hlit), ...distLengths.subarray(0, hdist)]);
+    const clFreq = new Uint32Array(19);
+    for (const [code] of runs) clFreq[code]!++;
+    const clLengths = huffmanLengths(clFreq, 7);
+    let hclen = 19;
+    while (hclen > 4 && clLengths[CL_ORDER[hclen - 1]!] === 0) hclen--;
+
+    const cost = (lit: Uint8Array, dist: Uint8Array) => {
+      let bits = extraBits;
+      for (let s = 0; s < 286; s++) bits += litFreq[s]! * lit[s]!;
+      for (let s = 0; s < 30; s++) bits += distFreq[s]! * dist[s]!;
+      return bits;
+    };
+    let header = 14 + 3 * hclen;
+    for (const [code] of runs) header += clLengths[code]! + (code === 16 ? 2 : code === 17 ? 3 : code === 18 ? 7 : 0);
+    const dynamicBits = 3 + header + cost(litLengths, distLengths);
+    const fixedBits = 3 + cost(FIXED_LITLEN, FIXED_DIST);
+    // Stored: up to 7 bits to the byte boundary, then 4 bytes of lengths per 65,535 bytes.
+    const storedBits = 3 + 7 + 32 * Math.max(1, Math.ceil(this.rawLength / 65_535)) + 8 * this.rawLength;
+
+    if (storedBits < dynamicBits && storedBits < fixedBits) {
+      for (let offset = 0; offset < this.rawLength || offset === 0; offset += 65_535) {
+        const size = Math.min(65_535, this.rawLength - offset);
+        this.write(final && offset + size >= this.rawLength ? 1 : 0, 1);
+        this.write(0, 2);
+        this.align();
+        this.write(size, 16);
+        this.write(size ^ 0xffff, 16);
+        this.bytes(this.raw.subarray(offset, offset + size));
+        if (size === 0) break;
+      }
+    } else if (fixedBits <= dynamicBits) {
+      this.write(final ? 1 : 0, 1);
+      this.write(1, 2);
+      this.symbolsWith(canonicalCodes(FIXED_LITLEN), FIXED_LITLEN, canonicalCodes(FIXED_DIST), FIXED_DIST);
+    } else {
+      this.write(final ? 1 : 0, 1);
+      this.write(2, 2);
+      this.write(hlit - 257, 5);
+      this.write(hdist - 1, 5);
+      this.write(hclen - 4, 4);
+      for (let k = 0; k < hclen; k++) this.write(clLengths[CL_ORDER[k]!]!, 3);
+      const clCodes = canonicalCodes(clLengths);
+      for (const [code, extra] of runs) {
+        this.write(clCodes[code]!, clLengths[code]!);
+        if (code === 16) this.write(extra, 2);
+        else if (code === 17) this.write(extra, 3);
+        else if (code === 18) this.write(extra, 7);
+      }
+      this.symbolsWith(canonicalCodes(litLengths), litLengths, canonicalCodes(distLengths), distLengths);
+    }
+    this.count = 0;
+    this.rawLength = 0;
+  }
+
+  private symbolsWith(litCodes: Uint16Array, litLengths: Uint8Array, distCodes: Uint16Array, distLengths: Uint8Array): void {
+    for (let k = 0; k < this.count; k++) {
+      const s = this.symbols[k]!;
+      if (s < 256) {
+        this.write(litCodes[s]!, litLengths[s]!);
+        continue;
+      }
+      const length = ((s >> 15) & 0xff) + MIN_MATCH;
+      const distance = (s & 0x7fff) + 1;
+      const lc = LENGTH_CODE[length]!;
+      const dc = DIST_CODE[distance - 1]!;
+      this.write(litCodes[257 + lc]!, litLengths[257 + lc]!);
+      if (LENGTH_EXTRA[lc]) this.write(length - LENGTH_BASE[lc]!, LENGTH_EXTRA[lc]!);
+      this.write(distCodes[dc]!, distLengths[dc]!);
+      if (DIST_EXTRA[dc]) this.write(distance - DIST_BASE[dc]!, DIST_EXTRA[dc]!);
+    }
+    this.write(litCodes[256]!, litLengths[256]!);
+  }
+
+  /** Append `count` (≤ 16) bits, least significant first. */
+  private write(value: number, count: number): void {
+    this.bits |= value << this.bitCount;
+    this.bitCount += count;
+    while (this.bitCount >= 8) {
+      this.byte(this.bits & 0xff);
+      this.bits >>>= 8;
+      this.bitCount -= 8;
+    }
+  }
+
+  private align(): void {
+    if (this.bitCount > 0) this.write(0, 8 - this.bitCount);
+  }
+
+  private byte(value: number): void {
+    if (this.at === this.out.length) this.grow(1);
+    this.out[this.at++] = value;
+  }
+
+  private bytes(data: Uint8Array): void {
+    if (this.at + data.length > this.out.length) this.grow(data.length);
+    this.out.set(data, this.at);
+    this.at += data.length;
+  }
+
+  private grow(needed: number): void {
+    const bigger = new Uint8Array(Math.max(2 * this.out.length, this.at + needed));
+    bigger.set(this.out.subarray(0, this.at));
+    this.out = bigger;
+  }
+
+  /** Hand over the whole bytes written so far (a partial byte stays for the next block). */
+  private output(): void {
+    if (this.at === 0) return;
+    this.emit(this.out.slice(0, this.at));
+    this.at = 0;
+  }
+}
+
+/**
+ * Huffman code lengths for the frequencies, at most `limit` bits: a Huffman tree built with two queues (leaves by
+ * frequency, then symbol; merged nodes in the order made), then its length counts squeezed under the limit and
+ * handed out again, longest to the rarest. At least two symbols get a code, so every code is complete.
+ */
+function huffmanLengths(freq: Uint32Array, limit: number): Uint8Array {
+  const lengths = new Uint8Array(freq.length);
+  const used: number[] = [];
+  for (let s = 0; s < freq.length; s++) if (freq[s]! > 0) used.push(s);
+  for (let s = 0; used.length < 2; s++) if (freq[s] === 0 && !used.includes(s)) used.push(s);
+  used.sort((a, b) => freq[a]! - freq[b]! || a - b);
+  const m = used.length;
+  const weight = new Float64Array(2 * m - 1);
+  const parent = new Int32Array(2 * m - 1);
+  for (let k = 0; k < m; k++) weight[k] = freq[used[k]!]!;
+  let leaf = 0;
+  let node = m;
+  const pick = (made: number) => (leaf < m && (node >= made || weight[leaf]! <= weight[node]!) ? leaf++ : node++);
+  for (let made = m; made < 2 * m - 1; made++) {
+    const a = pick(made);
+    const b = pick(made);
+    weight[made] = weight[a]! + weight[b]!;
+    parent[a] = made;
+    parent[b] = made;
+  }
+  const depth = new Uint8Array(2 * m - 1);
+  const counts = new Uint32Array(Math.max(limit, 64) + 1);
+  for (let k = 2 * m - 3; k >= 0; k--) {
+    depth[k] = depth[parent[k]!]! + 1;
+    if (k < m) counts[Math.min(depth[k]!, limit + 1)]!++;
+  }
+  // Everything deeper than the limit moves up to it; then longer codes replace shorter ones until Kraft's sum is 1.
+  counts[limit]! += counts[limit + 1]!;
+  counts[limit + 1] = 0;
+  let total = 0;
+  for (let len = 1; len <= limit; len++) total += counts[len]! * 2 ** (limit - len);
+  while (total > 2 ** limit) {
+    counts[limit]!--;
+    for (let len = limit - 1; len > 0; len--) {
+      if (counts[len]! > 0) {
+        counts[len]!--;
+        counts[len + 1]! += 2;
+        break;
+      }
+    }
+    total--;
+  }
+  let k = 0;
+  for (let len = limit; len > 0; len--) for (let c = 0; c < counts[len]!; c++) lengths[used[k++]!] = len;
+  return lengths;
+}
+
+/** Canonical codes for the lengths (RFC 1951, 3.2.2), bit-reversed because the writer sends the lowest bit first. */
+function canonicalCodes(lengths: Uint8Array): Uint16Array {
+  const count = new Uint16Array(16);
+  for (const len of lengths) if (len) count[len]!++;
+  const next = new Uint16Array(16);
+  for (let len = 1, code = 0; len < 16; len++) {
+    code = (code + count[len - 1]!) << 1;
+    next[len] = code;
+  }
+  const codes = new Uint16Array(lengths.length);
+  for (let s = 0; s < lengths.length; s++) {
+    const len = lengths[s]!;
+    if (!len) continue;
+    let code = next[len]!++;
+    let reversed = 0;
+    for (let b = 0; b < len; b++, code >>= 1) reversed = (reversed << 1) | (code & 1);
+    codes[s] = reversed;
+  }
+  return codes;
+}
+
+/** The code-length sequence as code-length symbols: [symbol, extra bits], with runs as 16 (repeat), 17 and 18 (zeros). */
+function codeLengthRuns(lengths: number[]): Array<[number, number]> {
+  const runs: Array<[number, number]> = [];
+  for (let i = 0; i < lengths.length; ) {
+    const len = lengths[i]!;
+    let run = 1;
+    while (i + run < lengths.length && lengths[i + run] === len) run++;
+    let left = run;
+    if (len === 0) {
+      for (; left >= 3; ) {
+        const take = Math.min(left, 138);
+        runs.push(take >= 11 ? [18, take - 11] : [17, take - 3]);
+        left -= take;
+      }
+    } else if (run >= 4) {
+      runs.push([len, 0]);
+      for (left -= 1; left >= 3; ) {
+        const take = Math.min(left, 6);
+        runs.push([16, take - 3]);
+        left -= take;
+      }
+    }
+    for (; left > 0; left--) runs.push([len, 0]);
+    i += run;
+  }
+  return runs;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
