@@ -1,7 +1,7 @@
 // Audit: a read-only check of invariants 1, 2 and 5 over the registry's whole history and every backend's objects.
 import type { AuditReport, AuditViolation } from '../core/outcomes.js';
 import { parseFinalKey, parseStagingKey } from '../core/keys.js';
-import { sha256Hex, sriToHex } from '../core/integrity.js';
+import { sriToHex } from '../core/integrity.js';
 import type { PackageMetadata } from '../core/types.js';
 import type { RegistryHistory, Storage, StoredObject } from '../ports.js';
 
@@ -71,13 +71,14 @@ export async function audit(deps: AuditDeps, options: AuditOptions): Promise<Aud
         } else verified.add(`${backend.name}\0${final.name}@${final.version}`);
         return;
       }
-      const bytes = await backend.read(object.key);
+      // Hashed as it streams by (one GET, never held whole), whatever the tarball's size.
+      const digest = await backend.digest(object.key);
       hashed += 1;
-      if (bytes === undefined) return; // deleted since the listing: nothing at the key to judge
-      const hex = sha256Hex(bytes);
-      if (hex !== sriToHex(entry.sha256) || bytes.length !== entry.bytes) {
+      if (digest === undefined) return; // deleted since the listing: nothing at the key to judge
+      const hex = digest.sha256Hex;
+      if (hex !== sriToHex(entry.sha256) || digest.bytes !== entry.bytes) {
         violations.push({ invariant: 2, ...where,
-          message: `${backend.name}: final object ${object.key} holds ${bytes.length} bytes with sha256 ${hex}; `
+          message: `${backend.name}: final object ${object.key} holds ${digest.bytes} bytes with sha256 ${hex}; `
             + `the registry records ${entry.bytes} bytes with ${entry.sha256} (${sriToHex(entry.sha256)})` });
         return;
       }

@@ -4,7 +4,7 @@ import type { RepairItem, RepairReport } from '../core/outcomes.js';
 import { canonicalTarball } from '../core/tarball.js';
 import { DEFAULT_LIMITS, type Limits } from '../core/limits.js';
 import { finalKey, parseFinalKey, parseStagingKey } from '../core/keys.js';
-import { hexToSri, sha256Hex, sriToHex } from '../core/integrity.js';
+import { hexToSri, sriToHex } from '../core/integrity.js';
 import type { PackageMetadata, PublishedVersion, RollbackRecord } from '../core/types.js';
 import { conflict, transient } from '../errors.js';
 import type { Registry, Source, Storage, StoredObject, Tracker } from '../ports.js';
@@ -230,10 +230,11 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
         return;
       }
       const freshRecords = (current?.rolledBack ?? []).filter((r) => r.version === version);
+      // Hashed as it streams by, once for all the version's records.
+      const digest = freshRecords.length > 0 ? await backend.digest(object.key) : undefined;
+      if (freshRecords.length > 0 && digest === undefined) return; // gone since the listing
       for (const record of freshRecords) {
-        const body = await backend.read(object.key);
-        if (body === undefined) return; // gone since the listing
-        if (sha256Hex(body) !== sriToHex(record.sha256)) continue;
+        if (digest?.sha256Hex !== sriToHex(record.sha256)) continue;
         await act({ kind: 'rolled-back-final-deleted', ...where, sha256: record.sha256,
           detail: `deleted ${object.key} in ${backend.name}: it holds ${record.sha256}, which the rollback of ${id(name, version)} (issue #${record.issue}) removed` },
         async () => {
