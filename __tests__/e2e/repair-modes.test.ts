@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { runCli } from '../../src/cli.js';
 import { gate } from '../../test-support/gate.js';
 import { assertInvariants } from '../../test-support/invariants.js';
-import { runAttempt } from '../../test-support/matrix.js';
+import { FaultPlan } from '../../test-support/faults/index.js';
+import { runAttempt, startProxies } from '../../test-support/matrix.js';
 import { openIssue, requestBody, runAction, seedPackage, startWorld, type World } from '../../test-support/world.js';
 
 const pkg = { owner: 'acme', repo: 'left-pad', id: 4242, name: 'left-pad', version: '1.2.0', subdir: 'pkg' };
@@ -25,7 +26,11 @@ describe('the action in reconcile mode', () => {
   it('promotes a version a crashed run committed but never promoted, then audit mode finds the registry clean', async () => {
     await seedPackage(world, pkg);
     const { issue, event } = openIssue(world, requestBody(pkg));
-    const crashed = await runAttempt(world, event, [{ route: 'PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', occurrence: 1, mode: 'crash' }]);
+    // The commit lands but its answer is lost, and the runner dies before its re-read can tell it so: committed, never promoted.
+    const crashed = await runAttempt(world, event, [
+      { route: 'POST graphql:createCommitOnBranch', occurrence: 1, mode: 'lose' },
+      { route: 'POST graphql:repository', occurrence: 2, mode: 'crash' },
+    ]);
     expect(crashed.status).toBe('threw');
     expect(await finals()).toEqual([0, 0]);
 
@@ -67,16 +72,26 @@ describe('reconcile running in the middle of a publish', () => {
     return { code, out };
   }
 
+  // Where the publish is held: at its commit request (before the emulator applies it), or, with that commit's answer
+  // lost, at the re-read that recognises it (after the commit, before promote: nothing else lies between them).
   it.each([
-    ['between stage and commit (the fresh staging object must stay)', 'POST', 'graphql:createCommitOnBranch'],
-    ['between commit and promote (the committed version must be left to its run)', 'PATCH', '/repos/{owner}/{repo}/issues/comments/{comment_id}'],
-  ])('%s', async (_when, method, route) => {
+    ['between stage and commit (the fresh staging object must stay)', false],
+    ['between commit and promote (the committed version must be left to its run)', true],
+  ])('%s', async (_when, loseCommitAnswer) => {
     await seedPackage(world, pkg);
     const { issue, event } = openIssue(world, requestBody(pkg));
     const held = gate();
-    world.github.onRequest({ method, route }, held.hold, { times: 1 });
+    let reads = 0;
+    if (loseCommitAnswer) {
+      // The first read is the plan's snapshot; the second, the one after the lost answer.
+      world.github.onRequest({ method: 'POST', route: 'graphql:repository' }, async () => { if (++reads === 2) await held.hold(); });
+    } else {
+      world.github.onRequest({ method: 'POST', route: 'graphql:createCommitOnBranch' }, held.hold, { times: 1 });
+    }
+    const plan = new FaultPlan(loseCommitAnswer ? [{ route: 'POST graphql:createCommitOnBranch', occurrence: 1, mode: 'lose' }] : []);
+    const [github, s3] = await startProxies(world, plan);
 
-    const publishing = runAction(world, event);
+    const publishing = runAction(world, event, { via: { github: github.url, s3: s3.url } });
     await held.arrived;
     const stagedBefore = await staging();
     expect(stagedBefore).toHaveLength(2);
@@ -87,6 +102,8 @@ describe('reconcile running in the middle of a publish', () => {
     held.open();
 
     expect((await publishing).outputs.status).toBe('published');
+    await github.close();
+    await s3.close();
     expect(await finals()).toEqual([1, 1]);
     await assertInvariants(world, { expect: [{ name: pkg.name, version: pkg.version, issue, outcome: 'published' }] });
   });
