@@ -65,11 +65,18 @@ export async function handleEvent(settings: Settings, eventName: string, payload
   const command = intake(eventName, payload);
   if (command.kind === 'ignore') return { kind: 'ignored', why: command.why };
 
-  // A command in a comment is acknowledged at once (as people expect of slash commands); best effort.
-  if (command.trigger.commentId !== undefined) {
-    await deps.tracker.react(command.issue, command.trigger.commentId, 'eyes')
+  // A command in a comment is acknowledged at once (as people expect of slash commands); best effort, and nothing waits on it.
+  const acknowledged = command.trigger.commentId === undefined ? undefined
+    : deps.tracker.react(command.issue, command.trigger.commentId, 'eyes')
       .catch((error: unknown) => runtime.log.warning(`Could not react to the comment: ${(error as Error).message}`));
+  try {
+    return await runCommand(settings, runtime, deps, command);
+  } finally {
+    await acknowledged;
   }
+}
+
+async function runCommand(settings: Settings, runtime: Runtime, deps: Deps, command: Exclude<Command, { kind: 'ignore' }>): Promise<RunResult> {
   const allowed = await authorize(deps, command);
   if (!allowed.ok) {
     await deny(deps.tracker, command);

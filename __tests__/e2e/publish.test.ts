@@ -1,6 +1,9 @@
 // Given a registry and storage on real local servers, when an author opens a publish issue, then the built action publishes it — or refuses and writes nothing.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { REGISTRY, openIssue, requestBody, runAction, seedPackage, startWorld, type PackageSource, type World } from '../../test-support/world.js';
 import { registryCommits, registryFile, snapshot } from '../../test-support/observe.js';
 
@@ -65,6 +68,25 @@ describe('an issues.opened event with a valid request', () => {
     expect(conversation.comments[0]!.body).toContain(entry.sha256);
     expect(conversation.comments[0]!.body).toContain(after[0]!.sha.slice(0, 12));
     expect(run.outputs).toMatchObject({ status: 'published', name: pkg.name, version: pkg.version, sha256: entry.sha256, 'registry-commit': after[0]!.sha });
+  });
+});
+
+describe('the canonical tarball on disk', () => {
+  it('is built in the runner\'s temporary directory and nothing of it is left there, published or refused', async () => {
+    const temp = await mkdtemp(join(tmpdir(), 'registrar-e2e-tmp-'));
+    try {
+      const pkg = freshPackage({ files: { 'lib/a.js': 'export const a = 1;\n' } });
+      await seedPackage(world, pkg);
+      const published = await runAction(world, openIssue(world, requestBody(pkg)).event, { env: { TMPDIR: temp } });
+      expect(published.outputs.status).toBe('published');
+      expect(await readdir(temp)).toEqual([]);
+      // Refused after the build: the version is already published.
+      const refused = await runAction(world, openIssue(world, requestBody(pkg)).event, { env: { TMPDIR: temp } });
+      expect(refused.outputs.status).toBe('refused');
+      expect(await readdir(temp)).toEqual([]);
+    } finally {
+      await rm(temp, { recursive: true, force: true });
+    }
   });
 });
 

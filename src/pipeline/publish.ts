@@ -1,7 +1,10 @@
 // The publish pipeline: intake → prepare → stage → COMMIT → promote → report, over the ports only.
 import { quote } from '../core/names.js';
 import type { PublishOutcome, Step } from '../core/outcomes.js';
-import { canonicalTarball, type CanonicalTarball } from '../core/tarball.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildCanonicalTarball, type CanonicalTarballFile as CanonicalTarball } from '../core/tarball.js';
 import { checkManifest } from '../core/manifest.js';
 import type { Limits } from '../core/limits.js';
 import { parsePublishRequest } from '../core/request.js';
@@ -55,6 +58,8 @@ export async function publish(deps: PublishDeps, options: PublishOptions, event:
   const status = new StatusComment(deps.tracker, event.issue, statusMarker(options.run), deps.registry, deps.log, options.paceMs);
   let request: PublishRequest | undefined;
   let outcome: PublishOutcome;
+  // The canonical tarball is built and kept on disk (memory stays flat); nothing of it outlives the attempt.
+  const scratch = await mkdtemp(join(tmpdir(), 'registrar-'));
   try {
     // intake
     const parsed = parsePublishRequest(event.request);
@@ -64,19 +69,24 @@ export async function publish(deps: PublishDeps, options: PublishOptions, event:
     } else {
       request = parsed.request;
       status.progress({ status: 'working', request, steps });
-      outcome = await publishRequest(deps, options, event, request, steps, doubt, status);
+      outcome = await publishRequest(deps, { ...options, scratch }, event, request, steps, doubt, status);
     }
   } catch (error) {
     const failure = error instanceof RegistrarError ? error : transient(`Unexpected failure: ${quote(String(error))}`, error);
     outcome = refusesTheRequest(failure, steps)
       ? { status: 'refused', request, message: failure.message, hint: failure.hint, problems: [], final: false, steps }
       : { status: 'failed', request, error: failure, steps, ...(doubt.commit ? { commitInDoubt: true } : {}) };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
   }
   await report(deps, event, outcome, status);
   return outcome;
 }
 
-async function publishRequest(deps: PublishDeps, options: PublishOptions, event: PublishEvent,
+/** The options of one attempt, with the directory its tarballs are built in. */
+type AttemptOptions = PublishOptions & { scratch: string };
+
+async function publishRequest(deps: PublishDeps, options: AttemptOptions, event: PublishEvent,
   request: PublishRequest, steps: Step[], doubt: { commit: boolean }, status: StatusComment): Promise<PublishOutcome> {
   const { registry, backends } = deps;
   // The first plan's snapshot is read while the source downloads and builds: it waits on nothing the build makes.
@@ -171,7 +181,7 @@ interface Prepared {
 }
 
 /** No side effects: resolve the tag, build the canonical tarball, check the manifest. */
-async function prepare(deps: PublishDeps, options: PublishOptions, request: PublishRequest): Promise<Prepared> {
+async function prepare(deps: PublishDeps, options: AttemptOptions, request: PublishRequest): Promise<Prepared> {
   const { githubOwner: owner, githubRepo: repo } = request.location;
   const repository = await deps.source.repository(owner, repo);
   const commit = await deps.source.resolveTag(owner, repo, request.ref);
@@ -185,17 +195,19 @@ async function prepare(deps: PublishDeps, options: PublishOptions, request: Publ
   return { repositoryId: repository.id, commit, tarball };
 }
 
-async function build(deps: PublishDeps, options: PublishOptions, request: PublishRequest, commit: string): Promise<CanonicalTarball> {
+async function build(deps: PublishDeps, options: AttemptOptions, request: PublishRequest, commit: string): Promise<CanonicalTarball> {
   const { githubOwner: owner, githubRepo: repo, subdir } = request.location;
   const archive = await deps.source.archive(owner, repo, commit);
-  return canonicalTarball(archive, {
-    name: request.name, version: request.version, manifestFile: options.manifestFile, limits: options.limits,
+  // A directory per build: a rebuild never meets the files of the one before.
+  const workDir = await mkdtemp(join(options.scratch, 'build-'));
+  return buildCanonicalTarball(archive, {
+    name: request.name, version: request.version, manifestFile: options.manifestFile, limits: options.limits, workDir,
     ...(subdir ? { subdir } : {}),
   });
 }
 
 /** Rule 4's last resort: the tag moved after our commit, so rebuild from the commit the metadata records. */
-async function rebuild(deps: PublishDeps, options: PublishOptions, request: PublishRequest, entry: PublishedVersion,
+async function rebuild(deps: PublishDeps, options: AttemptOptions, request: PublishRequest, entry: PublishedVersion,
   built: Prepared): Promise<Prepared> {
   const tarball = await build(deps, options, request, entry.commit);
   if (tarball.integrity !== entry.sha256) {
@@ -242,7 +254,7 @@ async function stage(backends: Storage[], request: PublishRequest, tarball: Cano
 }
 
 function tarballBody(tarball: CanonicalTarball): TarballBody {
-  return { body: tarball.bytes, bytes: tarball.size, sha256Hex: tarball.sha256Hex };
+  return { body: { file: tarball.file, bytes: tarball.size }, bytes: tarball.size, sha256Hex: tarball.sha256Hex, md5Hex: tarball.md5Hex };
 }
 
 /**
