@@ -12,13 +12,13 @@ import { createS3Storage } from '../../src/adapters/s3.js';
 import { finalKey } from '../../src/core/keys.js';
 import { metadataPath, serializeMetadata } from '../../src/core/metadata.js';
 import { checkPackageName } from '../../src/core/names.js';
-import type { RepairItem } from '../../src/core/outcomes.js';
+import type { RepairItem, RepairReport } from '../../src/core/outcomes.js';
 import type { PackageMetadata } from '../../src/core/types.js';
 import { reconcile } from '../../src/pipeline/reconcile.js';
 import { FaultPlan, s3Route, startFaultProxy } from '../faults/index.js';
 import { git } from '../git.js';
 import type { S3TestServer } from '../s3.js';
-import { REGISTRY, startWorld } from '../world.js';
+import { REGISTRY, runAction, startWorld, type World } from '../world.js';
 
 /** One package of a scale registry: its one published version, the final object's bytes, and the metadata recording them. */
 export interface ScalePackage {
@@ -243,6 +243,7 @@ export interface ReconcileMeasurement {
   backends: number;
   /** Which s3rver listing answered (see useIndexedS3rverListing). */
   s3rverListing: 'indexed' | 'stock';
+  runner: 'pipeline' | 'action';
   /** Wall-clock seconds of the reconcile run alone (setup excluded). */
   seconds: number;
   /** Seconds to build the registry and fill the backends. */
@@ -259,6 +260,17 @@ export interface ReconcileMeasurement {
   left: RepairItem[];
 }
 
+/** The built action in reconcile mode against the world (S3 through the counting proxy); what it found, from its log. */
+async function reconcileByAction(world: World, s3: string): Promise<Pick<RepairReport, 'actions' | 'needsHuman' | 'left'>> {
+  const run = await runAction(world, { name: 'schedule', payload: { schedule: '17 3 * * *' } },
+    { inputs: { mode: 'reconcile' }, via: { github: world.github.url, s3 } });
+  if (run.outputs.status !== 'clean') throw new Error(`the action's reconcile ended ${run.outputs.status ?? `without a status (exit ${run.code})`}: ${run.stdout.slice(-2000)}`);
+  // The summary counts each section; a registry that agrees with its backends gives three zeros.
+  const counts = ['Done', 'Needs a person', 'Left on purpose'].map((title) => new RegExp(`#### ${title} \\((\\d+)\\)`).exec(run.stdout)?.[1]);
+  if (counts.some((n) => n !== '0')) throw new Error(`the action's reconcile found work on a registry that needed none: ${run.stdout.slice(-2000)}`);
+  return { actions: [], needsHuman: [], left: [] };
+}
+
 const count = (routes: string[]) => routes.reduce<Record<string, number>>((all, r) => ({ ...all, [r]: (all[r] ?? 0) + 1 }), {});
 
 /**
@@ -267,7 +279,12 @@ const count = (routes: string[]) => routes.reduce<Record<string, number>>((all, 
  */
 export async function measureReconcile(options: { packages: number; backends?: number; log?: (line: string) => void;
   /** `indexed` (default): s3rver's listing without its quadratic walk (see useIndexedS3rverListing); `stock`: as s3rver ships. */
-  s3rverListing?: 'indexed' | 'stock' }): Promise<ReconcileMeasurement> {
+  s3rverListing?: 'indexed' | 'stock';
+  /**
+   * `pipeline` (default): the reconcile function in this process, with the real adapters. `action`: the built
+   * dist/index.js in reconcile mode, as a runner starts it (run `npm run build` first): its own process and core.
+   */
+  runner?: 'pipeline' | 'action' }): Promise<ReconcileMeasurement> {
   const { packages } = options;
   const backendCount = options.backends ?? 2;
   const log = options.log ?? (() => {});
@@ -292,19 +309,21 @@ export async function measureReconcile(options: { packages: number; backends?: n
     const setupSeconds = (performance.now() - setupStarted) / 1000;
     log(`${backendCount} backends filled (${setupSeconds.toFixed(1)} s in all)`);
 
-    const client = createGitHubClient({ token: 'scale-token', baseUrl: world.github.url, paceMs: 1 });
-    const registry = new GitHubRegistry(client, { owner: REGISTRY.owner, repo: REGISTRY.repo, branch: 'main', serverUrl: world.github.url });
     const firstGitHub = world.github.requests.length;
     plan.set([]);
     const started = performance.now();
-    const report = await reconcile({ registry, backends: storages, log: { info: log, warning: log } },
-      { now: () => new Date(), run: { id: 'reconcile-scale', attempt: 1 } });
+    const report = options.runner === 'action' ? await reconcileByAction(world, s3Proxy.url) : await reconcile({
+      registry: new GitHubRegistry(createGitHubClient({ token: 'scale-token', baseUrl: world.github.url, paceMs: 1 }),
+        { owner: REGISTRY.owner, repo: REGISTRY.repo, branch: 'main', serverUrl: world.github.url }),
+      backends: storages, log: { info: log, warning: log },
+    }, { now: () => new Date(), run: { id: 'reconcile-scale', attempt: 1 } });
     const seconds = (performance.now() - started) / 1000;
     const github = world.github.requests.slice(firstGitHub).map((r) => `${r.method} ${r.route}`);
     const s3 = plan.log.map((r) => r.route);
     world.github.assertClean();
     return {
-      packages, backends: backendCount, s3rverListing: options.s3rverListing ?? 'indexed', seconds, setupSeconds,
+      packages, backends: backendCount, s3rverListing: options.s3rverListing ?? 'indexed',
+      runner: options.runner ?? 'pipeline', seconds, setupSeconds,
       githubRequests: github.length, githubRoutes: count(github),
       s3Requests: s3.length, s3Routes: count(s3),
       actions: report.actions, needsHuman: report.needsHuman, left: report.left,
