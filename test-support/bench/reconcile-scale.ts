@@ -246,6 +246,8 @@ export interface ReconcileMeasurement {
   runner: 'pipeline' | 'action';
   /** Wall-clock seconds of the reconcile run alone (setup excluded). */
   seconds: number;
+  /** With the pipeline runner: seconds until every backend was listed (the rest is the registry snapshot and the judging). */
+  listingSeconds?: number;
   /** Seconds to build the registry and fill the backends. */
   setupSeconds: number;
   /** Requests the GitHub emulator answered during the run (REST, GraphQL and the codeload download). */
@@ -309,6 +311,18 @@ export async function measureReconcile(options: { packages: number; backends?: n
     const setupSeconds = (performance.now() - setupStarted) / 1000;
     log(`${backendCount} backends filled (${setupSeconds.toFixed(1)} s in all)`);
 
+    // How long the storage listings took (they run side by side), apart from the rest of the run.
+    let listingsDone = 0;
+    for (const storage of storages) {
+      const list = storage.list.bind(storage);
+      storage.list = async (prefix) => {
+        try {
+          return await list(prefix);
+        } finally {
+          listingsDone = Math.max(listingsDone, performance.now());
+        }
+      };
+    }
     const firstGitHub = world.github.requests.length;
     plan.set([]);
     const started = performance.now();
@@ -324,6 +338,7 @@ export async function measureReconcile(options: { packages: number; backends?: n
     return {
       packages, backends: backendCount, s3rverListing: options.s3rverListing ?? 'indexed',
       runner: options.runner ?? 'pipeline', seconds, setupSeconds,
+      ...(options.runner === 'action' ? {} : { listingSeconds: (listingsDone - started) / 1000 }),
       githubRequests: github.length, githubRoutes: count(github),
       s3Requests: s3.length, s3Routes: count(s3),
       actions: report.actions, needsHuman: report.needsHuman, left: report.left,
