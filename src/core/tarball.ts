@@ -82,27 +82,27 @@ const MiB = 1024 * 1024;
 /**
  * The deflate, all pure JS (bundled, so the bytes never depend on the runtime's zlib), on a fixed schedule along the
  * tar stream:
- * - the first 8 MiB: LazyDeflate below, with zlib level 9's match search (lazy matching, chains of up to 4,096,
- *   nice length 258) but at most 16 chain steps per input byte over each 1 MiB push (then 8 per position). On
- *   code the budget never binds (the same output as without it); on adversarial text (two letters at random) it
- *   caps the cost at ~0.3 s per MiB, where zlib 9's search took ~3 s and fflate's level 9 ~8 s.
- * - the rest: fflate level 1 with a 2^16-entry hash table (mem 4), ~37 MiB/s whatever the content, so a package at
- *   the caps still builds in seconds.
- * Almost every package is smaller than 8 MiB, and with the order below its tarball is no larger than `npm pack`'s
- * (zlib level 9): median 0.999 over the 26 package shapes of scripts/size-vs-npm.ts. fflate alone cannot get there
- * (its search is greedy: 2–3% larger than zlib 9 at any level). BENCHMARKS.md has the numbers.
+ * - the first 4 MiB: LazyDeflate below, with zlib level 9's match search (lazy matching, chains of up to 4,096,
+ *   nice length 258) within a work budget of 32 per input byte over each 1 MiB push (one per chain step and one per
+ *   byte compared; past it, 8 steps per position). On code the budget does not bind (the same output as without
+ *   it); on text made to be slow (two letters at random) it holds the cost to ~0.3–0.5 s per MiB, where the same
+ *   search without it took ~20 s (both measured on the 2 shared cores at load ~8).
+ * - the rest: fflate level 1 with a 2^16-entry hash table (mem 4), fast whatever the content, so a package at the
+ *   caps still builds in seconds.
+ * With the order below, a package's tarball is then no larger than `npm pack`'s (zlib level 9): median 0.998 over
+ * the 26 package shapes of scripts/size-vs-npm.ts. fflate alone cannot get there: its search is greedy, and at any
+ * level its output is 2–3% larger than zlib 9's. BENCHMARKS.md has the numbers.
  *
  * Files are ordered by their name (the last path segment), then by path, so the copies of one module in several
  * builds (dist/esm/x.js, dist/cjs/x.js) and its variants (x.d.ts, x.js, x.js.map, x.mjs) sit within deflate's 32 KiB
  * window of each other. Directories get no entries of their own, as in npm's tarballs: every tar reader creates
- * the directories a file's path names, and their headers cost more than the whole gain of the order on small
- * packages.
+ * the directories a file's path names, and their headers cost small packages more than the order gains them.
  *
  * These values, LazyDeflate, fflate's version and DEFLATE_PUSH make up the format: the golden-hash tests guard them.
  */
 export const CANONICAL_FORMAT: Readonly<TarballFormat> = Object.freeze({
   schedule: Object.freeze([
-    { level: Object.freeze({ good: 32, lazy: 258, nice: 258, chain: 4096, budget: 16 }), bytes: 8 * MiB },
+    { level: Object.freeze({ good: 32, lazy: 258, nice: 258, chain: 4096, budget: 32 }), bytes: 4 * MiB },
     { level: 1 },
   ] as const),
   mem: 4,
@@ -906,7 +906,10 @@ export interface LazyParams {
   lazy: number;
   /** A match this long ends the search. */
   nice: number;
-  /** Chain steps allowed per input byte of one push, over the whole push: past it, chains are cut to 8 steps. */
+  /**
+   * Work allowed per input byte of one push, over the whole push, counting one per chain step and one per byte
+   * compared: past it, chains are cut to 8 steps. What bounds the cost on text made to be slow.
+   */
   budget: number;
 }
 
@@ -1032,6 +1035,7 @@ class LazyDeflate {
           if (w[candidate + best] !== w[i + best] || w[candidate] !== w[i]) continue;
           let len = 0;
           while (len < max && w[candidate + len] === w[i + len]) len++;
+          budget -= len;
           if (len > best) {
             best = len;
             distance = i - candidate;
