@@ -64,8 +64,9 @@ const CANONICAL_MTIME = new Date(CANONICAL_MTIME_SECONDS * 1000);
  */
 export interface TarballFormat {
   /**
-   * fflate levels along the tar stream: each stage covers `bytes` (a multiple of DEFLATE_PUSH) after the ones before
-   * it; the last stage, without `bytes`, covers the rest.
+   * Compressors along the tar stream, an fflate level or LazyDeflate's settings: each stage covers `bytes` (a
+   * multiple of DEFLATE_PUSH) after the ones before it; the last stage, without `bytes`, covers the rest. A stage
+   * after the first starts with the last 32 KiB as its dictionary.
    */
   schedule: ReadonlyArray<{ level: DeflateLevel | LazyParams; bytes?: number }>;
   /** fflate's `mem`: a hash table of 2^(12 + mem) entries. */
