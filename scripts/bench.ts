@@ -253,10 +253,13 @@ const summary = `bench: round-trips ${n('r1')} (1 backend) ${n('r3')} (3 backend
   + `rss-mb ${n('m')} (${hugeMiB === 1024 ? '1 GiB' : `${hugeMiB} MiB`} archive) ${n('mc')} (package at the caps); build-mib-s ${n('g')}; size-vs-npm ${n('z')}; contention ${n('c')} (${publishes} concurrent / ${publishes} sequential), cas-attempts ${n('a')}; `
   + `paced-ms ${n('p')}; reconcile-s ${n('q')} (${reconcilePackages} packages); cold-start-ms ${n('t')}`;
 
+// Flags that shrink the bench make numbers for developing it, not the figures: the section says so at the top.
+const development = runs < 5 || hugeMiB !== 1024 || packages !== 100_000 || reconcilePackages !== 100_000 || publishes !== 20 || throughputMiB < 32;
 const section = [
   '<!-- bench:start -->',
   '## Bench: the publish pipeline end to end',
   '',
+  ...(development ? ['**Development run** (fewer than 5 runs or reduced sizes, see the command): these are not the figures; `npm run bench` without flags measures them.', ''] : []),
   `Produced by \`${command}\` (scripts/bench.ts, helpers in test-support/bench/): the built action (dist/index.js) as a child process against the GitHub emulator and s3rver on 127.0.0.1. `
     + `Code: ${commit}. Took ${f(seconds / 60, 1)} min.`,
   '',
