@@ -98,7 +98,6 @@ async function measure(group: Group, fn: () => Promise<void>): Promise<void> {
   console.error(`bench: ${group} took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
 
-let zeroMedianMs: number | undefined;
 /** A small publish's peak RSS (measured by m), for mc to compare with. */
 let floorMiB: number | undefined;
 
@@ -110,7 +109,6 @@ await measure('r', async () => {
   const t = spread(one.coldStartMs);
   const bare = spread(await nodeStartMs(runs));
   const bundleMiB = (await stat(resolve(import.meta.dirname, '..', 'dist', 'index.js'))).size / 2 ** 20;
-  zeroMedianMs = median(one.zeroMs);
   line.r1 = f(r1.median, 2);
   line.r3 = f(r3.median, 2);
   line.t = f(t.median, 0);

@@ -12,7 +12,6 @@ import { startBenchFront } from './front.js';
 import { startLatencyNetwork } from './latency.js';
 import { preparePublish, smallPackage, timedPublish } from './publish.js';
 import { CACHE, attachRegistry, cachedRegistry, cloneEditPush } from './registry.js';
-import { median } from './stats.js';
 
 const MiB = 1024 * 1024;
 
@@ -457,4 +456,3 @@ export async function sizeVsNpm(): Promise<{ median: number; shapes: number }> {
   return { median: value, shapes: Array.isArray(module.SHAPES) ? module.SHAPES.length : Number.NaN };
 }
 
-export { median };
