@@ -1,11 +1,11 @@
 // The Registry port on GitHub: reads the head and a package's metadata in one GraphQL snapshot, and commits by compare-and-swap (createCommitOnBranch).
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { Readable } from 'node:stream';
 import { RegistrarError, conflict, notFound, transient } from '../../errors.js';
 import type { PackageMetadata } from '../../core/types.js';
 import { metadataPath, parseMetadata } from '../../core/metadata.js';
 import type { FileChange, Registry, RegistryCommit, RegistryContents, Snapshot } from '../../ports.js';
 import { queryClient, type GitHubClient } from './client.js';
+import { downloadTarball } from './download.js';
 import { gitHubError } from '../errors.js';
 import { DEFAULT_ARCHIVE_LIMITS, readRegistryArchive, type RegistryArchiveLimits } from './registry-archive.js';
 
@@ -210,12 +210,9 @@ export class GitHubRegistry implements Registry {
   async packagesAt(at: string): Promise<RegistryContents> {
     if (!/^[0-9a-f]{40}$/.test(at)) throw new TypeError(`expected a 40-hex commit SHA, got ${JSON.stringify(at.slice(0, 80))}`);
     const what = `read every package of the registry ${this.repoName} at ${at.slice(0, 12)}`;
-    let body: WebReadableStream<Uint8Array> | null;
+    let archive: Readable;
     try {
-      const response = await this.client.request('GET /repos/{owner}/{repo}/tarball/{ref}', {
-        owner: this.config.owner, repo: this.config.repo, ref: at, request: { parseSuccessResponseBody: false },
-      });
-      body = response.data as unknown as WebReadableStream<Uint8Array> | null;
+      archive = await downloadTarball(this.client, this.config.owner, this.config.repo, at);
     } catch (error) {
       const failure = gitHubError(error, what);
       // Rule 11: the head was just read from this repository, so "no such commit" is a replica that has not caught up.
@@ -225,8 +222,7 @@ export class GitHubRegistry implements Registry {
       }
       throw failure;
     }
-    if (!body) throw transient(`GitHub answered without an archive when Registrar tried to ${what}.`);
-    return readRegistryArchive(Readable.fromWeb(body), at, what, this.config.archiveLimits ?? DEFAULT_ARCHIVE_LIMITS);
+    return readRegistryArchive(archive, at, what, this.config.archiveLimits ?? DEFAULT_ARCHIVE_LIMITS);
   }
 
   async commitMessage(sha: string): Promise<string> {

@@ -1,10 +1,10 @@
 // The Source port on GitHub: repository identity, tag resolution and the source archive at a commit.
 import { quote } from '../../core/names.js';
 import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { notFound, refused } from '../../errors.js';
 import type { Source, SourceRepository } from '../../ports.js';
 import type { GitHubClient } from './client.js';
+import { downloadTarball } from './download.js';
 import { gitHubError, gitHubStatus } from '../errors.js';
 
 /** Annotated tags may point at other tags; GitHub allows chains, a registry needs only a few. */
@@ -72,17 +72,12 @@ export class GitHubSource implements Source {
 
   async archive(owner: string, repo: string, commit: string): Promise<Readable> {
     try {
-      // GitHub answers with a redirect to a download host; fetch follows it and drops the token on the way.
-      const response = await this.client.request('GET /repos/{owner}/{repo}/tarball/{ref}', {
-        owner, repo, ref: commit, request: { parseSuccessResponseBody: false },
-      });
-      const body = response.data as unknown as WebReadableStream<Uint8Array> | null;
-      if (!body) throw notFound(`GitHub sent no archive for ${owner}/${repo} at ${commit}.`);
-      return Readable.fromWeb(body);
+      return await downloadTarball(this.client, owner, repo, commit);
     } catch (error) {
       throw gitHubError(error, `download the source archive of ${owner}/${repo} at ${commit.slice(0, 12)}`);
     }
   }
+
 }
 
 /** The one refusal for a repository that does not exist and for one the registry may not publish from. */
