@@ -98,6 +98,8 @@ async function publishRequest(deps: PublishDeps, options: AttemptOptions, event:
   let staged: Staged | undefined;
   let finals: Map<Storage, Promise<StoredObject | undefined>> | undefined;
   let committed: { entry: PublishedVersion; commit: RegistryCommit | undefined; resumed: boolean } | undefined;
+  // The slowest commit request seen: a lost race answered at once says little about how long the branch is held.
+  const took = { ms: 0, slowest: 0 };
   for (let attempt = 1; !committed; attempt++) {
     // Rule 1: plan on one snapshot (the head and the metadata in that very commit); the commit expects that head.
     // A re-plan re-reads only the snapshot, and checks the staging objects (rule 3) at the same time.
@@ -128,7 +130,6 @@ async function publishRequest(deps: PublishDeps, options: AttemptOptions, event:
     if (!steps.includes('staged')) steps.push('staged');
     // Rule 5's look at the final keys rides along with the commit: nothing writes a final key before its commit.
     finals = lookAtFinals(backends, request.name, request.version);
-    const took = { ms: 0 };
     try {
       const commit = await timedCommit(() => commitPackage(registry, { action: 'Publish', name: request.name, version: request.version },
         { issue: event.issue, run: options.run }, { before: current, next: plan.metadata }, head), took);
@@ -137,7 +138,8 @@ async function publishRequest(deps: PublishDeps, options: AttemptOptions, event:
       finals = undefined;
       doubt.commit = mayHaveLanded(error);
       // The re-plan recognises our own commit (landed despite the error) by its issue and hash, and resumes.
-      await beforeReplan(error, attempt, { paceMs: options.paceMs, commitMs: took.ms }, deps.log, 'Commit');
+      took.slowest = Math.max(took.slowest, took.ms);
+      await beforeReplan(error, attempt, { paceMs: options.paceMs, commitMs: took.slowest }, deps.log, 'Commit');
     }
   }
   steps.push('committed');

@@ -47,7 +47,10 @@ export function mayHaveLanded(error: unknown): boolean {
 /** How the branch looked from here: the pacing setting, and how long the failed commit request took. */
 export interface Contention {
   paceMs: number;
-  /** The failed attempt's round trip: roughly how long the branch is held by one commit, whoever makes it. */
+  /**
+   * The slowest commit request the run has seen fail: roughly how long the branch is held by one commit, whoever
+   * makes it (a race lost at once, before the server built anything, says little about that).
+   */
   commitMs: number;
 }
 
