@@ -4089,8 +4089,8 @@ var require_webidl = __commonJS({
 var require_util2 = __commonJS({
   "node_modules/undici/lib/web/fetch/util.js"(exports2, module2) {
     "use strict";
-    var { Transform } = __require("node:stream");
-    var zlib2 = __require("node:zlib");
+    var { Transform: Transform2 } = __require("node:stream");
+    var zlib4 = __require("node:zlib");
     var { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = require_constants3();
     var { getGlobalOrigin } = require_global();
     var { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = require_data_url();
@@ -4195,10 +4195,10 @@ var require_util2 = __commonJS({
     function TAOCheck() {
       return "success";
     }
-    function appendFetchMetadata(httpRequest) {
+    function appendFetchMetadata(httpRequest2) {
       let header = null;
-      header = httpRequest.mode;
-      httpRequest.headersList.set("sec-fetch-mode", header, true);
+      header = httpRequest2.mode;
+      httpRequest2.headersList.set("sec-fetch-mode", header, true);
     }
     function appendRequestOriginHeader(request2) {
       let serializedOrigin = request2.origin;
@@ -4777,7 +4777,7 @@ var require_util2 = __commonJS({
       contentRange += isomorphicEncode(`${fullLength}`);
       return contentRange;
     }
-    var InflateStream = class extends Transform {
+    var InflateStream = class extends Transform2 {
       #zlibOptions;
       /** @param {zlib.ZlibOptions} [zlibOptions] */
       constructor(zlibOptions) {
@@ -4790,7 +4790,7 @@ var require_util2 = __commonJS({
             callback();
             return;
           }
-          this._inflateStream = (chunk[0] & 15) === 8 ? zlib2.createInflate(this.#zlibOptions) : zlib2.createInflateRaw(this.#zlibOptions);
+          this._inflateStream = (chunk[0] & 15) === 8 ? zlib4.createInflate(this.#zlibOptions) : zlib4.createInflateRaw(this.#zlibOptions);
           this._inflateStream.on("data", this.push.bind(this));
           this._inflateStream.on("end", () => this.push(null));
           this._inflateStream.on("error", (err2) => this.destroy(err2));
@@ -11263,13 +11263,13 @@ var require_pluralizer = __commonJS({
 var require_pending_interceptors_formatter = __commonJS({
   "node_modules/undici/lib/mock/pending-interceptors-formatter.js"(exports2, module2) {
     "use strict";
-    var { Transform } = __require("node:stream");
+    var { Transform: Transform2 } = __require("node:stream");
     var { Console } = __require("node:console");
     var PERSISTENT = process.versions.icu ? "\u2705" : "Y ";
     var NOT_PERSISTENT = process.versions.icu ? "\u274C" : "N ";
     module2.exports = class PendingInterceptorsFormatter {
       constructor({ disableColors } = {}) {
-        this.transform = new Transform({
+        this.transform = new Transform2({
           transform(chunk, _enc, cb) {
             cb(null, chunk);
           }
@@ -13531,7 +13531,7 @@ var require_fetch = __commonJS({
     } = require_response();
     var { HeadersList } = require_headers();
     var { Request, cloneRequest } = require_request2();
-    var zlib2 = __require("node:zlib");
+    var zlib4 = __require("node:zlib");
     var {
       bytesMatch,
       makePolicyContainer,
@@ -14157,74 +14157,74 @@ var require_fetch = __commonJS({
     async function httpNetworkOrCacheFetch(fetchParams, isAuthenticationFetch = false, isNewConnectionFetch = false) {
       const request2 = fetchParams.request;
       let httpFetchParams = null;
-      let httpRequest = null;
+      let httpRequest2 = null;
       let response = null;
       const httpCache = null;
       const revalidatingFlag = false;
       if (request2.window === "no-window" && request2.redirect === "error") {
         httpFetchParams = fetchParams;
-        httpRequest = request2;
+        httpRequest2 = request2;
       } else {
-        httpRequest = cloneRequest(request2);
+        httpRequest2 = cloneRequest(request2);
         httpFetchParams = { ...fetchParams };
-        httpFetchParams.request = httpRequest;
+        httpFetchParams.request = httpRequest2;
       }
       const includeCredentials = request2.credentials === "include" || request2.credentials === "same-origin" && request2.responseTainting === "basic";
-      const contentLength = httpRequest.body ? httpRequest.body.length : null;
+      const contentLength = httpRequest2.body ? httpRequest2.body.length : null;
       let contentLengthHeaderValue = null;
-      if (httpRequest.body == null && ["POST", "PUT"].includes(httpRequest.method)) {
+      if (httpRequest2.body == null && ["POST", "PUT"].includes(httpRequest2.method)) {
         contentLengthHeaderValue = "0";
       }
       if (contentLength != null) {
         contentLengthHeaderValue = isomorphicEncode(`${contentLength}`);
       }
       if (contentLengthHeaderValue != null) {
-        httpRequest.headersList.append("content-length", contentLengthHeaderValue, true);
+        httpRequest2.headersList.append("content-length", contentLengthHeaderValue, true);
       }
-      if (contentLength != null && httpRequest.keepalive) {
+      if (contentLength != null && httpRequest2.keepalive) {
       }
-      if (httpRequest.referrer instanceof URL) {
-        httpRequest.headersList.append("referer", isomorphicEncode(httpRequest.referrer.href), true);
+      if (httpRequest2.referrer instanceof URL) {
+        httpRequest2.headersList.append("referer", isomorphicEncode(httpRequest2.referrer.href), true);
       }
-      appendRequestOriginHeader(httpRequest);
-      appendFetchMetadata(httpRequest);
-      if (!httpRequest.headersList.contains("user-agent", true)) {
-        httpRequest.headersList.append("user-agent", defaultUserAgent2);
+      appendRequestOriginHeader(httpRequest2);
+      appendFetchMetadata(httpRequest2);
+      if (!httpRequest2.headersList.contains("user-agent", true)) {
+        httpRequest2.headersList.append("user-agent", defaultUserAgent2);
       }
-      if (httpRequest.cache === "default" && (httpRequest.headersList.contains("if-modified-since", true) || httpRequest.headersList.contains("if-none-match", true) || httpRequest.headersList.contains("if-unmodified-since", true) || httpRequest.headersList.contains("if-match", true) || httpRequest.headersList.contains("if-range", true))) {
-        httpRequest.cache = "no-store";
+      if (httpRequest2.cache === "default" && (httpRequest2.headersList.contains("if-modified-since", true) || httpRequest2.headersList.contains("if-none-match", true) || httpRequest2.headersList.contains("if-unmodified-since", true) || httpRequest2.headersList.contains("if-match", true) || httpRequest2.headersList.contains("if-range", true))) {
+        httpRequest2.cache = "no-store";
       }
-      if (httpRequest.cache === "no-cache" && !httpRequest.preventNoCacheCacheControlHeaderModification && !httpRequest.headersList.contains("cache-control", true)) {
-        httpRequest.headersList.append("cache-control", "max-age=0", true);
+      if (httpRequest2.cache === "no-cache" && !httpRequest2.preventNoCacheCacheControlHeaderModification && !httpRequest2.headersList.contains("cache-control", true)) {
+        httpRequest2.headersList.append("cache-control", "max-age=0", true);
       }
-      if (httpRequest.cache === "no-store" || httpRequest.cache === "reload") {
-        if (!httpRequest.headersList.contains("pragma", true)) {
-          httpRequest.headersList.append("pragma", "no-cache", true);
+      if (httpRequest2.cache === "no-store" || httpRequest2.cache === "reload") {
+        if (!httpRequest2.headersList.contains("pragma", true)) {
+          httpRequest2.headersList.append("pragma", "no-cache", true);
         }
-        if (!httpRequest.headersList.contains("cache-control", true)) {
-          httpRequest.headersList.append("cache-control", "no-cache", true);
+        if (!httpRequest2.headersList.contains("cache-control", true)) {
+          httpRequest2.headersList.append("cache-control", "no-cache", true);
         }
       }
-      if (httpRequest.headersList.contains("range", true)) {
-        httpRequest.headersList.append("accept-encoding", "identity", true);
+      if (httpRequest2.headersList.contains("range", true)) {
+        httpRequest2.headersList.append("accept-encoding", "identity", true);
       }
-      if (!httpRequest.headersList.contains("accept-encoding", true)) {
-        if (urlHasHttpsScheme(requestCurrentURL(httpRequest))) {
-          httpRequest.headersList.append("accept-encoding", "br, gzip, deflate", true);
+      if (!httpRequest2.headersList.contains("accept-encoding", true)) {
+        if (urlHasHttpsScheme(requestCurrentURL(httpRequest2))) {
+          httpRequest2.headersList.append("accept-encoding", "br, gzip, deflate", true);
         } else {
-          httpRequest.headersList.append("accept-encoding", "gzip, deflate", true);
+          httpRequest2.headersList.append("accept-encoding", "gzip, deflate", true);
         }
       }
-      httpRequest.headersList.delete("host", true);
+      httpRequest2.headersList.delete("host", true);
       if (includeCredentials) {
       }
       if (httpCache == null) {
-        httpRequest.cache = "no-store";
+        httpRequest2.cache = "no-store";
       }
-      if (httpRequest.cache !== "no-store" && httpRequest.cache !== "reload") {
+      if (httpRequest2.cache !== "no-store" && httpRequest2.cache !== "reload") {
       }
       if (response == null) {
-        if (httpRequest.cache === "only-if-cached") {
+        if (httpRequest2.cache === "only-if-cached") {
           return makeNetworkError("only if cached");
         }
         const forwardResponse = await httpNetworkFetch(
@@ -14232,7 +14232,7 @@ var require_fetch = __commonJS({
           includeCredentials,
           isNewConnectionFetch
         );
-        if (!safeMethodsSet.has(httpRequest.method) && forwardResponse.status >= 200 && forwardResponse.status <= 399) {
+        if (!safeMethodsSet.has(httpRequest2.method) && forwardResponse.status >= 200 && forwardResponse.status <= 399) {
         }
         if (revalidatingFlag && forwardResponse.status === 304) {
         }
@@ -14240,8 +14240,8 @@ var require_fetch = __commonJS({
           response = forwardResponse;
         }
       }
-      response.urlList = [...httpRequest.urlList];
-      if (httpRequest.headersList.contains("range", true)) {
+      response.urlList = [...httpRequest2.urlList];
+      if (httpRequest2.headersList.contains("range", true)) {
         response.rangeRequested = true;
       }
       response.requestIncludesCredentials = includeCredentials;
@@ -14493,23 +14493,23 @@ var require_fetch = __commonJS({
                 for (let i6 = codings.length - 1; i6 >= 0; --i6) {
                   const coding = codings[i6].trim();
                   if (coding === "x-gzip" || coding === "gzip") {
-                    decoders.push(zlib2.createGunzip({
+                    decoders.push(zlib4.createGunzip({
                       // Be less strict when decoding compressed responses, since sometimes
                       // servers send slightly invalid responses that are still accepted
                       // by common browsers.
                       // Always using Z_SYNC_FLUSH is what cURL does.
-                      flush: zlib2.constants.Z_SYNC_FLUSH,
-                      finishFlush: zlib2.constants.Z_SYNC_FLUSH
+                      flush: zlib4.constants.Z_SYNC_FLUSH,
+                      finishFlush: zlib4.constants.Z_SYNC_FLUSH
                     }));
                   } else if (coding === "deflate") {
                     decoders.push(createInflate({
-                      flush: zlib2.constants.Z_SYNC_FLUSH,
-                      finishFlush: zlib2.constants.Z_SYNC_FLUSH
+                      flush: zlib4.constants.Z_SYNC_FLUSH,
+                      finishFlush: zlib4.constants.Z_SYNC_FLUSH
                     }));
                   } else if (coding === "br") {
-                    decoders.push(zlib2.createBrotliDecompress({
-                      flush: zlib2.constants.BROTLI_OPERATION_FLUSH,
-                      finishFlush: zlib2.constants.BROTLI_OPERATION_FLUSH
+                    decoders.push(zlib4.createBrotliDecompress({
+                      flush: zlib4.constants.BROTLI_OPERATION_FLUSH,
+                      finishFlush: zlib4.constants.BROTLI_OPERATION_FLUSH
                     }));
                   } else {
                     decoders.length = 0;
@@ -18320,7 +18320,7 @@ var require_eventsource_stream = __commonJS({
   "node_modules/undici/lib/web/eventsource/eventsource-stream.js"(exports2, module2) {
     "use strict";
     var buffer = __require("node:buffer");
-    var { Transform } = __require("node:stream");
+    var { Transform: Transform2 } = __require("node:stream");
     var { isASCIINumber, isValidLastEventId } = require_util8();
     var BOM = [239, 187, 191];
     var LF = 10;
@@ -18331,7 +18331,7 @@ var require_eventsource_stream = __commonJS({
     var DATA = Buffer.from("data");
     var EVENT = Buffer.from("event");
     var ID = Buffer.from("id");
-    var RETRY2 = Buffer.from("retry");
+    var RETRY3 = Buffer.from("retry");
     var minParserItems = 1024;
     var maxParserItems = 131072;
     var bytesPerParserItem = 128;
@@ -18370,7 +18370,7 @@ var require_eventsource_stream = __commonJS({
       error64.aborted = false;
       return error64;
     }
-    var EventSourceStream = class extends Transform {
+    var EventSourceStream = class extends Transform2 {
       /**
        * @type {eventSourceSettings}
        */
@@ -18539,7 +18539,7 @@ ${value}`;
           this.dataLineCount++;
           return;
         }
-        if (isFieldName(line, fieldLength, RETRY2)) {
+        if (isFieldName(line, fieldLength, RETRY3)) {
           if (isASCIINumberBytes(line, valueStart)) {
             this.setEventFieldSize("retry", line.length - valueStart);
             event.retry = line.toString("utf8", valueStart);
@@ -24220,8 +24220,8 @@ var require_coerce = __commonJS({
       const minor = match[3] || "0";
       const patch = match[4] || "0";
       const prerelease = options2.includePrerelease && match[5] ? `-${match[5]}` : "";
-      const build3 = options2.includePrerelease && match[6] ? `+${match[6]}` : "";
-      return parse7(`${major}.${minor}.${patch}${prerelease}${build3}`, options2);
+      const build4 = options2.includePrerelease && match[6] ? `+${match[6]}` : "";
+      return parse7(`${major}.${minor}.${patch}${prerelease}${build4}`, options2);
     };
     module2.exports = coerce;
   }
@@ -33167,17 +33167,17 @@ function compress(state2, block) {
     const tmp = d5;
     d5 = c5;
     c5 = b6;
-    const s4 = S[(i6 >> 4) * 4 + (i6 & 3)];
-    const sum = (a5 + f6 & M) + (x2 + T[i6] & M) & M;
-    b6 = b6 + ((sum << s4 | sum >>> 32 - s4) >>> 0) & M;
+    const s4 = S2[(i6 >> 4) * 4 + (i6 & 3)];
+    const sum = (a5 + f6 & M2) + (x2 + T[i6] & M2) & M2;
+    b6 = b6 + ((sum << s4 | sum >>> 32 - s4) >>> 0) & M2;
     a5 = tmp;
   }
-  state2[0] = state2[0] + a5 & M;
-  state2[1] = state2[1] + b6 & M;
-  state2[2] = state2[2] + c5 & M;
-  state2[3] = state2[3] + d5 & M;
+  state2[0] = state2[0] + a5 & M2;
+  state2[1] = state2[1] + b6 & M2;
+  state2[2] = state2[2] + c5 & M2;
+  state2[3] = state2[3] + d5 & M2;
 }
-var Md5Js, INIT, M, S, T;
+var Md5Js, INIT, M2, S2, T;
 var init_Md5Js = __esm({
   "node_modules/@smithy/core/dist-es/submodules/checksum/md5/Md5Js.js"() {
     init_serde();
@@ -33235,8 +33235,8 @@ var init_Md5Js = __esm({
       }
     };
     INIT = [1732584193, 4023233417, 2562383102, 271733878];
-    M = 4294967295;
-    S = Uint8Array.of(7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21);
+    M2 = 4294967295;
+    S2 = Uint8Array.of(7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21);
     T = Array.from({ length: 64 }, (_2, i6) => Math.abs(Math.sin(i6 + 1)) * 2 ** 32 >>> 0);
   }
 });
@@ -33345,7 +33345,7 @@ var init_Crc32Node = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/checksum/sha256/Sha256Js.js
-var BLOCK, DIGEST_LENGTH, MAX_HASHABLE_LENGTH, Sha256Js, INIT2, K;
+var BLOCK, DIGEST_LENGTH, MAX_HASHABLE_LENGTH, Sha256Js, INIT2, K2;
 var init_Sha256Js = __esm({
   "node_modules/@smithy/core/dist-es/submodules/checksum/sha256/Sha256Js.js"() {
     init_serde();
@@ -33482,7 +33482,7 @@ var init_Sha256Js = __esm({
             const t23 = (u2 >>> 7 | u2 << 25) ^ (u2 >>> 18 | u2 << 14) ^ u2 >>> 3;
             w2[i6] = (t13 + w2[i6 - 7] | 0) + (t23 + w2[i6 - 16] | 0);
           }
-          const t12 = (((s4 >>> 6 | s4 << 26) ^ (s4 >>> 11 | s4 << 21) ^ (s4 >>> 25 | s4 << 7)) + (s4 & s5 ^ ~s4 & s6) | 0) + (s7 + (K[i6] + w2[i6] | 0) | 0) | 0;
+          const t12 = (((s4 >>> 6 | s4 << 26) ^ (s4 >>> 11 | s4 << 21) ^ (s4 >>> 25 | s4 << 7)) + (s4 & s5 ^ ~s4 & s6) | 0) + (s7 + (K2[i6] + w2[i6] | 0) | 0) | 0;
           const t22 = ((s0 >>> 2 | s0 << 30) ^ (s0 >>> 13 | s0 << 19) ^ (s0 >>> 22 | s0 << 10)) + (s0 & s1 ^ s0 & s22 ^ s1 & s22) | 0;
           s7 = s6;
           s6 = s5;
@@ -33513,7 +33513,7 @@ var init_Sha256Js = __esm({
       528734635,
       1541459225
     ]);
-    K = new Int32Array([
+    K2 = new Int32Array([
       1116352408,
       1899447441,
       3049323471,
@@ -36282,8 +36282,8 @@ var init_parseJsonBody = __esm({
     init_detectBufferParsing();
     init_jsonReviver();
     init_needsReviver();
-    parseJsonErrorBody = async (errorBody, context) => {
-      const value = await parseJsonBody(errorBody, context);
+    parseJsonErrorBody = async (errorBody2, context) => {
+      const value = await parseJsonBody(errorBody2, context);
       value.message = value.message ?? value.Message;
       return value;
     };
@@ -38393,13 +38393,13 @@ function createPaginator(ClientCtor, CommandCtor, inputTokenName, outputTokenNam
       }
       yield page;
       const prevToken = token;
-      token = get(page, outputTokenName);
+      token = get2(page, outputTokenName);
       hasNext = !!(token && (!config2.stopOnSameToken || token !== prevToken));
     }
     return void 0;
   };
 }
-var makePagedClientRequest, get;
+var makePagedClientRequest, get2;
 var init_createPaginator = __esm({
   "node_modules/@smithy/core/dist-es/legacy-root-exports/pagination/createPaginator.js"() {
     makePagedClientRequest = async (CommandCtor, client, input2, withCommand = (_2) => _2, ...args) => {
@@ -38407,7 +38407,7 @@ var init_createPaginator = __esm({
       command5 = withCommand(command5) ?? command5;
       return await client.send(command5, ...args);
     };
-    get = (fromObject, path) => {
+    get2 = (fromObject, path) => {
       let cursor = fromObject;
       const pathComponents = path.split(".");
       for (const step of pathComponents) {
@@ -38469,7 +38469,7 @@ var init_httpApiKeyAuth = __esm({
     init_protocols();
     import_types24 = __toESM(require_dist_cjs());
     HttpApiKeyAuthSigner = class {
-      async sign(httpRequest, identity, signingProperties) {
+      async sign(httpRequest2, identity, signingProperties) {
         if (!signingProperties) {
           throw new Error("request could not be signed with `apiKey` since the `name` and `in` signer properties are missing");
         }
@@ -38482,7 +38482,7 @@ var init_httpApiKeyAuth = __esm({
         if (!identity.apiKey) {
           throw new Error("request could not be signed with `apiKey` since the `apiKey` is not defined");
         }
-        const clonedRequest = HttpRequest.clone(httpRequest);
+        const clonedRequest = HttpRequest.clone(httpRequest2);
         if (signingProperties.in === import_types24.HttpApiKeyAuthLocation.QUERY) {
           clonedRequest.query[signingProperties.name] = identity.apiKey;
         } else if (signingProperties.in === import_types24.HttpApiKeyAuthLocation.HEADER) {
@@ -38502,8 +38502,8 @@ var init_httpBearerAuth = __esm({
   "node_modules/@smithy/core/dist-es/legacy-root-exports/util-identity-and-auth/httpAuthSchemes/httpBearerAuth.js"() {
     init_protocols();
     HttpBearerAuthSigner = class {
-      async sign(httpRequest, identity, signingProperties) {
-        const clonedRequest = HttpRequest.clone(httpRequest);
+      async sign(httpRequest2, identity, signingProperties) {
+        const clonedRequest = HttpRequest.clone(httpRequest2);
         if (!identity.token) {
           throw new Error("request could not be signed with `token` since the `token` is not defined");
         }
@@ -38519,8 +38519,8 @@ var NoAuthSigner;
 var init_noAuth = __esm({
   "node_modules/@smithy/core/dist-es/legacy-root-exports/util-identity-and-auth/httpAuthSchemes/noAuth.js"() {
     NoAuthSigner = class {
-      async sign(httpRequest, identity, signingProperties) {
-        return httpRequest;
+      async sign(httpRequest2, identity, signingProperties) {
+        return httpRequest2;
       }
     };
   }
@@ -42456,22 +42456,22 @@ var init_bowser = __esm({
       };
       return _createClass(Bowser2, null, [{
         key: "BROWSER_MAP",
-        get: function get2() {
+        get: function get3() {
           return BROWSER_MAP;
         }
       }, {
         key: "ENGINE_MAP",
-        get: function get2() {
+        get: function get3() {
           return ENGINE_MAP;
         }
       }, {
         key: "OS_MAP",
-        get: function get2() {
+        get: function get3() {
           return OS_MAP;
         }
       }, {
         key: "PLATFORMS_MAP",
-        get: function get2() {
+        get: function get3() {
           return PLATFORMS_MAP;
         }
       }]);
@@ -42897,11 +42897,11 @@ var init_Crc32cJs = __esm({
       digestLength = 4;
       crc = 4294967295;
       update(data) {
-        let crc2 = this.crc;
+        let crc = this.crc;
         for (let i6 = 0; i6 < data.length; ++i6) {
-          crc2 = crc2 >>> 8 ^ T2[(crc2 ^ data[i6]) & 255];
+          crc = crc >>> 8 ^ T2[(crc ^ data[i6]) & 255];
         }
-        this.crc = crc2;
+        this.crc = crc;
       }
       async digest() {
         const value = (this.crc ^ 4294967295) >>> 0;
@@ -42948,16 +42948,16 @@ var init_Crc64NvmeJs = __esm({
       for (let slice = 0; slice < sliceLength; slice++) {
         const table = new Array(512);
         for (let i6 = 0; i6 < 256; i6++) {
-          let crc2 = BigInt(i6);
+          let crc = BigInt(i6);
           for (let j6 = 0; j6 < 8 * (slice + 1); j6++) {
-            if (crc2 & 1n) {
-              crc2 = crc2 >> 1n ^ 0x9a6c9329ac4bc9b5n;
+            if (crc & 1n) {
+              crc = crc >> 1n ^ 0x9a6c9329ac4bc9b5n;
             } else {
-              crc2 = crc2 >> 1n;
+              crc = crc >> 1n;
             }
           }
-          table[i6 * 2] = Number(crc2 >> 32n & 0xffffffffn);
-          table[i6 * 2 + 1] = Number(crc2 & 0xffffffffn);
+          table[i6 * 2] = Number(crc >> 32n & 0xffffffffn);
+          table[i6 * 2 + 1] = Number(crc & 0xffffffffn);
         }
         tables[slice] = new Uint32Array(table);
       }
@@ -47113,8 +47113,8 @@ var init_AwsSdkSigV4Signer = __esm({
       };
     };
     AwsSdkSigV4Signer = class {
-      async sign(httpRequest, identity, signingProperties) {
-        if (!HttpRequest.isInstance(httpRequest)) {
+      async sign(httpRequest2, identity, signingProperties) {
+        if (!HttpRequest.isInstance(httpRequest2)) {
           throw new Error("The request is not an instance of `HttpRequest` and cannot be signed");
         }
         const validatedProps = await validateSigningProperties(signingProperties);
@@ -47136,7 +47136,7 @@ var init_AwsSdkSigV4Signer = __esm({
           signingProperties._preRequestSystemClockOffset = config2.systemClockOffset;
           signingProperties._requestSentAt = Date.now();
         }
-        const signedRequest = await signer.sign(httpRequest, {
+        const signedRequest = await signer.sign(httpRequest2, {
           signingDate: noSkewCorrection ? /* @__PURE__ */ new Date() : getSkewCorrectedDate(config2.systemClockOffset),
           signingRegion,
           signingService: signingName
@@ -47191,8 +47191,8 @@ var init_AwsSdkSigV4ASigner = __esm({
     init_utils3();
     init_AwsSdkSigV4Signer();
     AwsSdkSigV4ASigner = class extends AwsSdkSigV4Signer {
-      async sign(httpRequest, identity, signingProperties) {
-        if (!HttpRequest.isInstance(httpRequest)) {
+      async sign(httpRequest2, identity, signingProperties) {
+        if (!HttpRequest.isInstance(httpRequest2)) {
           throw new Error("The request is not an instance of `HttpRequest` and cannot be signed");
         }
         const { config: config2, signer, signingRegion, signingRegionSet, signingName } = await validateSigningProperties(signingProperties);
@@ -47204,7 +47204,7 @@ var init_AwsSdkSigV4ASigner = __esm({
           signingProperties._preRequestSystemClockOffset = config2.systemClockOffset;
           signingProperties._requestSentAt = Date.now();
         }
-        const signedRequest = await signer.sign(httpRequest, {
+        const signedRequest = await signer.sign(httpRequest2, {
           signingDate: noSkewCorrection ? /* @__PURE__ */ new Date() : getSkewCorrectedDate(config2.systemClockOffset),
           signingRegion: multiRegionOverride,
           signingService: signingName
@@ -47555,7 +47555,7 @@ var require_dist_cjs6 = __commonJS({
     var DEFAULT_TIMEOUT = 1e3;
     var DEFAULT_MAX_RETRIES = 0;
     var providerConfigFromInit = ({ maxRetries = DEFAULT_MAX_RETRIES, timeout = DEFAULT_TIMEOUT }) => ({ maxRetries, timeout });
-    function httpRequest(options2) {
+    function httpRequest2(options2) {
       return new Promise((resolve, reject) => {
         const req = node_http.request({
           method: "GET",
@@ -47618,7 +47618,7 @@ var require_dist_cjs6 = __commonJS({
           Authorization: process.env[ENV_CMDS_AUTH_TOKEN]
         };
       }
-      const buffer = await httpRequest({
+      const buffer = await httpRequest2({
         ...options2,
         timeout
       });
@@ -47847,7 +47847,7 @@ For more information, please visit: ` + STATIC_STABILITY_DOC_URL);
         }
       };
     };
-    var getMetadataToken = async (options2) => httpRequest({
+    var getMetadataToken = async (options2) => httpRequest2({
       ...options2,
       path: IMDS_TOKEN_PATH2,
       method: "PUT",
@@ -47855,9 +47855,9 @@ For more information, please visit: ` + STATIC_STABILITY_DOC_URL);
         "x-aws-ec2-metadata-token-ttl-seconds": "21600"
       }
     });
-    var getProfile = async (options2) => (await httpRequest({ ...options2, path: IMDS_PATH })).toString();
+    var getProfile = async (options2) => (await httpRequest2({ ...options2, path: IMDS_PATH })).toString();
     var getCredentialsFromProfile = async (profile, options2, init) => {
-      const credentialsResponse = JSON.parse((await httpRequest({
+      const credentialsResponse = JSON.parse((await httpRequest2({
         ...options2,
         path: IMDS_PATH + profile
       })).toString());
@@ -47877,7 +47877,7 @@ For more information, please visit: ` + STATIC_STABILITY_DOC_URL);
     exports2.fromContainerMetadata = fromContainerMetadata;
     exports2.fromInstanceMetadata = fromInstanceMetadata;
     exports2.getInstanceMetadataEndpoint = getInstanceMetadataEndpoint;
-    exports2.httpRequest = httpRequest;
+    exports2.httpRequest = httpRequest2;
     exports2.providerConfigFromInit = providerConfigFromInit;
   }
 });
@@ -48037,7 +48037,7 @@ var require_dist_cjs7 = __commonJS({
       request2.once("close", () => timing.clearTimeout(deferralId));
     };
     var MIN_WAIT_TIME = 6e3;
-    async function writeRequestBody(httpRequest, request2, maxContinueTimeoutMs = MIN_WAIT_TIME, externalAgent = false) {
+    async function writeRequestBody(httpRequest2, request2, maxContinueTimeoutMs = MIN_WAIT_TIME, externalAgent = false) {
       const headers = request2.headers;
       const expect = headers ? headers.Expect || headers.expect : void 0;
       let timeoutId = -1;
@@ -48048,15 +48048,15 @@ var require_dist_cjs7 = __commonJS({
             timeoutId = Number(timing.setTimeout(() => resolve(true), Math.max(MIN_WAIT_TIME, maxContinueTimeoutMs)));
           }),
           new Promise((resolve) => {
-            httpRequest.on("continue", () => {
+            httpRequest2.on("continue", () => {
               timing.clearTimeout(timeoutId);
               resolve(true);
             });
-            httpRequest.on("response", () => {
+            httpRequest2.on("response", () => {
               timing.clearTimeout(timeoutId);
               resolve(false);
             });
-            httpRequest.on("error", () => {
+            httpRequest2.on("error", () => {
               timing.clearTimeout(timeoutId);
               resolve(false);
             });
@@ -48064,12 +48064,12 @@ var require_dist_cjs7 = __commonJS({
         ]);
       }
       if (sendBody) {
-        writeBody(httpRequest, request2.body);
+        writeBody(httpRequest2, request2.body);
       }
     }
-    function writeBody(httpRequest, body) {
+    function writeBody(httpRequest2, body) {
       if (body instanceof Readable9) {
-        body.pipe(httpRequest);
+        body.pipe(httpRequest2);
         return;
       }
       if (body) {
@@ -48077,21 +48077,21 @@ var require_dist_cjs7 = __commonJS({
         const isString = typeof body === "string";
         if (isBuffer || isString) {
           if (isBuffer && body.byteLength === 0) {
-            httpRequest.end();
+            httpRequest2.end();
           } else {
-            httpRequest.end(body);
+            httpRequest2.end(body);
           }
           return;
         }
         const uint8 = body;
         if (typeof uint8 === "object" && uint8.buffer && typeof uint8.byteOffset === "number" && typeof uint8.byteLength === "number") {
-          httpRequest.end(Buffer.from(uint8.buffer, uint8.byteOffset, uint8.byteLength));
+          httpRequest2.end(Buffer.from(uint8.buffer, uint8.byteOffset, uint8.byteLength));
           return;
         }
-        httpRequest.end(Buffer.from(body));
+        httpRequest2.end(Buffer.from(body));
         return;
       }
-      httpRequest.end();
+      httpRequest2.end();
     }
     var DEFAULT_REQUEST_TIMEOUT = 0;
     var hAgent = void 0;
@@ -49120,37 +49120,37 @@ var init_package = __esm({
 });
 
 // node_modules/@aws-sdk/nested-clients/dist-es/submodules/sso-oidc/endpoint/bdd.js
-var k, a, b, c, d, e, f, g, h, i, j, _data, root, r, nodes, bdd;
+var k2, a, b2, c, d, e, f2, g2, h, i, j2, _data, root, r, nodes, bdd;
 var init_bdd = __esm({
   "node_modules/@aws-sdk/nested-clients/dist-es/submodules/sso-oidc/endpoint/bdd.js"() {
     init_endpoints();
-    k = "ref";
+    k2 = "ref";
     a = -1;
-    b = true;
+    b2 = true;
     c = "isSet";
     d = "PartitionResult";
     e = "booleanEquals";
-    f = "getAttr";
-    g = { [k]: "Endpoint" };
-    h = { [k]: d };
+    f2 = "getAttr";
+    g2 = { [k2]: "Endpoint" };
+    h = { [k2]: d };
     i = {};
-    j = [{ [k]: "Region" }];
+    j2 = [{ [k2]: "Region" }];
     _data = {
       conditions: [
-        [c, [g]],
-        [c, j],
-        ["aws.partition", j, d],
-        [e, [{ [k]: "UseFIPS" }, b]],
-        [e, [{ [k]: "UseDualStack" }, b]],
-        [e, [{ fn: f, argv: [h, "supportsDualStack"] }, b]],
-        [e, [{ fn: f, argv: [h, "supportsFIPS"] }, b]],
-        ["stringEquals", [{ fn: f, argv: [h, "name"] }, "aws-us-gov"]]
+        [c, [g2]],
+        [c, j2],
+        ["aws.partition", j2, d],
+        [e, [{ [k2]: "UseFIPS" }, b2]],
+        [e, [{ [k2]: "UseDualStack" }, b2]],
+        [e, [{ fn: f2, argv: [h, "supportsDualStack"] }, b2]],
+        [e, [{ fn: f2, argv: [h, "supportsFIPS"] }, b2]],
+        ["stringEquals", [{ fn: f2, argv: [h, "name"] }, "aws-us-gov"]]
       ],
       results: [
         [a],
         [a, "Invalid Configuration: FIPS and custom endpoint are not supported"],
         [a, "Invalid Configuration: Dualstack and custom endpoint are not supported"],
-        [g, i],
+        [g2, i],
         ["https://oidc-fips.{Region}.{PartitionResult#dualStackDnsSuffix}", i],
         [a, "FIPS and DualStack are enabled, but this partition does not support one or both"],
         ["https://oidc.{Region}.amazonaws.com", i],
@@ -49448,7 +49448,7 @@ var init_errors = __esm({
 });
 
 // node_modules/@aws-sdk/nested-clients/dist-es/submodules/sso-oidc/schemas/schemas_0.js
-var _ADE, _APE, _AT, _CS, _CT, _CTR, _CTRr, _CV, _ETE, _ICE, _IGE, _IRE, _ISE, _ISEn, _IT, _RT, _SDE, _UCE, _UGTE, _aT, _c, _cI, _cS, _cV, _co, _dC, _e, _eI, _ed, _gT, _h, _hE, _iT, _r, _rT, _rU, _s, _sc, _se, _tT, n0, _s_registry, SSOOIDCServiceException$, n0_registry, AccessDeniedException$, AuthorizationPendingException$, ExpiredTokenException$, InternalServerException$, InvalidClientException$, InvalidGrantException$, InvalidRequestException$, InvalidScopeException$, SlowDownException$, UnauthorizedClientException$, UnsupportedGrantTypeException$, errorTypeRegistries, AccessToken, ClientSecret, CodeVerifier, IdToken, RefreshToken, CreateTokenRequest$, CreateTokenResponse$, Scopes, CreateToken$;
+var _ADE, _APE, _AT, _CS, _CT, _CTR, _CTRr, _CV, _ETE, _ICE, _IGE, _IRE, _ISE, _ISEn, _IT, _RT, _SDE, _UCE, _UGTE, _aT, _c, _cI, _cS, _cV, _co, _dC, _e2, _eI, _ed, _gT, _h, _hE, _iT, _r2, _rT, _rU, _s2, _sc, _se, _tT, n0, _s_registry, SSOOIDCServiceException$, n0_registry, AccessDeniedException$, AuthorizationPendingException$, ExpiredTokenException$, InternalServerException$, InvalidClientException$, InvalidGrantException$, InvalidRequestException$, InvalidScopeException$, SlowDownException$, UnauthorizedClientException$, UnsupportedGrantTypeException$, errorTypeRegistries, AccessToken, ClientSecret, CodeVerifier, IdToken, RefreshToken, CreateTokenRequest$, CreateTokenResponse$, Scopes, CreateToken$;
 var init_schemas_0 = __esm({
   "node_modules/@aws-sdk/nested-clients/dist-es/submodules/sso-oidc/schemas/schemas_0.js"() {
     init_schema();
@@ -49480,31 +49480,31 @@ var init_schemas_0 = __esm({
     _cV = "codeVerifier";
     _co = "code";
     _dC = "deviceCode";
-    _e = "error";
+    _e2 = "error";
     _eI = "expiresIn";
     _ed = "error_description";
     _gT = "grantType";
     _h = "http";
     _hE = "httpError";
     _iT = "idToken";
-    _r = "reason";
+    _r2 = "reason";
     _rT = "refreshToken";
     _rU = "redirectUri";
-    _s = "smithy.ts.sdk.synthetic.com.amazonaws.ssooidc";
+    _s2 = "smithy.ts.sdk.synthetic.com.amazonaws.ssooidc";
     _sc = "scope";
     _se = "server";
     _tT = "tokenType";
     n0 = "com.amazonaws.ssooidc";
-    _s_registry = new TypeRegistry(_s);
-    SSOOIDCServiceException$ = [-3, _s, "SSOOIDCServiceException", 0, [], []];
+    _s_registry = new TypeRegistry(_s2);
+    SSOOIDCServiceException$ = [-3, _s2, "SSOOIDCServiceException", 0, [], []];
     _s_registry.registerError(SSOOIDCServiceException$, SSOOIDCServiceException);
     n0_registry = new TypeRegistry(n0);
     AccessDeniedException$ = [
       -3,
       n0,
       _ADE,
-      { [_e]: _c, [_hE]: 400 },
-      [_e, _r, _ed],
+      { [_e2]: _c, [_hE]: 400 },
+      [_e2, _r2, _ed],
       [0, 0, 0]
     ];
     n0_registry.registerError(AccessDeniedException$, AccessDeniedException);
@@ -49512,8 +49512,8 @@ var init_schemas_0 = __esm({
       -3,
       n0,
       _APE,
-      { [_e]: _c, [_hE]: 400 },
-      [_e, _ed],
+      { [_e2]: _c, [_hE]: 400 },
+      [_e2, _ed],
       [0, 0]
     ];
     n0_registry.registerError(AuthorizationPendingException$, AuthorizationPendingException);
@@ -49521,8 +49521,8 @@ var init_schemas_0 = __esm({
       -3,
       n0,
       _ETE,
-      { [_e]: _c, [_hE]: 400 },
-      [_e, _ed],
+      { [_e2]: _c, [_hE]: 400 },
+      [_e2, _ed],
       [0, 0]
     ];
     n0_registry.registerError(ExpiredTokenException$, ExpiredTokenException);
@@ -49530,8 +49530,8 @@ var init_schemas_0 = __esm({
       -3,
       n0,
       _ISE,
-      { [_e]: _se, [_hE]: 500 },
-      [_e, _ed],
+      { [_e2]: _se, [_hE]: 500 },
+      [_e2, _ed],
       [0, 0]
     ];
     n0_registry.registerError(InternalServerException$, InternalServerException);
@@ -49539,8 +49539,8 @@ var init_schemas_0 = __esm({
       -3,
       n0,
       _ICE,
-      { [_e]: _c, [_hE]: 401 },
-      [_e, _ed],
+      { [_e2]: _c, [_hE]: 401 },
+      [_e2, _ed],
       [0, 0]
     ];
     n0_registry.registerError(InvalidClientException$, InvalidClientException);
@@ -49548,8 +49548,8 @@ var init_schemas_0 = __esm({
       -3,
       n0,
       _IGE,
-      { [_e]: _c, [_hE]: 400 },
-      [_e, _ed],
+      { [_e2]: _c, [_hE]: 400 },
+      [_e2, _ed],
       [0, 0]
     ];
     n0_registry.registerError(InvalidGrantException$, InvalidGrantException);
@@ -49557,8 +49557,8 @@ var init_schemas_0 = __esm({
       -3,
       n0,
       _IRE,
-      { [_e]: _c, [_hE]: 400 },
-      [_e, _r, _ed],
+      { [_e2]: _c, [_hE]: 400 },
+      [_e2, _r2, _ed],
       [0, 0, 0]
     ];
     n0_registry.registerError(InvalidRequestException$, InvalidRequestException);
@@ -49566,8 +49566,8 @@ var init_schemas_0 = __esm({
       -3,
       n0,
       _ISEn,
-      { [_e]: _c, [_hE]: 400 },
-      [_e, _ed],
+      { [_e2]: _c, [_hE]: 400 },
+      [_e2, _ed],
       [0, 0]
     ];
     n0_registry.registerError(InvalidScopeException$, InvalidScopeException);
@@ -49575,8 +49575,8 @@ var init_schemas_0 = __esm({
       -3,
       n0,
       _SDE,
-      { [_e]: _c, [_hE]: 400 },
-      [_e, _ed],
+      { [_e2]: _c, [_hE]: 400 },
+      [_e2, _ed],
       [0, 0]
     ];
     n0_registry.registerError(SlowDownException$, SlowDownException);
@@ -49584,8 +49584,8 @@ var init_schemas_0 = __esm({
       -3,
       n0,
       _UCE,
-      { [_e]: _c, [_hE]: 400 },
-      [_e, _ed],
+      { [_e2]: _c, [_hE]: 400 },
+      [_e2, _ed],
       [0, 0]
     ];
     n0_registry.registerError(UnauthorizedClientException$, UnauthorizedClientException);
@@ -49593,8 +49593,8 @@ var init_schemas_0 = __esm({
       -3,
       n0,
       _UGTE,
-      { [_e]: _c, [_hE]: 400 },
-      [_e, _ed],
+      { [_e2]: _c, [_hE]: 400 },
+      [_e2, _ed],
       [0, 0]
     ];
     n0_registry.registerError(UnsupportedGrantTypeException$, UnsupportedGrantTypeException);
@@ -50217,37 +50217,37 @@ var init_EndpointParameters2 = __esm({
 });
 
 // node_modules/@aws-sdk/nested-clients/dist-es/submodules/sso/endpoint/bdd.js
-var k2, a2, b2, c2, d2, e2, f2, g2, h2, i2, j2, _data2, root2, r2, nodes2, bdd2;
+var k3, a2, b3, c2, d2, e2, f3, g3, h2, i2, j3, _data2, root2, r2, nodes2, bdd2;
 var init_bdd2 = __esm({
   "node_modules/@aws-sdk/nested-clients/dist-es/submodules/sso/endpoint/bdd.js"() {
     init_endpoints();
-    k2 = "ref";
+    k3 = "ref";
     a2 = -1;
-    b2 = true;
+    b3 = true;
     c2 = "isSet";
     d2 = "PartitionResult";
     e2 = "booleanEquals";
-    f2 = "getAttr";
-    g2 = { [k2]: "Endpoint" };
-    h2 = { [k2]: d2 };
+    f3 = "getAttr";
+    g3 = { [k3]: "Endpoint" };
+    h2 = { [k3]: d2 };
     i2 = {};
-    j2 = [{ [k2]: "Region" }];
+    j3 = [{ [k3]: "Region" }];
     _data2 = {
       conditions: [
-        [c2, [g2]],
-        [c2, j2],
-        ["aws.partition", j2, d2],
-        [e2, [{ [k2]: "UseFIPS" }, b2]],
-        [e2, [{ [k2]: "UseDualStack" }, b2]],
-        [e2, [{ fn: f2, argv: [h2, "supportsDualStack"] }, b2]],
-        [e2, [{ fn: f2, argv: [h2, "supportsFIPS"] }, b2]],
-        ["stringEquals", [{ fn: f2, argv: [h2, "name"] }, "aws-us-gov"]]
+        [c2, [g3]],
+        [c2, j3],
+        ["aws.partition", j3, d2],
+        [e2, [{ [k3]: "UseFIPS" }, b3]],
+        [e2, [{ [k3]: "UseDualStack" }, b3]],
+        [e2, [{ fn: f3, argv: [h2, "supportsDualStack"] }, b3]],
+        [e2, [{ fn: f3, argv: [h2, "supportsFIPS"] }, b3]],
+        ["stringEquals", [{ fn: f3, argv: [h2, "name"] }, "aws-us-gov"]]
       ],
       results: [
         [a2],
         [a2, "Invalid Configuration: FIPS and custom endpoint are not supported"],
         [a2, "Invalid Configuration: Dualstack and custom endpoint are not supported"],
-        [g2, i2],
+        [g3, i2],
         ["https://portal.sso-fips.{Region}.{PartitionResult#dualStackDnsSuffix}", i2],
         [a2, "FIPS and DualStack are enabled, but this partition does not support one or both"],
         ["https://portal.sso.{Region}.amazonaws.com", i2],
@@ -50406,7 +50406,7 @@ var init_errors2 = __esm({
 });
 
 // node_modules/@aws-sdk/nested-clients/dist-es/submodules/sso/schemas/schemas_0.js
-var _ATT, _GRC, _GRCR, _GRCRe, _IRE2, _RC, _RNFE, _SAKT, _STT, _TMRE, _UE, _aI, _aKI, _aT2, _ai, _c2, _e2, _ex, _h2, _hE2, _hH, _hQ, _m, _rC, _rN, _rn, _s2, _sAK, _sT, _xasbt, n02, _s_registry2, SSOServiceException$, n0_registry2, InvalidRequestException$2, ResourceNotFoundException$, TooManyRequestsException$, UnauthorizedException$, errorTypeRegistries2, AccessTokenType, SecretAccessKeyType, SessionTokenType, GetRoleCredentialsRequest$, GetRoleCredentialsResponse$, RoleCredentials$, GetRoleCredentials$;
+var _ATT, _GRC, _GRCR, _GRCRe, _IRE2, _RC, _RNFE, _SAKT, _STT, _TMRE, _UE, _aI, _aKI, _aT2, _ai, _c2, _e3, _ex, _h2, _hE2, _hH, _hQ, _m, _rC, _rN, _rn, _s3, _sAK, _sT, _xasbt, n02, _s_registry2, SSOServiceException$, n0_registry2, InvalidRequestException$2, ResourceNotFoundException$, TooManyRequestsException$, UnauthorizedException$, errorTypeRegistries2, AccessTokenType, SecretAccessKeyType, SessionTokenType, GetRoleCredentialsRequest$, GetRoleCredentialsResponse$, RoleCredentials$, GetRoleCredentials$;
 var init_schemas_02 = __esm({
   "node_modules/@aws-sdk/nested-clients/dist-es/submodules/sso/schemas/schemas_0.js"() {
     init_schema();
@@ -50428,7 +50428,7 @@ var init_schemas_02 = __esm({
     _aT2 = "accessToken";
     _ai = "account_id";
     _c2 = "client";
-    _e2 = "error";
+    _e3 = "error";
     _ex = "expiration";
     _h2 = "http";
     _hE2 = "httpError";
@@ -50438,20 +50438,20 @@ var init_schemas_02 = __esm({
     _rC = "roleCredentials";
     _rN = "roleName";
     _rn = "role_name";
-    _s2 = "smithy.ts.sdk.synthetic.com.amazonaws.sso";
+    _s3 = "smithy.ts.sdk.synthetic.com.amazonaws.sso";
     _sAK = "secretAccessKey";
     _sT = "sessionToken";
     _xasbt = "x-amz-sso_bearer_token";
     n02 = "com.amazonaws.sso";
-    _s_registry2 = new TypeRegistry(_s2);
-    SSOServiceException$ = [-3, _s2, "SSOServiceException", 0, [], []];
+    _s_registry2 = new TypeRegistry(_s3);
+    SSOServiceException$ = [-3, _s3, "SSOServiceException", 0, [], []];
     _s_registry2.registerError(SSOServiceException$, SSOServiceException);
     n0_registry2 = new TypeRegistry(n02);
     InvalidRequestException$2 = [
       -3,
       n02,
       _IRE2,
-      { [_e2]: _c2, [_hE2]: 400 },
+      { [_e3]: _c2, [_hE2]: 400 },
       [_m],
       [0]
     ];
@@ -50460,7 +50460,7 @@ var init_schemas_02 = __esm({
       -3,
       n02,
       _RNFE,
-      { [_e2]: _c2, [_hE2]: 404 },
+      { [_e3]: _c2, [_hE2]: 404 },
       [_m],
       [0]
     ];
@@ -50469,7 +50469,7 @@ var init_schemas_02 = __esm({
       -3,
       n02,
       _TMRE,
-      { [_e2]: _c2, [_hE2]: 429 },
+      { [_e3]: _c2, [_hE2]: 429 },
       [_m],
       [0]
     ];
@@ -50478,7 +50478,7 @@ var init_schemas_02 = __esm({
       -3,
       n02,
       _UE,
-      { [_e2]: _c2, [_hE2]: 401 },
+      { [_e3]: _c2, [_hE2]: 401 },
       [_m],
       [0]
     ];
@@ -51019,59 +51019,59 @@ Reference: https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-sso.ht
 });
 
 // node_modules/@aws-sdk/nested-clients/dist-es/submodules/sts/endpoint/bdd.js
-var q, a3, b3, c3, d3, e3, f3, g3, h3, i3, j3, k3, l, m, n, o, p, _data3, root3, r3, nodes3, bdd3;
+var q2, a3, b4, c3, d3, e3, f4, g4, h3, i3, j4, k4, l, m2, n, o, p2, _data3, root3, r3, nodes3, bdd3;
 var init_bdd3 = __esm({
   "node_modules/@aws-sdk/nested-clients/dist-es/submodules/sts/endpoint/bdd.js"() {
     init_endpoints();
-    q = "ref";
+    q2 = "ref";
     a3 = -1;
-    b3 = true;
+    b4 = true;
     c3 = "isSet";
     d3 = "PartitionResult";
     e3 = "booleanEquals";
-    f3 = "stringEquals";
-    g3 = "getAttr";
+    f4 = "stringEquals";
+    g4 = "getAttr";
     h3 = "us-east-1";
     i3 = "sigv4";
-    j3 = "sts";
-    k3 = "https://sts.{Region}.{PartitionResult#dnsSuffix}";
-    l = { [q]: "Endpoint" };
-    m = { [q]: "Region" };
-    n = { [q]: d3 };
+    j4 = "sts";
+    k4 = "https://sts.{Region}.{PartitionResult#dnsSuffix}";
+    l = { [q2]: "Endpoint" };
+    m2 = { [q2]: "Region" };
+    n = { [q2]: d3 };
     o = {};
-    p = [m];
+    p2 = [m2];
     _data3 = {
       conditions: [
         [c3, [l]],
-        [c3, p],
-        ["aws.partition", p, d3],
-        [e3, [{ [q]: "UseFIPS" }, b3]],
-        [e3, [{ [q]: "UseDualStack" }, b3]],
-        [f3, [m, "aws-global"]],
-        [e3, [{ [q]: "UseGlobalEndpoint" }, b3]],
-        [f3, [m, "eu-central-1"]],
-        [e3, [{ fn: g3, argv: [n, "supportsDualStack"] }, b3]],
-        [e3, [{ fn: g3, argv: [n, "supportsFIPS"] }, b3]],
-        [f3, [m, "ap-south-1"]],
-        [f3, [m, "eu-north-1"]],
-        [f3, [m, "eu-west-1"]],
-        [f3, [m, "eu-west-2"]],
-        [f3, [m, "eu-west-3"]],
-        [f3, [m, "sa-east-1"]],
-        [f3, [m, h3]],
-        [f3, [m, "us-east-2"]],
-        [f3, [m, "us-west-2"]],
-        [f3, [m, "us-west-1"]],
-        [f3, [m, "ca-central-1"]],
-        [f3, [m, "ap-southeast-1"]],
-        [f3, [m, "ap-northeast-1"]],
-        [f3, [m, "ap-southeast-2"]],
-        [f3, [{ fn: g3, argv: [n, "name"] }, "aws-us-gov"]]
+        [c3, p2],
+        ["aws.partition", p2, d3],
+        [e3, [{ [q2]: "UseFIPS" }, b4]],
+        [e3, [{ [q2]: "UseDualStack" }, b4]],
+        [f4, [m2, "aws-global"]],
+        [e3, [{ [q2]: "UseGlobalEndpoint" }, b4]],
+        [f4, [m2, "eu-central-1"]],
+        [e3, [{ fn: g4, argv: [n, "supportsDualStack"] }, b4]],
+        [e3, [{ fn: g4, argv: [n, "supportsFIPS"] }, b4]],
+        [f4, [m2, "ap-south-1"]],
+        [f4, [m2, "eu-north-1"]],
+        [f4, [m2, "eu-west-1"]],
+        [f4, [m2, "eu-west-2"]],
+        [f4, [m2, "eu-west-3"]],
+        [f4, [m2, "sa-east-1"]],
+        [f4, [m2, h3]],
+        [f4, [m2, "us-east-2"]],
+        [f4, [m2, "us-west-2"]],
+        [f4, [m2, "us-west-1"]],
+        [f4, [m2, "ca-central-1"]],
+        [f4, [m2, "ap-southeast-1"]],
+        [f4, [m2, "ap-northeast-1"]],
+        [f4, [m2, "ap-southeast-2"]],
+        [f4, [{ fn: g4, argv: [n, "name"] }, "aws-us-gov"]]
       ],
       results: [
         [a3],
-        ["https://sts.amazonaws.com", { authSchemes: [{ name: i3, signingName: j3, signingRegion: h3 }] }],
-        [k3, { authSchemes: [{ name: i3, signingName: j3, signingRegion: "{Region}" }] }],
+        ["https://sts.amazonaws.com", { authSchemes: [{ name: i3, signingName: j4, signingRegion: h3 }] }],
+        [k4, { authSchemes: [{ name: i3, signingName: j4, signingRegion: "{Region}" }] }],
         [a3, "Invalid Configuration: FIPS and custom endpoint are not supported"],
         [a3, "Invalid Configuration: Dualstack and custom endpoint are not supported"],
         [l, o],
@@ -51082,7 +51082,7 @@ var init_bdd3 = __esm({
         [a3, "FIPS is enabled but this partition does not support FIPS"],
         ["https://sts.{Region}.{PartitionResult#dualStackDnsSuffix}", o],
         [a3, "DualStack is enabled but this partition does not support DualStack"],
-        [k3, o],
+        [k4, o],
         [a3, "Invalid Configuration: Missing Region"]
       ]
     };
@@ -51496,7 +51496,7 @@ var init_errors3 = __esm({
 });
 
 // node_modules/@aws-sdk/nested-clients/dist-es/submodules/sts/schemas/schemas_0.js
-var _A, _AKI, _AR, _ARI, _ARR, _ARRs, _ARU, _ARWWI, _ARWWIR, _ARWWIRs, _Au, _C, _CA, _DS, _E2, _EI, _ETE2, _FPA, _I, _ICAE, _IDPCEE, _IDPRCE, _IITE, _IP, _K, _MPDE, _MSTS, _OI, _P, _PA, _PAr, _PC, _PCLT, _PCr, _PDT, _PI, _PPS, _PPTLE, _Pr, _RA, _RDE, _RSN, _S, _SAK, _SFWIT, _SI, _SN, _ST, _STS, _STU, _STu, _T, _TC, _TCr, _TIPC, _TTK, _Ta, _V, _WIT, _a3, _aKST, _aQE, _c3, _cTT, _e3, _hE3, _m2, _oIIT, _oIST, _oISTT, _pDLT, _s3, _tCIPMT, _tCVT, _tLT, n03, _s_registry3, STSServiceException$, n0_registry3, ExpiredTokenException$2, IDPCommunicationErrorException$, IDPRejectedClaimException$, InvalidContextAssertionException$, InvalidIdentityTokenException$, MalformedPolicyDocumentException$, PackedPolicyTooLargeException$, RegionDisabledException$, errorTypeRegistries3, accessKeySecretType, clientTokenType, originIdentityIssuerType, originIdentitySubjectType, originIdentitySubjectTypeType, transactionContextValueType, AssumedRoleUser$, AssumeRoleRequest$, AssumeRoleResponse$, AssumeRoleWithWebIdentityRequest$, AssumeRoleWithWebIdentityResponse$, Credentials$, OriginIdentity$, PolicyDescriptorType$, ProvidedContext$, Tag$, TransactionContext$, TrustedIdentityPropagationContext$, policyDescriptorListType, ProvidedContextsListType, tagKeyListType, tagListType, transactionContextIdentityProviderMapType, AssumeRole$, AssumeRoleWithWebIdentity$;
+var _A, _AKI, _AR, _ARI, _ARR, _ARRs, _ARU, _ARWWI, _ARWWIR, _ARWWIRs, _Au, _C, _CA, _DS, _E2, _EI, _ETE2, _FPA, _I, _ICAE, _IDPCEE, _IDPRCE, _IITE, _IP, _K, _MPDE, _MSTS, _OI, _P, _PA, _PAr, _PC, _PCLT, _PCr, _PDT, _PI, _PPS, _PPTLE, _Pr, _RA, _RDE, _RSN, _S, _SAK, _SFWIT, _SI, _SN, _ST, _STS, _STU, _STu, _T, _TC, _TCr, _TIPC, _TTK, _Ta, _V, _WIT, _a3, _aKST, _aQE, _c3, _cTT, _e4, _hE3, _m2, _oIIT, _oIST, _oISTT, _pDLT, _s4, _tCIPMT, _tCVT, _tLT, n03, _s_registry3, STSServiceException$, n0_registry3, ExpiredTokenException$2, IDPCommunicationErrorException$, IDPRejectedClaimException$, InvalidContextAssertionException$, InvalidIdentityTokenException$, MalformedPolicyDocumentException$, PackedPolicyTooLargeException$, RegionDisabledException$, errorTypeRegistries3, accessKeySecretType, clientTokenType, originIdentityIssuerType, originIdentitySubjectType, originIdentitySubjectTypeType, transactionContextValueType, AssumedRoleUser$, AssumeRoleRequest$, AssumeRoleResponse$, AssumeRoleWithWebIdentityRequest$, AssumeRoleWithWebIdentityResponse$, Credentials$, OriginIdentity$, PolicyDescriptorType$, ProvidedContext$, Tag$, TransactionContext$, TrustedIdentityPropagationContext$, policyDescriptorListType, ProvidedContextsListType, tagKeyListType, tagListType, transactionContextIdentityProviderMapType, AssumeRole$, AssumeRoleWithWebIdentity$;
 var init_schemas_03 = __esm({
   "node_modules/@aws-sdk/nested-clients/dist-es/submodules/sts/schemas/schemas_0.js"() {
     init_schema();
@@ -51566,27 +51566,27 @@ var init_schemas_03 = __esm({
     _aQE = "awsQueryError";
     _c3 = "client";
     _cTT = "clientTokenType";
-    _e3 = "error";
+    _e4 = "error";
     _hE3 = "httpError";
     _m2 = "message";
     _oIIT = "originIdentityIssuerType";
     _oIST = "originIdentitySubjectType";
     _oISTT = "originIdentitySubjectTypeType";
     _pDLT = "policyDescriptorListType";
-    _s3 = "smithy.ts.sdk.synthetic.com.amazonaws.sts";
+    _s4 = "smithy.ts.sdk.synthetic.com.amazonaws.sts";
     _tCIPMT = "transactionContextIdentityProviderMapType";
     _tCVT = "transactionContextValueType";
     _tLT = "tagListType";
     n03 = "com.amazonaws.sts";
-    _s_registry3 = new TypeRegistry(_s3);
-    STSServiceException$ = [-3, _s3, "STSServiceException", 0, [], []];
+    _s_registry3 = new TypeRegistry(_s4);
+    STSServiceException$ = [-3, _s4, "STSServiceException", 0, [], []];
     _s_registry3.registerError(STSServiceException$, STSServiceException);
     n0_registry3 = new TypeRegistry(n03);
     ExpiredTokenException$2 = [
       -3,
       n03,
       _ETE2,
-      { [_aQE]: [`ExpiredTokenException`, 400], [_e3]: _c3, [_hE3]: 400 },
+      { [_aQE]: [`ExpiredTokenException`, 400], [_e4]: _c3, [_hE3]: 400 },
       [_m2],
       [0]
     ];
@@ -51595,7 +51595,7 @@ var init_schemas_03 = __esm({
       -3,
       n03,
       _IDPCEE,
-      { [_aQE]: [`IDPCommunicationError`, 400], [_e3]: _c3, [_hE3]: 400 },
+      { [_aQE]: [`IDPCommunicationError`, 400], [_e4]: _c3, [_hE3]: 400 },
       [_m2],
       [0]
     ];
@@ -51604,7 +51604,7 @@ var init_schemas_03 = __esm({
       -3,
       n03,
       _IDPRCE,
-      { [_aQE]: [`IDPRejectedClaim`, 403], [_e3]: _c3, [_hE3]: 403 },
+      { [_aQE]: [`IDPRejectedClaim`, 403], [_e4]: _c3, [_hE3]: 403 },
       [_m2],
       [0]
     ];
@@ -51613,7 +51613,7 @@ var init_schemas_03 = __esm({
       -3,
       n03,
       _ICAE,
-      { [_aQE]: [`InvalidContextAssertion`, 400], [_e3]: _c3, [_hE3]: 400 },
+      { [_aQE]: [`InvalidContextAssertion`, 400], [_e4]: _c3, [_hE3]: 400 },
       [_m2],
       [0]
     ];
@@ -51622,7 +51622,7 @@ var init_schemas_03 = __esm({
       -3,
       n03,
       _IITE,
-      { [_aQE]: [`InvalidIdentityToken`, 400], [_e3]: _c3, [_hE3]: 400 },
+      { [_aQE]: [`InvalidIdentityToken`, 400], [_e4]: _c3, [_hE3]: 400 },
       [_m2],
       [0]
     ];
@@ -51631,7 +51631,7 @@ var init_schemas_03 = __esm({
       -3,
       n03,
       _MPDE,
-      { [_aQE]: [`MalformedPolicyDocument`, 400], [_e3]: _c3, [_hE3]: 400 },
+      { [_aQE]: [`MalformedPolicyDocument`, 400], [_e4]: _c3, [_hE3]: 400 },
       [_m2],
       [0]
     ];
@@ -51640,7 +51640,7 @@ var init_schemas_03 = __esm({
       -3,
       n03,
       _PPTLE,
-      { [_aQE]: [`PackedPolicyTooLarge`, 400], [_e3]: _c3, [_hE3]: 400 },
+      { [_aQE]: [`PackedPolicyTooLarge`, 400], [_e4]: _c3, [_hE3]: 400 },
       [_m2],
       [0]
     ];
@@ -51649,7 +51649,7 @@ var init_schemas_03 = __esm({
       -3,
       n03,
       _RDE,
-      { [_aQE]: [`RegionDisabledException`, 403], [_e3]: _c3, [_hE3]: 403 },
+      { [_aQE]: [`RegionDisabledException`, 403], [_e4]: _c3, [_hE3]: 403 },
       [_m2],
       [0]
     ];
@@ -52405,40 +52405,40 @@ var init_EndpointParameters4 = __esm({
 });
 
 // node_modules/@aws-sdk/nested-clients/dist-es/submodules/signin/endpoint/bdd.js
-var s, a4, b4, c4, d4, e4, f4, g4, h4, i4, j4, k4, l2, m2, n2, o2, p2, q2, _data4, root4, r4, nodes4, bdd4;
+var s3, a4, b5, c4, d4, e4, f5, g5, h4, i4, j5, k5, l2, m3, n2, o2, p3, q3, _data4, root4, r4, nodes4, bdd4;
 var init_bdd4 = __esm({
   "node_modules/@aws-sdk/nested-clients/dist-es/submodules/signin/endpoint/bdd.js"() {
     init_endpoints();
-    s = "ref";
+    s3 = "ref";
     a4 = -1;
-    b4 = false;
+    b5 = false;
     c4 = true;
     d4 = "isSet";
     e4 = "booleanEquals";
-    f4 = "coalesce";
-    g4 = "PartitionResult";
+    f5 = "coalesce";
+    g5 = "PartitionResult";
     h4 = "stringEquals";
     i4 = "getAttr";
-    j4 = "https://signin.{Region}.{PartitionResult#dualStackDnsSuffix}";
-    k4 = { [s]: "Endpoint" };
-    l2 = { "fn": i4, "argv": [{ [s]: g4 }, "name"] };
-    m2 = { [s]: "Region" };
-    n2 = { [s]: g4 };
+    j5 = "https://signin.{Region}.{PartitionResult#dualStackDnsSuffix}";
+    k5 = { [s3]: "Endpoint" };
+    l2 = { "fn": i4, "argv": [{ [s3]: g5 }, "name"] };
+    m3 = { [s3]: "Region" };
+    n2 = { [s3]: g5 };
     o2 = { "authSchemes": [{ "name": "sigv4", "signingName": "signin", "signingRegion": "{Region}" }] };
-    p2 = {};
-    q2 = [m2];
+    p3 = {};
+    q3 = [m3];
     _data4 = {
       conditions: [
-        [d4, q2],
-        [e4, [{ fn: f4, argv: [{ [s]: "IsControlPlane" }, b4] }, c4]],
-        [d4, [k4]],
-        ["aws.partition", q2, g4],
-        [e4, [{ [s]: "UseFIPS" }, c4]],
+        [d4, q3],
+        [e4, [{ fn: f5, argv: [{ [s3]: "IsControlPlane" }, b5] }, c4]],
+        [d4, [k5]],
+        ["aws.partition", q3, g5],
+        [e4, [{ [s3]: "UseFIPS" }, c4]],
         [h4, [l2, "aws"]],
-        [e4, [{ fn: f4, argv: [{ [s]: "IsOAuthEndpoint" }, b4] }, c4]],
-        [e4, [{ [s]: "UseDualStack" }, c4]],
+        [e4, [{ fn: f5, argv: [{ [s3]: "IsOAuthEndpoint" }, b5] }, c4]],
+        [e4, [{ [s3]: "UseDualStack" }, c4]],
         [h4, [l2, "aws-cn"]],
-        [h4, [m2, "us-gov-west-1"]],
+        [h4, [m3, "us-gov-west-1"]],
         [h4, [l2, "aws-us-gov"]],
         [e4, [{ fn: i4, argv: [n2, "supportsFIPS"] }, c4]],
         [h4, [l2, "aws-iso"]],
@@ -52452,30 +52452,30 @@ var init_bdd4 = __esm({
         [a4],
         ["https://signin.{Region}.api.aws", o2],
         ["https://signin.{Region}.api.amazonwebservices.com.cn", o2],
-        [j4, o2],
+        [j5, o2],
         [a4, "FIPS endpoints are not supported for OAuth operations. Disable FIPS or use a non-OAuth operation."],
         ["https://{Region}.oauth.signin.aws", o2],
-        ["https://{Region}.signin.aws.amazon.com", p2],
-        ["https://{Region}.signin.amazonaws.cn", p2],
-        ["https://{Region}.signin.amazonaws-us-gov.com", p2],
-        ["https://{Region}.signin.c2shome.ic.gov", p2],
-        ["https://{Region}.signin.sc2shome.sgov.gov", p2],
-        ["https://{Region}.signin.csphome.hci.ic.gov", p2],
-        ["https://{Region}.signin.csphome.adc-e.uk", p2],
-        ["https://{Region}.signin.amazonaws-eusc.eu", p2],
-        ["https://signin-fips.amazonaws-us-gov.com", p2],
-        ["https://{Region}.signin-fips.amazonaws-us-gov.com", p2],
-        ["https://{Region}.signin.{PartitionResult#dnsSuffix}", p2],
+        ["https://{Region}.signin.aws.amazon.com", p3],
+        ["https://{Region}.signin.amazonaws.cn", p3],
+        ["https://{Region}.signin.amazonaws-us-gov.com", p3],
+        ["https://{Region}.signin.c2shome.ic.gov", p3],
+        ["https://{Region}.signin.sc2shome.sgov.gov", p3],
+        ["https://{Region}.signin.csphome.hci.ic.gov", p3],
+        ["https://{Region}.signin.csphome.adc-e.uk", p3],
+        ["https://{Region}.signin.amazonaws-eusc.eu", p3],
+        ["https://signin-fips.amazonaws-us-gov.com", p3],
+        ["https://{Region}.signin-fips.amazonaws-us-gov.com", p3],
+        ["https://{Region}.signin.{PartitionResult#dnsSuffix}", p3],
         [a4, "Invalid Configuration: FIPS and custom endpoint are not supported"],
         [a4, "Invalid Configuration: Dualstack and custom endpoint are not supported"],
-        [k4, p2],
-        ["https://signin-fips.{Region}.{PartitionResult#dualStackDnsSuffix}", p2],
+        [k5, p3],
+        ["https://signin-fips.{Region}.{PartitionResult#dualStackDnsSuffix}", p3],
         [a4, "FIPS and DualStack are enabled, but this partition does not support one or both"],
-        ["https://signin-fips.{Region}.{PartitionResult#dnsSuffix}", p2],
+        ["https://signin-fips.{Region}.{PartitionResult#dnsSuffix}", p3],
         [a4, "FIPS is enabled but this partition does not support FIPS"],
-        [j4, p2],
+        [j5, p3],
         [a4, "DualStack is enabled but this partition does not support DualStack"],
-        ["https://signin.{Region}.{PartitionResult#dnsSuffix}", p2],
+        ["https://signin.{Region}.{PartitionResult#dnsSuffix}", p3],
         [a4, "Invalid Configuration: Missing Region"]
       ]
     };
@@ -52712,7 +52712,7 @@ var init_errors4 = __esm({
 });
 
 // node_modules/@aws-sdk/nested-clients/dist-es/submodules/signin/schemas/schemas_0.js
-var _ADE2, _AT2, _COAT, _COATR, _COATRB, _COATRBr, _COATRr, _COATWIAM, _COATWIAMR, _COATWIAMRr, _ISE2, _OAAT, _RT2, _TMRE2, _VE, _aKI2, _aT3, _at, _c4, _cI2, _cV2, _co2, _e4, _eI2, _ei, _gT2, _gt2, _h3, _hE4, _iT2, _jN, _m3, _r2, _rT2, _rU2, _s4, _sAK2, _sT2, _se2, _tI, _tO, _tT2, _tt, n04, _s_registry4, SigninServiceException$, n0_registry4, AccessDeniedException$2, InternalServerException$2, TooManyRequestsError$, ValidationException$, errorTypeRegistries4, OAuthAccessToken, RefreshToken2, AccessToken$, CreateOAuth2TokenRequest$, CreateOAuth2TokenRequestBody$, CreateOAuth2TokenResponse$, CreateOAuth2TokenResponseBody$, CreateOAuth2TokenWithIAMRequest$, CreateOAuth2TokenWithIAMResponse$, CreateOAuth2Token$, CreateOAuth2TokenWithIAM$;
+var _ADE2, _AT2, _COAT, _COATR, _COATRB, _COATRBr, _COATRr, _COATWIAM, _COATWIAMR, _COATWIAMRr, _ISE2, _OAAT, _RT2, _TMRE2, _VE, _aKI2, _aT3, _at, _c4, _cI2, _cV2, _co2, _e5, _eI2, _ei, _gT2, _gt2, _h3, _hE4, _iT2, _jN, _m3, _r3, _rT2, _rU2, _s5, _sAK2, _sT2, _se2, _tI, _tO, _tT2, _tt, n04, _s_registry4, SigninServiceException$, n0_registry4, AccessDeniedException$2, InternalServerException$2, TooManyRequestsError$, ValidationException$, errorTypeRegistries4, OAuthAccessToken, RefreshToken2, AccessToken$, CreateOAuth2TokenRequest$, CreateOAuth2TokenRequestBody$, CreateOAuth2TokenResponse$, CreateOAuth2TokenResponseBody$, CreateOAuth2TokenWithIAMRequest$, CreateOAuth2TokenWithIAMResponse$, CreateOAuth2Token$, CreateOAuth2TokenWithIAM$;
 var init_schemas_04 = __esm({
   "node_modules/@aws-sdk/nested-clients/dist-es/submodules/signin/schemas/schemas_0.js"() {
     init_schema();
@@ -52740,7 +52740,7 @@ var init_schemas_04 = __esm({
     _cI2 = "clientId";
     _cV2 = "codeVerifier";
     _co2 = "code";
-    _e4 = "error";
+    _e5 = "error";
     _eI2 = "expiresIn";
     _ei = "expires_in";
     _gT2 = "grantType";
@@ -52750,10 +52750,10 @@ var init_schemas_04 = __esm({
     _iT2 = "idToken";
     _jN = "jsonName";
     _m3 = "message";
-    _r2 = "resource";
+    _r3 = "resource";
     _rT2 = "refreshToken";
     _rU2 = "redirectUri";
-    _s4 = "smithy.ts.sdk.synthetic.com.amazonaws.signin";
+    _s5 = "smithy.ts.sdk.synthetic.com.amazonaws.signin";
     _sAK2 = "secretAccessKey";
     _sT2 = "sessionToken";
     _se2 = "server";
@@ -52762,16 +52762,16 @@ var init_schemas_04 = __esm({
     _tT2 = "tokenType";
     _tt = "token_type";
     n04 = "com.amazonaws.signin";
-    _s_registry4 = new TypeRegistry(_s4);
-    SigninServiceException$ = [-3, _s4, "SigninServiceException", 0, [], []];
+    _s_registry4 = new TypeRegistry(_s5);
+    SigninServiceException$ = [-3, _s5, "SigninServiceException", 0, [], []];
     _s_registry4.registerError(SigninServiceException$, SigninServiceException);
     n0_registry4 = new TypeRegistry(n04);
     AccessDeniedException$2 = [
       -3,
       n04,
       _ADE2,
-      { [_e4]: _c4 },
-      [_e4, _m3],
+      { [_e5]: _c4 },
+      [_e5, _m3],
       [0, 0],
       2
     ];
@@ -52780,8 +52780,8 @@ var init_schemas_04 = __esm({
       -3,
       n04,
       _ISE2,
-      { [_e4]: _se2, [_hE4]: 500 },
-      [_e4, _m3],
+      { [_e5]: _se2, [_hE4]: 500 },
+      [_e5, _m3],
       [0, 0],
       2
     ];
@@ -52790,8 +52790,8 @@ var init_schemas_04 = __esm({
       -3,
       n04,
       _TMRE2,
-      { [_e4]: _c4, [_hE4]: 429 },
-      [_e4, _m3],
+      { [_e5]: _c4, [_hE4]: 429 },
+      [_e5, _m3],
       [0, 0],
       2
     ];
@@ -52800,8 +52800,8 @@ var init_schemas_04 = __esm({
       -3,
       n04,
       _VE,
-      { [_e4]: _c4, [_hE4]: 400 },
-      [_e4, _m3],
+      { [_e5]: _c4, [_hE4]: 400 },
+      [_e5, _m3],
       [0, 0],
       2
     ];
@@ -52862,7 +52862,7 @@ var init_schemas_04 = __esm({
       n04,
       _COATWIAMR,
       0,
-      [_gT2, _r2],
+      [_gT2, _r3],
       [[0, { [_jN]: _gt2 }], 0],
       2
     ];
@@ -53257,10 +53257,10 @@ var require_dist_cjs11 = __commonJS({
     var { setCredentialFeature: setCredentialFeature2 } = (init_client3(), __toCommonJS(client_exports2));
     var { CredentialsProviderError: CredentialsProviderError2, parseKnownFiles: parseKnownFiles2, getProfileName: getProfileName2 } = (init_config2(), __toCommonJS(config_exports));
     var { HttpRequest: HttpRequest2 } = (init_protocols(), __toCommonJS(protocols_exports));
-    var { createHash: createHash9, createPrivateKey, createPublicKey, sign: sign4 } = __require("node:crypto");
+    var { createHash: createHash10, createPrivateKey, createPublicKey, sign: sign4 } = __require("node:crypto");
     var { promises: promises3 } = __require("node:fs");
     var { homedir: homedir2 } = __require("node:os");
-    var { dirname, join: join5 } = __require("node:path");
+    var { dirname, join: join7 } = __require("node:path");
     var LoginCredentialsFetcher = class _LoginCredentialsFetcher {
       profileData;
       init;
@@ -53426,10 +53426,10 @@ var require_dist_cjs11 = __commonJS({
         await promises3.writeFile(tokenFilePath, JSON.stringify(token, null, 2), "utf8");
       }
       getTokenFilePath() {
-        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join5(homedir2(), ".aws", "login", "cache");
+        const directory = process.env.AWS_LOGIN_CACHE_DIRECTORY ?? join7(homedir2(), ".aws", "login", "cache");
         const loginSessionBytes = Buffer.from(this.loginSession, "utf8");
-        const loginSessionSha256 = createHash9("sha256").update(loginSessionBytes).digest("hex");
-        return join5(directory, `${loginSessionSha256}.json`);
+        const loginSessionSha256 = createHash10("sha256").update(loginSessionBytes).digest("hex");
+        return join7(directory, `${loginSessionSha256}.json`);
       }
       derToRawSignature(derSignature) {
         let offset = 2;
@@ -54026,14 +54026,14 @@ var require_dist_cjs15 = __commonJS({
 });
 
 // node_modules/@aws-sdk/checksums/dist-es/submodules/sha/sha1/Sha1Js.js
-var BLOCK2, DIGEST_LENGTH2, INIT3, K2, Sha1Js;
+var BLOCK2, DIGEST_LENGTH2, INIT3, K3, Sha1Js;
 var init_Sha1Js = __esm({
   "node_modules/@aws-sdk/checksums/dist-es/submodules/sha/sha1/Sha1Js.js"() {
     init_serde();
     BLOCK2 = 64;
     DIGEST_LENGTH2 = 20;
     INIT3 = new Int32Array([1732584193, 4023233417, 2562383102, 271733878, 3285377520]);
-    K2 = new Int32Array([1518500249, 1859775393, 2400959708, 3395469782]);
+    K3 = new Int32Array([1518500249, 1859775393, 2400959708, 3395469782]);
     Sha1Js = class _Sha1Js {
       digestLength = DIGEST_LENGTH2;
       state = Int32Array.from(INIT3);
@@ -54180,7 +54180,7 @@ var init_Sha1Js = __esm({
         }
         for (let t = 0; t < 80; ++t) {
           const r5 = t < 20 ? 0 : t < 40 ? 1 : t < 60 ? 2 : 3;
-          const temp = ((s0 << 5 | s0 >>> 27) + (r5 === 0 ? s1 & s22 ^ ~s1 & s32 : r5 === 2 ? s1 & s22 ^ s1 & s32 ^ s22 & s32 : s1 ^ s22 ^ s32) | 0) + (s4 + (K2[r5] + w2[t] | 0) | 0) | 0;
+          const temp = ((s0 << 5 | s0 >>> 27) + (r5 === 0 ? s1 & s22 ^ ~s1 & s32 : r5 === 2 ? s1 & s22 ^ s1 & s32 ^ s22 & s32 : s1 ^ s22 ^ s32) | 0) + (s4 + (K3[r5] + w2[t] | 0) | 0) | 0;
           s4 = s32;
           s32 = s22;
           s22 = s1 << 30 | s1 >>> 2;
@@ -54378,7 +54378,7 @@ function shrL(hi2, lo2, n3) {
   }
   return hi2 >>> n3 - 32;
 }
-var BLOCK3, DIGEST_LENGTH3, MAX_HASHABLE_LENGTH2, INIT4, K3, Sha512Js;
+var BLOCK3, DIGEST_LENGTH3, MAX_HASHABLE_LENGTH2, INIT4, K4, Sha512Js;
 var init_Sha512Js = __esm({
   "node_modules/@aws-sdk/checksums/dist-es/submodules/sha/sha512/Sha512Js.js"() {
     init_serde();
@@ -54403,7 +54403,7 @@ var init_Sha512Js = __esm({
       1541459225,
       327033209
     ]);
-    K3 = new Uint32Array([
+    K4 = new Uint32Array([
       1116352408,
       3609767458,
       1899447441,
@@ -54728,8 +54728,8 @@ var init_Sha512Js = __esm({
           let t1h = (hh >>> 0) + (s1h >>> 0) + (t1l > 4294967295 ? 1 : 0);
           t1l = (t1l >>> 0) + (chl >>> 0);
           t1h = (t1h >>> 0) + (chh >>> 0) + (t1l > 4294967295 ? 1 : 0);
-          t1l = (t1l >>> 0) + (K3[i6 * 2 + 1] >>> 0);
-          t1h = (t1h >>> 0) + (K3[i6 * 2] >>> 0) + (t1l > 4294967295 ? 1 : 0);
+          t1l = (t1l >>> 0) + (K4[i6 * 2 + 1] >>> 0);
+          t1h = (t1h >>> 0) + (K4[i6 * 2] >>> 0) + (t1l > 4294967295 ? 1 : 0);
           t1l = (t1l >>> 0) + (w2[i6 * 2 + 1] >>> 0);
           t1h = (t1h >>> 0) + (w2[i6 * 2] >>> 0) + (t1l > 4294967295 ? 1 : 0);
           const s0h = rotrH(ah, al, 28) ^ rotrH(ah, al, 34) ^ rotrH(ah, al, 39);
@@ -64761,6 +64761,517 @@ var require_dist_cjs16 = __commonJS({
   }
 });
 
+// node_modules/@aws-sdk/lib-storage/dist-cjs/index.js
+var require_dist_cjs17 = __commonJS({
+  "node_modules/@aws-sdk/lib-storage/dist-cjs/index.js"(exports2) {
+    var { PutObjectCommand: PutObjectCommand2, ChecksumAlgorithm: ChecksumAlgorithm2, CreateMultipartUploadCommand, AbortMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand, PutObjectTaggingCommand } = require_dist_cjs16();
+    var { toEndpointV1: toEndpointV13, getEndpointFromInstructions: getEndpointFromInstructions2 } = (init_endpoints(), __toCommonJS(endpoints_exports));
+    var { extendedEncodeURIComponent: extendedEncodeURIComponent2 } = (init_protocols(), __toCommonJS(protocols_exports));
+    var { EventEmitter } = __require("events");
+    var { Buffer: Buffer2 } = __require("buffer");
+    var { statSync, ReadStream: ReadStream2 } = __require("node:fs");
+    var { Readable: Readable9 } = __require("stream");
+    var runtimeConfigShared = {
+      statSync: () => {
+      },
+      isFileReadStream(f6) {
+        return false;
+      }
+    };
+    var runtimeConfig = {
+      ...runtimeConfigShared,
+      runtime: "node",
+      statSync,
+      isFileReadStream(f6) {
+        return f6 instanceof ReadStream2;
+      }
+    };
+    var byteLength = (input2) => {
+      if (input2 == null) {
+        return 0;
+      }
+      if (typeof input2 === "string") {
+        return Buffer2.byteLength(input2);
+      }
+      if (typeof input2.byteLength === "number") {
+        return input2.byteLength;
+      } else if (typeof input2.length === "number") {
+        return input2.length;
+      } else if (typeof input2.size === "number") {
+        return input2.size;
+      } else if (typeof input2.start === "number" && typeof input2.end === "number") {
+        return input2.end + 1 - input2.start;
+      } else if (runtimeConfig.isFileReadStream(input2)) {
+        try {
+          return runtimeConfig.statSync(input2.path).size;
+        } catch (error64) {
+          return void 0;
+        }
+      }
+      return void 0;
+    };
+    var BYTE_LENGTH_SOURCE;
+    (function(BYTE_LENGTH_SOURCE2) {
+      BYTE_LENGTH_SOURCE2["EMPTY_INPUT"] = "a null or undefined Body";
+      BYTE_LENGTH_SOURCE2["CONTENT_LENGTH"] = "the ContentLength property of the params set by the caller";
+      BYTE_LENGTH_SOURCE2["STRING_LENGTH"] = "the encoded byte length of the Body string";
+      BYTE_LENGTH_SOURCE2["TYPED_ARRAY"] = "the byteLength of a typed byte array such as Uint8Array";
+      BYTE_LENGTH_SOURCE2["LENGTH"] = "the value of Body.length";
+      BYTE_LENGTH_SOURCE2["SIZE"] = "the value of Body.size";
+      BYTE_LENGTH_SOURCE2["START_END_DIFF"] = "the numeric difference between Body.start and Body.end";
+      BYTE_LENGTH_SOURCE2["STAT"] = "the size of the file given by Body.path on disk as reported by statSync";
+    })(BYTE_LENGTH_SOURCE || (BYTE_LENGTH_SOURCE = {}));
+    var byteLengthSource = (input2, override) => {
+      if (override != null) {
+        return BYTE_LENGTH_SOURCE.CONTENT_LENGTH;
+      }
+      if (input2 == null) {
+        return BYTE_LENGTH_SOURCE.EMPTY_INPUT;
+      }
+      if (typeof input2 === "string") {
+        return BYTE_LENGTH_SOURCE.STRING_LENGTH;
+      }
+      if (typeof input2.byteLength === "number") {
+        return BYTE_LENGTH_SOURCE.TYPED_ARRAY;
+      } else if (typeof input2.length === "number") {
+        return BYTE_LENGTH_SOURCE.LENGTH;
+      } else if (typeof input2.size === "number") {
+        return BYTE_LENGTH_SOURCE.SIZE;
+      } else if (typeof input2.start === "number" && typeof input2.end === "number") {
+        return BYTE_LENGTH_SOURCE.START_END_DIFF;
+      } else if (runtimeConfig.isFileReadStream(input2)) {
+        try {
+          runtimeConfig.statSync(input2.path).size;
+          return BYTE_LENGTH_SOURCE.STAT;
+        } catch (error64) {
+          return void 0;
+        }
+      }
+      return void 0;
+    };
+    async function* getChunkStream(data, partSize, getNextData) {
+      let partNumber = 1;
+      const currentBuffer = { chunks: [], length: 0 };
+      for await (const datum of getNextData(data)) {
+        currentBuffer.chunks.push(datum);
+        currentBuffer.length += datum.byteLength;
+        while (currentBuffer.length > partSize) {
+          const dataChunk = currentBuffer.chunks.length > 1 ? Buffer2.concat(currentBuffer.chunks) : currentBuffer.chunks[0];
+          yield {
+            partNumber,
+            data: dataChunk.subarray(0, partSize)
+          };
+          currentBuffer.chunks = [dataChunk.subarray(partSize)];
+          currentBuffer.length = currentBuffer.chunks[0].byteLength;
+          partNumber += 1;
+        }
+      }
+      yield {
+        partNumber,
+        data: currentBuffer.chunks.length !== 1 ? Buffer2.concat(currentBuffer.chunks) : currentBuffer.chunks[0],
+        lastPart: true
+      };
+    }
+    async function* getChunkUint8Array(data, partSize) {
+      let partNumber = 1;
+      let startByte = 0;
+      let endByte = partSize;
+      while (endByte < data.byteLength) {
+        yield {
+          partNumber,
+          data: data.subarray(startByte, endByte)
+        };
+        partNumber += 1;
+        startByte = endByte;
+        endByte = startByte + partSize;
+      }
+      yield {
+        partNumber,
+        data: data.subarray(startByte),
+        lastPart: true
+      };
+    }
+    async function* getDataReadable(data) {
+      for await (const chunk of data) {
+        if (Buffer2.isBuffer(chunk) || chunk instanceof Uint8Array) {
+          yield chunk;
+        } else {
+          yield Buffer2.from(chunk);
+        }
+      }
+    }
+    async function* getDataReadableStream(data) {
+      const reader = data.getReader();
+      try {
+        while (true) {
+          const { done, value } = await reader.read();
+          if (done) {
+            return;
+          }
+          if (Buffer2.isBuffer(value) || value instanceof Uint8Array) {
+            yield value;
+          } else {
+            yield Buffer2.from(value);
+          }
+        }
+      } catch (e5) {
+        throw e5;
+      } finally {
+        reader.releaseLock();
+      }
+    }
+    var getChunk = (data, partSize) => {
+      if (data instanceof Uint8Array) {
+        return getChunkUint8Array(data, partSize);
+      }
+      if (data instanceof Readable9) {
+        return getChunkStream(data, partSize, getDataReadable);
+      }
+      if (data instanceof String || typeof data === "string") {
+        return getChunkUint8Array(Buffer2.from(data), partSize);
+      }
+      if (typeof data.stream === "function") {
+        return getChunkStream(data.stream(), partSize, getDataReadableStream);
+      }
+      if (data instanceof ReadableStream) {
+        return getChunkStream(data, partSize, getDataReadableStream);
+      }
+      throw new Error("Body Data is unsupported format, expected data to be one of: string | Uint8Array | Buffer | Readable | ReadableStream | Blob;.");
+    };
+    var Upload2 = class _Upload extends EventEmitter {
+      static MIN_PART_SIZE = 1024 * 1024 * 5;
+      MAX_PARTS = 1e4;
+      queueSize = 4;
+      partSize;
+      leavePartsOnError = false;
+      tags = [];
+      client;
+      params;
+      totalBytes;
+      totalBytesSource;
+      bytesUploadedSoFar;
+      abortController;
+      concurrentUploaders = [];
+      createMultiPartPromise;
+      abortMultipartUploadCommand = null;
+      uploadedParts = [];
+      uploadEnqueuedPartsCount = 0;
+      expectedPartsCount;
+      uploadId;
+      uploadEvent;
+      isMultiPart = true;
+      singleUploadResult;
+      sent = false;
+      constructor(options2) {
+        super();
+        this.queueSize = options2.queueSize || this.queueSize;
+        this.leavePartsOnError = options2.leavePartsOnError || this.leavePartsOnError;
+        this.tags = options2.tags || this.tags;
+        this.client = options2.client;
+        this.params = options2.params;
+        if (!this.params) {
+          throw new Error(`InputError: Upload requires params to be passed to upload.`);
+        }
+        this.totalBytes = this.params.ContentLength ?? byteLength(this.params.Body);
+        this.totalBytesSource = byteLengthSource(this.params.Body, this.params.ContentLength);
+        this.bytesUploadedSoFar = 0;
+        this.abortController = options2.abortController ?? new AbortController();
+        this.partSize = options2.partSize || Math.max(_Upload.MIN_PART_SIZE, Math.ceil((this.totalBytes || 0) / this.MAX_PARTS));
+        if (this.totalBytes !== void 0) {
+          this.expectedPartsCount = Math.ceil(this.totalBytes / this.partSize);
+        }
+        this.__validateInput();
+      }
+      async abort() {
+        this.abortController.abort();
+      }
+      async done() {
+        if (this.sent) {
+          throw new Error("@aws-sdk/lib-storage: this instance of Upload has already executed .done(). Create a new instance.");
+        }
+        this.sent = true;
+        return await Promise.race([this.__doMultipartUpload(), this.__abortTimeout(this.abortController.signal)]);
+      }
+      on(event, listener) {
+        this.uploadEvent = event;
+        return super.on(event, listener);
+      }
+      async __uploadUsingPut(dataPart) {
+        this.isMultiPart = false;
+        const params = { ...this.params, Body: dataPart.data };
+        const clientConfig2 = this.client.config;
+        const requestHandler = clientConfig2.requestHandler;
+        const eventEmitter = requestHandler instanceof EventEmitter ? requestHandler : null;
+        const uploadEventListener = (event) => {
+          this.bytesUploadedSoFar = event.loaded;
+          this.totalBytes = event.total;
+          this.__notifyProgress({
+            loaded: this.bytesUploadedSoFar,
+            total: this.totalBytes,
+            part: dataPart.partNumber,
+            Key: this.params.Key,
+            Bucket: this.params.Bucket
+          });
+        };
+        if (eventEmitter !== null) {
+          eventEmitter.on("xhr.upload.progress", uploadEventListener);
+        }
+        const resolved = await Promise.all([this.client.send(new PutObjectCommand2(params)), clientConfig2?.endpoint?.()]);
+        const putResult = resolved[0];
+        let endpoint2 = resolved[1];
+        if (!endpoint2) {
+          endpoint2 = toEndpointV13(await getEndpointFromInstructions2(params, PutObjectCommand2, {
+            ...clientConfig2
+          }));
+        }
+        if (!endpoint2) {
+          throw new Error('Could not resolve endpoint from S3 "client.config.endpoint()" nor EndpointsV2.');
+        }
+        if (eventEmitter !== null) {
+          eventEmitter.off("xhr.upload.progress", uploadEventListener);
+        }
+        const locationKey = this.params.Key.split("/").map((segment) => extendedEncodeURIComponent2(segment)).join("/");
+        const locationBucket = extendedEncodeURIComponent2(this.params.Bucket);
+        const Location = (() => {
+          const endpointHostnameIncludesBucket = endpoint2.hostname.startsWith(`${locationBucket}.`);
+          const forcePathStyle = this.client.config.forcePathStyle;
+          const optionalPort = endpoint2.port ? `:${endpoint2.port}` : ``;
+          if (forcePathStyle) {
+            return `${endpoint2.protocol}//${endpoint2.hostname}${optionalPort}/${locationBucket}/${locationKey}`;
+          }
+          if (endpointHostnameIncludesBucket) {
+            return `${endpoint2.protocol}//${endpoint2.hostname}${optionalPort}/${locationKey}`;
+          }
+          return `${endpoint2.protocol}//${locationBucket}.${endpoint2.hostname}${optionalPort}/${locationKey}`;
+        })();
+        this.singleUploadResult = {
+          ...putResult,
+          Bucket: this.params.Bucket,
+          Key: this.params.Key,
+          Location
+        };
+        const totalSize = byteLength(dataPart.data);
+        this.__notifyProgress({
+          loaded: totalSize,
+          total: totalSize,
+          part: 1,
+          Key: this.params.Key,
+          Bucket: this.params.Bucket
+        });
+      }
+      async __createMultipartUpload() {
+        const requestChecksumCalculation = await this.client.config.requestChecksumCalculation();
+        if (!this.createMultiPartPromise) {
+          const createCommandParams = { ...this.params, Body: void 0 };
+          if (requestChecksumCalculation === "WHEN_SUPPORTED") {
+            createCommandParams.ChecksumAlgorithm = this.params.ChecksumAlgorithm || ChecksumAlgorithm2.CRC32;
+          }
+          this.createMultiPartPromise = this.client.send(new CreateMultipartUploadCommand(createCommandParams)).then((createMpuResponse) => {
+            this.abortMultipartUploadCommand = new AbortMultipartUploadCommand({
+              Bucket: this.params.Bucket,
+              Key: this.params.Key,
+              UploadId: createMpuResponse.UploadId
+            });
+            return createMpuResponse;
+          });
+        }
+        return this.createMultiPartPromise;
+      }
+      async __doConcurrentUpload(dataFeeder) {
+        for await (const dataPart of dataFeeder) {
+          if (this.uploadEnqueuedPartsCount > this.MAX_PARTS) {
+            throw new Error(`Exceeded ${this.MAX_PARTS} parts in multipart upload to Bucket: ${this.params.Bucket} Key: ${this.params.Key}.`);
+          }
+          if (this.abortController.signal.aborted) {
+            return;
+          }
+          if (dataPart.partNumber === 1 && dataPart.lastPart) {
+            return await this.__uploadUsingPut(dataPart);
+          }
+          if (!this.uploadId) {
+            const { UploadId } = await this.__createMultipartUpload();
+            this.uploadId = UploadId;
+            if (this.abortController.signal.aborted) {
+              return;
+            }
+          }
+          const partSize = byteLength(dataPart.data) || 0;
+          const requestHandler = this.client.config.requestHandler;
+          const eventEmitter = requestHandler instanceof EventEmitter ? requestHandler : null;
+          let lastSeenBytes = 0;
+          const uploadEventListener = (event, request2) => {
+            const requestPartSize = Number(request2.query["partNumber"]) || -1;
+            if (requestPartSize !== dataPart.partNumber) {
+              return;
+            }
+            if (event.total && partSize) {
+              this.bytesUploadedSoFar += event.loaded - lastSeenBytes;
+              lastSeenBytes = event.loaded;
+            }
+            this.__notifyProgress({
+              loaded: this.bytesUploadedSoFar,
+              total: this.totalBytes,
+              part: dataPart.partNumber,
+              Key: this.params.Key,
+              Bucket: this.params.Bucket
+            });
+          };
+          if (eventEmitter !== null) {
+            eventEmitter.on("xhr.upload.progress", uploadEventListener);
+          }
+          this.uploadEnqueuedPartsCount += 1;
+          this.__validateUploadPart(dataPart);
+          const partResult = await this.client.send(new UploadPartCommand({
+            ...this.params,
+            ContentLength: void 0,
+            UploadId: this.uploadId,
+            Body: dataPart.data,
+            PartNumber: dataPart.partNumber
+          }));
+          if (eventEmitter !== null) {
+            eventEmitter.off("xhr.upload.progress", uploadEventListener);
+          }
+          if (this.abortController.signal.aborted) {
+            return;
+          }
+          if (!partResult.ETag) {
+            throw new Error(`Part ${dataPart.partNumber} is missing ETag in UploadPart response. Missing Bucket CORS configuration for ETag header?`);
+          }
+          this.uploadedParts.push({
+            PartNumber: dataPart.partNumber,
+            ETag: partResult.ETag,
+            ...partResult.ChecksumCRC32 && { ChecksumCRC32: partResult.ChecksumCRC32 },
+            ...partResult.ChecksumCRC32C && { ChecksumCRC32C: partResult.ChecksumCRC32C },
+            ...partResult.ChecksumCRC64NVME && { ChecksumCRC64NVME: partResult.ChecksumCRC64NVME },
+            ...partResult.ChecksumSHA1 && { ChecksumSHA1: partResult.ChecksumSHA1 },
+            ...partResult.ChecksumSHA256 && { ChecksumSHA256: partResult.ChecksumSHA256 }
+          });
+          if (eventEmitter === null) {
+            this.bytesUploadedSoFar += partSize;
+          }
+          this.__notifyProgress({
+            loaded: this.bytesUploadedSoFar,
+            total: this.totalBytes,
+            part: dataPart.partNumber,
+            Key: this.params.Key,
+            Bucket: this.params.Bucket
+          });
+        }
+      }
+      async __doMultipartUpload() {
+        const dataFeeder = getChunk(this.params.Body, this.partSize);
+        const concurrentUploaderFailures = [];
+        for (let index = 0; index < this.queueSize; index++) {
+          const currentUpload = this.__doConcurrentUpload(dataFeeder).catch((err2) => {
+            concurrentUploaderFailures.push(err2);
+          });
+          this.concurrentUploaders.push(currentUpload);
+        }
+        await Promise.all(this.concurrentUploaders);
+        if (concurrentUploaderFailures.length >= 1) {
+          await this.markUploadAsAborted();
+          throw concurrentUploaderFailures[0];
+        }
+        if (this.abortController.signal.aborted) {
+          await this.markUploadAsAborted();
+          throw Object.assign(new Error("Upload aborted."), { name: "AbortError" });
+        }
+        let result;
+        if (this.isMultiPart) {
+          const { expectedPartsCount, uploadedParts, totalBytes, totalBytesSource } = this;
+          if (totalBytes !== void 0 && expectedPartsCount !== void 0 && uploadedParts.length !== expectedPartsCount) {
+            await this.markUploadAsAborted();
+            throw new Error(`Expected ${expectedPartsCount} part(s) but uploaded ${uploadedParts.length} part(s).
+The expected part count is based on the byte-count of the input.params.Body,
+which was read from ${totalBytesSource} and is ${totalBytes}.
+If this is not correct, provide an override value by setting a number
+to input.params.ContentLength in bytes.
+`);
+          }
+          this.uploadedParts.sort((a5, b6) => a5.PartNumber - b6.PartNumber);
+          const uploadCompleteParams = {
+            ...this.params,
+            Body: void 0,
+            UploadId: this.uploadId,
+            MultipartUpload: {
+              Parts: this.uploadedParts
+            }
+          };
+          try {
+            result = await this.client.send(new CompleteMultipartUploadCommand(uploadCompleteParams));
+          } catch (e5) {
+            await this.markUploadAsAborted().catch((abortError) => {
+              if (e5 instanceof Error && e5.cause === void 0) {
+                e5.cause = abortError;
+              }
+            });
+            throw e5;
+          }
+          if (typeof result?.Location === "string" && result.Location.includes("%2F")) {
+            result.Location = result.Location.replace(/%2F/g, "/");
+          }
+        } else {
+          result = this.singleUploadResult;
+        }
+        this.abortMultipartUploadCommand = null;
+        if (this.tags.length) {
+          await this.client.send(new PutObjectTaggingCommand({
+            ...this.params,
+            Tagging: {
+              TagSet: this.tags
+            }
+          }));
+        }
+        return result;
+      }
+      async markUploadAsAborted() {
+        if (this.uploadId && !this.leavePartsOnError && null !== this.abortMultipartUploadCommand) {
+          await this.client.send(this.abortMultipartUploadCommand);
+          this.abortMultipartUploadCommand = null;
+        }
+      }
+      __notifyProgress(progress) {
+        if (this.uploadEvent) {
+          this.emit(this.uploadEvent, progress);
+        }
+      }
+      async __abortTimeout(abortSignal) {
+        return new Promise((resolve, reject) => {
+          abortSignal.onabort = () => {
+            const abortError = new Error("Upload aborted.");
+            abortError.name = "AbortError";
+            reject(abortError);
+          };
+        });
+      }
+      __validateUploadPart(dataPart) {
+        const actualPartSize = byteLength(dataPart.data);
+        if (actualPartSize === void 0) {
+          throw new Error(`A dataPart was generated without a measurable data chunk size for part number ${dataPart.partNumber}`);
+        }
+        if (dataPart.partNumber === 1 && dataPart.lastPart) {
+          return;
+        }
+        if (!dataPart.lastPart && actualPartSize !== this.partSize) {
+          throw new Error(`The byte size for part number ${dataPart.partNumber}, size ${actualPartSize} does not match expected size ${this.partSize}`);
+        }
+      }
+      __validateInput() {
+        if (!this.client) {
+          throw new Error(`InputError: Upload requires a AWS client to do uploads with.`);
+        }
+        if (this.partSize < _Upload.MIN_PART_SIZE) {
+          throw new Error(`EntityTooSmall: Your proposed upload part size [${this.partSize}] is smaller than the minimum allowed size [${_Upload.MIN_PART_SIZE}] (5MB)`);
+        }
+        if (this.queueSize < 1) {
+          throw new Error(`Queue size: Must have at least one uploading queue.`);
+        }
+      }
+    };
+    exports2.Upload = Upload2;
+  }
+});
+
 // node_modules/spdx-license-ids/index.json
 var require_spdx_license_ids = __commonJS({
   "node_modules/spdx-license-ids/index.json"(exports2, module2) {
@@ -65824,7 +66335,7 @@ var require_spdx_expression_parse = __commonJS({
 });
 
 // src/index.ts
-import { readFile as readFile3 } from "node:fs/promises";
+import { readFile as readFile4 } from "node:fs/promises";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -69908,14 +70419,14 @@ var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def) => {
   const desc = Object.getOwnPropertyDescriptor(def, "shape");
   const sh = desc?.get ? desc.get.raw : def.shape ?? {};
   if (sh) {
-    const get2 = () => {
+    const get3 = () => {
       const newSh = { ...sh };
       Object.defineProperty(def, "shape", { value: newSh });
-      get2.raw = newSh;
+      get3.raw = newSh;
       return newSh;
     };
-    get2.raw = sh;
-    Object.defineProperty(def, "shape", { get: get2 });
+    get3.raw = sh;
+    Object.defineProperty(def, "shape", { get: get3 });
   }
   const _normalized = cached(() => normalizeDef(def));
   defineLazyInternal(inst, "propValues", (zod) => {
@@ -90676,6 +91187,17 @@ var import_bottleneck = __toESM(require_lib(), 1);
 var RegistrarOctokit = Octokit2.plugin(retry, throttling);
 function createGitHubClient(options2) {
   const pace = Math.max(0, options2.paceMs);
+  const client = build(options2, pace);
+  let reader;
+  readers.set(client, () => reader ??= build(options2, 0));
+  return client;
+}
+function queryClient(client) {
+  return readers.get(client)?.() ?? client;
+}
+var readers = /* @__PURE__ */ new WeakMap();
+function build(options2, writePace) {
+  const pace = Math.max(0, options2.paceMs);
   return new RegistrarOctokit({
     auth: options2.token,
     baseUrl: options2.baseUrl.replace(/\/+$/, ""),
@@ -90694,8 +91216,8 @@ function createGitHubClient(options2) {
     throttle: {
       // Fresh groups per client, so the pace applies to this client and not to process-wide defaults.
       // Writes that notify people (comments) keep the plugin's own ratio: three paces apart.
-      write: new import_bottleneck.default.Group({ maxConcurrent: 1, minTime: pace }),
-      notifications: new import_bottleneck.default.Group({ maxConcurrent: 1, minTime: 3 * pace }),
+      write: new import_bottleneck.default.Group({ maxConcurrent: 1, minTime: writePace }),
+      notifications: new import_bottleneck.default.Group({ maxConcurrent: 1, minTime: 3 * writePace }),
       retryAfterBaseValue: pace,
       fallbackSecondaryRateRetryAfter: 60,
       onRateLimit: (_after, _options, _octokit, retryCount) => retryCount < 2,
@@ -91064,10 +91586,10 @@ function extractJson(text) {
   const lines = text.split(/\r?\n/);
   const blocks = [];
   for (let i6 = 0; i6 < lines.length; i6++) {
-    const open3 = FENCE_OPEN.exec(lines[i6] ?? "");
-    if (!open3) continue;
-    const fence = open3[1] ?? "```";
-    const info2 = fenceInfo(fence, open3[2] ?? "");
+    const open4 = FENCE_OPEN.exec(lines[i6] ?? "");
+    if (!open4) continue;
+    const fence = open4[1] ?? "```";
+    const info2 = fenceInfo(fence, open4[2] ?? "");
     if (info2 === void 0) continue;
     const close = new RegExp(`^ {0,3}${fence[0] === "`" ? "`" : "~"}{${fence.length},}[ \\t]*$`);
     let j6 = i6 + 1;
@@ -91206,6 +91728,12 @@ function metadataPath(name2) {
   if (name2.length <= 2) return `metadata/${name2.length}/${name2}.json`;
   if (name2.length === 3) return `metadata/3/${name2.slice(0, 1)}/${name2}.json`;
   return `metadata/${name2.slice(0, 2)}/${name2.slice(2, 4)}/${name2}.json`;
+}
+function packageOfPath(path) {
+  const match = /^metadata\/(?:[^/]+\/)+([^/]+)\.json$/.exec(path);
+  const name2 = match?.[1];
+  if (name2 === void 0 || checkPackageName(name2) !== void 0) return void 0;
+  return metadataPath(name2) === path ? name2 : void 0;
 }
 var checked = (check2) => external_exports.string().superRefine((value, ctx) => {
   const problem = check2(value);
@@ -91378,6 +91906,72 @@ ${record2.at}`)) lost.push(`the rollback record of ${before.name}@${record2.vers
   return lost;
 }
 
+// src/adapters/github/download.ts
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { Readable } from "node:stream";
+var MAX_HOPS = 3;
+var IDLE_MS = 6e4;
+var ERROR_BODY_BYTES = 64 * 1024;
+async function downloadTarball(client, owner, repo, ref) {
+  const response = await client.request("GET /repos/{owner}/{repo}/tarball/{ref}", {
+    owner,
+    repo,
+    ref,
+    request: { redirect: "manual", parseSuccessResponseBody: false }
+  });
+  const body = response.data;
+  const location = response.headers["location"];
+  if (response.status >= 300 && response.status < 400 && location) {
+    await body?.cancel().catch(() => void 0);
+    return get(new URL(location), MAX_HOPS);
+  }
+  if (!body) throw answered(response.status, response.headers, "GitHub sent no archive");
+  return Readable.fromWeb(body);
+}
+function get(url2, hops) {
+  return new Promise((resolve, reject) => {
+    const send = url2.protocol === "https:" ? httpsRequest : url2.protocol === "http:" ? httpRequest : void 0;
+    if (!send) {
+      reject(new Error(`the archive download redirected to a ${url2.protocol} URL`));
+      return;
+    }
+    const request2 = send(url2, { method: "GET", headers: { "user-agent": "registrar", accept: "application/octet-stream" } }, (answer) => {
+      const status = answer.statusCode ?? 0;
+      if (status >= 300 && status < 400 && answer.headers.location && hops > 0) {
+        answer.resume();
+        get(new URL(answer.headers.location, url2), hops - 1).then(resolve, reject);
+        return;
+      }
+      if (status < 200 || status >= 300) {
+        errorBody(answer).then((text) => reject(answered(status, answer.headers, text)), reject);
+        return;
+      }
+      resolve(answer);
+    });
+    request2.setTimeout(IDLE_MS, () => request2.destroy(new Error(`the download host sent nothing for ${IDLE_MS / 1e3} s`)));
+    request2.on("error", reject);
+    request2.end();
+  });
+}
+async function errorBody(answer) {
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of answer) {
+    if (size < ERROR_BODY_BYTES) chunks.push(chunk);
+    size += chunk.length;
+  }
+  return Buffer.concat(chunks).toString("utf8").slice(0, ERROR_BODY_BYTES);
+}
+function answered(status, headers, text) {
+  let data = { message: text };
+  try {
+    data = JSON.parse(text);
+  } catch {
+  }
+  return Object.assign(new Error(`the archive download answered ${status}`), { status, response: { status, headers, data } });
+}
+
 // src/redact.ts
 var MESSAGE_LIMIT = 4e3;
 function redact(text) {
@@ -91397,8 +91991,8 @@ function gitHubFacts(error64) {
   const rawHeaders = e5.response?.headers ?? e5.headers ?? {};
   const headers = {};
   for (const [name2, value] of Object.entries(rawHeaders)) headers[name2.toLowerCase()] = value === void 0 ? void 0 : String(value);
-  const answered = e5.response !== void 0;
-  const status = answered && typeof e5.status === "number" && e5.status > 0 ? e5.status : void 0;
+  const answered2 = e5.response !== void 0;
+  const status = answered2 && typeof e5.status === "number" && e5.status > 0 ? e5.status : void 0;
   const body = e5.response?.data;
   const message3 = typeof body === "object" && body !== null && typeof body.message === "string" ? body.message : "";
   const graphqlErrors = [e5.errors, e5.data?.errors, body?.errors].find((list2) => Array.isArray(list2)) ?? [];
@@ -91539,6 +92133,3085 @@ function s3Error(error64, request2) {
   return make("refused", "configuration", `${what} was rejected by the server${because}`, `Check the configuration of backend "${backend2}".`);
 }
 
+// src/adapters/github/registry-archive.ts
+import { createGunzip } from "node:zlib";
+
+// node_modules/tar/dist/esm/index.min.js
+import Qr from "events";
+import I from "fs";
+import { EventEmitter as Di } from "node:events";
+import Cs from "node:stream";
+import { StringDecoder as Hr } from "node:string_decoder";
+import cr from "node:path";
+import Kt from "node:fs";
+import { dirname as Fn, parse as kn } from "path";
+import { EventEmitter as Dn } from "events";
+import zi from "assert";
+import { Buffer as Ot } from "buffer";
+import * as Ps from "zlib";
+import en from "zlib";
+import { posix as Zt } from "node:path";
+import { basename as _n } from "node:path";
+import mi from "fs";
+import X from "fs";
+import js from "path";
+import { win32 as Pn } from "node:path";
+import ar from "path";
+import Br from "node:fs";
+import co from "node:assert";
+import { randomBytes as Mr } from "node:crypto";
+import u from "node:fs";
+import R from "node:path";
+import pr from "fs";
+import wi from "node:fs";
+import we from "node:path";
+import k from "node:fs";
+import ro from "node:fs/promises";
+import Si from "node:path";
+import { join as xr } from "node:path";
+import v from "node:fs";
+import Pr from "node:path";
+var zr = Object.defineProperty;
+var Ur = (s4, t) => {
+  for (var e5 in t) zr(s4, e5, { get: t[e5], enumerable: true });
+};
+var Ds = typeof process == "object" && process ? process : { stdout: null, stderr: null };
+var Wr = (s4) => !!s4 && typeof s4 == "object" && (s4 instanceof A || s4 instanceof Cs || Gr(s4) || Zr(s4));
+var Gr = (s4) => !!s4 && typeof s4 == "object" && s4 instanceof Di && typeof s4.pipe == "function" && s4.pipe !== Cs.Writable.prototype.pipe;
+var Zr = (s4) => !!s4 && typeof s4 == "object" && s4 instanceof Di && typeof s4.write == "function" && typeof s4.end == "function";
+var Q = /* @__PURE__ */ Symbol("EOF");
+var J = /* @__PURE__ */ Symbol("maybeEmitEnd");
+var nt = /* @__PURE__ */ Symbol("emittedEnd");
+var De = /* @__PURE__ */ Symbol("emittingEnd");
+var qt = /* @__PURE__ */ Symbol("emittedError");
+var Ne = /* @__PURE__ */ Symbol("closed");
+var Ns = /* @__PURE__ */ Symbol("read");
+var Ae = /* @__PURE__ */ Symbol("flush");
+var As = /* @__PURE__ */ Symbol("flushChunk");
+var z2 = /* @__PURE__ */ Symbol("encoding");
+var Mt = /* @__PURE__ */ Symbol("decoder");
+var g = /* @__PURE__ */ Symbol("flowing");
+var Qt = /* @__PURE__ */ Symbol("paused");
+var Bt = /* @__PURE__ */ Symbol("resume");
+var b = /* @__PURE__ */ Symbol("buffer");
+var N = /* @__PURE__ */ Symbol("pipes");
+var _ = /* @__PURE__ */ Symbol("bufferLength");
+var bi = /* @__PURE__ */ Symbol("bufferPush");
+var Ie = /* @__PURE__ */ Symbol("bufferShift");
+var L = /* @__PURE__ */ Symbol("objectMode");
+var S = /* @__PURE__ */ Symbol("destroyed");
+var _i = /* @__PURE__ */ Symbol("error");
+var Oi = /* @__PURE__ */ Symbol("emitData");
+var Is = /* @__PURE__ */ Symbol("emitEnd");
+var Ti = /* @__PURE__ */ Symbol("emitEnd2");
+var Z = /* @__PURE__ */ Symbol("async");
+var xi = /* @__PURE__ */ Symbol("abort");
+var Ce = /* @__PURE__ */ Symbol("aborted");
+var Jt = /* @__PURE__ */ Symbol("signal");
+var Rt = /* @__PURE__ */ Symbol("dataListeners");
+var C = /* @__PURE__ */ Symbol("discarded");
+var jt = (s4) => Promise.resolve().then(s4);
+var Yr = (s4) => s4();
+var Kr = (s4) => s4 === "end" || s4 === "finish" || s4 === "prefinish";
+var Vr = (s4) => s4 instanceof ArrayBuffer || !!s4 && typeof s4 == "object" && s4.constructor && s4.constructor.name === "ArrayBuffer" && s4.byteLength >= 0;
+var $r = (s4) => !Buffer.isBuffer(s4) && ArrayBuffer.isView(s4);
+var Fe = class {
+  src;
+  dest;
+  opts;
+  ondrain;
+  constructor(t, e5, i6) {
+    this.src = t, this.dest = e5, this.opts = i6, this.ondrain = () => t[Bt](), this.dest.on("drain", this.ondrain);
+  }
+  unpipe() {
+    this.dest.removeListener("drain", this.ondrain);
+  }
+  proxyErrors(t) {
+  }
+  end() {
+    this.unpipe(), this.opts.end && this.dest.end();
+  }
+};
+var Li = class extends Fe {
+  unpipe() {
+    this.src.removeListener("error", this.proxyErrors), super.unpipe();
+  }
+  constructor(t, e5, i6) {
+    super(t, e5, i6), this.proxyErrors = (r5) => this.dest.emit("error", r5), t.on("error", this.proxyErrors);
+  }
+};
+var Xr = (s4) => !!s4.objectMode;
+var qr = (s4) => !s4.objectMode && !!s4.encoding && s4.encoding !== "buffer";
+var A = class extends Di {
+  [g] = false;
+  [Qt] = false;
+  [N] = [];
+  [b] = [];
+  [L];
+  [z2];
+  [Z];
+  [Mt];
+  [Q] = false;
+  [nt] = false;
+  [De] = false;
+  [Ne] = false;
+  [qt] = null;
+  [_] = 0;
+  [S] = false;
+  [Jt];
+  [Ce] = false;
+  [Rt] = 0;
+  [C] = false;
+  writable = true;
+  readable = true;
+  constructor(...t) {
+    let e5 = t[0] || {};
+    if (super(), e5.objectMode && typeof e5.encoding == "string") throw new TypeError("Encoding and objectMode may not be used together");
+    Xr(e5) ? (this[L] = true, this[z2] = null) : qr(e5) ? (this[z2] = e5.encoding, this[L] = false) : (this[L] = false, this[z2] = null), this[Z] = !!e5.async, this[Mt] = this[z2] ? new Hr(this[z2]) : null, e5 && e5.debugExposeBuffer === true && Object.defineProperty(this, "buffer", { get: () => this[b] }), e5 && e5.debugExposePipes === true && Object.defineProperty(this, "pipes", { get: () => this[N] });
+    let { signal: i6 } = e5;
+    i6 && (this[Jt] = i6, i6.aborted ? this[xi]() : i6.addEventListener("abort", () => this[xi]()));
+  }
+  get bufferLength() {
+    return this[_];
+  }
+  get encoding() {
+    return this[z2];
+  }
+  set encoding(t) {
+    throw new Error("Encoding must be set at instantiation time");
+  }
+  setEncoding(t) {
+    throw new Error("Encoding must be set at instantiation time");
+  }
+  get objectMode() {
+    return this[L];
+  }
+  set objectMode(t) {
+    throw new Error("objectMode must be set at instantiation time");
+  }
+  get async() {
+    return this[Z];
+  }
+  set async(t) {
+    this[Z] = this[Z] || !!t;
+  }
+  [xi]() {
+    this[Ce] = true, this.emit("abort", this[Jt]?.reason), this.destroy(this[Jt]?.reason);
+  }
+  get aborted() {
+    return this[Ce];
+  }
+  set aborted(t) {
+  }
+  write(t, e5, i6) {
+    if (this[Ce]) return false;
+    if (this[Q]) throw new Error("write after end");
+    if (this[S]) return this.emit("error", Object.assign(new Error("Cannot call write after a stream was destroyed"), { code: "ERR_STREAM_DESTROYED" })), true;
+    typeof e5 == "function" && (i6 = e5, e5 = "utf8"), e5 || (e5 = "utf8");
+    let r5 = this[Z] ? jt : Yr;
+    if (!this[L] && !Buffer.isBuffer(t)) {
+      if ($r(t)) t = Buffer.from(t.buffer, t.byteOffset, t.byteLength);
+      else if (Vr(t)) t = Buffer.from(t);
+      else if (typeof t != "string") throw new Error("Non-contiguous data written to non-objectMode stream");
+    }
+    return this[L] ? (this[g] && this[_] !== 0 && this[Ae](true), this[g] ? this.emit("data", t) : this[bi](t), this[_] !== 0 && this.emit("readable"), i6 && r5(i6), this[g]) : t.length ? (typeof t == "string" && !(e5 === this[z2] && !this[Mt]?.lastNeed) && (t = Buffer.from(t, e5)), Buffer.isBuffer(t) && this[z2] && (t = this[Mt].write(t)), this[g] && this[_] !== 0 && this[Ae](true), this[g] ? this.emit("data", t) : this[bi](t), this[_] !== 0 && this.emit("readable"), i6 && r5(i6), this[g]) : (this[_] !== 0 && this.emit("readable"), i6 && r5(i6), this[g]);
+  }
+  read(t) {
+    if (this[S]) return null;
+    if (this[C] = false, this[_] === 0 || t === 0 || t && t > this[_]) return this[J](), null;
+    this[L] && (t = null), this[b].length > 1 && !this[L] && (this[b] = [this[z2] ? this[b].join("") : Buffer.concat(this[b], this[_])]);
+    let e5 = this[Ns](t || null, this[b][0]);
+    return this[J](), e5;
+  }
+  [Ns](t, e5) {
+    if (this[L]) this[Ie]();
+    else {
+      let i6 = e5;
+      t === i6.length || t === null ? this[Ie]() : typeof i6 == "string" ? (this[b][0] = i6.slice(t), e5 = i6.slice(0, t), this[_] -= t) : (this[b][0] = i6.subarray(t), e5 = i6.subarray(0, t), this[_] -= t);
+    }
+    return this.emit("data", e5), !this[b].length && !this[Q] && this.emit("drain"), e5;
+  }
+  end(t, e5, i6) {
+    return typeof t == "function" && (i6 = t, t = void 0), typeof e5 == "function" && (i6 = e5, e5 = "utf8"), t !== void 0 && this.write(t, e5), i6 && this.once("end", i6), this[Q] = true, this.writable = false, (this[g] || !this[Qt]) && this[J](), this;
+  }
+  [Bt]() {
+    this[S] || (!this[Rt] && !this[N].length && (this[C] = true), this[Qt] = false, this[g] = true, this.emit("resume"), this[b].length ? this[Ae]() : this[Q] ? this[J]() : this.emit("drain"));
+  }
+  resume() {
+    return this[Bt]();
+  }
+  pause() {
+    this[g] = false, this[Qt] = true, this[C] = false;
+  }
+  get destroyed() {
+    return this[S];
+  }
+  get flowing() {
+    return this[g];
+  }
+  get paused() {
+    return this[Qt];
+  }
+  [bi](t) {
+    this[L] ? this[_] += 1 : this[_] += t.length, this[b].push(t);
+  }
+  [Ie]() {
+    return this[L] ? this[_] -= 1 : this[_] -= this[b][0].length, this[b].shift();
+  }
+  [Ae](t = false) {
+    do
+      ;
+    while (this[As](this[Ie]()) && this[b].length);
+    !t && !this[b].length && !this[Q] && this.emit("drain");
+  }
+  [As](t) {
+    return this.emit("data", t), this[g];
+  }
+  pipe(t, e5) {
+    if (this[S]) return t;
+    this[C] = false;
+    let i6 = this[nt];
+    return e5 = e5 || {}, t === Ds.stdout || t === Ds.stderr ? e5.end = false : e5.end = e5.end !== false, e5.proxyErrors = !!e5.proxyErrors, i6 ? e5.end && t.end() : (this[N].push(e5.proxyErrors ? new Li(this, t, e5) : new Fe(this, t, e5)), this[Z] ? jt(() => this[Bt]()) : this[Bt]()), t;
+  }
+  unpipe(t) {
+    let e5 = this[N].find((i6) => i6.dest === t);
+    e5 && (this[N].length === 1 ? (this[g] && this[Rt] === 0 && (this[g] = false), this[N] = []) : this[N].splice(this[N].indexOf(e5), 1), e5.unpipe());
+  }
+  addListener(t, e5) {
+    return this.on(t, e5);
+  }
+  on(t, e5) {
+    let i6 = super.on(t, e5);
+    if (t === "data") this[C] = false, this[Rt]++, !this[N].length && !this[g] && this[Bt]();
+    else if (t === "readable" && this[_] !== 0) super.emit("readable");
+    else if (Kr(t) && this[nt]) super.emit(t), this.removeAllListeners(t);
+    else if (t === "error" && this[qt]) {
+      let r5 = e5;
+      this[Z] ? jt(() => r5.call(this, this[qt])) : r5.call(this, this[qt]);
+    }
+    return i6;
+  }
+  removeListener(t, e5) {
+    return this.off(t, e5);
+  }
+  off(t, e5) {
+    let i6 = super.off(t, e5);
+    return t === "data" && (this[Rt] = this.listeners("data").length, this[Rt] === 0 && !this[C] && !this[N].length && (this[g] = false)), i6;
+  }
+  removeAllListeners(t) {
+    let e5 = super.removeAllListeners(t);
+    return (t === "data" || t === void 0) && (this[Rt] = 0, !this[C] && !this[N].length && (this[g] = false)), e5;
+  }
+  get emittedEnd() {
+    return this[nt];
+  }
+  [J]() {
+    !this[De] && !this[nt] && !this[S] && this[b].length === 0 && this[Q] && (this[De] = true, this.emit("end"), this.emit("prefinish"), this.emit("finish"), this[Ne] && this.emit("close"), this[De] = false);
+  }
+  emit(t, ...e5) {
+    let i6 = e5[0];
+    if (t !== "error" && t !== "close" && t !== S && this[S]) return false;
+    if (t === "data") return !this[L] && !i6 ? false : this[Z] ? (jt(() => this[Oi](i6)), true) : this[Oi](i6);
+    if (t === "end") return this[Is]();
+    if (t === "close") {
+      if (this[Ne] = true, !this[nt] && !this[S]) return false;
+      let n3 = super.emit("close");
+      return this.removeAllListeners("close"), n3;
+    } else if (t === "error") {
+      this[qt] = i6, super.emit(_i, i6);
+      let n3 = !this[Jt] || this.listeners("error").length ? super.emit("error", i6) : false;
+      return this[J](), n3;
+    } else if (t === "resume") {
+      let n3 = super.emit("resume");
+      return this[J](), n3;
+    } else if (t === "finish" || t === "prefinish") {
+      let n3 = super.emit(t);
+      return this.removeAllListeners(t), n3;
+    }
+    let r5 = super.emit(t, ...e5);
+    return this[J](), r5;
+  }
+  [Oi](t) {
+    for (let i6 of this[N]) i6.dest.write(t) === false && this.pause();
+    let e5 = this[C] ? false : super.emit("data", t);
+    return this[J](), e5;
+  }
+  [Is]() {
+    return this[nt] ? false : (this[nt] = true, this.readable = false, this[Z] ? (jt(() => this[Ti]()), true) : this[Ti]());
+  }
+  [Ti]() {
+    if (this[Mt]) {
+      let e5 = this[Mt].end();
+      if (e5) {
+        for (let i6 of this[N]) i6.dest.write(e5);
+        this[C] || super.emit("data", e5);
+      }
+    }
+    for (let e5 of this[N]) e5.end();
+    let t = super.emit("end");
+    return this.removeAllListeners("end"), t;
+  }
+  async collect() {
+    let t = Object.assign([], { dataLength: 0 });
+    this[L] || (t.dataLength = 0);
+    let e5 = this.promise();
+    return this.on("data", (i6) => {
+      t.push(i6), this[L] || (t.dataLength += i6.length);
+    }), await e5, t;
+  }
+  async concat() {
+    if (this[L]) throw new Error("cannot concat in objectMode");
+    let t = await this.collect();
+    return this[z2] ? t.join("") : Buffer.concat(t, t.dataLength);
+  }
+  async promise() {
+    return new Promise((t, e5) => {
+      this.on(S, () => e5(new Error("stream destroyed"))), this.on("error", (i6) => e5(i6)), this.on("end", () => t());
+    });
+  }
+  [Symbol.asyncIterator]() {
+    this[C] = false;
+    let t = false, e5 = async () => (this.pause(), t = true, { value: void 0, done: true });
+    return { next: () => {
+      if (t) return e5();
+      let r5 = this.read();
+      if (r5 !== null) return Promise.resolve({ done: false, value: r5 });
+      if (this[Q]) return e5();
+      let n3, o3, h5 = (d5) => {
+        this.off("data", a5), this.off("end", l3), this.off(S, c5), e5(), o3(d5);
+      }, a5 = (d5) => {
+        this.off("error", h5), this.off("end", l3), this.off(S, c5), this.pause(), n3({ value: d5, done: !!this[Q] });
+      }, l3 = () => {
+        this.off("error", h5), this.off("data", a5), this.off(S, c5), e5(), n3({ done: true, value: void 0 });
+      }, c5 = () => h5(new Error("stream destroyed"));
+      return new Promise((d5, y) => {
+        o3 = y, n3 = d5, this.once(S, c5), this.once("error", h5), this.once("end", l3), this.once("data", a5);
+      });
+    }, throw: e5, return: e5, [Symbol.asyncIterator]() {
+      return this;
+    }, [Symbol.asyncDispose]: async () => {
+    } };
+  }
+  [Symbol.iterator]() {
+    this[C] = false;
+    let t = false, e5 = () => (this.pause(), this.off(_i, e5), this.off(S, e5), this.off("end", e5), t = true, { done: true, value: void 0 }), i6 = () => {
+      if (t) return e5();
+      let r5 = this.read();
+      return r5 === null ? e5() : { done: false, value: r5 };
+    };
+    return this.once("end", e5), this.once(_i, e5), this.once(S, e5), { next: i6, throw: e5, return: e5, [Symbol.iterator]() {
+      return this;
+    }, [Symbol.dispose]: () => {
+    } };
+  }
+  destroy(t) {
+    if (this[S]) return t ? this.emit("error", t) : this.emit(S), this;
+    this[S] = true, this[C] = true, this[b].length = 0, this[_] = 0;
+    let e5 = this;
+    return typeof e5.close == "function" && !this[Ne] && e5.close(), t ? this.emit("error", t) : this.emit(S), this;
+  }
+  static get isStream() {
+    return Wr;
+  }
+};
+var Jr = I.writev;
+var ht = /* @__PURE__ */ Symbol("_autoClose");
+var H = /* @__PURE__ */ Symbol("_close");
+var te = /* @__PURE__ */ Symbol("_ended");
+var m = /* @__PURE__ */ Symbol("_fd");
+var Ni = /* @__PURE__ */ Symbol("_finished");
+var tt = /* @__PURE__ */ Symbol("_flags");
+var Ai = /* @__PURE__ */ Symbol("_flush");
+var ki = /* @__PURE__ */ Symbol("_handleChunk");
+var vi = /* @__PURE__ */ Symbol("_makeBuf");
+var ie = /* @__PURE__ */ Symbol("_mode");
+var ke = /* @__PURE__ */ Symbol("_needDrain");
+var Ut = /* @__PURE__ */ Symbol("_onerror");
+var Ht = /* @__PURE__ */ Symbol("_onopen");
+var Ii = /* @__PURE__ */ Symbol("_onread");
+var Pt = /* @__PURE__ */ Symbol("_onwrite");
+var at = /* @__PURE__ */ Symbol("_open");
+var U = /* @__PURE__ */ Symbol("_path");
+var ot = /* @__PURE__ */ Symbol("_pos");
+var Y = /* @__PURE__ */ Symbol("_queue");
+var zt = /* @__PURE__ */ Symbol("_read");
+var Ci = /* @__PURE__ */ Symbol("_readSize");
+var j = /* @__PURE__ */ Symbol("_reading");
+var ee = /* @__PURE__ */ Symbol("_remain");
+var Fi = /* @__PURE__ */ Symbol("_size");
+var ve = /* @__PURE__ */ Symbol("_write");
+var gt = /* @__PURE__ */ Symbol("_writing");
+var Me = /* @__PURE__ */ Symbol("_defaultFlag");
+var bt = /* @__PURE__ */ Symbol("_errored");
+var _t = class extends A {
+  [bt] = false;
+  [m];
+  [U];
+  [Ci];
+  [j] = false;
+  [Fi];
+  [ee];
+  [ht];
+  constructor(t, e5) {
+    if (e5 = e5 || {}, super(e5), this.readable = true, this.writable = false, typeof t != "string") throw new TypeError("path must be a string");
+    this[bt] = false, this[m] = typeof e5.fd == "number" ? e5.fd : void 0, this[U] = t, this[Ci] = e5.readSize || 16 * 1024 * 1024, this[j] = false, this[Fi] = typeof e5.size == "number" ? e5.size : 1 / 0, this[ee] = this[Fi], this[ht] = typeof e5.autoClose == "boolean" ? e5.autoClose : true, typeof this[m] == "number" ? this[zt]() : this[at]();
+  }
+  get fd() {
+    return this[m];
+  }
+  get path() {
+    return this[U];
+  }
+  write() {
+    throw new TypeError("this is a readable stream");
+  }
+  end() {
+    throw new TypeError("this is a readable stream");
+  }
+  [at]() {
+    I.open(this[U], "r", (t, e5) => this[Ht](t, e5));
+  }
+  [Ht](t, e5) {
+    t ? this[Ut](t) : (this[m] = e5, this.emit("open", e5), this[zt]());
+  }
+  [vi]() {
+    return Buffer.allocUnsafe(Math.min(this[Ci], this[ee]));
+  }
+  [zt]() {
+    if (!this[j]) {
+      this[j] = true;
+      let t = this[vi]();
+      if (t.length === 0) return process.nextTick(() => this[Ii](null, 0, t));
+      I.read(this[m], t, 0, t.length, null, (e5, i6, r5) => this[Ii](e5, i6, r5));
+    }
+  }
+  [Ii](t, e5, i6) {
+    this[j] = false, t ? this[Ut](t) : this[ki](e5, i6) && this[zt]();
+  }
+  [H]() {
+    if (this[ht] && typeof this[m] == "number") {
+      let t = this[m];
+      this[m] = void 0, I.close(t, (e5) => e5 ? this.emit("error", e5) : this.emit("close"));
+    }
+  }
+  [Ut](t) {
+    this[j] = true, this[H](), this.emit("error", t);
+  }
+  [ki](t, e5) {
+    let i6 = false;
+    return this[ee] -= t, t > 0 && (i6 = super.write(t < e5.length ? e5.subarray(0, t) : e5)), (t === 0 || this[ee] <= 0) && (i6 = false, this[H](), super.end()), i6;
+  }
+  emit(t, ...e5) {
+    switch (t) {
+      case "prefinish":
+      case "finish":
+        return false;
+      case "drain":
+        return typeof this[m] == "number" && this[zt](), false;
+      case "error":
+        return this[bt] ? false : (this[bt] = true, super.emit(t, ...e5));
+      default:
+        return super.emit(t, ...e5);
+    }
+  }
+};
+var Be = class extends _t {
+  [at]() {
+    let t = true;
+    try {
+      this[Ht](null, I.openSync(this[U], "r")), t = false;
+    } finally {
+      t && this[H]();
+    }
+  }
+  [zt]() {
+    let t = true;
+    try {
+      if (!this[j]) {
+        this[j] = true;
+        do {
+          let e5 = this[vi](), i6 = e5.length === 0 ? 0 : I.readSync(this[m], e5, 0, e5.length, null);
+          if (!this[ki](i6, e5)) break;
+        } while (true);
+        this[j] = false;
+      }
+      t = false;
+    } finally {
+      t && this[H]();
+    }
+  }
+  [H]() {
+    if (this[ht] && typeof this[m] == "number") {
+      let t = this[m];
+      this[m] = void 0, I.closeSync(t), this.emit("close");
+    }
+  }
+};
+var et = class extends Qr {
+  readable = false;
+  writable = true;
+  [bt] = false;
+  [gt] = false;
+  [te] = false;
+  [Y] = [];
+  [ke] = false;
+  [U];
+  [ie];
+  [ht];
+  [m];
+  [Me];
+  [tt];
+  [Ni] = false;
+  [ot];
+  constructor(t, e5) {
+    e5 = e5 || {}, super(e5), this[U] = t, this[m] = typeof e5.fd == "number" ? e5.fd : void 0, this[ie] = e5.mode === void 0 ? 438 : e5.mode, this[ot] = typeof e5.start == "number" ? e5.start : void 0, this[ht] = typeof e5.autoClose == "boolean" ? e5.autoClose : true;
+    let i6 = this[ot] !== void 0 ? "r+" : "w";
+    this[Me] = e5.flags === void 0, this[tt] = e5.flags === void 0 ? i6 : e5.flags, this[m] === void 0 && this[at]();
+  }
+  emit(t, ...e5) {
+    if (t === "error") {
+      if (this[bt]) return false;
+      this[bt] = true;
+    }
+    return super.emit(t, ...e5);
+  }
+  get fd() {
+    return this[m];
+  }
+  get path() {
+    return this[U];
+  }
+  [Ut](t) {
+    this[H](), this[gt] = true, this.emit("error", t);
+  }
+  [at]() {
+    I.open(this[U], this[tt], this[ie], (t, e5) => this[Ht](t, e5));
+  }
+  [Ht](t, e5) {
+    this[Me] && this[tt] === "r+" && t && t.code === "ENOENT" ? (this[tt] = "w", this[at]()) : t ? this[Ut](t) : (this[m] = e5, this.emit("open", e5), this[gt] || this[Ai]());
+  }
+  end(t, e5) {
+    return t && this.write(t, e5), this[te] = true, !this[gt] && !this[Y].length && typeof this[m] == "number" && this[Pt](null, 0), this;
+  }
+  write(t, e5) {
+    return typeof t == "string" && (t = Buffer.from(t, e5)), this[te] ? (this.emit("error", new Error("write() after end()")), false) : this[m] === void 0 || this[gt] || this[Y].length ? (this[Y].push(t), this[ke] = true, false) : (this[gt] = true, this[ve](t), true);
+  }
+  [ve](t) {
+    I.write(this[m], t, 0, t.length, this[ot], (e5, i6) => this[Pt](e5, i6));
+  }
+  [Pt](t, e5) {
+    t ? this[Ut](t) : (this[ot] !== void 0 && typeof e5 == "number" && (this[ot] += e5), this[Y].length ? this[Ai]() : (this[gt] = false, this[te] && !this[Ni] ? (this[Ni] = true, this[H](), this.emit("finish")) : this[ke] && (this[ke] = false, this.emit("drain"))));
+  }
+  [Ai]() {
+    if (this[Y].length === 0) this[te] && this[Pt](null, 0);
+    else if (this[Y].length === 1) this[ve](this[Y].pop());
+    else {
+      let t = this[Y];
+      this[Y] = [], Jr(this[m], t, this[ot], (e5, i6) => this[Pt](e5, i6));
+    }
+  }
+  [H]() {
+    if (this[ht] && typeof this[m] == "number") {
+      let t = this[m];
+      this[m] = void 0, I.close(t, (e5) => e5 ? this.emit("error", e5) : this.emit("close"));
+    }
+  }
+};
+var Wt = class extends et {
+  [at]() {
+    let t;
+    if (this[Me] && this[tt] === "r+") try {
+      t = I.openSync(this[U], this[tt], this[ie]);
+    } catch (e5) {
+      if (e5?.code === "ENOENT") return this[tt] = "w", this[at]();
+      throw e5;
+    }
+    else t = I.openSync(this[U], this[tt], this[ie]);
+    this[Ht](null, t);
+  }
+  [H]() {
+    if (this[ht] && typeof this[m] == "number") {
+      let t = this[m];
+      this[m] = void 0, I.closeSync(t), this.emit("close");
+    }
+  }
+  [ve](t) {
+    let e5 = true;
+    try {
+      this[Pt](null, I.writeSync(this[m], t, 0, t.length, this[ot])), e5 = false;
+    } finally {
+      if (e5) try {
+        this[H]();
+      } catch {
+      }
+    }
+  }
+};
+var jr = /* @__PURE__ */ new Map([["C", "cwd"], ["f", "file"], ["z", "gzip"], ["P", "preservePaths"], ["U", "unlink"], ["strip-components", "strip"], ["stripComponents", "strip"], ["keep-newer", "newer"], ["keepNewer", "newer"], ["keep-newer-files", "newer"], ["keepNewerFiles", "newer"], ["k", "keep"], ["keep-existing", "keep"], ["keepExisting", "keep"], ["m", "noMtime"], ["no-mtime", "noMtime"], ["p", "preserveOwner"], ["L", "follow"], ["h", "follow"], ["onentry", "onReadEntry"]]);
+var Fs = (s4) => !!s4.sync && !!s4.file;
+var ks = (s4) => !s4.sync && !!s4.file;
+var vs = (s4) => !!s4.sync && !s4.file;
+var Ms = (s4) => !s4.sync && !s4.file;
+var Bs = (s4) => !!s4.file;
+var tn = (s4) => {
+  let t = jr.get(s4);
+  return t || s4;
+};
+var se = (s4 = {}) => {
+  if (!s4) return {};
+  let t = {};
+  for (let [e5, i6] of Object.entries(s4)) {
+    let r5 = tn(e5);
+    t[r5] = i6;
+  }
+  return t.chmod === void 0 && t.noChmod === false && (t.chmod = true), delete t.noChmod, t;
+};
+var K = (s4, t, e5, i6, r5) => Object.assign((n3 = [], o3, h5) => {
+  Array.isArray(n3) && (o3 = n3, n3 = {}), typeof o3 == "function" && (h5 = o3, o3 = void 0), o3 = o3 ? Array.from(o3) : [];
+  let a5 = se(n3);
+  if (r5?.(a5, o3), Fs(a5)) {
+    if (typeof h5 == "function") throw new TypeError("callback not supported for sync tar functions");
+    return s4(a5, o3);
+  } else if (ks(a5)) {
+    let l3 = t(a5, o3);
+    return h5 ? l3.then(() => h5(), h5) : l3;
+  } else if (vs(a5)) {
+    if (typeof h5 == "function") throw new TypeError("callback not supported for sync tar functions");
+    return e5(a5, o3);
+  } else if (Ms(a5)) {
+    if (typeof h5 == "function") throw new TypeError("callback only supported with file option");
+    return i6(a5, o3);
+  }
+  throw new Error("impossible options??");
+}, { syncFile: s4, asyncFile: t, syncNoFile: e5, asyncNoFile: i6, validate: r5 });
+var sn = en.constants || { ZLIB_VERNUM: 4736 };
+var M = Object.freeze(Object.assign(/* @__PURE__ */ Object.create(null), { Z_NO_FLUSH: 0, Z_PARTIAL_FLUSH: 1, Z_SYNC_FLUSH: 2, Z_FULL_FLUSH: 3, Z_FINISH: 4, Z_BLOCK: 5, Z_OK: 0, Z_STREAM_END: 1, Z_NEED_DICT: 2, Z_ERRNO: -1, Z_STREAM_ERROR: -2, Z_DATA_ERROR: -3, Z_MEM_ERROR: -4, Z_BUF_ERROR: -5, Z_VERSION_ERROR: -6, Z_NO_COMPRESSION: 0, Z_BEST_SPEED: 1, Z_BEST_COMPRESSION: 9, Z_DEFAULT_COMPRESSION: -1, Z_FILTERED: 1, Z_HUFFMAN_ONLY: 2, Z_RLE: 3, Z_FIXED: 4, Z_DEFAULT_STRATEGY: 0, DEFLATE: 1, INFLATE: 2, GZIP: 3, GUNZIP: 4, DEFLATERAW: 5, INFLATERAW: 6, UNZIP: 7, BROTLI_DECODE: 8, BROTLI_ENCODE: 9, Z_MIN_WINDOWBITS: 8, Z_MAX_WINDOWBITS: 15, Z_DEFAULT_WINDOWBITS: 15, Z_MIN_CHUNK: 64, Z_MAX_CHUNK: 1 / 0, Z_DEFAULT_CHUNK: 16384, Z_MIN_MEMLEVEL: 1, Z_MAX_MEMLEVEL: 9, Z_DEFAULT_MEMLEVEL: 8, Z_MIN_LEVEL: -1, Z_MAX_LEVEL: 9, Z_DEFAULT_LEVEL: -1, BROTLI_OPERATION_PROCESS: 0, BROTLI_OPERATION_FLUSH: 1, BROTLI_OPERATION_FINISH: 2, BROTLI_OPERATION_EMIT_METADATA: 3, BROTLI_MODE_GENERIC: 0, BROTLI_MODE_TEXT: 1, BROTLI_MODE_FONT: 2, BROTLI_DEFAULT_MODE: 0, BROTLI_MIN_QUALITY: 0, BROTLI_MAX_QUALITY: 11, BROTLI_DEFAULT_QUALITY: 11, BROTLI_MIN_WINDOW_BITS: 10, BROTLI_MAX_WINDOW_BITS: 24, BROTLI_LARGE_MAX_WINDOW_BITS: 30, BROTLI_DEFAULT_WINDOW: 22, BROTLI_MIN_INPUT_BLOCK_BITS: 16, BROTLI_MAX_INPUT_BLOCK_BITS: 24, BROTLI_PARAM_MODE: 0, BROTLI_PARAM_QUALITY: 1, BROTLI_PARAM_LGWIN: 2, BROTLI_PARAM_LGBLOCK: 3, BROTLI_PARAM_DISABLE_LITERAL_CONTEXT_MODELING: 4, BROTLI_PARAM_SIZE_HINT: 5, BROTLI_PARAM_LARGE_WINDOW: 6, BROTLI_PARAM_NPOSTFIX: 7, BROTLI_PARAM_NDIRECT: 8, BROTLI_DECODER_RESULT_ERROR: 0, BROTLI_DECODER_RESULT_SUCCESS: 1, BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT: 2, BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT: 3, BROTLI_DECODER_PARAM_DISABLE_RING_BUFFER_REALLOCATION: 0, BROTLI_DECODER_PARAM_LARGE_WINDOW: 1, BROTLI_DECODER_NO_ERROR: 0, BROTLI_DECODER_SUCCESS: 1, BROTLI_DECODER_NEEDS_MORE_INPUT: 2, BROTLI_DECODER_NEEDS_MORE_OUTPUT: 3, BROTLI_DECODER_ERROR_FORMAT_EXUBERANT_NIBBLE: -1, BROTLI_DECODER_ERROR_FORMAT_RESERVED: -2, BROTLI_DECODER_ERROR_FORMAT_EXUBERANT_META_NIBBLE: -3, BROTLI_DECODER_ERROR_FORMAT_SIMPLE_HUFFMAN_ALPHABET: -4, BROTLI_DECODER_ERROR_FORMAT_SIMPLE_HUFFMAN_SAME: -5, BROTLI_DECODER_ERROR_FORMAT_CL_SPACE: -6, BROTLI_DECODER_ERROR_FORMAT_HUFFMAN_SPACE: -7, BROTLI_DECODER_ERROR_FORMAT_CONTEXT_MAP_REPEAT: -8, BROTLI_DECODER_ERROR_FORMAT_BLOCK_LENGTH_1: -9, BROTLI_DECODER_ERROR_FORMAT_BLOCK_LENGTH_2: -10, BROTLI_DECODER_ERROR_FORMAT_TRANSFORM: -11, BROTLI_DECODER_ERROR_FORMAT_DICTIONARY: -12, BROTLI_DECODER_ERROR_FORMAT_WINDOW_BITS: -13, BROTLI_DECODER_ERROR_FORMAT_PADDING_1: -14, BROTLI_DECODER_ERROR_FORMAT_PADDING_2: -15, BROTLI_DECODER_ERROR_FORMAT_DISTANCE: -16, BROTLI_DECODER_ERROR_DICTIONARY_NOT_SET: -19, BROTLI_DECODER_ERROR_INVALID_ARGUMENTS: -20, BROTLI_DECODER_ERROR_ALLOC_CONTEXT_MODES: -21, BROTLI_DECODER_ERROR_ALLOC_TREE_GROUPS: -22, BROTLI_DECODER_ERROR_ALLOC_CONTEXT_MAP: -25, BROTLI_DECODER_ERROR_ALLOC_RING_BUFFER_1: -26, BROTLI_DECODER_ERROR_ALLOC_RING_BUFFER_2: -27, BROTLI_DECODER_ERROR_ALLOC_BLOCK_TYPE_TREES: -30, BROTLI_DECODER_ERROR_UNREACHABLE: -31 }, sn));
+var rn = Ot.concat;
+var zs = Object.getOwnPropertyDescriptor(Ot, "concat");
+var nn = (s4) => s4;
+var Bi = zs?.writable === true || zs?.set !== void 0 ? (s4) => {
+  Ot.concat = s4 ? nn : rn;
+} : (s4) => {
+};
+var Tt = /* @__PURE__ */ Symbol("_superWrite");
+var Gt = class extends Error {
+  code;
+  errno;
+  constructor(t, e5) {
+    super("zlib: " + t.message, { cause: t }), this.code = t.code, this.errno = t.errno, this.code || (this.code = "ZLIB_ERROR"), this.message = "zlib: " + t.message, Error.captureStackTrace(this, e5 ?? this.constructor);
+  }
+  get name() {
+    return "ZlibError";
+  }
+};
+var Pi = /* @__PURE__ */ Symbol("flushFlag");
+var re = class extends A {
+  #t = false;
+  #i = false;
+  #s;
+  #n;
+  #r;
+  #e;
+  #o;
+  get sawError() {
+    return this.#t;
+  }
+  get handle() {
+    return this.#e;
+  }
+  get flushFlag() {
+    return this.#s;
+  }
+  constructor(t, e5) {
+    if (!t || typeof t != "object") throw new TypeError("invalid options for ZlibBase constructor");
+    if (super(t), this.#s = t.flush ?? 0, this.#n = t.finishFlush ?? 0, this.#r = t.fullFlushFlag ?? 0, typeof Ps[e5] != "function") throw new TypeError("Compression method not supported: " + e5);
+    try {
+      this.#e = new Ps[e5](t);
+    } catch (i6) {
+      throw new Gt(i6, this.constructor);
+    }
+    this.#o = (i6) => {
+      this.#t || (this.#t = true, this.close(), this.emit("error", i6));
+    }, this.#e?.on("error", (i6) => this.#o(new Gt(i6))), this.once("end", () => this.close);
+  }
+  close() {
+    this.#e && (this.#e.close(), this.#e = void 0, this.emit("close"));
+  }
+  reset() {
+    if (!this.#t) return zi(this.#e, "zlib binding closed"), this.#e.reset?.();
+  }
+  flush(t) {
+    this.ended || (typeof t != "number" && (t = this.#r), this.write(Object.assign(Ot.alloc(0), { [Pi]: t })));
+  }
+  end(t, e5, i6) {
+    return typeof t == "function" && (i6 = t, e5 = void 0, t = void 0), typeof e5 == "function" && (i6 = e5, e5 = void 0), t && (e5 ? this.write(t, e5) : this.write(t)), this.flush(this.#n), this.#i = true, super.end(i6);
+  }
+  get ended() {
+    return this.#i;
+  }
+  [Tt](t) {
+    return super.write(t);
+  }
+  write(t, e5, i6) {
+    if (typeof e5 == "function" && (i6 = e5, e5 = "utf8"), typeof t == "string" && (t = Ot.from(t, e5)), this.#t) return;
+    zi(this.#e, "zlib binding closed");
+    let r5 = this.#e._handle, n3 = r5.close;
+    r5.close = () => {
+    };
+    let o3 = this.#e.close;
+    this.#e.close = () => {
+    }, Bi(true);
+    let h5;
+    try {
+      let l3 = typeof t[Pi] == "number" ? t[Pi] : this.#s;
+      h5 = this.#e._processChunk(t, l3), Bi(false);
+    } catch (l3) {
+      Bi(false), this.#o(new Gt(l3, this.write));
+    } finally {
+      this.#e && (this.#e._handle = r5, r5.close = n3, this.#e.close = o3, this.#e.removeAllListeners("error"));
+    }
+    this.#e && this.#e.on("error", (l3) => this.#o(new Gt(l3, this.write)));
+    let a5;
+    if (h5) if (Array.isArray(h5) && h5.length > 0) {
+      let l3 = h5[0];
+      a5 = this[Tt](Ot.from(l3));
+      for (let c5 = 1; c5 < h5.length; c5++) a5 = this[Tt](h5[c5]);
+    } else a5 = this[Tt](Ot.from(h5));
+    return i6 && i6(), a5;
+  }
+};
+var Pe = class extends re {
+  #t;
+  #i;
+  constructor(t, e5) {
+    t = t || {}, t.flush = t.flush || M.Z_NO_FLUSH, t.finishFlush = t.finishFlush || M.Z_FINISH, t.fullFlushFlag = M.Z_FULL_FLUSH, super(t, e5), this.#t = t.level, this.#i = t.strategy;
+  }
+  params(t, e5) {
+    if (!this.sawError) {
+      if (!this.handle) throw new Error("cannot switch params when binding is closed");
+      if (!this.handle.params) throw new Error("not supported in this implementation");
+      if (this.#t !== t || this.#i !== e5) {
+        this.flush(M.Z_SYNC_FLUSH), zi(this.handle, "zlib binding closed");
+        let i6 = this.handle.flush;
+        this.handle.flush = (r5, n3) => {
+          typeof r5 == "function" && (n3 = r5, r5 = this.flushFlag), this.flush(r5), n3?.();
+        };
+        try {
+          this.handle.params(t, e5);
+        } finally {
+          this.handle.flush = i6;
+        }
+        this.handle && (this.#t = t, this.#i = e5);
+      }
+    }
+  }
+};
+var ze = class extends Pe {
+  #t;
+  constructor(t) {
+    super(t, "Gzip"), this.#t = t && !!t.portable;
+  }
+  [Tt](t) {
+    return this.#t ? (this.#t = false, t[9] = 255, super[Tt](t)) : super[Tt](t);
+  }
+};
+var Ue = class extends Pe {
+  constructor(t) {
+    super(t, "Unzip");
+  }
+};
+var He = class extends re {
+  constructor(t, e5) {
+    t = t || {}, t.flush = t.flush || M.BROTLI_OPERATION_PROCESS, t.finishFlush = t.finishFlush || M.BROTLI_OPERATION_FINISH, t.fullFlushFlag = M.BROTLI_OPERATION_FLUSH, super(t, e5);
+  }
+};
+var We = class extends He {
+  constructor(t) {
+    super(t, "BrotliCompress");
+  }
+};
+var Ge = class extends He {
+  constructor(t) {
+    super(t, "BrotliDecompress");
+  }
+};
+var Ze = class extends re {
+  constructor(t, e5) {
+    t = t || {}, t.flush = t.flush || M.ZSTD_e_continue, t.finishFlush = t.finishFlush || M.ZSTD_e_end, t.fullFlushFlag = M.ZSTD_e_flush, super(t, e5);
+  }
+};
+var Ye = class extends Ze {
+  constructor(t) {
+    super(t, "ZstdCompress");
+  }
+};
+var Ke = class extends Ze {
+  constructor(t) {
+    super(t, "ZstdDecompress");
+  }
+};
+var Us = (s4, t) => {
+  if (Number.isSafeInteger(s4)) s4 < 0 ? an(s4, t) : hn(s4, t);
+  else throw Error("cannot encode number outside of javascript safe integer range");
+  return t;
+};
+var hn = (s4, t) => {
+  t[0] = 128;
+  for (var e5 = t.length; e5 > 1; e5--) t[e5 - 1] = s4 & 255, s4 = Math.floor(s4 / 256);
+};
+var an = (s4, t) => {
+  t[0] = 255;
+  var e5 = false;
+  s4 = s4 * -1;
+  for (var i6 = t.length; i6 > 1; i6--) {
+    var r5 = s4 & 255;
+    s4 = Math.floor(s4 / 256), e5 ? t[i6 - 1] = Ws(r5) : r5 === 0 ? t[i6 - 1] = 0 : (e5 = true, t[i6 - 1] = Gs(r5));
+  }
+};
+var Hs = (s4) => {
+  let t = s4[0], e5 = t === 128 ? cn(s4.subarray(1, s4.length)) : t === 255 ? ln(s4) : null;
+  if (e5 === null) throw Error("invalid base256 encoding");
+  if (!Number.isSafeInteger(e5)) throw Error("parsed number outside of javascript safe integer range");
+  return e5;
+};
+var ln = (s4) => {
+  for (var t = s4.length, e5 = 0, i6 = false, r5 = t - 1; r5 > -1; r5--) {
+    var n3 = Number(s4[r5]), o3;
+    i6 ? o3 = Ws(n3) : n3 === 0 ? o3 = n3 : (i6 = true, o3 = Gs(n3)), o3 !== 0 && (e5 -= o3 * Math.pow(256, t - r5 - 1));
+  }
+  return e5;
+};
+var cn = (s4) => {
+  for (var t = s4.length, e5 = 0, i6 = t - 1; i6 > -1; i6--) {
+    var r5 = Number(s4[i6]);
+    r5 !== 0 && (e5 += r5 * Math.pow(256, t - i6 - 1));
+  }
+  return e5;
+};
+var Ws = (s4) => (255 ^ s4) & 255;
+var Gs = (s4) => (255 ^ s4) + 1 & 255;
+var Hi = {};
+Ur(Hi, { code: () => Ve, isCode: () => ne, isName: () => dn, name: () => oe, normalFsTypes: () => Ui });
+var ne = (s4) => oe.has(s4);
+var dn = (s4) => Ve.has(s4);
+var Ui = /* @__PURE__ */ new Set(["0", "", "1", "2", "3", "4", "5", "6", "7", "D"]);
+var oe = /* @__PURE__ */ new Map([["0", "File"], ["", "OldFile"], ["1", "Link"], ["2", "SymbolicLink"], ["3", "CharacterDevice"], ["4", "BlockDevice"], ["5", "Directory"], ["6", "FIFO"], ["7", "ContiguousFile"], ["g", "GlobalExtendedHeader"], ["x", "ExtendedHeader"], ["A", "SolarisACL"], ["D", "GNUDumpDir"], ["I", "Inode"], ["K", "NextFileHasLongLinkpath"], ["L", "NextFileHasLongPath"], ["M", "ContinuationFile"], ["N", "OldGnuLongPath"], ["S", "SparseFile"], ["V", "TapeVolumeHeader"], ["X", "OldExtendedHeader"]]);
+var Ve = new Map(Array.from(oe).map((s4) => [s4[1], s4[0]]));
+var un = (s4) => s4 === void 0 || s4 < 0 ? void 0 : s4;
+var F = class {
+  cksumValid = false;
+  needPax = false;
+  nullBlock = false;
+  block;
+  path;
+  mode;
+  uid;
+  gid;
+  size;
+  cksum;
+  #t = "Unsupported";
+  linkpath;
+  uname;
+  gname;
+  devmaj = 0;
+  devmin = 0;
+  atime;
+  ctime;
+  mtime;
+  charset;
+  comment;
+  constructor(t, e5 = 0, i6, r5) {
+    Buffer.isBuffer(t) ? this.decode(t, e5 || 0, i6, r5) : t && this.#i(t);
+  }
+  decode(t, e5, i6, r5) {
+    if (e5 || (e5 = 0), !t || !(t.length >= e5 + 512)) throw new Error("need 512 bytes for header");
+    let n3 = xt(t, e5 + 156, 1), o3 = Ui.has(n3), h5 = o3 ? i6 : void 0, a5 = o3 ? r5 : void 0;
+    if (this.path = h5?.path ?? xt(t, e5, 100), this.mode = h5?.mode ?? a5?.mode ?? lt(t, e5 + 100, 8), this.uid = h5?.uid ?? a5?.uid ?? lt(t, e5 + 108, 8), this.gid = h5?.gid ?? a5?.gid ?? lt(t, e5 + 116, 8), this.size = un(h5?.size ?? a5?.size ?? lt(t, e5 + 124, 12)), this.mtime = h5?.mtime ?? a5?.mtime ?? Wi(t, e5 + 136, 12), this.cksum = lt(t, e5 + 148, 12), a5 && this.#i(a5, true), h5 && this.#i(h5), ne(n3) && (this.#t = n3 || "0"), this.#t === "0" && this.path.slice(-1) === "/" && (this.#t = "5"), this.#t === "5" && (this.size = 0), this.linkpath = xt(t, e5 + 157, 100), t.subarray(e5 + 257, e5 + 265).toString() === "ustar\x0000") if (this.uname = h5?.uname ?? a5?.uname ?? xt(t, e5 + 265, 32), this.gname = h5?.gname ?? a5?.gname ?? xt(t, e5 + 297, 32), this.devmaj = h5?.devmaj ?? a5?.devmaj ?? lt(t, e5 + 329, 8) ?? 0, this.devmin = h5?.devmin ?? a5?.devmin ?? lt(t, e5 + 337, 8) ?? 0, t[e5 + 475] !== 0) {
+      let c5 = xt(t, e5 + 345, 155);
+      this.path = c5 + "/" + this.path;
+    } else {
+      let c5 = xt(t, e5 + 345, 130);
+      c5 && (this.path = c5 + "/" + this.path), this.atime = i6?.atime ?? r5?.atime ?? Wi(t, e5 + 476, 12), this.ctime = i6?.ctime ?? r5?.ctime ?? Wi(t, e5 + 488, 12);
+    }
+    let l3 = 256;
+    for (let c5 = e5; c5 < e5 + 148; c5++) l3 += t[c5];
+    for (let c5 = e5 + 156; c5 < e5 + 512; c5++) l3 += t[c5];
+    this.cksumValid = l3 === this.cksum, this.cksum === void 0 && l3 === 256 && (this.nullBlock = true);
+  }
+  #i(t, e5 = false) {
+    Object.assign(this, Object.fromEntries(Object.entries(t).filter(([i6, r5]) => !(r5 == null || i6 === "size" && Number(r5) < 0 || i6 === "path" && e5 || i6 === "linkpath" && e5 || i6 === "global"))));
+  }
+  encode(t, e5 = 0) {
+    if (t || (t = this.block = Buffer.alloc(512)), this.#t === "Unsupported" && (this.#t = "0"), !(t.length >= e5 + 512)) throw new Error("need 512 bytes for header");
+    let i6 = this.ctime || this.atime ? 130 : 155, r5 = mn(this.path || "", i6), n3 = r5[0], o3 = r5[1];
+    this.needPax = !!r5[2], this.needPax = Lt(t, e5, 100, n3) || this.needPax, this.needPax = ct(t, e5 + 100, 8, this.mode) || this.needPax, this.needPax = ct(t, e5 + 108, 8, this.uid) || this.needPax, this.needPax = ct(t, e5 + 116, 8, this.gid) || this.needPax, this.needPax = ct(t, e5 + 124, 12, this.size) || this.needPax, this.needPax = Gi(t, e5 + 136, 12, this.mtime) || this.needPax, t[e5 + 156] = Number(this.#t.codePointAt(0)), this.needPax = Lt(t, e5 + 157, 100, this.linkpath) || this.needPax, t.write("ustar\x0000", e5 + 257, 8), this.needPax = Lt(t, e5 + 265, 32, this.uname) || this.needPax, this.needPax = Lt(t, e5 + 297, 32, this.gname) || this.needPax, this.needPax = ct(t, e5 + 329, 8, this.devmaj) || this.needPax, this.needPax = ct(t, e5 + 337, 8, this.devmin) || this.needPax, this.needPax = Lt(t, e5 + 345, i6, o3) || this.needPax, t[e5 + 475] !== 0 ? this.needPax = Lt(t, e5 + 345, 155, o3) || this.needPax : (this.needPax = Lt(t, e5 + 345, 130, o3) || this.needPax, this.needPax = Gi(t, e5 + 476, 12, this.atime) || this.needPax, this.needPax = Gi(t, e5 + 488, 12, this.ctime) || this.needPax);
+    let h5 = 256;
+    for (let a5 = e5; a5 < e5 + 148; a5++) h5 += t[a5];
+    for (let a5 = e5 + 156; a5 < e5 + 512; a5++) h5 += t[a5];
+    return this.cksum = h5, ct(t, e5 + 148, 8, this.cksum), this.cksumValid = true, this.needPax;
+  }
+  get type() {
+    return this.#t === "Unsupported" ? this.#t : oe.get(this.#t);
+  }
+  get typeKey() {
+    return this.#t;
+  }
+  set type(t) {
+    let e5 = String(Ve.get(t));
+    if (ne(e5) || e5 === "Unsupported") this.#t = e5;
+    else if (ne(t)) this.#t = t;
+    else throw new TypeError("invalid entry type: " + t);
+  }
+};
+var mn = (s4, t) => {
+  let i6 = s4, r5 = "", n3, o3 = Zt.parse(s4).root || ".";
+  if (Buffer.byteLength(i6) < 100) n3 = [i6, r5, false];
+  else {
+    r5 = Zt.dirname(i6), i6 = Zt.basename(i6);
+    do
+      Buffer.byteLength(i6) <= 100 && Buffer.byteLength(r5) <= t ? n3 = [i6, r5, false] : Buffer.byteLength(i6) > 100 && Buffer.byteLength(r5) <= t ? n3 = [i6.slice(0, 99), r5, true] : (i6 = Zt.join(Zt.basename(r5), i6), r5 = Zt.dirname(r5));
+    while (r5 !== o3 && n3 === void 0);
+    n3 || (n3 = [s4.slice(0, 99), "", true]);
+  }
+  return n3;
+};
+var xt = (s4, t, e5) => s4.subarray(t, t + e5).toString("utf8").replace(/\0.*/, "");
+var Wi = (s4, t, e5) => pn(lt(s4, t, e5));
+var pn = (s4) => s4 === void 0 ? void 0 : new Date(s4 * 1e3);
+var lt = (s4, t, e5) => Number(s4[t]) & 128 ? Hs(s4.subarray(t, t + e5)) : wn(s4, t, e5);
+var En = (s4) => isNaN(s4) ? void 0 : s4;
+var wn = (s4, t, e5) => En(parseInt(s4.subarray(t, t + e5).toString("utf8").replace(/\0.*$/, "").trim(), 8));
+var Sn = { 12: 8589934591, 8: 2097151 };
+var ct = (s4, t, e5, i6) => i6 === void 0 ? false : i6 > Sn[e5] || i6 < 0 ? (Us(i6, s4.subarray(t, t + e5)), true) : (yn(s4, t, e5, i6), false);
+var yn = (s4, t, e5, i6) => s4.write(Rn(i6, e5), t, e5, "ascii");
+var Rn = (s4, t) => gn(Math.floor(s4).toString(8), t);
+var gn = (s4, t) => (s4.length === t - 1 ? s4 : new Array(t - s4.length - 1).join("0") + s4 + " ") + "\0";
+var Gi = (s4, t, e5, i6) => i6 === void 0 ? false : ct(s4, t, e5, i6.getTime() / 1e3);
+var bn = new Array(156).join("\0");
+var Lt = (s4, t, e5, i6) => i6 === void 0 ? false : (s4.write(i6 + bn, t, e5, "utf8"), i6.length !== Buffer.byteLength(i6) || i6.length > e5);
+var ft = class s {
+  atime;
+  mtime;
+  ctime;
+  charset;
+  comment;
+  gid;
+  uid;
+  gname;
+  uname;
+  linkpath;
+  dev;
+  ino;
+  nlink;
+  path;
+  size;
+  mode;
+  global;
+  constructor(t, e5 = false) {
+    this.atime = t.atime, this.charset = t.charset, this.comment = t.comment, this.ctime = t.ctime, this.dev = t.dev, this.gid = t.gid, this.global = e5, this.gname = t.gname, this.ino = t.ino, this.linkpath = t.linkpath, this.mtime = t.mtime, this.nlink = t.nlink, this.path = t.path, this.size = t.size, this.uid = t.uid, this.uname = t.uname;
+  }
+  encode() {
+    let t = this.encodeBody();
+    if (t === "") return Buffer.allocUnsafe(0);
+    let e5 = Buffer.byteLength(t), i6 = 512 * Math.ceil(1 + e5 / 512), r5 = Buffer.allocUnsafe(i6);
+    for (let n3 = 0; n3 < 512; n3++) r5[n3] = 0;
+    new F({ path: ("PaxHeader/" + _n(this.path ?? "")).slice(0, 99), mode: this.mode || 420, uid: this.uid, gid: this.gid, size: e5, mtime: this.mtime, type: this.global ? "GlobalExtendedHeader" : "ExtendedHeader", linkpath: "", uname: this.uname || "", gname: this.gname || "", devmaj: 0, devmin: 0, atime: this.atime, ctime: this.ctime }).encode(r5), r5.write(t, 512, e5, "utf8");
+    for (let n3 = e5 + 512; n3 < r5.length; n3++) r5[n3] = 0;
+    return r5;
+  }
+  encodeBody() {
+    return this.encodeField("path") + this.encodeField("ctime") + this.encodeField("atime") + this.encodeField("dev") + this.encodeField("ino") + this.encodeField("nlink") + this.encodeField("charset") + this.encodeField("comment") + this.encodeField("gid") + this.encodeField("gname") + this.encodeField("linkpath") + this.encodeField("mtime") + this.encodeField("size") + this.encodeField("uid") + this.encodeField("uname");
+  }
+  encodeField(t) {
+    if (this[t] === void 0) return "";
+    let e5 = this[t], i6 = e5 instanceof Date ? e5.getTime() / 1e3 : e5, r5 = " " + (t === "dev" || t === "ino" || t === "nlink" ? "SCHILY." : "") + t + "=" + i6 + `
+`, n3 = Buffer.byteLength(r5), o3 = Math.floor(Math.log(n3) / Math.log(10)) + 1;
+    return n3 + o3 >= Math.pow(10, o3) && (o3 += 1), o3 + n3 + r5;
+  }
+  static parse(t, e5, i6 = false) {
+    return new s(On(Tn(t), e5), i6);
+  }
+};
+var On = (s4, t) => t ? Object.assign({}, t, s4) : s4;
+var Tn = (s4) => s4.replace(/\n$/, "").split(`
+`).reduce(xn, /* @__PURE__ */ Object.create(null));
+var xn = (s4, t) => {
+  let e5 = parseInt(t, 10);
+  if (e5 !== Buffer.byteLength(t) + 1) return s4;
+  t = t.slice((e5 + " ").length);
+  let i6 = t.split("="), r5 = i6.shift();
+  if (!r5) return s4;
+  let n3 = r5.replace(/^SCHILY\.(dev|ino|nlink)/, "$1"), o3 = i6.join("=").replace(/\0.*/, "");
+  switch (n3) {
+    case "path":
+    case "linkpath":
+    case "type":
+    case "charset":
+    case "comment":
+    case "gname":
+    case "uname":
+      s4[n3] = o3;
+      break;
+    case "ctime":
+    case "atime":
+    case "mtime":
+      s4[n3] = new Date(Number(o3) * 1e3);
+      break;
+    case "size":
+      let h5 = +o3;
+      h5 >= 0 && (s4[n3] = h5);
+      break;
+    case "gid":
+    case "uid":
+    case "dev":
+    case "ino":
+    case "nlink":
+    case "mode":
+      s4[n3] = +o3;
+      break;
+  }
+  return s4;
+};
+var Ln = process.env.TESTING_TAR_FAKE_PLATFORM || process.platform;
+var f = Ln !== "win32" ? (s4) => String(s4) : (s4) => String(s4).replaceAll(/\\/g, "/");
+var $e = class extends A {
+  extended;
+  globalExtended;
+  header;
+  startBlockSize;
+  blockRemain;
+  remain;
+  type;
+  meta = false;
+  ignore = false;
+  path;
+  mode;
+  uid;
+  gid;
+  uname;
+  gname;
+  size = 0;
+  mtime;
+  atime;
+  ctime;
+  linkpath;
+  dev;
+  ino;
+  nlink;
+  invalid = false;
+  absolute;
+  unsupported = false;
+  constructor(t, e5, i6) {
+    switch (super({}), this.pause(), this.extended = e5, this.globalExtended = i6, this.header = t, this.remain = t.size ?? 0, this.startBlockSize = 512 * Math.ceil(this.remain / 512), this.blockRemain = this.startBlockSize, this.type = t.type, this.type) {
+      case "File":
+      case "OldFile":
+      case "Link":
+      case "SymbolicLink":
+      case "CharacterDevice":
+      case "BlockDevice":
+      case "Directory":
+      case "FIFO":
+      case "ContiguousFile":
+      case "GNUDumpDir":
+        break;
+      case "NextFileHasLongLinkpath":
+      case "NextFileHasLongPath":
+      case "OldGnuLongPath":
+      case "GlobalExtendedHeader":
+      case "ExtendedHeader":
+      case "OldExtendedHeader":
+        this.meta = true;
+        break;
+      default:
+        this.ignore = true;
+    }
+    if (!t.path) throw new Error("no path provided for tar.ReadEntry");
+    this.path = f(t.path), this.mode = t.mode, this.mode && (this.mode = this.mode & 4095), this.uid = t.uid, this.gid = t.gid, this.uname = t.uname, this.gname = t.gname, this.size = this.remain, this.mtime = t.mtime, this.atime = t.atime, this.ctime = t.ctime, this.linkpath = t.linkpath ? f(t.linkpath) : void 0, this.uname = t.uname, this.gname = t.gname, e5 && this.#t(e5), i6 && this.#t(i6, true);
+  }
+  write(t) {
+    let e5 = t.length;
+    if (e5 > this.blockRemain) throw new Error("writing more to entry than is appropriate");
+    let i6 = this.remain, r5 = this.blockRemain;
+    return this.remain = Math.max(0, i6 - e5), this.blockRemain = Math.max(0, r5 - e5), this.ignore ? true : i6 >= e5 ? super.write(t) : super.write(t.subarray(0, i6));
+  }
+  #t(t, e5 = false) {
+    t.path && (t.path = f(t.path)), t.linkpath && (t.linkpath = f(t.linkpath)), Object.assign(this, Object.fromEntries(Object.entries(t).filter(([i6, r5]) => !(r5 == null || i6 === "path" && e5))));
+  }
+};
+var Dt = (s4, t, e5, i6 = {}) => {
+  s4.file && (i6.file = s4.file), s4.cwd && (i6.cwd = s4.cwd), i6.code = e5 instanceof Error && e5.code || t, i6.tarCode = t, !s4.strict && i6.recoverable !== false ? (e5 instanceof Error && (i6 = Object.assign(e5, i6), e5 = e5.message), s4.emit("warn", t, e5, i6)) : e5 instanceof Error ? s4.emit("error", Object.assign(e5, i6)) : s4.emit("error", Object.assign(new Error(`${t}: ${e5}`), i6));
+};
+var Nn = 1024 * 1024;
+var Xi = Buffer.from([31, 139]);
+var qi = Buffer.from([40, 181, 47, 253]);
+var An = Math.max(Xi.length, qi.length);
+var B = /* @__PURE__ */ Symbol("state");
+var Nt = /* @__PURE__ */ Symbol("writeEntry");
+var it = /* @__PURE__ */ Symbol("readEntry");
+var Zi = /* @__PURE__ */ Symbol("nextEntry");
+var Zs = /* @__PURE__ */ Symbol("processEntry");
+var V = /* @__PURE__ */ Symbol("extendedHeader");
+var he = /* @__PURE__ */ Symbol("globalExtendedHeader");
+var dt = /* @__PURE__ */ Symbol("meta");
+var Ys = /* @__PURE__ */ Symbol("emitMeta");
+var p = /* @__PURE__ */ Symbol("buffer");
+var st = /* @__PURE__ */ Symbol("queue");
+var ut = /* @__PURE__ */ Symbol("ended");
+var Yi = /* @__PURE__ */ Symbol("emittedEnd");
+var At = /* @__PURE__ */ Symbol("emit");
+var w = /* @__PURE__ */ Symbol("unzip");
+var Xe = /* @__PURE__ */ Symbol("consumeChunk");
+var qe = /* @__PURE__ */ Symbol("consumeChunkSub");
+var Ki = /* @__PURE__ */ Symbol("consumeBody");
+var Ks = /* @__PURE__ */ Symbol("consumeMeta");
+var Vs = /* @__PURE__ */ Symbol("consumeHeader");
+var ae = /* @__PURE__ */ Symbol("consuming");
+var Vi = /* @__PURE__ */ Symbol("bufferConcat");
+var Qe = /* @__PURE__ */ Symbol("maybeEnd");
+var Yt = /* @__PURE__ */ Symbol("writing");
+var $ = /* @__PURE__ */ Symbol("aborted");
+var Je = /* @__PURE__ */ Symbol("onDone");
+var It = /* @__PURE__ */ Symbol("sawValidEntry");
+var je = /* @__PURE__ */ Symbol("sawNullBlock");
+var ti = /* @__PURE__ */ Symbol("sawEOF");
+var $s = /* @__PURE__ */ Symbol("closeStream");
+var In = 1e3;
+var le = /* @__PURE__ */ Symbol("compressedBytesRead");
+var $i = /* @__PURE__ */ Symbol("decompressedBytesRead");
+var Xs = /* @__PURE__ */ Symbol("checkDecompressionRatio");
+var Cn = () => true;
+var rt = class extends Dn {
+  file;
+  strict;
+  maxMetaEntrySize;
+  filter;
+  brotli;
+  zstd;
+  maxDecompressionRatio;
+  writable = true;
+  readable = false;
+  [st] = [];
+  [p];
+  [it];
+  [Nt];
+  [B] = "begin";
+  [dt] = "";
+  [V];
+  [he];
+  [ut] = false;
+  [w];
+  [$] = false;
+  [It];
+  [je] = false;
+  [ti] = false;
+  [Yt] = false;
+  [ae] = false;
+  [Yi] = false;
+  [le] = 0;
+  [$i] = 0;
+  constructor(t = {}) {
+    super(), this.file = t.file || "", this.on(Je, () => {
+      (this[B] === "begin" || this[It] === false) && this.warn("TAR_BAD_ARCHIVE", "Unrecognized archive format");
+    }), t.ondone ? this.on(Je, t.ondone) : this.on(Je, () => {
+      this.emit("prefinish"), this.emit("finish"), this.emit("end");
+    }), this.strict = !!t.strict, this.maxDecompressionRatio = typeof t.maxDecompressionRatio == "number" ? t.maxDecompressionRatio : In, this.maxMetaEntrySize = t.maxMetaEntrySize || Nn, this.filter = typeof t.filter == "function" ? t.filter : Cn;
+    let e5 = t.file && (t.file.endsWith(".tar.br") || t.file.endsWith(".tbr"));
+    this.brotli = !(t.gzip || t.zstd) && t.brotli !== void 0 ? t.brotli : e5 ? void 0 : false;
+    let i6 = t.file && (t.file.endsWith(".tar.zst") || t.file.endsWith(".tzst"));
+    this.zstd = !(t.gzip || t.brotli) && t.zstd !== void 0 ? t.zstd : i6 ? true : void 0, this.on("end", () => this[$s]()), typeof t.onwarn == "function" && this.on("warn", t.onwarn), typeof t.onReadEntry == "function" && this.on("entry", t.onReadEntry);
+  }
+  warn(t, e5, i6 = {}) {
+    Dt(this, t, e5, i6);
+  }
+  [Vs](t, e5) {
+    this[It] === void 0 && (this[It] = false);
+    let i6;
+    try {
+      i6 = new F(t, e5, this[V], this[he]);
+    } catch (r5) {
+      return this.warn("TAR_ENTRY_INVALID", r5);
+    }
+    if (i6.nullBlock) this[je] ? (this[ti] = true, this[B] === "begin" && (this[B] = "header"), this[At]("eof")) : (this[je] = true, this[At]("nullBlock"));
+    else if (this[je] = false, !i6.cksumValid) this.warn("TAR_ENTRY_INVALID", "checksum failure", { header: i6 });
+    else if (!i6.path) this.warn("TAR_ENTRY_INVALID", "path is required", { header: i6 });
+    else {
+      let r5 = i6.type;
+      if (/^(Symbolic)?Link$/.test(r5) && !i6.linkpath) this.warn("TAR_ENTRY_INVALID", "linkpath required", { header: i6 });
+      else if (!/^(Symbolic)?Link$/.test(r5) && !/^(Global)?ExtendedHeader$/.test(r5) && i6.linkpath) this.warn("TAR_ENTRY_INVALID", "linkpath forbidden", { header: i6 });
+      else {
+        let n3 = this[Nt] = new $e(i6, this[V], this[he]);
+        if (!this[It]) if (n3.remain) {
+          let o3 = () => {
+            n3.invalid || (this[It] = true);
+          };
+          n3.on("end", o3);
+        } else this[It] = true;
+        n3.meta ? n3.size > this.maxMetaEntrySize ? (n3.ignore = true, this[At]("ignoredEntry", n3), this[B] = "ignore", n3.resume()) : n3.size > 0 && (this[dt] = "", n3.on("data", (o3) => this[dt] += o3), this[B] = "meta") : (this[V] = void 0, n3.ignore = n3.ignore || !this.filter(n3.path, n3), n3.ignore ? (this[At]("ignoredEntry", n3), this[B] = n3.remain ? "ignore" : "header", n3.resume()) : (n3.remain ? this[B] = "body" : (this[B] = "header", n3.end()), this[it] ? this[st].push(n3) : (this[st].push(n3), this[Zi]())));
+      }
+    }
+  }
+  [$s]() {
+    queueMicrotask(() => this.emit("close"));
+  }
+  [Zs](t) {
+    let e5 = true;
+    if (!t) this[it] = void 0, e5 = false;
+    else if (Array.isArray(t)) {
+      let [i6, ...r5] = t;
+      this.emit(i6, ...r5);
+    } else this[it] = t, this.emit("entry", t), t.emittedEnd || (t.on("end", () => this[Zi]()), e5 = false);
+    return e5;
+  }
+  [Zi]() {
+    do
+      ;
+    while (this[Zs](this[st].shift()));
+    if (this[st].length === 0) {
+      let t = this[it];
+      !t || t.flowing || t.size === t.remain ? this[Yt] || this.emit("drain") : t.once("drain", () => this.emit("drain"));
+    }
+  }
+  [Ki](t, e5) {
+    let i6 = this[Nt];
+    if (!i6) throw new Error("attempt to consume body without entry??");
+    let r5 = i6.blockRemain ?? 0, n3 = r5 >= t.length && e5 === 0 ? t : t.subarray(e5, e5 + r5);
+    return i6.write(n3), i6.blockRemain || (this[B] = "header", this[Nt] = void 0, i6.end()), n3.length;
+  }
+  [Ks](t, e5) {
+    let i6 = this[Nt], r5 = this[Ki](t, e5);
+    return !this[Nt] && i6 && this[Ys](i6), r5;
+  }
+  [At](t, e5, i6) {
+    this[st].length === 0 && !this[it] ? this.emit(t, e5, i6) : this[st].push([t, e5, i6]);
+  }
+  [Ys](t) {
+    switch (this[At]("meta", this[dt]), t.type) {
+      case "ExtendedHeader":
+      case "OldExtendedHeader":
+        this[V] = ft.parse(this[dt], this[V], false);
+        break;
+      case "GlobalExtendedHeader":
+        this[he] = ft.parse(this[dt], this[he], true);
+        break;
+      case "NextFileHasLongPath":
+      case "OldGnuLongPath": {
+        let e5 = this[V] ?? /* @__PURE__ */ Object.create(null);
+        this[V] = e5, e5.path = this[dt].replace(/\0.*/, "");
+        break;
+      }
+      case "NextFileHasLongLinkpath": {
+        let e5 = this[V] || /* @__PURE__ */ Object.create(null);
+        this[V] = e5, e5.linkpath = this[dt].replace(/\0.*/, "");
+        break;
+      }
+      default:
+        throw new Error("unknown meta: " + t.type);
+    }
+  }
+  abort(t) {
+    if (!this[$]) {
+      if (this[w]) {
+        let e5 = this[w];
+        e5.write = () => true, e5.end = () => e5, e5.emit = () => false, e5.destroy?.();
+      }
+      this[$] = true, this.emit("abort", t), this.warn("TAR_ABORT", t, { recoverable: false });
+    }
+  }
+  [Xs](t) {
+    this[$i] += t.length;
+    let e5 = this[$i] / this[le];
+    return e5 > this.maxDecompressionRatio ? (this.abort(new Error(`max decompression ratio exceeded: ${e5.toFixed(2)} > ${this.maxDecompressionRatio}`)), false) : true;
+  }
+  write(t, e5, i6) {
+    if (typeof e5 == "function" && (i6 = e5, e5 = void 0), typeof t == "string" && (t = Buffer.from(t, typeof e5 == "string" ? e5 : "utf8")), this[$]) return i6?.(), false;
+    if ((this[w] === void 0 || this.brotli === void 0 && this[w] === false) && t) {
+      if (this[p] && (t = Buffer.concat([this[p], t]), this[p] = void 0), t.length < An) return this[p] = t, i6?.(), true;
+      for (let a5 = 0; this[w] === void 0 && a5 < Xi.length; a5++) t[a5] !== Xi[a5] && (this[w] = false);
+      let o3 = false;
+      if (this[w] === false && this.zstd !== false) {
+        o3 = true;
+        for (let a5 = 0; a5 < qi.length; a5++) if (t[a5] !== qi[a5]) {
+          o3 = false;
+          break;
+        }
+      }
+      let h5 = this.brotli === void 0 && !o3;
+      if (this[w] === false && h5) if (t.length < 512) if (this[ut]) this.brotli = true;
+      else return this[p] = t, i6?.(), true;
+      else try {
+        new F(t.subarray(0, 512)), this.brotli = false;
+      } catch {
+        this.brotli = true;
+      }
+      if (this[w] === void 0 || this[w] === false && (this.brotli || o3)) {
+        let a5 = this[ut];
+        this[ut] = false, this[w] = this[w] === void 0 ? new Ue({}) : o3 ? new Ke({}) : new Ge({}), this[w].on("data", (c5) => {
+          this[Xs](c5) && this[Xe](c5);
+        }), this[w].on("error", (c5) => {
+          this[$] || this.abort(c5);
+        }), this[w].on("end", () => {
+          this[ut] = true, this[Xe]();
+        }), this[Yt] = true, this[le] += t.length;
+        let l3 = !!this[w][a5 ? "end" : "write"](t);
+        return this[Yt] = false, i6?.(), l3;
+      }
+    }
+    this[Yt] = true, this[w] ? (this[le] += t.length, this[w].write(t)) : this[Xe](t), this[Yt] = false;
+    let n3 = this[st].length > 0 ? false : this[it] ? this[it].flowing : true;
+    return !n3 && this[st].length === 0 && this[it]?.once("drain", () => this.emit("drain")), i6?.(), n3;
+  }
+  [Vi](t) {
+    t && !this[$] && (this[p] = this[p] ? Buffer.concat([this[p], t]) : t);
+  }
+  [Qe]() {
+    if (this[ut] && !this[Yi] && !this[$] && !this[ae]) {
+      this[Yi] = true;
+      let t = this[Nt];
+      if (t?.blockRemain) {
+        let e5 = this[p] ? this[p].length : 0;
+        this.warn("TAR_BAD_ARCHIVE", `Truncated input (needed ${t.blockRemain} more bytes, only ${e5} available)`, { entry: t }), this[p] && t.write(this[p]), t.end();
+      }
+      this[At](Je);
+    }
+  }
+  [Xe](t) {
+    if (this[ae] && t) this[Vi](t);
+    else if (!t && !this[p]) this[Qe]();
+    else if (t) {
+      if (this[ae] = true, this[p]) {
+        this[Vi](t);
+        let e5 = this[p];
+        this[p] = void 0, this[qe](e5);
+      } else this[qe](t);
+      for (; this[p] && this[p]?.length >= 512 && !this[$] && !this[ti]; ) {
+        let e5 = this[p];
+        this[p] = void 0, this[qe](e5);
+      }
+      this[ae] = false;
+    }
+    (!this[p] || this[ut]) && this[Qe]();
+  }
+  [qe](t) {
+    let e5 = 0, i6 = t.length;
+    for (; e5 + 512 <= i6 && !this[$] && !this[ti]; ) switch (this[B]) {
+      case "begin":
+      case "header":
+        this[Vs](t, e5), e5 += 512;
+        break;
+      case "ignore":
+      case "body":
+        e5 += this[Ki](t, e5);
+        break;
+      case "meta":
+        e5 += this[Ks](t, e5);
+        break;
+      default:
+        throw new Error("invalid state: " + this[B]);
+    }
+    e5 < i6 && (this[p] = this[p] ? Buffer.concat([t.subarray(e5), this[p]]) : t.subarray(e5));
+  }
+  end(t, e5, i6) {
+    return typeof t == "function" && (i6 = t, e5 = void 0, t = void 0), typeof e5 == "function" && (i6 = e5, e5 = void 0), typeof t == "string" && (t = Buffer.from(t, e5)), i6 && this.once("finish", i6), this[$] || (this[w] ? (t && (this[le] += t.length, this[w].write(t)), this[w].end()) : (this[ut] = true, (this.brotli === void 0 || this.zstd === void 0) && (t = t || Buffer.alloc(0)), t && this.write(t), this[Qe]())), this;
+  }
+};
+var mt = (s4) => {
+  let t = s4.length - 1, e5 = -1;
+  for (; t > -1 && s4.charAt(t) === "/"; ) e5 = t, t--;
+  return e5 === -1 ? s4 : s4.slice(0, e5);
+};
+var vn = (s4) => {
+  let t = s4.onReadEntry;
+  s4.onReadEntry = t ? (e5) => {
+    t(e5), e5.resume();
+  } : (e5) => e5.resume();
+};
+var Qi = (s4, t) => {
+  let e5 = new Map(t.map((o3) => [mt(o3), true])), i6 = s4.filter, r5 = 100, n3 = (o3, h5 = "", a5 = 0) => {
+    if (a5 >= r5) return e5.set(o3, false), false;
+    let l3 = h5 || kn(o3).root || ".", c5;
+    if (o3 === l3) c5 = false;
+    else {
+      let d5 = e5.get(o3);
+      c5 = d5 !== void 0 ? d5 : n3(Fn(o3), l3, a5 + 1);
+    }
+    return e5.set(o3, c5), c5;
+  };
+  s4.filter = i6 ? (o3, h5) => i6(o3, h5) && n3(mt(o3)) : (o3) => n3(mt(o3));
+};
+var Mn = (s4) => {
+  let t = new rt(s4), e5 = s4.file, i6;
+  try {
+    i6 = Kt.openSync(e5, "r");
+    let r5 = Kt.fstatSync(i6), n3 = s4.maxReadSize || 16 * 1024 * 1024;
+    if (r5.size < n3) {
+      let o3 = Buffer.allocUnsafe(r5.size), h5 = Kt.readSync(i6, o3, 0, r5.size, 0);
+      t.end(h5 === o3.byteLength ? o3 : o3.subarray(0, h5));
+    } else {
+      let o3 = 0, h5 = Buffer.allocUnsafe(n3);
+      for (; o3 < r5.size; ) {
+        let a5 = Kt.readSync(i6, h5, 0, n3, o3);
+        if (a5 === 0) break;
+        o3 += a5, t.write(h5.subarray(0, a5));
+      }
+      t.end();
+    }
+  } finally {
+    if (typeof i6 == "number") try {
+      Kt.closeSync(i6);
+    } catch {
+    }
+  }
+};
+var Bn = (s4, t) => {
+  let e5 = new rt(s4), i6 = s4.maxReadSize || 16 * 1024 * 1024, r5 = s4.file;
+  return new Promise((o3, h5) => {
+    e5.on("error", h5), e5.on("end", o3), Kt.stat(r5, (a5, l3) => {
+      if (a5) h5(a5);
+      else {
+        let c5 = new _t(r5, { readSize: i6, size: l3.size });
+        c5.on("error", h5), c5.pipe(e5);
+      }
+    });
+  });
+};
+var Ct = K(Mn, Bn, (s4) => new rt(s4), (s4) => new rt(s4), (s4, t) => {
+  t?.length && Qi(s4, t), s4.noResume || vn(s4);
+});
+var Ji = (s4, t, e5) => (s4 &= 4095, e5 && (s4 = (s4 | 384) & -19), t && (s4 & 256 && (s4 |= 64), s4 & 32 && (s4 |= 8), s4 & 4 && (s4 |= 1)), s4);
+var { isAbsolute: zn, parse: qs } = Pn;
+var ce = (s4) => {
+  let t = "", e5 = qs(s4);
+  for (; zn(s4) || e5.root; ) {
+    let i6 = s4.charAt(0) === "/" && s4.slice(0, 4) !== "//?/" ? "/" : e5.root;
+    s4 = s4.slice(i6.length), t += i6, e5 = qs(s4);
+  }
+  return [t, s4];
+};
+var ei = ["|", "<", ">", "?", ":"];
+var ji = ei.map((s4) => String.fromCodePoint(61440 + Number(s4.codePointAt(0))));
+var Un = new Map(ei.map((s4, t) => [s4, ji[t]]));
+var Hn = new Map(ji.map((s4, t) => [s4, ei[t]]));
+var ts = (s4) => ei.reduce((t, e5) => t.split(e5).join(Un.get(e5)), s4);
+var Qs = (s4) => ji.reduce((t, e5) => t.split(e5).join(Hn.get(e5)), s4);
+var rr = (s4, t) => t ? (s4 = f(s4).replace(/^\.(\/|$)/, ""), mt(t) + "/" + s4) : f(s4);
+var Wn = 16 * 1024 * 1024;
+var tr = /* @__PURE__ */ Symbol("process");
+var er = /* @__PURE__ */ Symbol("file");
+var ir = /* @__PURE__ */ Symbol("directory");
+var is = /* @__PURE__ */ Symbol("symlink");
+var sr = /* @__PURE__ */ Symbol("hardlink");
+var fe = /* @__PURE__ */ Symbol("header");
+var ii = /* @__PURE__ */ Symbol("read");
+var ss = /* @__PURE__ */ Symbol("lstat");
+var si = /* @__PURE__ */ Symbol("onlstat");
+var rs = /* @__PURE__ */ Symbol("onread");
+var ns = /* @__PURE__ */ Symbol("onreadlink");
+var os5 = /* @__PURE__ */ Symbol("openfile");
+var hs = /* @__PURE__ */ Symbol("onopenfile");
+var pt = /* @__PURE__ */ Symbol("close");
+var ri = /* @__PURE__ */ Symbol("mode");
+var as = /* @__PURE__ */ Symbol("awaitDrain");
+var es = /* @__PURE__ */ Symbol("ondrain");
+var q = /* @__PURE__ */ Symbol("prefix");
+var de = class extends A {
+  path;
+  portable;
+  myuid = process.getuid && process.getuid() || 0;
+  myuser = process.env.USER || "";
+  maxReadSize;
+  linkCache;
+  statCache;
+  preservePaths;
+  cwd;
+  strict;
+  mtime;
+  noPax;
+  noMtime;
+  prefix;
+  fd;
+  blockLen = 0;
+  blockRemain = 0;
+  buf;
+  pos = 0;
+  remain = 0;
+  length = 0;
+  offset = 0;
+  win32;
+  absolute;
+  header;
+  type;
+  linkpath;
+  stat;
+  onWriteEntry;
+  #t = false;
+  constructor(t, e5 = {}) {
+    let i6 = se(e5);
+    super(), this.path = f(t), this.portable = !!i6.portable, this.maxReadSize = i6.maxReadSize || Wn, this.linkCache = i6.linkCache || /* @__PURE__ */ new Map(), this.statCache = i6.statCache || /* @__PURE__ */ new Map(), this.preservePaths = !!i6.preservePaths, this.cwd = f(i6.cwd || process.cwd()), this.strict = !!i6.strict, this.noPax = !!i6.noPax, this.noMtime = !!i6.noMtime, this.mtime = i6.mtime, this.prefix = i6.prefix ? f(i6.prefix) : void 0, this.onWriteEntry = i6.onWriteEntry, typeof i6.onwarn == "function" && this.on("warn", i6.onwarn);
+    let r5 = false;
+    if (!this.preservePaths) {
+      let [o3, h5] = ce(this.path);
+      o3 && typeof h5 == "string" && (this.path = h5, r5 = o3);
+    }
+    this.win32 = !!i6.win32 || process.platform === "win32", this.win32 && (this.path = Qs(this.path.replaceAll(/\\/g, "/")), t = t.replaceAll(/\\/g, "/")), this.absolute = f(i6.absolute || js.resolve(this.cwd, t)), this.path === "" && (this.path = "./"), r5 && this.warn("TAR_ENTRY_INFO", `stripping ${r5} from absolute path`, { entry: this, path: r5 + this.path });
+    let n3 = this.statCache.get(this.absolute);
+    n3 ? this[si](n3) : this[ss]();
+  }
+  warn(t, e5, i6 = {}) {
+    return Dt(this, t, e5, i6);
+  }
+  emit(t, ...e5) {
+    return t === "error" && (this.#t = true), super.emit(t, ...e5);
+  }
+  [ss]() {
+    X.lstat(this.absolute, (t, e5) => {
+      if (t) return this.emit("error", t);
+      this[si](e5);
+    });
+  }
+  [si](t) {
+    this.statCache.set(this.absolute, t), this.stat = t, t.isFile() || (t.size = 0), this.type = Gn(t), this.emit("stat", t), this[tr]();
+  }
+  [tr]() {
+    switch (this.type) {
+      case "File":
+        return this[er]();
+      case "Directory":
+        return this[ir]();
+      case "SymbolicLink":
+        return this[is]();
+      default:
+        return this.end();
+    }
+  }
+  [ri](t) {
+    return Ji(t, this.type === "Directory", this.portable);
+  }
+  [q](t) {
+    return rr(t, this.prefix);
+  }
+  [fe]() {
+    if (!this.stat) throw new Error("cannot write header before stat");
+    this.type === "Directory" && this.portable && (this.noMtime = true), this.onWriteEntry?.(this), this.header = new F({ path: this[q](this.path), linkpath: this.type === "Link" && this.linkpath !== void 0 ? this[q](this.linkpath) : this.linkpath, mode: this[ri](this.stat.mode), uid: this.portable ? void 0 : this.stat.uid, gid: this.portable ? void 0 : this.stat.gid, size: this.stat.size, mtime: this.noMtime ? void 0 : this.mtime || this.stat.mtime, type: this.type === "Unsupported" ? void 0 : this.type, uname: this.portable ? void 0 : this.stat.uid === this.myuid ? this.myuser : "", atime: this.portable ? void 0 : this.stat.atime, ctime: this.portable ? void 0 : this.stat.ctime }), this.header.encode() && !this.noPax && super.write(new ft({ atime: this.portable ? void 0 : this.header.atime, ctime: this.portable ? void 0 : this.header.ctime, gid: this.portable ? void 0 : this.header.gid, mtime: this.noMtime ? void 0 : this.mtime || this.header.mtime, path: this[q](this.path), linkpath: this.type === "Link" && this.linkpath !== void 0 ? this[q](this.linkpath) : this.linkpath, size: this.header.size, uid: this.portable ? void 0 : this.header.uid, uname: this.portable ? void 0 : this.header.uname, dev: this.portable ? void 0 : this.stat.dev, ino: this.portable ? void 0 : this.stat.ino, nlink: this.portable ? void 0 : this.stat.nlink }).encode());
+    let t = this.header?.block;
+    if (!t) throw new Error("failed to encode header");
+    super.write(t);
+  }
+  [ir]() {
+    if (!this.stat) throw new Error("cannot create directory entry without stat");
+    this.path.slice(-1) !== "/" && (this.path += "/"), this.stat.size = 0, this[fe](), this.end();
+  }
+  [is]() {
+    X.readlink(this.absolute, (t, e5) => {
+      if (t) return this.emit("error", t);
+      this[ns](e5);
+    });
+  }
+  [ns](t) {
+    this.linkpath = f(t), this[fe](), this.end();
+  }
+  [sr](t) {
+    if (!this.stat) throw new Error("cannot create link entry without stat");
+    this.type = "Link", this.linkpath = f(js.relative(this.cwd, t)), this.stat.size = 0, this[fe](), this.end();
+  }
+  [er]() {
+    if (!this.stat) throw new Error("cannot create file entry without stat");
+    if (this.stat.nlink > 1) {
+      let t = `${this.stat.dev}:${this.stat.ino}`, e5 = this.linkCache.get(t);
+      if (e5?.indexOf(this.cwd) === 0) return this[sr](e5);
+      this.linkCache.set(t, this.absolute);
+    }
+    if (this[fe](), this.stat.size === 0) return this.end();
+    this[os5]();
+  }
+  [os5]() {
+    X.open(this.absolute, "r", (t, e5) => {
+      if (t) return this.emit("error", t);
+      this[hs](e5);
+    });
+  }
+  [hs](t) {
+    if (this.fd = t, this.#t) return this[pt]();
+    if (!this.stat) throw new Error("should stat before calling onopenfile");
+    this.blockLen = 512 * Math.ceil(this.stat.size / 512), this.blockRemain = this.blockLen;
+    let e5 = Math.min(this.blockLen, this.maxReadSize);
+    this.buf = Buffer.allocUnsafe(e5), this.offset = 0, this.pos = 0, this.remain = this.stat.size, this.length = this.buf.length, this[ii]();
+  }
+  [ii]() {
+    let { fd: t, buf: e5, offset: i6, length: r5, pos: n3 } = this;
+    if (t === void 0 || e5 === void 0) throw new Error("cannot read file without first opening");
+    X.read(t, e5, i6, r5, n3, (o3, h5) => {
+      if (o3) return this[pt](() => this.emit("error", o3));
+      this[rs](h5);
+    });
+  }
+  [pt](t = () => {
+  }) {
+    this.fd !== void 0 && X.close(this.fd, t);
+  }
+  [rs](t) {
+    if (t <= 0 && this.remain > 0) {
+      let r5 = Object.assign(new Error("encountered unexpected EOF"), { path: this.absolute, syscall: "read", code: "EOF" });
+      return this[pt](() => this.emit("error", r5));
+    }
+    if (t > this.remain) {
+      let r5 = Object.assign(new Error("did not encounter expected EOF"), { path: this.absolute, syscall: "read", code: "EOF" });
+      return this[pt](() => this.emit("error", r5));
+    }
+    if (!this.buf) throw new Error("should have created buffer prior to reading");
+    if (t === this.remain) for (let r5 = t; r5 < this.length && t < this.blockRemain; r5++) this.buf[r5 + this.offset] = 0, t++, this.remain++;
+    let e5 = this.offset === 0 && t === this.buf.length ? this.buf : this.buf.subarray(this.offset, this.offset + t);
+    this.write(e5) ? this[es]() : this[as](() => this[es]());
+  }
+  [as](t) {
+    this.once("drain", t);
+  }
+  write(t, e5, i6) {
+    if (typeof e5 == "function" && (i6 = e5, e5 = void 0), typeof t == "string" && (t = Buffer.from(t, typeof e5 == "string" ? e5 : "utf8")), this.blockRemain < t.length) {
+      let r5 = Object.assign(new Error("writing more data than expected"), { path: this.absolute });
+      return this.emit("error", r5);
+    }
+    return this.remain -= t.length, this.blockRemain -= t.length, this.pos += t.length, this.offset += t.length, super.write(t, null, i6);
+  }
+  [es]() {
+    if (!this.remain) return this.blockRemain && super.write(Buffer.alloc(this.blockRemain)), this[pt]((t) => t ? this.emit("error", t) : this.end());
+    if (!this.buf) throw new Error("buffer lost somehow in ONDRAIN");
+    this.offset >= this.length && (this.buf = Buffer.allocUnsafe(Math.min(this.blockRemain, this.buf.length)), this.offset = 0), this.length = this.buf.length - this.offset, this[ii]();
+  }
+};
+var ni = class extends de {
+  sync = true;
+  [ss]() {
+    this[si](X.lstatSync(this.absolute));
+  }
+  [is]() {
+    this[ns](X.readlinkSync(this.absolute));
+  }
+  [os5]() {
+    this[hs](X.openSync(this.absolute, "r"));
+  }
+  [ii]() {
+    let t = true;
+    try {
+      let { fd: e5, buf: i6, offset: r5, length: n3, pos: o3 } = this;
+      if (e5 === void 0 || i6 === void 0) throw new Error("fd and buf must be set in READ method");
+      let h5 = X.readSync(e5, i6, r5, n3, o3);
+      this[rs](h5), t = false;
+    } finally {
+      if (t) try {
+        this[pt](() => {
+        });
+      } catch {
+      }
+    }
+  }
+  [as](t) {
+    t();
+  }
+  [pt](t = () => {
+  }) {
+    this.fd !== void 0 && X.closeSync(this.fd), t();
+  }
+};
+var oi = class extends A {
+  blockLen = 0;
+  blockRemain = 0;
+  buf = 0;
+  pos = 0;
+  remain = 0;
+  length = 0;
+  preservePaths;
+  portable;
+  strict;
+  noPax;
+  noMtime;
+  readEntry;
+  type;
+  prefix;
+  path;
+  mode;
+  uid;
+  gid;
+  uname;
+  gname;
+  header;
+  mtime;
+  atime;
+  ctime;
+  linkpath;
+  size;
+  onWriteEntry;
+  warn(t, e5, i6 = {}) {
+    return Dt(this, t, e5, i6);
+  }
+  constructor(t, e5 = {}) {
+    let i6 = se(e5);
+    super(), this.preservePaths = !!i6.preservePaths, this.portable = !!i6.portable, this.strict = !!i6.strict, this.noPax = !!i6.noPax, this.noMtime = !!i6.noMtime, this.onWriteEntry = i6.onWriteEntry, this.readEntry = t;
+    let { type: r5 } = t;
+    if (r5 === "Unsupported") throw new Error("writing entry that should be ignored");
+    this.type = r5, this.type === "Directory" && this.portable && (this.noMtime = true), this.prefix = i6.prefix, this.path = f(t.path), this.mode = t.mode !== void 0 ? this[ri](t.mode) : void 0, this.uid = this.portable ? void 0 : t.uid, this.gid = this.portable ? void 0 : t.gid, this.uname = this.portable ? void 0 : t.uname, this.gname = this.portable ? void 0 : t.gname, this.size = t.size, this.mtime = this.noMtime ? void 0 : i6.mtime || t.mtime, this.atime = this.portable ? void 0 : t.atime, this.ctime = this.portable ? void 0 : t.ctime, this.linkpath = t.linkpath !== void 0 ? f(t.linkpath) : void 0, typeof i6.onwarn == "function" && this.on("warn", i6.onwarn);
+    let n3 = false;
+    if (!this.preservePaths) {
+      let [h5, a5] = ce(this.path);
+      h5 && typeof a5 == "string" && (this.path = a5, n3 = h5);
+    }
+    this.remain = t.size, this.blockRemain = t.startBlockSize, this.onWriteEntry?.(this), this.header = new F({ path: this[q](this.path), linkpath: this.type === "Link" && this.linkpath !== void 0 ? this[q](this.linkpath) : this.linkpath, mode: this.mode, uid: this.portable ? void 0 : this.uid, gid: this.portable ? void 0 : this.gid, size: this.size, mtime: this.noMtime ? void 0 : this.mtime, type: this.type, uname: this.portable ? void 0 : this.uname, atime: this.portable ? void 0 : this.atime, ctime: this.portable ? void 0 : this.ctime }), n3 && this.warn("TAR_ENTRY_INFO", `stripping ${n3} from absolute path`, { entry: this, path: n3 + this.path }), this.header.encode() && !this.noPax && super.write(new ft({ atime: this.portable ? void 0 : this.atime, ctime: this.portable ? void 0 : this.ctime, gid: this.portable ? void 0 : this.gid, mtime: this.noMtime ? void 0 : this.mtime, path: this[q](this.path), linkpath: this.type === "Link" && this.linkpath !== void 0 ? this[q](this.linkpath) : this.linkpath, size: this.size, uid: this.portable ? void 0 : this.uid, uname: this.portable ? void 0 : this.uname, dev: this.portable ? void 0 : this.readEntry.dev, ino: this.portable ? void 0 : this.readEntry.ino, nlink: this.portable ? void 0 : this.readEntry.nlink }).encode());
+    let o3 = this.header?.block;
+    if (!o3) throw new Error("failed to encode header");
+    super.write(o3), t.pipe(this);
+  }
+  [q](t) {
+    return rr(t, this.prefix);
+  }
+  [ri](t) {
+    return Ji(t, this.type === "Directory", this.portable);
+  }
+  write(t, e5, i6) {
+    typeof e5 == "function" && (i6 = e5, e5 = void 0), typeof t == "string" && (t = Buffer.from(t, typeof e5 == "string" ? e5 : "utf8"));
+    let r5 = t.length;
+    if (r5 > this.blockRemain) throw new Error("writing more to entry than is appropriate");
+    return this.blockRemain -= r5, super.write(t, i6);
+  }
+  end(t, e5, i6) {
+    return this.blockRemain && super.write(Buffer.alloc(this.blockRemain)), typeof t == "function" && (i6 = t, e5 = void 0, t = void 0), typeof e5 == "function" && (i6 = e5, e5 = void 0), typeof t == "string" && (t = Buffer.from(t, e5 ?? "utf8")), i6 && this.once("finish", i6), t ? super.end(t, i6) : super.end(i6), this;
+  }
+};
+var Gn = (s4) => s4.isFile() ? "File" : s4.isDirectory() ? "Directory" : s4.isSymbolicLink() ? "SymbolicLink" : "Unsupported";
+var hi = class s2 {
+  tail;
+  head;
+  length = 0;
+  static create(t = []) {
+    return new s2(t);
+  }
+  constructor(t = []) {
+    for (let e5 of t) this.push(e5);
+  }
+  *[Symbol.iterator]() {
+    for (let t = this.head; t; t = t.next) yield t.value;
+  }
+  removeNode(t) {
+    if (t.list !== this) throw new Error("removing node which does not belong to this list");
+    let e5 = t.next, i6 = t.prev;
+    return e5 && (e5.prev = i6), i6 && (i6.next = e5), t === this.head && (this.head = e5), t === this.tail && (this.tail = i6), this.length--, t.next = void 0, t.prev = void 0, t.list = void 0, e5;
+  }
+  unshiftNode(t) {
+    if (t === this.head) return;
+    t.list && t.list.removeNode(t);
+    let e5 = this.head;
+    t.list = this, t.next = e5, e5 && (e5.prev = t), this.head = t, this.tail || (this.tail = t), this.length++;
+  }
+  pushNode(t) {
+    if (t === this.tail) return;
+    t.list && t.list.removeNode(t);
+    let e5 = this.tail;
+    t.list = this, t.prev = e5, e5 && (e5.next = t), this.tail = t, this.head || (this.head = t), this.length++;
+  }
+  push(...t) {
+    for (let e5 = 0, i6 = t.length; e5 < i6; e5++) Yn(this, t[e5]);
+    return this.length;
+  }
+  unshift(...t) {
+    for (var e5 = 0, i6 = t.length; e5 < i6; e5++) Kn(this, t[e5]);
+    return this.length;
+  }
+  pop() {
+    if (!this.tail) return;
+    let t = this.tail.value, e5 = this.tail;
+    return this.tail = this.tail.prev, this.tail ? this.tail.next = void 0 : this.head = void 0, e5.list = void 0, this.length--, t;
+  }
+  shift() {
+    if (!this.head) return;
+    let t = this.head.value, e5 = this.head;
+    return this.head = this.head.next, this.head ? this.head.prev = void 0 : this.tail = void 0, e5.list = void 0, this.length--, t;
+  }
+  forEach(t, e5) {
+    e5 = e5 || this;
+    for (let i6 = this.head, r5 = 0; i6; r5++) t.call(e5, i6.value, r5, this), i6 = i6.next;
+  }
+  forEachReverse(t, e5) {
+    e5 = e5 || this;
+    for (let i6 = this.tail, r5 = this.length - 1; i6; r5--) t.call(e5, i6.value, r5, this), i6 = i6.prev;
+  }
+  get(t) {
+    let e5 = 0, i6 = this.head;
+    for (; i6 && e5 < t; e5++) i6 = i6.next;
+    if (e5 === t && i6) return i6.value;
+  }
+  getReverse(t) {
+    let e5 = 0, i6 = this.tail;
+    for (; i6 && e5 < t; e5++) i6 = i6.prev;
+    if (e5 === t && i6) return i6.value;
+  }
+  map(t, e5) {
+    e5 = e5 || this;
+    let i6 = new s2();
+    for (let r5 = this.head; r5; ) i6.push(t.call(e5, r5.value, this)), r5 = r5.next;
+    return i6;
+  }
+  mapReverse(t, e5) {
+    e5 = e5 || this;
+    var i6 = new s2();
+    for (let r5 = this.tail; r5; ) i6.push(t.call(e5, r5.value, this)), r5 = r5.prev;
+    return i6;
+  }
+  reduce(t, e5) {
+    let i6, r5 = this.head;
+    if (arguments.length > 1) i6 = e5;
+    else if (this.head) r5 = this.head.next, i6 = this.head.value;
+    else throw new TypeError("Reduce of empty list with no initial value");
+    for (var n3 = 0; r5; n3++) i6 = t(i6, r5.value, n3), r5 = r5.next;
+    return i6;
+  }
+  reduceReverse(t, e5) {
+    let i6, r5 = this.tail;
+    if (arguments.length > 1) i6 = e5;
+    else if (this.tail) r5 = this.tail.prev, i6 = this.tail.value;
+    else throw new TypeError("Reduce of empty list with no initial value");
+    for (let n3 = this.length - 1; r5; n3--) i6 = t(i6, r5.value, n3), r5 = r5.prev;
+    return i6;
+  }
+  toArray() {
+    let t = new Array(this.length);
+    for (let e5 = 0, i6 = this.head; i6; e5++) t[e5] = i6.value, i6 = i6.next;
+    return t;
+  }
+  toArrayReverse() {
+    let t = new Array(this.length);
+    for (let e5 = 0, i6 = this.tail; i6; e5++) t[e5] = i6.value, i6 = i6.prev;
+    return t;
+  }
+  slice(t = 0, e5 = this.length) {
+    e5 < 0 && (e5 += this.length), t < 0 && (t += this.length);
+    let i6 = new s2();
+    if (e5 < t || e5 < 0) return i6;
+    t < 0 && (t = 0), e5 > this.length && (e5 = this.length);
+    let r5 = this.head, n3 = 0;
+    for (n3 = 0; r5 && n3 < t; n3++) r5 = r5.next;
+    for (; r5 && n3 < e5; n3++, r5 = r5.next) i6.push(r5.value);
+    return i6;
+  }
+  sliceReverse(t = 0, e5 = this.length) {
+    e5 < 0 && (e5 += this.length), t < 0 && (t += this.length);
+    let i6 = new s2();
+    if (e5 < t || e5 < 0) return i6;
+    t < 0 && (t = 0), e5 > this.length && (e5 = this.length);
+    let r5 = this.length, n3 = this.tail;
+    for (; n3 && r5 > e5; r5--) n3 = n3.prev;
+    for (; n3 && r5 > t; r5--, n3 = n3.prev) i6.push(n3.value);
+    return i6;
+  }
+  splice(t, e5 = 0, ...i6) {
+    t > this.length && (t = this.length - 1), t < 0 && (t = this.length + t);
+    let r5 = this.head;
+    for (let o3 = 0; r5 && o3 < t; o3++) r5 = r5.next;
+    let n3 = [];
+    for (let o3 = 0; r5 && o3 < e5; o3++) n3.push(r5.value), r5 = this.removeNode(r5);
+    r5 ? r5 !== this.tail && (r5 = r5.prev) : r5 = this.tail;
+    for (let o3 of i6) r5 = Zn(this, r5, o3);
+    return n3;
+  }
+  reverse() {
+    let t = this.head, e5 = this.tail;
+    for (let i6 = t; i6; i6 = i6.prev) {
+      let r5 = i6.prev;
+      i6.prev = i6.next, i6.next = r5;
+    }
+    return this.head = e5, this.tail = t, this;
+  }
+};
+function Zn(s4, t, e5) {
+  let i6 = t, r5 = t ? t.next : s4.head, n3 = new ue(e5, i6, r5, s4);
+  return n3.next === void 0 && (s4.tail = n3), n3.prev === void 0 && (s4.head = n3), s4.length++, n3;
+}
+function Yn(s4, t) {
+  s4.tail = new ue(t, s4.tail, void 0, s4), s4.head || (s4.head = s4.tail), s4.length++;
+}
+function Kn(s4, t) {
+  s4.head = new ue(t, void 0, s4.head, s4), s4.tail || (s4.tail = s4.head), s4.length++;
+}
+var ue = class {
+  list;
+  next;
+  prev;
+  value;
+  constructor(t, e5, i6, r5) {
+    this.list = r5, this.value = t, e5 ? (e5.next = this, this.prev = e5) : this.prev = void 0, i6 ? (i6.prev = this, this.next = i6) : this.next = void 0;
+  }
+};
+var pi = class {
+  path;
+  absolute;
+  entry;
+  stat;
+  readdir;
+  pending = false;
+  pendingLink = false;
+  ignore = false;
+  piped = false;
+  constructor(t, e5) {
+    this.path = t || "./", this.absolute = e5;
+  }
+};
+var nr = Buffer.alloc(1024);
+var li = /* @__PURE__ */ Symbol("onStat");
+var me = /* @__PURE__ */ Symbol("ended");
+var W = /* @__PURE__ */ Symbol("queue");
+var pe = /* @__PURE__ */ Symbol("pendingLinks");
+var Et = /* @__PURE__ */ Symbol("current");
+var Ft = /* @__PURE__ */ Symbol("process");
+var Ee = /* @__PURE__ */ Symbol("processing");
+var ai = /* @__PURE__ */ Symbol("processJob");
+var G = /* @__PURE__ */ Symbol("jobs");
+var ls = /* @__PURE__ */ Symbol("jobDone");
+var ci = /* @__PURE__ */ Symbol("addFSEntry");
+var or = /* @__PURE__ */ Symbol("addTarEntry");
+var ds = /* @__PURE__ */ Symbol("stat");
+var us = /* @__PURE__ */ Symbol("readdir");
+var fi = /* @__PURE__ */ Symbol("onreaddir");
+var di = /* @__PURE__ */ Symbol("pipe");
+var hr = /* @__PURE__ */ Symbol("entry");
+var cs = /* @__PURE__ */ Symbol("entryOpt");
+var ui = /* @__PURE__ */ Symbol("writeEntryClass");
+var lr = /* @__PURE__ */ Symbol("write");
+var fs3 = /* @__PURE__ */ Symbol("ondrain");
+var wt = class extends A {
+  sync = false;
+  opt;
+  cwd;
+  maxReadSize;
+  preservePaths;
+  strict;
+  noPax;
+  prefix;
+  linkCache;
+  statCache;
+  file;
+  portable;
+  zip;
+  readdirCache;
+  noDirRecurse;
+  follow;
+  noMtime;
+  mtime;
+  filter;
+  jobs;
+  [ui];
+  onWriteEntry;
+  [W];
+  [pe] = /* @__PURE__ */ new Map();
+  [G] = 0;
+  [Ee] = false;
+  [me] = false;
+  constructor(t = {}) {
+    if (super(), this.opt = t, this.file = t.file || "", this.cwd = t.cwd || process.cwd(), this.maxReadSize = t.maxReadSize, this.preservePaths = !!t.preservePaths, this.strict = !!t.strict, this.noPax = !!t.noPax, this.prefix = f(t.prefix || ""), this.linkCache = t.linkCache || /* @__PURE__ */ new Map(), this.statCache = t.statCache || /* @__PURE__ */ new Map(), this.readdirCache = t.readdirCache || /* @__PURE__ */ new Map(), this.onWriteEntry = t.onWriteEntry, this[ui] = de, typeof t.onwarn == "function" && this.on("warn", t.onwarn), this.portable = !!t.portable, t.gzip || t.brotli || t.zstd) {
+      if ((t.gzip ? 1 : 0) + (t.brotli ? 1 : 0) + (t.zstd ? 1 : 0) > 1) throw new TypeError("gzip, brotli, zstd are mutually exclusive");
+      if (t.gzip && (typeof t.gzip != "object" && (t.gzip = {}), this.portable && (t.gzip.portable = true), this.zip = new ze(t.gzip)), t.brotli && (typeof t.brotli != "object" && (t.brotli = {}), this.zip = new We(t.brotli)), t.zstd && (typeof t.zstd != "object" && (t.zstd = {}), this.zip = new Ye(t.zstd)), !this.zip) throw new Error("impossible");
+      let e5 = this.zip;
+      e5.on("data", (i6) => super.write(i6)), e5.on("end", () => super.end()), e5.on("drain", () => this[fs3]()), this.on("resume", () => e5.resume());
+    } else this.on("drain", this[fs3]);
+    this.noDirRecurse = !!t.noDirRecurse, this.follow = !!t.follow, this.noMtime = !!t.noMtime, t.mtime && (this.mtime = t.mtime), this.filter = typeof t.filter == "function" ? t.filter : () => true, this[W] = new hi(), this[G] = 0, this.jobs = Number(t.jobs) || 4, this[Ee] = false, this[me] = false;
+  }
+  [lr](t) {
+    return super.write(t);
+  }
+  add(t) {
+    return this.write(t), this;
+  }
+  end(t, e5, i6) {
+    return typeof t == "function" && (i6 = t, t = void 0), typeof e5 == "function" && (i6 = e5, e5 = void 0), t && this.add(t), this[me] = true, this[Ft](), i6 && i6(), this;
+  }
+  write(t) {
+    if (this[me]) throw new Error("write after end");
+    return typeof t == "string" ? this[ci](t) : this[or](t), this.flowing;
+  }
+  [or](t) {
+    let e5 = f(ar.resolve(this.cwd, t.path));
+    if (!this.filter(t.path, t)) t.resume();
+    else {
+      let i6 = new pi(t.path, e5);
+      i6.entry = new oi(t, this[cs](i6)), i6.entry.on("end", () => this[ls](i6)), this[G] += 1, this[W].push(i6);
+    }
+    this[Ft]();
+  }
+  [ci](t) {
+    let e5 = f(ar.resolve(this.cwd, t));
+    this[W].push(new pi(t, e5)), this[Ft]();
+  }
+  [ds](t) {
+    t.pending = true, this[G] += 1;
+    let e5 = this.follow ? "stat" : "lstat";
+    mi[e5](t.absolute, (i6, r5) => {
+      t.pending = false, this[G] -= 1, i6 ? this.emit("error", i6) : this[li](t, r5);
+    });
+  }
+  [li](t, e5) {
+    if (this.statCache.set(t.absolute, e5), t.stat = e5, !this.filter(t.path, e5)) t.ignore = true;
+    else if (e5.isFile() && e5.nlink > 1 && !this.linkCache.get(`${e5.dev}:${e5.ino}`) && !this.sync) if (t === this[Et]) this[ai](t);
+    else {
+      let i6 = `${e5.dev}:${e5.ino}`, r5 = this[pe].get(i6);
+      r5 ? r5.push(t) : this[pe].set(i6, [t]), t.pendingLink = true, t.pending = true;
+    }
+    this[Ft]();
+  }
+  [us](t) {
+    t.pending = true, this[G] += 1, mi.readdir(t.absolute, (e5, i6) => {
+      if (t.pending = false, this[G] -= 1, e5) return this.emit("error", e5);
+      this[fi](t, i6);
+    });
+  }
+  [fi](t, e5) {
+    this.readdirCache.set(t.absolute, e5), t.readdir = e5, this[Ft]();
+  }
+  [Ft]() {
+    if (!this[Ee]) {
+      this[Ee] = true;
+      for (let t = this[W].head; t && this[G] < this.jobs; t = t.next) if (this[ai](t.value), t.value.ignore) {
+        let e5 = t.next;
+        this[W].removeNode(t), t.next = e5;
+      }
+      this[Ee] = false, this[me] && this[W].length === 0 && this[G] === 0 && (this.zip ? this.zip.end(nr) : (super.write(nr), super.end()));
+    }
+  }
+  get [Et]() {
+    return this[W] && this[W].head && this[W].head.value;
+  }
+  [ls](t) {
+    this[W].shift(), this[G] -= 1;
+    let { stat: e5 } = t;
+    if (e5 && e5.isFile() && e5.nlink > 1) {
+      let i6 = `${e5.dev}:${e5.ino}`, r5 = this[pe].get(i6);
+      if (r5) {
+        this[pe].delete(i6);
+        for (let n3 of r5) n3.pending = false, this[ai](n3);
+      }
+    }
+    this[Ft]();
+  }
+  [ai](t) {
+    if (t.pending && t.pendingLink && t === this[Et] && (t.pending = false, t.pendingLink = false), !t.pending) {
+      if (t.entry) {
+        t === this[Et] && !t.piped && this[di](t);
+        return;
+      }
+      if (!t.stat) {
+        let e5 = this.statCache.get(t.absolute);
+        e5 ? this[li](t, e5) : this[ds](t);
+      }
+      if (t.stat && !t.ignore) {
+        if (!this.noDirRecurse && t.stat.isDirectory() && !t.readdir) {
+          let e5 = this.readdirCache.get(t.absolute);
+          if (e5 ? this[fi](t, e5) : this[us](t), !t.readdir) return;
+        }
+        if (t.entry = this[hr](t), !t.entry) {
+          t.ignore = true;
+          return;
+        }
+        t === this[Et] && !t.piped && this[di](t);
+      }
+    }
+  }
+  [cs](t) {
+    return { onwarn: (e5, i6, r5) => this.warn(e5, i6, r5), noPax: this.noPax, cwd: this.cwd, absolute: t.absolute, preservePaths: this.preservePaths, maxReadSize: this.maxReadSize, strict: this.strict, portable: this.portable, linkCache: this.linkCache, statCache: this.statCache, noMtime: this.noMtime, mtime: this.mtime, prefix: this.prefix, onWriteEntry: this.onWriteEntry };
+  }
+  [hr](t) {
+    this[G] += 1;
+    try {
+      return new this[ui](t.path, this[cs](t)).on("end", () => this[ls](t)).on("error", (i6) => this.emit("error", i6));
+    } catch (e5) {
+      this.emit("error", e5);
+    }
+  }
+  [fs3]() {
+    this[Et] && this[Et].entry && this[Et].entry.resume();
+  }
+  [di](t) {
+    t.piped = true, t.readdir && t.readdir.forEach((r5) => {
+      let n3 = t.path, o3 = n3 === "./" ? "" : n3.replace(/\/*$/, "/");
+      this[ci](o3 + r5);
+    });
+    let e5 = t.entry, i6 = this.zip;
+    if (!e5) throw new Error("cannot pipe without source");
+    i6 ? e5.on("data", (r5) => {
+      i6.write(r5) || e5.pause();
+    }) : e5.on("data", (r5) => {
+      super.write(r5) || e5.pause();
+    });
+  }
+  pause() {
+    return this.zip && this.zip.pause(), super.pause();
+  }
+  warn(t, e5, i6 = {}) {
+    Dt(this, t, e5, i6);
+  }
+};
+var kt = class extends wt {
+  sync = true;
+  constructor(t) {
+    super(t), this[ui] = ni;
+  }
+  pause() {
+  }
+  resume() {
+  }
+  [ds](t) {
+    let e5 = this.follow ? "statSync" : "lstatSync";
+    this[li](t, mi[e5](t.absolute));
+  }
+  [us](t) {
+    this[fi](t, mi.readdirSync(t.absolute));
+  }
+  [di](t) {
+    let e5 = t.entry, i6 = this.zip;
+    if (t.readdir && t.readdir.forEach((r5) => {
+      let n3 = t.path, o3 = n3 === "./" ? "" : n3.replace(/\/*$/, "/");
+      this[ci](o3 + r5);
+    }), !e5) throw new Error("Cannot pipe without source");
+    i6 ? e5.on("data", (r5) => {
+      i6.write(r5);
+    }) : e5.on("data", (r5) => {
+      super[lr](r5);
+    });
+  }
+};
+var Vn = (s4, t) => {
+  let e5 = new kt(s4), i6 = new Wt(s4.file, { mode: s4.mode || 438 });
+  e5.pipe(i6), fr(e5, t);
+};
+var $n = (s4, t) => {
+  let e5 = new wt(s4), i6 = new et(s4.file, { mode: s4.mode || 438 });
+  e5.pipe(i6);
+  let r5 = new Promise((n3, o3) => {
+    i6.on("error", o3), i6.on("close", n3), e5.on("error", o3);
+  });
+  return dr(e5, t).catch((n3) => e5.emit("error", n3)), r5;
+};
+var fr = (s4, t) => {
+  t.forEach((e5) => {
+    e5.charAt(0) === "@" ? Ct({ file: cr.resolve(s4.cwd, e5.slice(1)), sync: true, noResume: true, onReadEntry: (i6) => s4.add(i6) }) : s4.add(e5);
+  }), s4.end();
+};
+var dr = async (s4, t) => {
+  for (let e5 of t) e5.charAt(0) === "@" ? await Ct({ file: cr.resolve(String(s4.cwd), e5.slice(1)), noResume: true, onReadEntry: (i6) => {
+    s4.add(i6);
+  } }) : s4.add(e5);
+  s4.end();
+};
+var Xn = (s4, t) => {
+  let e5 = new kt(s4);
+  return fr(e5, t), e5;
+};
+var qn = (s4, t) => {
+  let e5 = new wt(s4);
+  return dr(e5, t).catch((i6) => e5.emit("error", i6)), e5;
+};
+var Qn = K(Vn, $n, Xn, qn, (s4, t) => {
+  if (!t?.length) throw new TypeError("no paths specified to add to archive");
+});
+var Jn = process.env.__FAKE_PLATFORM__ || process.platform;
+var Er = Jn === "win32";
+var { O_CREAT: wr, O_NOFOLLOW: ur, O_TRUNC: Sr, O_WRONLY: yr } = pr.constants;
+var Rr = Number(process.env.__FAKE_FS_O_FILENAME__) || pr.constants.UV_FS_O_FILEMAP || 0;
+var jn = Er && !!Rr;
+var to = 512 * 1024;
+var eo = Rr | Sr | wr | yr;
+var mr = !Er && typeof ur == "number" ? ur | Sr | wr | yr : null;
+var ms = mr !== null ? () => mr : jn ? (s4) => s4 < to ? eo : "w" : () => "w";
+var ps = (s4, t, e5) => {
+  try {
+    return wi.lchownSync(s4, t, e5);
+  } catch (i6) {
+    if (i6?.code !== "ENOENT") throw i6;
+  }
+};
+var Ei = (s4, t, e5, i6) => {
+  wi.lchown(s4, t, e5, (r5) => {
+    i6(r5 && r5?.code !== "ENOENT" ? r5 : null);
+  });
+};
+var io = (s4, t, e5, i6, r5) => {
+  if (t.isDirectory()) Es(we.resolve(s4, t.name), e5, i6, (n3) => {
+    if (n3) return r5(n3);
+    let o3 = we.resolve(s4, t.name);
+    Ei(o3, e5, i6, r5);
+  });
+  else {
+    let n3 = we.resolve(s4, t.name);
+    Ei(n3, e5, i6, r5);
+  }
+};
+var Es = (s4, t, e5, i6) => {
+  wi.readdir(s4, { withFileTypes: true }, (r5, n3) => {
+    if (r5) {
+      if (r5.code === "ENOENT") return i6();
+      if (r5.code !== "ENOTDIR" && r5.code !== "ENOTSUP") return i6(r5);
+    }
+    if (r5 || !n3.length) return Ei(s4, t, e5, i6);
+    let o3 = n3.length, h5 = null, a5 = (l3) => {
+      if (!h5) {
+        if (l3) return i6(h5 = l3);
+        if (--o3 === 0) return Ei(s4, t, e5, i6);
+      }
+    };
+    for (let l3 of n3) io(s4, l3, t, e5, a5);
+  });
+};
+var so = (s4, t, e5, i6) => {
+  t.isDirectory() && ws(we.resolve(s4, t.name), e5, i6), ps(we.resolve(s4, t.name), e5, i6);
+};
+var ws = (s4, t, e5) => {
+  let i6;
+  try {
+    i6 = wi.readdirSync(s4, { withFileTypes: true });
+  } catch (r5) {
+    let n3 = r5;
+    if (n3?.code === "ENOENT") return;
+    if (n3?.code === "ENOTDIR" || n3?.code === "ENOTSUP") return ps(s4, t, e5);
+    throw n3;
+  }
+  for (let r5 of i6) so(s4, r5, t, e5);
+  return ps(s4, t, e5);
+};
+var Se = class extends Error {
+  path;
+  code;
+  syscall = "chdir";
+  constructor(t, e5) {
+    super(`${e5}: Cannot cd into '${t}'`), this.path = t, this.code = e5;
+  }
+  get name() {
+    return "CwdError";
+  }
+};
+var St = class extends Error {
+  path;
+  symlink;
+  syscall = "symlink";
+  code = "TAR_SYMLINK_ERROR";
+  constructor(t, e5) {
+    super("TAR_SYMLINK_ERROR: Cannot extract through symbolic link"), this.symlink = t, this.path = e5;
+  }
+  get name() {
+    return "SymlinkError";
+  }
+};
+var no = (s4, t) => {
+  k.stat(s4, (e5, i6) => {
+    (e5 || !i6.isDirectory()) && (e5 = new Se(s4, e5?.code || "ENOTDIR")), t(e5);
+  });
+};
+var gr = (s4, t, e5) => {
+  s4 = f(s4);
+  let i6 = t.umask ?? 18, r5 = t.mode | 448, n3 = (r5 & i6) !== 0, o3 = t.uid, h5 = t.gid, a5 = typeof o3 == "number" && typeof h5 == "number" && (o3 !== t.processUid || h5 !== t.processGid), l3 = t.preserve, c5 = t.unlink, d5 = f(t.cwd), y = (E, x2) => {
+    E ? e5(E) : x2 && a5 ? Es(x2, o3, h5, (Le) => y(Le)) : n3 ? k.chmod(s4, r5, e5) : e5();
+  };
+  if (s4 === d5) return no(s4, y);
+  if (l3) return ro.mkdir(s4, { mode: r5, recursive: true }).then((E) => y(null, E ?? void 0), y);
+  let D = f(Si.relative(d5, s4)).split("/");
+  Ss(d5, D, r5, c5, d5, void 0, y);
+};
+var Ss = (s4, t, e5, i6, r5, n3, o3) => {
+  if (t.length === 0) return o3(null, n3);
+  let h5 = t.shift(), a5 = f(Si.resolve(s4 + "/" + h5));
+  k.mkdir(a5, e5, br(a5, t, e5, i6, r5, n3, o3));
+};
+var br = (s4, t, e5, i6, r5, n3, o3) => (h5) => {
+  h5 ? k.lstat(s4, (a5, l3) => {
+    if (a5) a5.path = a5.path && f(a5.path), o3(a5);
+    else if (l3.isDirectory()) Ss(s4, t, e5, i6, r5, n3, o3);
+    else if (i6) k.unlink(s4, (c5) => {
+      if (c5) return o3(c5);
+      k.mkdir(s4, e5, br(s4, t, e5, i6, r5, n3, o3));
+    });
+    else {
+      if (l3.isSymbolicLink()) return o3(new St(s4, s4 + "/" + t.join("/")));
+      o3(h5);
+    }
+  }) : (n3 = n3 || s4, Ss(s4, t, e5, i6, r5, n3, o3));
+};
+var oo = (s4) => {
+  let t = false, e5;
+  try {
+    t = k.statSync(s4).isDirectory();
+  } catch (i6) {
+    e5 = i6?.code;
+  } finally {
+    if (!t) throw new Se(s4, e5 ?? "ENOTDIR");
+  }
+};
+var _r = (s4, t) => {
+  s4 = f(s4);
+  let e5 = t.umask ?? 18, i6 = t.mode | 448, r5 = (i6 & e5) !== 0, n3 = t.uid, o3 = t.gid, h5 = typeof n3 == "number" && typeof o3 == "number" && (n3 !== t.processUid || o3 !== t.processGid), a5 = t.preserve, l3 = t.unlink, c5 = f(t.cwd), d5 = (E) => {
+    E && h5 && ws(E, n3, o3), r5 && k.chmodSync(s4, i6);
+  };
+  if (s4 === c5) return oo(c5), d5();
+  if (a5) return d5(k.mkdirSync(s4, { mode: i6, recursive: true }) ?? void 0);
+  let T3 = f(Si.relative(c5, s4)).split("/"), D;
+  for (let E = T3.shift(), x2 = c5; E && (x2 += "/" + E); E = T3.shift()) {
+    x2 = f(Si.resolve(x2));
+    try {
+      k.mkdirSync(x2, i6), D = D || x2;
+    } catch {
+      let Le = k.lstatSync(x2);
+      if (Le.isDirectory()) continue;
+      if (l3) {
+        k.unlinkSync(x2), k.mkdirSync(x2, i6), D = D || x2;
+        continue;
+      } else if (Le.isSymbolicLink()) return new St(x2, x2 + "/" + T3.join("/"));
+    }
+  }
+  return d5(D);
+};
+var ys = /* @__PURE__ */ Object.create(null);
+var Or = 1e4;
+var Vt = /* @__PURE__ */ new Set();
+var Tr = (s4) => {
+  Vt.has(s4) ? Vt.delete(s4) : ys[s4] = s4.normalize("NFD").toLocaleLowerCase("en").toLocaleUpperCase("en"), Vt.add(s4);
+  let t = ys[s4], e5 = Vt.size - Or;
+  if (e5 > Or / 10) {
+    for (let i6 of Vt) if (Vt.delete(i6), delete ys[i6], --e5 <= 0) break;
+  }
+  return t;
+};
+var ho = process.env.TESTING_TAR_FAKE_PLATFORM || process.platform;
+var ao = ho === "win32";
+var lo = (s4) => s4.split("/").slice(0, -1).reduce((e5, i6) => {
+  let r5 = e5.at(-1);
+  return r5 !== void 0 && (i6 = xr(r5, i6)), e5.push(i6 || "/"), e5;
+}, []);
+var yi = class {
+  #t = /* @__PURE__ */ new Map();
+  #i = /* @__PURE__ */ new Map();
+  #s = /* @__PURE__ */ new Set();
+  reserve(t, e5) {
+    t = ao ? ["win32 parallelization disabled"] : t.map((r5) => mt(xr(Tr(r5))));
+    let i6 = new Set(t.map((r5) => lo(r5)).reduce((r5, n3) => r5.concat(n3)));
+    this.#i.set(e5, { dirs: i6, paths: t });
+    for (let r5 of t) {
+      let n3 = this.#t.get(r5);
+      n3 ? n3.push(e5) : this.#t.set(r5, [e5]);
+    }
+    for (let r5 of i6) {
+      let n3 = this.#t.get(r5);
+      if (!n3) this.#t.set(r5, [/* @__PURE__ */ new Set([e5])]);
+      else {
+        let o3 = n3.at(-1);
+        o3 instanceof Set ? o3.add(e5) : n3.push(/* @__PURE__ */ new Set([e5]));
+      }
+    }
+    return this.#r(e5);
+  }
+  #n(t) {
+    let e5 = this.#i.get(t);
+    if (!e5) throw new Error("function does not have any path reservations");
+    return { paths: e5.paths.map((i6) => this.#t.get(i6)), dirs: [...e5.dirs].map((i6) => this.#t.get(i6)) };
+  }
+  check(t) {
+    let { paths: e5, dirs: i6 } = this.#n(t);
+    return e5.every((r5) => r5 && r5[0] === t) && i6.every((r5) => r5 && r5[0] instanceof Set && r5[0].has(t));
+  }
+  #r(t) {
+    return this.#s.has(t) || !this.check(t) ? false : (this.#s.add(t), t(() => this.#e(t)), true);
+  }
+  #e(t) {
+    if (!this.#s.has(t)) return false;
+    let e5 = this.#i.get(t);
+    if (!e5) throw new Error("invalid reservation");
+    let { paths: i6, dirs: r5 } = e5, n3 = /* @__PURE__ */ new Set();
+    for (let o3 of i6) {
+      let h5 = this.#t.get(o3);
+      if (!h5 || h5?.[0] !== t) continue;
+      let a5 = h5[1];
+      if (!a5) {
+        this.#t.delete(o3);
+        continue;
+      }
+      if (h5.shift(), typeof a5 == "function") n3.add(a5);
+      else for (let l3 of a5) n3.add(l3);
+    }
+    for (let o3 of r5) {
+      let h5 = this.#t.get(o3), a5 = h5?.[0];
+      if (!(!h5 || !(a5 instanceof Set))) if (a5.size === 1 && h5.length === 1) {
+        this.#t.delete(o3);
+        continue;
+      } else if (a5.size === 1) {
+        h5.shift();
+        let l3 = h5[0];
+        typeof l3 == "function" && n3.add(l3);
+      } else a5.delete(t);
+    }
+    return this.#s.delete(t), n3.forEach((o3) => this.#r(o3)), true;
+  }
+};
+var Lr = () => process.umask();
+var Dr = /* @__PURE__ */ Symbol("onEntry");
+var _s = /* @__PURE__ */ Symbol("checkFs");
+var Nr = /* @__PURE__ */ Symbol("checkFs2");
+var Os = /* @__PURE__ */ Symbol("isReusable");
+var P = /* @__PURE__ */ Symbol("makeFs");
+var Ts = /* @__PURE__ */ Symbol("file");
+var xs = /* @__PURE__ */ Symbol("directory");
+var gi = /* @__PURE__ */ Symbol("link");
+var Ar = /* @__PURE__ */ Symbol("symlink");
+var Ir = /* @__PURE__ */ Symbol("hardlink");
+var Re = /* @__PURE__ */ Symbol("ensureNoSymlink");
+var Cr = /* @__PURE__ */ Symbol("unsupported");
+var Fr = /* @__PURE__ */ Symbol("checkPath");
+var Rs = /* @__PURE__ */ Symbol("stripAbsolutePath");
+var yt = /* @__PURE__ */ Symbol("mkdir");
+var O = /* @__PURE__ */ Symbol("onError");
+var Ri = /* @__PURE__ */ Symbol("pending");
+var kr = /* @__PURE__ */ Symbol("pend");
+var $t = /* @__PURE__ */ Symbol("unpend");
+var gs = /* @__PURE__ */ Symbol("ended");
+var bs = /* @__PURE__ */ Symbol("maybeClose");
+var Ls = /* @__PURE__ */ Symbol("skip");
+var ge = /* @__PURE__ */ Symbol("doChown");
+var be = /* @__PURE__ */ Symbol("uid");
+var _e = /* @__PURE__ */ Symbol("gid");
+var Oe = /* @__PURE__ */ Symbol("checkedCwd");
+var fo = process.env.TESTING_TAR_FAKE_PLATFORM || process.platform;
+var Te = fo === "win32";
+var uo = 1024;
+var mo = (s4, t) => {
+  if (!Te) return u.unlink(s4, t);
+  let e5 = s4 + ".DELETE." + Mr(16).toString("hex");
+  u.rename(s4, e5, (i6) => {
+    if (i6) return t(i6);
+    u.unlink(e5, t);
+  });
+};
+var po = (s4) => {
+  if (!Te) return u.unlinkSync(s4);
+  let t = s4 + ".DELETE." + Mr(16).toString("hex");
+  u.renameSync(s4, t), u.unlinkSync(t);
+};
+var vr = (s4, t, e5) => s4 !== void 0 && s4 === s4 >>> 0 ? s4 : t !== void 0 && t === t >>> 0 ? t : e5;
+var Xt = class extends rt {
+  [gs] = false;
+  [Oe] = false;
+  [Ri] = 0;
+  reservations = new yi();
+  transform;
+  writable = true;
+  readable = false;
+  uid;
+  gid;
+  setOwner;
+  preserveOwner;
+  processGid;
+  processUid;
+  maxDepth;
+  forceChown;
+  win32;
+  newer;
+  keep;
+  noMtime;
+  preservePaths;
+  unlink;
+  cwd;
+  strip;
+  processUmask;
+  umask;
+  dmode;
+  fmode;
+  chmod;
+  constructor(t = {}) {
+    if (t.ondone = () => {
+      this[gs] = true, this[bs]();
+    }, super(t), this.transform = t.transform, this.chmod = !!t.chmod, typeof t.uid == "number" || typeof t.gid == "number") {
+      if (typeof t.uid != "number" || typeof t.gid != "number") throw new TypeError("cannot set owner without number uid and gid");
+      if (t.preserveOwner) throw new TypeError("cannot preserve owner in archive and also set owner explicitly");
+      this.uid = t.uid, this.gid = t.gid, this.setOwner = true;
+    } else this.uid = void 0, this.gid = void 0, this.setOwner = false;
+    this.preserveOwner = t.preserveOwner === void 0 && typeof t.uid != "number" ? process.getuid?.() === 0 : !!t.preserveOwner, this.processUid = (this.preserveOwner || this.setOwner) && process.getuid ? process.getuid() : void 0, this.processGid = (this.preserveOwner || this.setOwner) && process.getgid ? process.getgid() : void 0, this.maxDepth = typeof t.maxDepth == "number" ? t.maxDepth : uo, this.forceChown = t.forceChown === true, this.win32 = !!t.win32 || Te, this.newer = !!t.newer, this.keep = !!t.keep, this.noMtime = !!t.noMtime, this.preservePaths = !!t.preservePaths, this.unlink = !!t.unlink, this.cwd = f(R.resolve(t.cwd || process.cwd())), this.strip = Number(t.strip) || 0, this.processUmask = this.chmod ? typeof t.processUmask == "number" ? t.processUmask : Lr() : 0, this.umask = typeof t.umask == "number" ? t.umask : this.processUmask, this.dmode = t.dmode || 511 & ~this.umask, this.fmode = t.fmode || 438 & ~this.umask, this.on("entry", (e5) => this[Dr](e5));
+  }
+  warn(t, e5, i6 = {}) {
+    return (t === "TAR_BAD_ARCHIVE" || t === "TAR_ABORT") && (i6.recoverable = false), super.warn(t, e5, i6);
+  }
+  [bs]() {
+    this[gs] && this[Ri] === 0 && (this.emit("prefinish"), this.emit("finish"), this.emit("end"));
+  }
+  [Rs](t, e5) {
+    let i6 = t[e5], { type: r5 } = t;
+    if (!i6 || this.preservePaths) return true;
+    let [n3, o3] = ce(i6), h5 = o3.replaceAll(/\\/g, "/").split("/");
+    if (h5.includes("..") || Te && /^[a-z]:\.\.$/i.test(h5[0] ?? "")) {
+      if (e5 === "path" || r5 === "Link") return this.warn("TAR_ENTRY_ERROR", `${e5} contains '..'`, { entry: t, [e5]: i6 }), false;
+      let a5 = R.posix.dirname(t.path), l3 = R.posix.normalize(R.posix.join(a5, h5.join("/")));
+      if (l3.startsWith("../") || l3 === "..") return this.warn("TAR_ENTRY_ERROR", `${e5} escapes extraction directory`, { entry: t, [e5]: i6 }), false;
+    }
+    return n3 && (t[e5] = String(o3), this.warn("TAR_ENTRY_INFO", `stripping ${n3} from absolute ${e5}`, { entry: t, [e5]: i6 })), true;
+  }
+  [Fr](t) {
+    let e5 = f(t.path), i6 = e5.split("/");
+    if (this.strip) {
+      if (i6.length < this.strip) return false;
+      if (t.type === "Link") {
+        let r5 = f(String(t.linkpath)).split("/");
+        if (r5.length >= this.strip) t.linkpath = r5.slice(this.strip).join("/");
+        else return false;
+      }
+      i6.splice(0, this.strip), t.path = i6.join("/");
+    }
+    if (isFinite(this.maxDepth) && i6.length > this.maxDepth) return this.warn("TAR_ENTRY_ERROR", "path excessively deep", { entry: t, path: e5, depth: i6.length, maxDepth: this.maxDepth }), false;
+    if (!this[Rs](t, "path") || !this[Rs](t, "linkpath")) return false;
+    if (t.absolute = R.isAbsolute(t.path) ? f(R.resolve(t.path)) : f(R.resolve(this.cwd, t.path)), !this.preservePaths && typeof t.absolute == "string" && t.absolute.indexOf(this.cwd + "/") !== 0 && t.absolute !== this.cwd) return this.warn("TAR_ENTRY_ERROR", "path escaped extraction target", { entry: t, path: f(t.path), resolvedPath: t.absolute, cwd: this.cwd }), false;
+    if (t.absolute === this.cwd && t.type !== "Directory" && t.type !== "GNUDumpDir") return false;
+    if (this.win32) {
+      let { root: r5 } = R.win32.parse(String(t.absolute));
+      t.absolute = r5 + ts(String(t.absolute).slice(r5.length));
+      let { root: n3 } = R.win32.parse(t.path);
+      t.path = n3 + ts(t.path.slice(n3.length));
+    }
+    return true;
+  }
+  [Dr](t) {
+    if (!this[Fr](t)) return t.resume();
+    switch (co.equal(typeof t.absolute, "string"), t.type) {
+      case "Directory":
+      case "GNUDumpDir":
+        t.mode && (t.mode = t.mode | 448);
+      case "File":
+      case "OldFile":
+      case "ContiguousFile":
+      case "Link":
+      case "SymbolicLink":
+        return this[_s](t);
+      default:
+        return this[Cr](t);
+    }
+  }
+  [O](t, e5) {
+    t.name === "CwdError" ? this.emit("error", t) : (this.warn("TAR_ENTRY_ERROR", t, { entry: e5 }), this[$t](), e5.resume());
+  }
+  [yt](t, e5, i6) {
+    gr(f(t), { uid: this.uid, gid: this.gid, processUid: this.processUid, processGid: this.processGid, umask: this.processUmask, preserve: this.preservePaths, unlink: this.unlink, cwd: this.cwd, mode: e5 }, i6);
+  }
+  [ge](t) {
+    return this.forceChown || this.preserveOwner && (typeof t.uid == "number" && t.uid !== this.processUid || typeof t.gid == "number" && t.gid !== this.processGid) || typeof this.uid == "number" && this.uid !== this.processUid || typeof this.gid == "number" && this.gid !== this.processGid;
+  }
+  [be](t) {
+    return vr(this.uid, t.uid, this.processUid);
+  }
+  [_e](t) {
+    return vr(this.gid, t.gid, this.processGid);
+  }
+  [Ts](t, e5) {
+    let i6 = typeof t.mode == "number" ? t.mode & 4095 : this.fmode, r5 = new et(String(t.absolute), { flags: ms(t.size), mode: i6, autoClose: false });
+    r5.on("error", (a5) => {
+      r5.fd && u.close(r5.fd, () => {
+      }), r5.write = () => true, this[O](a5, t), e5();
+    });
+    let n3 = 1, o3 = (a5) => {
+      if (a5) {
+        r5.fd && u.close(r5.fd, () => {
+        }), this[O](a5, t), e5();
+        return;
+      }
+      --n3 === 0 && r5.fd !== void 0 && u.close(r5.fd, (l3) => {
+        l3 ? this[O](l3, t) : this[$t](), e5();
+      });
+    };
+    r5.on("finish", () => {
+      let a5 = String(t.absolute), l3 = r5.fd;
+      if (typeof l3 == "number" && t.mtime && !this.noMtime) {
+        n3++;
+        let c5 = t.atime || /* @__PURE__ */ new Date(), d5 = t.mtime;
+        u.futimes(l3, c5, d5, (y) => y ? u.utimes(a5, c5, d5, (T3) => o3(T3 && y)) : o3());
+      }
+      if (typeof l3 == "number" && this[ge](t)) {
+        n3++;
+        let c5 = this[be](t), d5 = this[_e](t);
+        typeof c5 == "number" && typeof d5 == "number" && u.fchown(l3, c5, d5, (y) => y ? u.chown(a5, c5, d5, (T3) => o3(T3 && y)) : o3());
+      }
+      o3();
+    });
+    let h5 = this.transform && this.transform(t) || t;
+    h5 !== t && (h5.on("error", (a5) => {
+      this[O](a5, t), e5();
+    }), t.pipe(h5)), h5.pipe(r5);
+  }
+  [xs](t, e5) {
+    let i6 = typeof t.mode == "number" ? t.mode & 4095 : this.dmode;
+    this[yt](String(t.absolute), i6, (r5) => {
+      if (r5) {
+        this[O](r5, t), e5();
+        return;
+      }
+      let n3 = 1, o3 = () => {
+        --n3 === 0 && (e5(), this[$t](), t.resume());
+      };
+      t.mtime && !this.noMtime && (n3++, u.utimes(String(t.absolute), t.atime || /* @__PURE__ */ new Date(), t.mtime, o3)), this[ge](t) && (n3++, u.chown(String(t.absolute), Number(this[be](t)), Number(this[_e](t)), o3)), o3();
+    });
+  }
+  [Cr](t) {
+    t.unsupported = true, this.warn("TAR_ENTRY_UNSUPPORTED", `unsupported entry type: ${t.type}`, { entry: t }), t.resume();
+  }
+  [Ar](t, e5) {
+    let i6 = f(R.relative(this.cwd, R.resolve(R.dirname(String(t.absolute)), String(t.linkpath)))).split("/");
+    this[Re](t, this.cwd, i6, () => this[gi](t, String(t.linkpath), "symlink", e5), (r5) => {
+      this[O](r5, t), e5();
+    });
+  }
+  [Ir](t, e5) {
+    let i6 = f(R.resolve(this.cwd, String(t.linkpath))), r5 = f(String(t.linkpath)).split("/");
+    this[Re](t, this.cwd, r5, () => this[gi](t, i6, "link", e5), (n3) => {
+      this[O](n3, t), e5();
+    });
+  }
+  [Re](t, e5, i6, r5, n3) {
+    let o3 = i6.shift();
+    if (this.preservePaths || o3 === void 0) return r5();
+    let h5 = R.resolve(e5, o3);
+    u.lstat(h5, (a5, l3) => {
+      if (a5) return r5();
+      if (l3?.isSymbolicLink()) return n3(new St(h5, R.resolve(h5, i6.join("/"))));
+      this[Re](t, h5, i6, r5, n3);
+    });
+  }
+  [kr]() {
+    this[Ri]++;
+  }
+  [$t]() {
+    this[Ri]--, this[bs]();
+  }
+  [Ls](t) {
+    this[$t](), t.resume();
+  }
+  [Os](t, e5) {
+    return t.type === "File" && !this.unlink && e5.isFile() && e5.nlink <= 1 && !Te;
+  }
+  [_s](t) {
+    this[kr]();
+    let e5 = [t.path];
+    t.linkpath && e5.push(t.linkpath), this.reservations.reserve(e5, (i6) => this[Nr](t, i6));
+  }
+  [Nr](t, e5) {
+    let i6 = (h5) => {
+      e5(h5);
+    }, r5 = () => {
+      this[yt](this.cwd, this.dmode, (h5) => {
+        if (h5) {
+          this[O](h5, t), i6();
+          return;
+        }
+        this[Oe] = true, n3();
+      });
+    }, n3 = () => {
+      if (t.absolute !== this.cwd) {
+        let h5 = f(R.dirname(String(t.absolute)));
+        if (h5 !== this.cwd) return this[yt](h5, this.dmode, (a5) => {
+          if (a5) {
+            this[O](a5, t), i6();
+            return;
+          }
+          o3();
+        });
+      }
+      o3();
+    }, o3 = () => {
+      u.lstat(String(t.absolute), (h5, a5) => {
+        if (a5 && (this.keep || this.newer && a5.mtime > (t.mtime ?? a5.mtime))) {
+          this[Ls](t), i6();
+          return;
+        }
+        if (h5 || this[Os](t, a5)) return this[P](null, t, i6);
+        if (a5.isDirectory()) {
+          if (t.type === "Directory") {
+            let l3 = this.chmod && t.mode && (a5.mode & 4095) !== t.mode, c5 = (d5) => this[P](d5 ?? null, t, i6);
+            return l3 ? u.chmod(String(t.absolute), Number(t.mode), c5) : c5();
+          }
+          if (t.absolute !== this.cwd) return u.rmdir(String(t.absolute), (l3) => this[P](l3 ?? null, t, i6));
+        }
+        if (t.absolute === this.cwd) return this[P](null, t, i6);
+        mo(String(t.absolute), (l3) => this[P](l3 ?? null, t, i6));
+      });
+    };
+    this[Oe] ? n3() : r5();
+  }
+  [P](t, e5, i6) {
+    if (t) {
+      this[O](t, e5), i6();
+      return;
+    }
+    switch (e5.type) {
+      case "File":
+      case "OldFile":
+      case "ContiguousFile":
+        return this[Ts](e5, i6);
+      case "Link":
+        return this[Ir](e5, i6);
+      case "SymbolicLink":
+        return this[Ar](e5, i6);
+      case "Directory":
+      case "GNUDumpDir":
+        return this[xs](e5, i6);
+    }
+  }
+  [gi](t, e5, i6, r5) {
+    u[i6](e5, String(t.absolute), (n3) => {
+      n3 ? this[O](n3, t) : (this[$t](), t.resume()), r5();
+    });
+  }
+};
+var ye = (s4) => {
+  try {
+    return [null, s4()];
+  } catch (t) {
+    return [t, null];
+  }
+};
+var xe = class extends Xt {
+  sync = true;
+  [P](t, e5) {
+    return super[P](t, e5, () => {
+    });
+  }
+  [_s](t) {
+    if (!this[Oe]) {
+      let n3 = this[yt](this.cwd, this.dmode);
+      if (n3) return this[O](n3, t);
+      this[Oe] = true;
+    }
+    if (t.absolute !== this.cwd) {
+      let n3 = f(R.dirname(String(t.absolute)));
+      if (n3 !== this.cwd) {
+        let o3 = this[yt](n3, this.dmode);
+        if (o3) return this[O](o3, t);
+      }
+    }
+    let [e5, i6] = ye(() => u.lstatSync(String(t.absolute)));
+    if (i6 && (this.keep || this.newer && i6.mtime > (t.mtime ?? i6.mtime))) return this[Ls](t);
+    if (e5 || this[Os](t, i6)) return this[P](null, t);
+    if (i6.isDirectory()) {
+      if (t.type === "Directory") {
+        let o3 = this.chmod && t.mode && (i6.mode & 4095) !== t.mode, [h5] = o3 ? ye(() => {
+          u.chmodSync(String(t.absolute), Number(t.mode));
+        }) : [];
+        return this[P](h5, t);
+      }
+      let [n3] = ye(() => u.rmdirSync(String(t.absolute)));
+      this[P](n3, t);
+    }
+    let [r5] = t.absolute === this.cwd ? [] : ye(() => po(String(t.absolute)));
+    this[P](r5, t);
+  }
+  [Ts](t, e5) {
+    let i6 = typeof t.mode == "number" ? t.mode & 4095 : this.fmode, r5 = (h5) => {
+      let a5;
+      try {
+        u.closeSync(n3);
+      } catch (l3) {
+        a5 = l3;
+      }
+      (h5 || a5) && this[O](h5 || a5, t), e5();
+    }, n3;
+    try {
+      n3 = u.openSync(String(t.absolute), ms(t.size), i6);
+    } catch (h5) {
+      return r5(h5);
+    }
+    let o3 = this.transform && this.transform(t) || t;
+    o3 !== t && (o3.on("error", (h5) => this[O](h5, t)), t.pipe(o3)), o3.on("data", (h5) => {
+      try {
+        u.writeSync(n3, h5, 0, h5.length);
+      } catch (a5) {
+        r5(a5);
+      }
+    }), o3.on("end", () => {
+      let h5 = null;
+      if (t.mtime && !this.noMtime) {
+        let a5 = t.atime || /* @__PURE__ */ new Date(), l3 = t.mtime;
+        try {
+          u.futimesSync(n3, a5, l3);
+        } catch (c5) {
+          try {
+            u.utimesSync(String(t.absolute), a5, l3);
+          } catch {
+            h5 = c5;
+          }
+        }
+      }
+      if (this[ge](t)) {
+        let a5 = this[be](t), l3 = this[_e](t);
+        try {
+          u.fchownSync(n3, Number(a5), Number(l3));
+        } catch (c5) {
+          try {
+            u.chownSync(String(t.absolute), Number(a5), Number(l3));
+          } catch {
+            h5 = h5 || c5;
+          }
+        }
+      }
+      r5(h5);
+    });
+  }
+  [xs](t, e5) {
+    let i6 = typeof t.mode == "number" ? t.mode & 4095 : this.dmode, r5 = this[yt](String(t.absolute), i6);
+    if (r5) {
+      this[O](r5, t), e5();
+      return;
+    }
+    if (t.mtime && !this.noMtime) try {
+      u.utimesSync(String(t.absolute), t.atime || /* @__PURE__ */ new Date(), t.mtime);
+    } catch {
+    }
+    if (this[ge](t)) try {
+      u.chownSync(String(t.absolute), Number(this[be](t)), Number(this[_e](t)));
+    } catch {
+    }
+    e5(), t.resume();
+  }
+  [yt](t, e5) {
+    try {
+      return _r(f(t), { uid: this.uid, gid: this.gid, processUid: this.processUid, processGid: this.processGid, umask: this.processUmask, preserve: this.preservePaths, unlink: this.unlink, cwd: this.cwd, mode: e5 });
+    } catch (i6) {
+      return i6;
+    }
+  }
+  [Re](t, e5, i6, r5, n3) {
+    if (this.preservePaths || i6.length === 0) return r5();
+    let o3 = e5;
+    for (let h5 of i6) {
+      o3 = R.resolve(o3, h5);
+      let [a5, l3] = ye(() => u.lstatSync(o3));
+      if (a5) return r5();
+      if (l3.isSymbolicLink()) return n3(new St(o3, R.resolve(e5, i6.join("/"))));
+    }
+    r5();
+  }
+  [gi](t, e5, i6, r5) {
+    let n3 = `${i6}Sync`;
+    try {
+      u[n3](e5, String(t.absolute)), r5(), t.resume();
+    } catch (o3) {
+      return this[O](o3, t);
+    }
+  }
+};
+var Eo = (s4) => {
+  let t = new xe(s4), e5 = s4.file, i6 = Br.statSync(e5), r5 = s4.maxReadSize || 16 * 1024 * 1024;
+  new Be(e5, { readSize: r5, size: i6.size }).pipe(t);
+};
+var wo = (s4, t) => {
+  let e5 = new Xt(s4), i6 = s4.maxReadSize || 16 * 1024 * 1024, r5 = s4.file;
+  return new Promise((o3, h5) => {
+    e5.on("error", h5), e5.on("close", o3), Br.stat(r5, (a5, l3) => {
+      if (a5) h5(a5);
+      else {
+        let c5 = new _t(r5, { readSize: i6, size: l3.size });
+        c5.on("error", h5), c5.pipe(e5);
+      }
+    });
+  });
+};
+var So = K(Eo, wo, (s4) => new xe(s4), (s4) => new Xt(s4), (s4, t) => {
+  t?.length && Qi(s4, t);
+});
+var yo = (s4, t) => {
+  let e5 = new kt(s4), i6 = true, r5, n3;
+  try {
+    try {
+      r5 = v.openSync(s4.file, "r+");
+    } catch (a5) {
+      if (a5?.code === "ENOENT") r5 = v.openSync(s4.file, "w+");
+      else throw a5;
+    }
+    let o3 = v.fstatSync(r5), h5 = Buffer.alloc(512);
+    t: for (n3 = 0; n3 < o3.size; n3 += 512) {
+      for (let c5 = 0, d5 = 0; c5 < 512; c5 += d5) {
+        if (d5 = v.readSync(r5, h5, c5, h5.length - c5, n3 + c5), n3 === 0 && h5[0] === 31 && h5[1] === 139) throw new Error("cannot append to compressed archives");
+        if (!d5) break t;
+      }
+      let a5 = new F(h5);
+      if (!a5.cksumValid) break;
+      let l3 = 512 * Math.ceil((a5.size || 0) / 512);
+      if (n3 + l3 + 512 > o3.size) break;
+      n3 += l3, s4.mtimeCache && a5.mtime && s4.mtimeCache.set(String(a5.path), a5.mtime);
+    }
+    i6 = false, Ro(s4, e5, n3, r5, t);
+  } finally {
+    if (i6) try {
+      v.closeSync(r5);
+    } catch {
+    }
+  }
+};
+var Ro = (s4, t, e5, i6, r5) => {
+  let n3 = new Wt(s4.file, { fd: i6, start: e5 });
+  t.pipe(n3), bo(t, r5);
+};
+var go = (s4, t) => {
+  t = Array.from(t);
+  let e5 = new wt(s4), i6 = (n3, o3, h5) => {
+    let a5 = (T3, D) => {
+      T3 ? v.close(n3, (E) => h5(T3)) : h5(null, D);
+    }, l3 = 0;
+    if (o3 === 0) return a5(null, 0);
+    let c5 = 0, d5 = Buffer.alloc(512), y = (T3, D) => {
+      if (T3 || D === void 0) return a5(T3);
+      if (c5 += D, c5 < 512 && D) return v.read(n3, d5, c5, d5.length - c5, l3 + c5, y);
+      if (l3 === 0 && d5[0] === 31 && d5[1] === 139) return a5(new Error("cannot append to compressed archives"));
+      if (c5 < 512) return a5(null, l3);
+      let E = new F(d5);
+      if (!E.cksumValid) return a5(null, l3);
+      let x2 = 512 * Math.ceil((E.size ?? 0) / 512);
+      if (l3 + x2 + 512 > o3 || (l3 += x2 + 512, l3 >= o3)) return a5(null, l3);
+      s4.mtimeCache && E.mtime && s4.mtimeCache.set(String(E.path), E.mtime), c5 = 0, v.read(n3, d5, 0, 512, l3, y);
+    };
+    v.read(n3, d5, 0, 512, l3, y);
+  };
+  return new Promise((n3, o3) => {
+    e5.on("error", o3);
+    let h5 = "r+", a5 = (l3, c5) => {
+      if (l3 && l3.code === "ENOENT" && h5 === "r+") return h5 = "w+", v.open(s4.file, h5, a5);
+      if (l3 || !c5) return o3(l3);
+      v.fstat(c5, (d5, y) => {
+        if (d5) return v.close(c5, () => o3(d5));
+        i6(c5, y.size, (T3, D) => {
+          if (T3) return o3(T3);
+          let E = new et(s4.file, { fd: c5, start: D });
+          e5.pipe(E), E.on("error", o3), E.on("close", n3), _o(e5, t);
+        });
+      });
+    };
+    v.open(s4.file, h5, a5);
+  });
+};
+var bo = (s4, t) => {
+  t.forEach((e5) => {
+    e5.charAt(0) === "@" ? Ct({ file: Pr.resolve(s4.cwd, e5.slice(1)), sync: true, noResume: true, onReadEntry: (i6) => s4.add(i6) }) : s4.add(e5);
+  }), s4.end();
+};
+var _o = async (s4, t) => {
+  for (let e5 of t) e5.charAt(0) === "@" ? await Ct({ file: Pr.resolve(String(s4.cwd), e5.slice(1)), noResume: true, onReadEntry: (i6) => s4.add(i6) }) : s4.add(e5);
+  s4.end();
+};
+var vt = K(yo, go, () => {
+  throw new TypeError("file is required");
+}, () => {
+  throw new TypeError("file is required");
+}, (s4, t) => {
+  if (!Bs(s4)) throw new TypeError("file is required");
+  if (s4.gzip || s4.brotli || s4.zstd || s4.file.endsWith(".br") || s4.file.endsWith(".tbr")) throw new TypeError("cannot append to compressed archives");
+  if (!t?.length) throw new TypeError("no paths specified to add/replace");
+});
+var Oo = K(vt.syncFile, vt.asyncFile, vt.syncNoFile, vt.asyncNoFile, (s4, t = []) => {
+  vt.validate?.(s4, t), To(s4);
+});
+var To = (s4) => {
+  let t = s4.filter;
+  s4.mtimeCache || (s4.mtimeCache = /* @__PURE__ */ new Map()), s4.filter = t ? (e5, i6) => t(e5, i6) && !((s4.mtimeCache?.get(e5) ?? i6.mtime ?? 0) > (i6.mtime ?? 0)) : (e5, i6) => !((s4.mtimeCache?.get(e5) ?? i6.mtime ?? 0) > (i6.mtime ?? 0));
+};
+
+// src/core/registry-contents.ts
+function emptyContents(at2) {
+  return { at: at2, packages: /* @__PURE__ */ new Map(), unreadable: /* @__PURE__ */ new Map() };
+}
+function addFile(contents, name2, text) {
+  try {
+    contents.packages.set(name2, parseMetadata(text, name2));
+  } catch (error64) {
+    if (!(error64 instanceof RegistrarError)) throw error64;
+    contents.unreadable.set(name2, error64);
+  }
+}
+function addUnreadable(contents, name2, what) {
+  contents.packages.delete(name2);
+  contents.unreadable.set(name2, conflict(
+    `The registry path ${metadataPath(name2)} at ${contents.at.slice(0, 12)} ${what}.`,
+    "A registry maintainer must repair the file; Registrar will not overwrite it."
+  ));
+}
+
+// src/adapters/github/registry-archive.ts
+var DEFAULT_ARCHIVE_LIMITS = { maxArchiveBytes: 4 * 1024 ** 3, maxFileBytes: 16 * 1024 ** 2 };
+var RETRY2 = "Comment `/retry` on the issue (or run reconcile again) to try again.";
+function readRegistryArchive(body, at2, what, limits = DEFAULT_ARCHIVE_LIMITS) {
+  const contents = emptyContents(at2);
+  return new Promise((resolve, reject) => {
+    const gunzip = createGunzip();
+    const parser2 = new rt({ strict: true });
+    let top;
+    let total = 0;
+    let sawEnd = false;
+    let settled = false;
+    const fail2 = (error64) => {
+      if (settled) return;
+      settled = true;
+      body.destroy();
+      gunzip.destroy();
+      reject(error64);
+    };
+    const broken = (why, cause) => fail2(new RegistrarError(
+      "transient",
+      `The registry archive GitHub sent when Registrar tried to ${what} is incomplete or corrupt: ${why}.`,
+      RETRY2,
+      { cause, reason: "network" }
+    ));
+    parser2.on("entry", (entry) => {
+      const path = entry.path;
+      const slash = path.indexOf("/");
+      const first = slash < 0 ? path : path.slice(0, slash);
+      if (top === void 0) top = first;
+      if (first !== top) return broken(`the entry ${JSON.stringify(path.slice(0, 200))} is outside the top directory ${JSON.stringify(top)}`);
+      const inner = slash < 0 ? "" : path.slice(slash + 1).replace(/\/+$/, "");
+      const name2 = packageOfPath(inner);
+      if (name2 === void 0) return entry.resume();
+      if (entry.type !== "File" && entry.type !== "OldFile" && entry.type !== "ContiguousFile") {
+        addUnreadable(contents, name2, `is a ${entry.type === "SymbolicLink" ? "symbolic link" : entry.type.toLowerCase()}, not a file`);
+        return entry.resume();
+      }
+      if ((entry.size ?? 0) > limits.maxFileBytes) {
+        addUnreadable(contents, name2, `is ${entry.size} bytes, more than the ${limits.maxFileBytes} bytes a metadata file may have`);
+        return entry.resume();
+      }
+      const chunks = [];
+      entry.on("data", (chunk) => chunks.push(chunk));
+      entry.on("end", () => addFile(contents, name2, Buffer.concat(chunks).toString("utf8")));
+    });
+    parser2.on("meta", (meta3) => {
+      const comment = /(?:^|\n)\d+ comment=([^\n]*)\n/.exec(meta3)?.[1];
+      if (comment !== void 0 && /^[0-9a-f]{40}$/.test(comment) && comment !== at2) {
+        broken(`it is the tree of commit ${comment.slice(0, 12)}, not of ${at2.slice(0, 12)}`);
+      }
+    });
+    parser2.on("eof", () => {
+      sawEnd = true;
+    });
+    parser2.on("warn", (code, message3) => broken(`${code} ${String(message3)}`));
+    parser2.on("error", (error64) => broken(error64.message, error64));
+    parser2.on("end", () => {
+      if (settled) return;
+      if (!sawEnd) return broken("the tar stream ends without its end-of-archive blocks");
+      settled = true;
+      resolve(contents);
+    });
+    body.on("error", (error64) => broken(`the download failed (${error64.message})`, error64));
+    gunzip.on("error", (error64) => broken(`gzip: ${error64.message}`, error64));
+    gunzip.on("data", (chunk) => {
+      total += chunk.length;
+      if (total > limits.maxArchiveBytes) {
+        return fail2(new RegistrarError(
+          "refused",
+          `The registry archive is larger than ${limits.maxArchiveBytes} bytes uncompressed when Registrar tried to ${what}.`,
+          "Raise the archive limit of the registry adapter, or keep files other than metadata out of the registry repository.",
+          { reason: "configuration" }
+        ));
+      }
+      if (!parser2.write(chunk)) {
+        gunzip.pause();
+        parser2.once("drain", () => gunzip.resume());
+      }
+    });
+    gunzip.on("end", () => {
+      if (!settled) parser2.end();
+    });
+    body.pipe(gunzip);
+  });
+}
+
 // src/adapters/github/registry.ts
 var CREATE_COMMIT = (
   /* GraphQL */
@@ -91606,7 +95279,7 @@ var GitHubRegistry = class {
     const what = `read the head of ${this.config.branch} and ${path} from the registry ${this.repoName}`;
     let answer;
     try {
-      answer = await this.client.graphql(SNAPSHOT, {
+      answer = await queryClient(this.client).graphql(SNAPSHOT, {
         owner: this.config.owner,
         name: this.config.repo,
         qualifiedName: `refs/heads/${this.config.branch}`,
@@ -91631,7 +95304,7 @@ var GitHubRegistry = class {
     const what = `read ${path} at ${at2.slice(0, 12)} from the registry ${this.repoName}`;
     let answer;
     try {
-      answer = await this.client.graphql(AT_COMMIT, { owner: this.config.owner, name: this.config.repo, oid: at2, path });
+      answer = await queryClient(this.client).graphql(AT_COMMIT, { owner: this.config.owner, name: this.config.repo, oid: at2, path });
     } catch (error64) {
       throw gitHubError(error64, what);
     }
@@ -91730,6 +95403,31 @@ var GitHubRegistry = class {
       throw gitHubError(error64, `list the packages of the registry ${this.repoName} at ${at2.slice(0, 12)}`);
     }
   }
+  /**
+   * The whole registry at one commit in two requests, whatever its size: the tarball of that exact SHA (the API
+   * answers with a redirect to the download host), parsed as it streams. The Git trees and blobs API would take
+   * one request per file; GraphQL, one per hundred or so files at best.
+   */
+  async packagesAt(at2) {
+    if (!/^[0-9a-f]{40}$/.test(at2)) throw new TypeError(`expected a 40-hex commit SHA, got ${JSON.stringify(at2.slice(0, 80))}`);
+    const what = `read every package of the registry ${this.repoName} at ${at2.slice(0, 12)}`;
+    let archive;
+    try {
+      archive = await downloadTarball(this.client, this.config.owner, this.config.repo, at2);
+    } catch (error64) {
+      const failure2 = gitHubError(error64, what);
+      if (failure2.kind === "not-found") {
+        throw new RegistrarError(
+          "transient",
+          `GitHub did not know the registry commit ${at2.slice(0, 12)} when Registrar tried to ${what} (a lagging replica).`,
+          "Run reconcile again in a minute.",
+          { cause: error64, reason: "missing" }
+        );
+      }
+      throw failure2;
+    }
+    return readRegistryArchive(archive, at2, what, this.config.archiveLimits ?? DEFAULT_ARCHIVE_LIMITS);
+  }
   async commitMessage(sha) {
     try {
       const { data } = await this.client.rest.git.getCommit({ owner: this.config.owner, repo: this.config.repo, commit_sha: sha });
@@ -91744,7 +95442,6 @@ var GitHubRegistry = class {
 };
 
 // src/adapters/github/source.ts
-import { Readable } from "node:stream";
 var MAX_TAG_DEPTH = 4;
 var GitHubSource = class {
   constructor(client, options2 = {}) {
@@ -91794,15 +95491,7 @@ var GitHubSource = class {
   }
   async archive(owner, repo, commit) {
     try {
-      const response = await this.client.request("GET /repos/{owner}/{repo}/tarball/{ref}", {
-        owner,
-        repo,
-        ref: commit,
-        request: { parseSuccessResponseBody: false }
-      });
-      const body = response.data;
-      if (!body) throw notFound(`GitHub sent no archive for ${owner}/${repo} at ${commit}.`);
-      return Readable.fromWeb(body);
+      return await downloadTarball(this.client, owner, repo, commit);
     } catch (error64) {
       throw gitHubError(error64, `download the source archive of ${owner}/${repo} at ${commit.slice(0, 12)}`);
     }
@@ -91860,8 +95549,8 @@ var GitHubTracker = class {
     const text = fitComment(body.startsWith(marker) ? body : `${marker}
 ${body.replace(marker, "")}`);
     try {
-      const existing = knownId ?? await this.findComment(issue3, marker);
-      if (existing !== void 0) {
+      const existing = knownId === void 0 ? await this.findComment(issue3, marker) : knownId;
+      if (existing !== null && existing !== void 0) {
         await this.client.rest.issues.updateComment({ owner, repo, comment_id: existing, body: text });
         return existing;
       }
@@ -91950,6 +95639,12 @@ var Trustees = class {
 
 // src/adapters/s3.ts
 var import_client_s3 = __toESM(require_dist_cjs16(), 1);
+var import_lib_storage = __toESM(require_dist_cjs17(), 1);
+import { createHash as createHash8 } from "node:crypto";
+import { createReadStream as createReadStream2 } from "node:fs";
+import { Transform } from "node:stream";
+var PART_BYTES = 8 * 1024 * 1024;
+var PARTS_IN_FLIGHT = 2;
 var S3Storage = class {
   name;
   client;
@@ -91967,23 +95662,46 @@ var S3Storage = class {
     this.publicBase = config2.publicUrl?.replace(/\/+$/, "");
     this.client = client ?? new import_client_s3.S3Client(clientConfig(config2));
   }
-  async put(key, body, sha256Hex2) {
-    const fullKey = this.fullKey(key);
-    await this.call(
-      "put",
-      key,
-      () => this.client.send(
-        new import_client_s3.PutObjectCommand({
-          Bucket: this.bucket,
-          Key: fullKey,
-          // A Buffer (not a stream) so the SDK sends a plain body with a known length, never aws-chunked framing.
-          Body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
-          ContentLength: body.byteLength,
-          ContentType: key.endsWith(".tar.gz") ? "application/gzip" : "application/octet-stream",
-          Metadata: { sha256: sha256Hex2 }
-        })
-      )
-    );
+  async put(key, body, digest4) {
+    const params = {
+      Bucket: this.bucket,
+      Key: this.fullKey(key),
+      ContentType: key.endsWith(".tar.gz") ? "application/gzip" : "application/octet-stream",
+      Metadata: { sha256: digest4.sha256Hex }
+    };
+    if (body instanceof Uint8Array) {
+      const md5 = digest4.md5Hex ?? createHash8("md5").update(body).digest("hex");
+      const response = await this.callStrict("put", key, () => this.client.send(new import_client_s3.PutObjectCommand({
+        ...params,
+        // A Buffer (not a stream) so the SDK sends a plain body with a known length, never aws-chunked framing.
+        Body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+        ContentLength: body.byteLength,
+        ContentMD5: Buffer.from(md5, "hex").toString("base64")
+      })));
+      return receipt(response.ETag, md5);
+    }
+    return this.callStrict("put", key, async () => {
+      const parts = new PartHashes(PART_BYTES);
+      const single = body.bytes <= PART_BYTES;
+      const upload = new import_lib_storage.Upload({
+        client: this.client,
+        partSize: PART_BYTES,
+        queueSize: PARTS_IN_FLIGHT,
+        leavePartsOnError: false,
+        params: {
+          ...params,
+          Body: createReadStream2(body.file).pipe(parts),
+          ContentLength: body.bytes,
+          // Only a single PUT can carry the whole body's md5 for the server to check.
+          ...single && digest4.md5Hex ? { ContentMD5: Buffer.from(digest4.md5Hex, "hex").toString("base64") } : {}
+        }
+      });
+      const response = await upload.done();
+      if (parts.bytes !== body.bytes) {
+        throw new Error(`sent ${parts.bytes} bytes of a ${body.bytes}-byte file`);
+      }
+      return receipt(response.ETag, ...parts.entityTags());
+    });
   }
   async head(key) {
     const response = await this.call(
@@ -92006,22 +95724,37 @@ var S3Storage = class {
       return await response.Body?.transformToByteArray() ?? new Uint8Array();
     });
   }
-  async copy(fromKey, toKey) {
-    const source = `${this.bucket}/${encodeKey(this.fullKey(fromKey))}`;
-    await this.call(
+  /** The object streamed through sha256 as it arrives: one GET, and memory stays flat whatever its size. */
+  async digest(key) {
+    return this.call("read", key, async () => {
+      const response = await this.client.send(new import_client_s3.GetObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }));
+      const hash2 = createHash8("sha256");
+      let bytes = 0;
+      for await (const chunk of response.Body ?? []) {
+        hash2.update(chunk);
+        bytes += chunk.byteLength;
+      }
+      return { bytes, sha256Hex: hash2.digest("hex"), ...response.ETag ? { etag: response.ETag } : {} };
+    });
+  }
+  async copy(fromKey, toKey, source = {}) {
+    const copySource = `${this.bucket}/${encodeKey(this.fullKey(fromKey))}`;
+    const response = await this.call(
       "copy",
       fromKey,
       () => this.client.send(
         new import_client_s3.CopyObjectCommand({
           Bucket: this.bucket,
           Key: this.fullKey(toKey),
-          CopySource: source,
+          CopySource: copySource,
           // COPY keeps the sha256 user metadata (and content type): the copy is verifiable like the original.
           MetadataDirective: "COPY"
         })
       ),
       toKey
     );
+    const etag = response?.CopyObjectResult?.ETag;
+    return { ...etag ? { etag } : {}, verified: source.etag !== void 0 && sameEntityTag(etag, source.etag) };
   }
   /**
    * With `expected.etag`, S3's conditional delete (`If-Match`): a 412 (the key now holds another object)
@@ -92120,6 +95853,49 @@ function clientConfig(config2) {
 function encodeKey(key) {
   return key.split("/").map(encodeURIComponent).join("/");
 }
+function sameEntityTag(a5, b6) {
+  const bare = (tag) => tag.replace(/"/g, "").toLowerCase();
+  return a5 !== void 0 && b6 !== void 0 && bare(a5) === bare(b6);
+}
+function receipt(etag, ...expected) {
+  return { ...etag ? { etag } : {}, verified: expected.some((tag) => sameEntityTag(etag, tag)) };
+}
+var PartHashes = class extends Transform {
+  constructor(partBytes) {
+    super();
+    this.partBytes = partBytes;
+  }
+  partBytes;
+  bytes = 0;
+  done = [];
+  whole = createHash8("md5");
+  current = createHash8("md5");
+  inPart = 0;
+  _transform(chunk, _encoding, callback) {
+    for (let at2 = 0; at2 < chunk.length; ) {
+      const take2 = Math.min(chunk.length - at2, this.partBytes - this.inPart);
+      this.current.update(chunk.subarray(at2, at2 + take2));
+      this.inPart += take2;
+      at2 += take2;
+      if (this.inPart === this.partBytes) this.endPart();
+    }
+    this.whole.update(chunk);
+    this.bytes += chunk.length;
+    callback(null, chunk);
+  }
+  /** The tags that prove these bytes: the whole body's md5, and for several parts the multipart tag. Call once, at the end. */
+  entityTags() {
+    if (this.inPart > 0 || this.done.length === 0) this.endPart();
+    const whole = this.whole.digest("hex");
+    if (this.done.length === 1) return [whole];
+    return [whole, `${createHash8("md5").update(Buffer.concat(this.done)).digest("hex")}-${this.done.length}`];
+  }
+  endPart() {
+    this.done.push(this.current.digest());
+    this.current = createHash8("md5");
+    this.inPart = 0;
+  }
+};
 
 // src/core/markers.ts
 var MARKER_PREFIX = "<!-- registrar:";
@@ -92262,10 +96038,131 @@ function intake(eventName, payload) {
   return { kind: "ignore", why: `a ${eventName} event (Registrar acts on issues.opened and issue_comment.created)` };
 }
 
+// src/pipeline/publish.ts
+import { mkdtemp as mkdtemp2, rm as rm3 } from "node:fs/promises";
+import { tmpdir as tmpdir2 } from "node:os";
+import { join as join6 } from "node:path";
+
 // src/core/tarball.ts
-import { createHash as createHash8 } from "node:crypto";
+import { createHash as createHash9 } from "node:crypto";
+import { mkdtemp, open as open3, readFile as readFile3, rm as rm2 } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join as join5 } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { createGunzip } from "node:zlib";
+import * as zlib3 from "node:zlib";
+
+// src/core/archive-paths.ts
+var WINDOWS_RESERVED2 = /^(con|prn|aux|nul|conin\$|conout\$|com[1-9¹²³]|lpt[1-9¹²³])(\.[^]*)?$/i;
+var CONTROL2 = new RegExp("\\p{Cc}", "u");
+var NOT_UTF8 = /[\p{Cs}\uFFFD]/u;
+var DRIVE = /^[A-Za-z]:/;
+var MAX_PATH_CHARS = 4096;
+var SHOWN_CHARS = 120;
+function quotePath(path) {
+  return inert(path, { cap: SHOWN_CHARS });
+}
+function characters(path) {
+  let count = 0;
+  for (let i6 = 0; i6 < path.length; i6++) {
+    const unit = path.charCodeAt(i6);
+    if (unit >= 55296 && unit <= 56319 && i6 + 1 < path.length) {
+      const next = path.charCodeAt(i6 + 1);
+      if (next >= 56320 && next <= 57343) i6 += 1;
+    }
+    count += 1;
+  }
+  return count;
+}
+function depth(path) {
+  let count = 1;
+  for (let i6 = path.indexOf("/"); i6 >= 0; i6 = path.indexOf("/", i6 + 1)) count += 1;
+  return count;
+}
+function withinPathLimits(path, limits) {
+  return characters(path) <= limits.pathLength && depth(path) <= limits.pathDepth;
+}
+function withoutSpacesBeforeExtension(segment) {
+  for (let start = segment.indexOf(" "); start >= 0; ) {
+    let end = start;
+    while (end < segment.length && segment.charCodeAt(end) === 32) end += 1;
+    if (end === segment.length || segment.charCodeAt(end) === 46) return segment.slice(0, start) + segment.slice(end);
+    start = segment.indexOf(" ", end);
+  }
+  return segment;
+}
+function pathProblems(path, limits) {
+  if (path === "") return ["An entry has an empty path."];
+  const q4 = quotePath(path);
+  const maxLength = limits?.pathLength ?? MAX_PATH_CHARS;
+  const length = characters(path);
+  if (length > maxLength) return [`The path ${q4} is ${length} characters long; the limit is ${maxLength}.`];
+  const problems = [];
+  const wellFormed = !NOT_UTF8.test(path);
+  if (!wellFormed) problems.push(`The path ${q4} is not valid UTF-8.`);
+  if (CONTROL2.test(path)) problems.push(`The path ${q4} contains a control character.`);
+  if (wellFormed && path.normalize("NFC") !== path) {
+    problems.push(`The path ${q4} is not in Unicode NFC form (it may have been created on macOS in decomposed form).`);
+  }
+  if (path.includes("\\")) problems.push(`The path ${q4} contains a backslash, which Windows reads as a separator.`);
+  const absolute = path.startsWith("/");
+  if (absolute) problems.push(`The path ${q4} is absolute; package paths must be relative.`);
+  if (DRIVE.test(path)) problems.push(`The path ${q4} starts with a drive letter.`);
+  const segments = path.split("/");
+  const seen = /* @__PURE__ */ new Set();
+  const once = (message3) => {
+    if (!seen.has(message3)) {
+      seen.add(message3);
+      problems.push(message3);
+    }
+  };
+  segments.forEach((segment, index) => {
+    if (segment === "") {
+      if (!(absolute && index === 0)) once(`The path ${q4} has an empty segment (a doubled or trailing "/").`);
+      return;
+    }
+    if (segment === "." || segment === "..") {
+      once(`The path ${q4} contains a "${segment}" segment.`);
+      return;
+    }
+    if (segment.endsWith(".") || segment.endsWith(" ")) {
+      once(`The path ${q4} has a name ending in a dot or a space (${quotePath(segment)}), which Windows drops.`);
+    }
+    const stem = withoutSpacesBeforeExtension(segment);
+    if (WINDOWS_RESERVED2.test(stem)) {
+      once(`The path ${q4} uses ${quotePath(segment)}, a reserved device name on Windows.`);
+    }
+  });
+  if (limits) {
+    if (segments.length > limits.pathDepth) {
+      problems.push(`The path ${q4} is ${segments.length} levels deep; the limit is ${limits.pathDepth}.`);
+    }
+  }
+  return problems;
+}
+function collisionKey(path) {
+  return path.normalize("NFC").toUpperCase().toLowerCase().normalize("NFC");
+}
+function collisionProblems(paths) {
+  const groups2 = /* @__PURE__ */ new Map();
+  for (const path of paths) {
+    const key = collisionKey(path);
+    let group5 = groups2.get(key);
+    if (!group5) groups2.set(key, group5 = /* @__PURE__ */ new Set());
+    group5.add(path);
+  }
+  const problems = [];
+  for (const group5 of groups2.values()) {
+    if (group5.size < 2) continue;
+    const names = [...group5].map(quotePath).join(" and ");
+    problems.push(
+      `The paths ${names} differ only in letter case or Unicode normalisation; they would be the same file on macOS and Windows.`
+    );
+  }
+  return problems;
+}
+
+// src/core/gzip-schedule.ts
+import * as zlib2 from "node:zlib";
 
 // node_modules/fflate/esm/index.mjs
 import { createRequire } from "module";
@@ -92495,7 +96392,7 @@ var hTree = function(d5, mb) {
   var s4 = t.length;
   var t22 = t.slice();
   if (!s4)
-    return { t: et, l: 0 };
+    return { t: et2, l: 0 };
   if (s4 == 1) {
     var v2 = new u8(t[0].s + 1);
     v2[t[0].s] = 1;
@@ -92518,7 +96415,7 @@ var hTree = function(d5, mb) {
       maxSym = t22[i6].s;
   }
   var tr2 = new u16(maxSym + 1);
-  var mbt = ln(t[i1 - 1], tr2, 0);
+  var mbt = ln2(t[i1 - 1], tr2, 0);
   if (mbt > mb) {
     var i6 = 0, dt2 = 0;
     var lft = mbt - mb, cst = 1 << lft;
@@ -92552,8 +96449,8 @@ var hTree = function(d5, mb) {
   }
   return { t: new u8(tr2), l: mbt };
 };
-var ln = function(n3, l3, d5) {
-  return n3.s == -1 ? Math.max(ln(n3.l, l3, d5 + 1), ln(n3.r, l3, d5 + 1)) : l3[n3.s] = d5;
+var ln2 = function(n3, l3, d5) {
+  return n3.s == -1 ? Math.max(ln2(n3.l, l3, d5 + 1), ln2(n3.r, l3, d5 + 1)) : l3[n3.s] = d5;
 };
 var lc = function(c5) {
   var s4 = c5.length;
@@ -92672,7 +96569,7 @@ var wblk = function(dat, out, final, syms, lf, df, eb, li2, bs2, bl, p4) {
   return p4 + ll[256];
 };
 var deo = /* @__PURE__ */ new i32([65540, 131080, 131088, 131104, 262176, 1048704, 1048832, 2114560, 2117632]);
-var et = /* @__PURE__ */ new u8(0);
+var et2 = /* @__PURE__ */ new u8(0);
 var dflt = function(dat, lvl, plvl, pre, post, st2) {
   var s4 = st2.z || dat.length;
   var o3 = new u8(pre + s4 + 5 * (1 + Math.ceil(s4 / 7e3)) + post);
@@ -92774,30 +96671,6 @@ var dflt = function(dat, lvl, plvl, pre, post, st2) {
   }
   return slc(o3, 0, pre + shft(pos) + post);
 };
-var crct = /* @__PURE__ */ (function() {
-  var t = new Int32Array(256);
-  for (var i6 = 0; i6 < 256; ++i6) {
-    var c5 = i6, k6 = 9;
-    while (--k6)
-      c5 = (c5 & 1 && -306674912) ^ c5 >>> 1;
-    t[i6] = c5;
-  }
-  return t;
-})();
-var crc = function() {
-  var c5 = -1;
-  return {
-    p: function(d5) {
-      var cr2 = c5;
-      for (var i6 = 0; i6 < d5.length; ++i6)
-        cr2 = crct[cr2 & 255 ^ d5[i6]] ^ cr2 >>> 8;
-      c5 = cr2;
-    },
-    d: function() {
-      return ~c5;
-    }
-  };
-};
 var dopt = function(dat, opt, pre, post, st2) {
   if (!st2) {
     st2 = { l: 1 };
@@ -92811,24 +96684,6 @@ var dopt = function(dat, opt, pre, post, st2) {
     }
   }
   return dflt(dat, opt.level == null ? 6 : opt.level, opt.mem == null ? st2.l ? Math.ceil(Math.max(8, Math.min(13, Math.log(dat.length))) * 1.5) : 20 : 12 + opt.mem, pre, post, st2);
-};
-var wbytes = function(d5, b6, v2) {
-  for (; v2; ++b6)
-    d5[b6] = v2, v2 >>>= 8;
-};
-var gzh = function(c5, o3) {
-  var fn = o3.filename;
-  c5[0] = 31, c5[1] = 139, c5[2] = 8, c5[8] = o3.level < 2 ? 4 : o3.level == 9 ? 2 : 0, c5[9] = 3;
-  if (o3.mtime != 0)
-    wbytes(c5, 4, Math.floor(new Date(o3.mtime || Date.now()) / 1e3));
-  if (fn) {
-    c5[3] = 8;
-    for (var i6 = 0; i6 <= fn.length; ++i6)
-      c5[i6 + 10] = fn.charCodeAt(i6);
-  }
-};
-var gzhl = function(o3) {
-  return 10 + (o3.filename ? o3.filename.length + 1 : 0);
 };
 var Deflate = /* @__PURE__ */ (function() {
   function Deflate2(opts, cb) {
@@ -92878,7 +96733,7 @@ var Deflate = /* @__PURE__ */ (function() {
     }
     if (final) {
       this.s = this.o = {};
-      this.b = et;
+      this.b = et2;
     }
   };
   Deflate2.prototype.flush = function(sync) {
@@ -92891,3152 +96746,571 @@ var Deflate = /* @__PURE__ */ (function() {
     if (sync) {
       var c5 = new u8(6);
       c5[0] = this.s.r >> 3;
-      var ep = wfblk(c5, this.s.r, et);
+      var ep = wfblk(c5, this.s.r, et2);
       this.s.r = 0;
       this.ondata(c5.subarray(0, ep >> 3), false);
     }
   };
   return Deflate2;
 })();
-var Gzip = /* @__PURE__ */ (function() {
-  function Gzip2(opts, cb) {
-    this.c = crc();
-    this.l = 0;
-    this.v = 1;
-    Deflate.call(this, opts, cb);
-  }
-  Gzip2.prototype.push = function(chunk, final) {
-    this.c.p(chunk);
-    this.l += chunk.length;
-    Deflate.prototype.push.call(this, chunk, final);
-  };
-  Gzip2.prototype.p = function(c5, f6) {
-    var raw = dopt(c5, this.o, this.v && gzhl(this.o), f6 && 8, this.s);
-    if (this.v)
-      gzh(raw, this.o), this.v = 0;
-    if (f6)
-      wbytes(raw, raw.length - 8, this.c.d()), wbytes(raw, raw.length - 4, this.l);
-    this.ondata(raw, f6);
-  };
-  Gzip2.prototype.flush = function(sync) {
-    Deflate.prototype.flush.call(this, sync);
-  };
-  return Gzip2;
-})();
 var td = typeof TextDecoder != "undefined" && /* @__PURE__ */ new TextDecoder();
 var tds = 0;
 try {
-  td.decode(et, { stream: true });
+  td.decode(et2, { stream: true });
   tds = 1;
 } catch (e5) {
 }
 
-// node_modules/tar/dist/esm/index.min.js
-import Qr from "events";
-import I from "fs";
-import { EventEmitter as Di } from "node:events";
-import Cs from "node:stream";
-import { StringDecoder as Hr } from "node:string_decoder";
-import cr from "node:path";
-import Kt from "node:fs";
-import { dirname as Fn, parse as kn } from "path";
-import { EventEmitter as Dn } from "events";
-import zi from "assert";
-import { Buffer as Ot } from "buffer";
-import * as Ps from "zlib";
-import en from "zlib";
-import { posix as Zt } from "node:path";
-import { basename as _n } from "node:path";
-import mi from "fs";
-import X from "fs";
-import js from "path";
-import { win32 as Pn } from "node:path";
-import ar from "path";
-import Br from "node:fs";
-import co from "node:assert";
-import { randomBytes as Mr } from "node:crypto";
-import u from "node:fs";
-import R from "node:path";
-import pr from "fs";
-import wi from "node:fs";
-import we from "node:path";
-import k5 from "node:fs";
-import ro from "node:fs/promises";
-import Si from "node:path";
-import { join as xr } from "node:path";
-import v from "node:fs";
-import Pr from "node:path";
-var zr = Object.defineProperty;
-var Ur = (s4, t) => {
-  for (var e5 in t) zr(s4, e5, { get: t[e5], enumerable: true });
-};
-var Ds = typeof process == "object" && process ? process : { stdout: null, stderr: null };
-var Wr = (s4) => !!s4 && typeof s4 == "object" && (s4 instanceof A || s4 instanceof Cs || Gr(s4) || Zr(s4));
-var Gr = (s4) => !!s4 && typeof s4 == "object" && s4 instanceof Di && typeof s4.pipe == "function" && s4.pipe !== Cs.Writable.prototype.pipe;
-var Zr = (s4) => !!s4 && typeof s4 == "object" && s4 instanceof Di && typeof s4.write == "function" && typeof s4.end == "function";
-var Q = /* @__PURE__ */ Symbol("EOF");
-var J = /* @__PURE__ */ Symbol("maybeEmitEnd");
-var nt = /* @__PURE__ */ Symbol("emittedEnd");
-var De = /* @__PURE__ */ Symbol("emittingEnd");
-var qt = /* @__PURE__ */ Symbol("emittedError");
-var Ne = /* @__PURE__ */ Symbol("closed");
-var Ns = /* @__PURE__ */ Symbol("read");
-var Ae = /* @__PURE__ */ Symbol("flush");
-var As = /* @__PURE__ */ Symbol("flushChunk");
-var z2 = /* @__PURE__ */ Symbol("encoding");
-var Mt = /* @__PURE__ */ Symbol("decoder");
-var g5 = /* @__PURE__ */ Symbol("flowing");
-var Qt = /* @__PURE__ */ Symbol("paused");
-var Bt = /* @__PURE__ */ Symbol("resume");
-var b5 = /* @__PURE__ */ Symbol("buffer");
-var N = /* @__PURE__ */ Symbol("pipes");
-var _ = /* @__PURE__ */ Symbol("bufferLength");
-var bi = /* @__PURE__ */ Symbol("bufferPush");
-var Ie = /* @__PURE__ */ Symbol("bufferShift");
-var L = /* @__PURE__ */ Symbol("objectMode");
-var S2 = /* @__PURE__ */ Symbol("destroyed");
-var _i = /* @__PURE__ */ Symbol("error");
-var Oi = /* @__PURE__ */ Symbol("emitData");
-var Is = /* @__PURE__ */ Symbol("emitEnd");
-var Ti = /* @__PURE__ */ Symbol("emitEnd2");
-var Z = /* @__PURE__ */ Symbol("async");
-var xi = /* @__PURE__ */ Symbol("abort");
-var Ce = /* @__PURE__ */ Symbol("aborted");
-var Jt = /* @__PURE__ */ Symbol("signal");
-var Rt = /* @__PURE__ */ Symbol("dataListeners");
-var C = /* @__PURE__ */ Symbol("discarded");
-var jt = (s4) => Promise.resolve().then(s4);
-var Yr = (s4) => s4();
-var Kr = (s4) => s4 === "end" || s4 === "finish" || s4 === "prefinish";
-var Vr = (s4) => s4 instanceof ArrayBuffer || !!s4 && typeof s4 == "object" && s4.constructor && s4.constructor.name === "ArrayBuffer" && s4.byteLength >= 0;
-var $r = (s4) => !Buffer.isBuffer(s4) && ArrayBuffer.isView(s4);
-var Fe = class {
-  src;
-  dest;
-  opts;
-  ondrain;
-  constructor(t, e5, i6) {
-    this.src = t, this.dest = e5, this.opts = i6, this.ondrain = () => t[Bt](), this.dest.on("drain", this.ondrain);
-  }
-  unpipe() {
-    this.dest.removeListener("drain", this.ondrain);
-  }
-  proxyErrors(t) {
-  }
-  end() {
-    this.unpipe(), this.opts.end && this.dest.end();
-  }
-};
-var Li = class extends Fe {
-  unpipe() {
-    this.src.removeListener("error", this.proxyErrors), super.unpipe();
-  }
-  constructor(t, e5, i6) {
-    super(t, e5, i6), this.proxyErrors = (r5) => this.dest.emit("error", r5), t.on("error", this.proxyErrors);
-  }
-};
-var Xr = (s4) => !!s4.objectMode;
-var qr = (s4) => !s4.objectMode && !!s4.encoding && s4.encoding !== "buffer";
-var A = class extends Di {
-  [g5] = false;
-  [Qt] = false;
-  [N] = [];
-  [b5] = [];
-  [L];
-  [z2];
-  [Z];
-  [Mt];
-  [Q] = false;
-  [nt] = false;
-  [De] = false;
-  [Ne] = false;
-  [qt] = null;
-  [_] = 0;
-  [S2] = false;
-  [Jt];
-  [Ce] = false;
-  [Rt] = 0;
-  [C] = false;
-  writable = true;
-  readable = true;
-  constructor(...t) {
-    let e5 = t[0] || {};
-    if (super(), e5.objectMode && typeof e5.encoding == "string") throw new TypeError("Encoding and objectMode may not be used together");
-    Xr(e5) ? (this[L] = true, this[z2] = null) : qr(e5) ? (this[z2] = e5.encoding, this[L] = false) : (this[L] = false, this[z2] = null), this[Z] = !!e5.async, this[Mt] = this[z2] ? new Hr(this[z2]) : null, e5 && e5.debugExposeBuffer === true && Object.defineProperty(this, "buffer", { get: () => this[b5] }), e5 && e5.debugExposePipes === true && Object.defineProperty(this, "pipes", { get: () => this[N] });
-    let { signal: i6 } = e5;
-    i6 && (this[Jt] = i6, i6.aborted ? this[xi]() : i6.addEventListener("abort", () => this[xi]()));
-  }
-  get bufferLength() {
-    return this[_];
-  }
-  get encoding() {
-    return this[z2];
-  }
-  set encoding(t) {
-    throw new Error("Encoding must be set at instantiation time");
-  }
-  setEncoding(t) {
-    throw new Error("Encoding must be set at instantiation time");
-  }
-  get objectMode() {
-    return this[L];
-  }
-  set objectMode(t) {
-    throw new Error("objectMode must be set at instantiation time");
-  }
-  get async() {
-    return this[Z];
-  }
-  set async(t) {
-    this[Z] = this[Z] || !!t;
-  }
-  [xi]() {
-    this[Ce] = true, this.emit("abort", this[Jt]?.reason), this.destroy(this[Jt]?.reason);
-  }
-  get aborted() {
-    return this[Ce];
-  }
-  set aborted(t) {
-  }
-  write(t, e5, i6) {
-    if (this[Ce]) return false;
-    if (this[Q]) throw new Error("write after end");
-    if (this[S2]) return this.emit("error", Object.assign(new Error("Cannot call write after a stream was destroyed"), { code: "ERR_STREAM_DESTROYED" })), true;
-    typeof e5 == "function" && (i6 = e5, e5 = "utf8"), e5 || (e5 = "utf8");
-    let r5 = this[Z] ? jt : Yr;
-    if (!this[L] && !Buffer.isBuffer(t)) {
-      if ($r(t)) t = Buffer.from(t.buffer, t.byteOffset, t.byteLength);
-      else if (Vr(t)) t = Buffer.from(t);
-      else if (typeof t != "string") throw new Error("Non-contiguous data written to non-objectMode stream");
+// src/core/deflate.ts
+var MiB2 = 1024 * 1024;
+var DEFLATE_PUSH = MiB2;
+var WINDOW = 32 * 1024;
+var MIN_MATCH = 3;
+var MAX_MATCH = 258;
+var HASH_BITS = 15;
+var TOO_FAR = 4096;
+var BLOCK_SYMBOLS = 16383;
+var BLOCK_RAW = 256 * 1024;
+var LENGTH_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
+var LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
+var DIST_BASE = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577];
+var DIST_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
+var CL_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
+var LENGTH_CODE = new Uint8Array(MAX_MATCH + 1);
+var DIST_CODE = new Uint8Array(WINDOW);
+for (let code = 0; code < 29; code++) {
+  for (let len = LENGTH_BASE[code]; len < LENGTH_BASE[code] + (1 << LENGTH_EXTRA[code]) && len <= MAX_MATCH; len++) LENGTH_CODE[len] = code;
+}
+LENGTH_CODE[MAX_MATCH] = 28;
+for (let code = 0; code < 30; code++) {
+  for (let d5 = DIST_BASE[code]; d5 < DIST_BASE[code] + (1 << DIST_EXTRA[code]); d5++) DIST_CODE[d5 - 1] = code;
+}
+var FIXED_LITLEN = new Uint8Array(288).map((_2, s4) => s4 < 144 ? 8 : s4 < 256 ? 9 : s4 < 280 ? 7 : 8);
+var FIXED_DIST = new Uint8Array(30).fill(5);
+var LazyDeflate = class {
+  constructor(params, emit, dictionary) {
+    this.params = params;
+    this.emit = emit;
+    if (dictionary) {
+      this.window.set(dictionary.subarray(-WINDOW));
+      this.history = Math.min(dictionary.length, WINDOW);
     }
-    return this[L] ? (this[g5] && this[_] !== 0 && this[Ae](true), this[g5] ? this.emit("data", t) : this[bi](t), this[_] !== 0 && this.emit("readable"), i6 && r5(i6), this[g5]) : t.length ? (typeof t == "string" && !(e5 === this[z2] && !this[Mt]?.lastNeed) && (t = Buffer.from(t, e5)), Buffer.isBuffer(t) && this[z2] && (t = this[Mt].write(t)), this[g5] && this[_] !== 0 && this[Ae](true), this[g5] ? this.emit("data", t) : this[bi](t), this[_] !== 0 && this.emit("readable"), i6 && r5(i6), this[g5]) : (this[_] !== 0 && this.emit("readable"), i6 && r5(i6), this[g5]);
   }
-  read(t) {
-    if (this[S2]) return null;
-    if (this[C] = false, this[_] === 0 || t === 0 || t && t > this[_]) return this[J](), null;
-    this[L] && (t = null), this[b5].length > 1 && !this[L] && (this[b5] = [this[z2] ? this[b5].join("") : Buffer.concat(this[b5], this[_])]);
-    let e5 = this[Ns](t || null, this[b5][0]);
-    return this[J](), e5;
-  }
-  [Ns](t, e5) {
-    if (this[L]) this[Ie]();
-    else {
-      let i6 = e5;
-      t === i6.length || t === null ? this[Ie]() : typeof i6 == "string" ? (this[b5][0] = i6.slice(t), e5 = i6.slice(0, t), this[_] -= t) : (this[b5][0] = i6.subarray(t), e5 = i6.subarray(0, t), this[_] -= t);
+  params;
+  emit;
+  window = new Uint8Array(WINDOW + DEFLATE_PUSH);
+  history = 0;
+  head = new Int32Array(1 << HASH_BITS);
+  prev = new Int32Array(WINDOW + DEFLATE_PUSH);
+  /** Pending symbols of the current block: a literal byte, or 1<<24 | (length − 3) << 15 | (distance − 1). */
+  symbols = new Int32Array(BLOCK_SYMBOLS);
+  count = 0;
+  /** The bytes the pending symbols stand for, in case the block is cheapest stored. */
+  raw = new Uint8Array(BLOCK_RAW + MAX_MATCH);
+  rawLength = 0;
+  out = new Uint8Array(64 * 1024);
+  at = 0;
+  bits = 0;
+  bitCount = 0;
+  push(chunk, final) {
+    const w2 = this.window;
+    const keep = Math.min(this.history, WINDOW);
+    w2.copyWithin(0, this.history - keep, this.history);
+    w2.set(chunk, keep);
+    const n3 = keep + chunk.length;
+    this.parse(keep, n3);
+    this.history = n3;
+    if (final) {
+      this.block(true);
+      this.align();
     }
-    return this.emit("data", e5), !this[b5].length && !this[Q] && this.emit("drain"), e5;
+    this.output();
   }
-  end(t, e5, i6) {
-    return typeof t == "function" && (i6 = t, t = void 0), typeof e5 == "function" && (i6 = e5, e5 = "utf8"), t !== void 0 && this.write(t, e5), i6 && this.once("end", i6), this[Q] = true, this.writable = false, (this[g5] || !this[Qt]) && this[J](), this;
+  /** End the current block and align to a byte with an empty stored block: another raw deflate may follow. */
+  flush(_sync) {
+    if (this.count > 0) this.block(false);
+    this.write(0, 3);
+    this.align();
+    this.write(0, 16);
+    this.write(65535, 16);
+    this.output();
   }
-  [Bt]() {
-    this[S2] || (!this[Rt] && !this[N].length && (this[C] = true), this[Qt] = false, this[g5] = true, this.emit("resume"), this[b5].length ? this[Ae]() : this[Q] ? this[J]() : this.emit("drain"));
-  }
-  resume() {
-    return this[Bt]();
-  }
-  pause() {
-    this[g5] = false, this[Qt] = true, this[C] = false;
-  }
-  get destroyed() {
-    return this[S2];
-  }
-  get flowing() {
-    return this[g5];
-  }
-  get paused() {
-    return this[Qt];
-  }
-  [bi](t) {
-    this[L] ? this[_] += 1 : this[_] += t.length, this[b5].push(t);
-  }
-  [Ie]() {
-    return this[L] ? this[_] -= 1 : this[_] -= this[b5][0].length, this[b5].shift();
-  }
-  [Ae](t = false) {
-    do
-      ;
-    while (this[As](this[Ie]()) && this[b5].length);
-    !t && !this[b5].length && !this[Q] && this.emit("drain");
-  }
-  [As](t) {
-    return this.emit("data", t), this[g5];
-  }
-  pipe(t, e5) {
-    if (this[S2]) return t;
-    this[C] = false;
-    let i6 = this[nt];
-    return e5 = e5 || {}, t === Ds.stdout || t === Ds.stderr ? e5.end = false : e5.end = e5.end !== false, e5.proxyErrors = !!e5.proxyErrors, i6 ? e5.end && t.end() : (this[N].push(e5.proxyErrors ? new Li(this, t, e5) : new Fe(this, t, e5)), this[Z] ? jt(() => this[Bt]()) : this[Bt]()), t;
-  }
-  unpipe(t) {
-    let e5 = this[N].find((i6) => i6.dest === t);
-    e5 && (this[N].length === 1 ? (this[g5] && this[Rt] === 0 && (this[g5] = false), this[N] = []) : this[N].splice(this[N].indexOf(e5), 1), e5.unpipe());
-  }
-  addListener(t, e5) {
-    return this.on(t, e5);
-  }
-  on(t, e5) {
-    let i6 = super.on(t, e5);
-    if (t === "data") this[C] = false, this[Rt]++, !this[N].length && !this[g5] && this[Bt]();
-    else if (t === "readable" && this[_] !== 0) super.emit("readable");
-    else if (Kr(t) && this[nt]) super.emit(t), this.removeAllListeners(t);
-    else if (t === "error" && this[qt]) {
-      let r5 = e5;
-      this[Z] ? jt(() => r5.call(this, this[qt])) : r5.call(this, this[qt]);
-    }
-    return i6;
-  }
-  removeListener(t, e5) {
-    return this.off(t, e5);
-  }
-  off(t, e5) {
-    let i6 = super.off(t, e5);
-    return t === "data" && (this[Rt] = this.listeners("data").length, this[Rt] === 0 && !this[C] && !this[N].length && (this[g5] = false)), i6;
-  }
-  removeAllListeners(t) {
-    let e5 = super.removeAllListeners(t);
-    return (t === "data" || t === void 0) && (this[Rt] = 0, !this[C] && !this[N].length && (this[g5] = false)), e5;
-  }
-  get emittedEnd() {
-    return this[nt];
-  }
-  [J]() {
-    !this[De] && !this[nt] && !this[S2] && this[b5].length === 0 && this[Q] && (this[De] = true, this.emit("end"), this.emit("prefinish"), this.emit("finish"), this[Ne] && this.emit("close"), this[De] = false);
-  }
-  emit(t, ...e5) {
-    let i6 = e5[0];
-    if (t !== "error" && t !== "close" && t !== S2 && this[S2]) return false;
-    if (t === "data") return !this[L] && !i6 ? false : this[Z] ? (jt(() => this[Oi](i6)), true) : this[Oi](i6);
-    if (t === "end") return this[Is]();
-    if (t === "close") {
-      if (this[Ne] = true, !this[nt] && !this[S2]) return false;
-      let n3 = super.emit("close");
-      return this.removeAllListeners("close"), n3;
-    } else if (t === "error") {
-      this[qt] = i6, super.emit(_i, i6);
-      let n3 = !this[Jt] || this.listeners("error").length ? super.emit("error", i6) : false;
-      return this[J](), n3;
-    } else if (t === "resume") {
-      let n3 = super.emit("resume");
-      return this[J](), n3;
-    } else if (t === "finish" || t === "prefinish") {
-      let n3 = super.emit(t);
-      return this.removeAllListeners(t), n3;
-    }
-    let r5 = super.emit(t, ...e5);
-    return this[J](), r5;
-  }
-  [Oi](t) {
-    for (let i6 of this[N]) i6.dest.write(t) === false && this.pause();
-    let e5 = this[C] ? false : super.emit("data", t);
-    return this[J](), e5;
-  }
-  [Is]() {
-    return this[nt] ? false : (this[nt] = true, this.readable = false, this[Z] ? (jt(() => this[Ti]()), true) : this[Ti]());
-  }
-  [Ti]() {
-    if (this[Mt]) {
-      let e5 = this[Mt].end();
-      if (e5) {
-        for (let i6 of this[N]) i6.dest.write(e5);
-        this[C] || super.emit("data", e5);
-      }
-    }
-    for (let e5 of this[N]) e5.end();
-    let t = super.emit("end");
-    return this.removeAllListeners("end"), t;
-  }
-  async collect() {
-    let t = Object.assign([], { dataLength: 0 });
-    this[L] || (t.dataLength = 0);
-    let e5 = this.promise();
-    return this.on("data", (i6) => {
-      t.push(i6), this[L] || (t.dataLength += i6.length);
-    }), await e5, t;
-  }
-  async concat() {
-    if (this[L]) throw new Error("cannot concat in objectMode");
-    let t = await this.collect();
-    return this[z2] ? t.join("") : Buffer.concat(t, t.dataLength);
-  }
-  async promise() {
-    return new Promise((t, e5) => {
-      this.on(S2, () => e5(new Error("stream destroyed"))), this.on("error", (i6) => e5(i6)), this.on("end", () => t());
-    });
-  }
-  [Symbol.asyncIterator]() {
-    this[C] = false;
-    let t = false, e5 = async () => (this.pause(), t = true, { value: void 0, done: true });
-    return { next: () => {
-      if (t) return e5();
-      let r5 = this.read();
-      if (r5 !== null) return Promise.resolve({ done: false, value: r5 });
-      if (this[Q]) return e5();
-      let n3, o3, h5 = (d5) => {
-        this.off("data", a5), this.off("end", l3), this.off(S2, c5), e5(), o3(d5);
-      }, a5 = (d5) => {
-        this.off("error", h5), this.off("end", l3), this.off(S2, c5), this.pause(), n3({ value: d5, done: !!this[Q] });
-      }, l3 = () => {
-        this.off("error", h5), this.off("data", a5), this.off(S2, c5), e5(), n3({ done: true, value: void 0 });
-      }, c5 = () => h5(new Error("stream destroyed"));
-      return new Promise((d5, y) => {
-        o3 = y, n3 = d5, this.once(S2, c5), this.once("error", h5), this.once("end", l3), this.once("data", a5);
-      });
-    }, throw: e5, return: e5, [Symbol.asyncIterator]() {
-      return this;
-    }, [Symbol.asyncDispose]: async () => {
-    } };
-  }
-  [Symbol.iterator]() {
-    this[C] = false;
-    let t = false, e5 = () => (this.pause(), this.off(_i, e5), this.off(S2, e5), this.off("end", e5), t = true, { done: true, value: void 0 }), i6 = () => {
-      if (t) return e5();
-      let r5 = this.read();
-      return r5 === null ? e5() : { done: false, value: r5 };
+  parse(start, n3) {
+    const { window: w2, head, prev } = this;
+    const { good, lazy: lazy2, nice } = this.params;
+    head.fill(-1);
+    const hash2 = (i7) => Math.imul(w2[i7] | w2[i7 + 1] << 8 | w2[i7 + 2] << 16, 2654435761) >>> 32 - HASH_BITS;
+    const insert = (i7) => {
+      if (i7 + MIN_MATCH > n3) return;
+      const h5 = hash2(i7);
+      prev[i7] = head[h5];
+      head[h5] = i7;
     };
-    return this.once("end", e5), this.once(_i, e5), this.once(S2, e5), { next: i6, throw: e5, return: e5, [Symbol.iterator]() {
-      return this;
-    }, [Symbol.dispose]: () => {
-    } };
-  }
-  destroy(t) {
-    if (this[S2]) return t ? this.emit("error", t) : this.emit(S2), this;
-    this[S2] = true, this[C] = true, this[b5].length = 0, this[_] = 0;
-    let e5 = this;
-    return typeof e5.close == "function" && !this[Ne] && e5.close(), t ? this.emit("error", t) : this.emit(S2), this;
-  }
-  static get isStream() {
-    return Wr;
-  }
-};
-var Jr = I.writev;
-var ht = /* @__PURE__ */ Symbol("_autoClose");
-var H = /* @__PURE__ */ Symbol("_close");
-var te = /* @__PURE__ */ Symbol("_ended");
-var m3 = /* @__PURE__ */ Symbol("_fd");
-var Ni = /* @__PURE__ */ Symbol("_finished");
-var tt = /* @__PURE__ */ Symbol("_flags");
-var Ai = /* @__PURE__ */ Symbol("_flush");
-var ki = /* @__PURE__ */ Symbol("_handleChunk");
-var vi = /* @__PURE__ */ Symbol("_makeBuf");
-var ie = /* @__PURE__ */ Symbol("_mode");
-var ke = /* @__PURE__ */ Symbol("_needDrain");
-var Ut = /* @__PURE__ */ Symbol("_onerror");
-var Ht = /* @__PURE__ */ Symbol("_onopen");
-var Ii = /* @__PURE__ */ Symbol("_onread");
-var Pt = /* @__PURE__ */ Symbol("_onwrite");
-var at = /* @__PURE__ */ Symbol("_open");
-var U = /* @__PURE__ */ Symbol("_path");
-var ot = /* @__PURE__ */ Symbol("_pos");
-var Y = /* @__PURE__ */ Symbol("_queue");
-var zt = /* @__PURE__ */ Symbol("_read");
-var Ci = /* @__PURE__ */ Symbol("_readSize");
-var j5 = /* @__PURE__ */ Symbol("_reading");
-var ee = /* @__PURE__ */ Symbol("_remain");
-var Fi = /* @__PURE__ */ Symbol("_size");
-var ve = /* @__PURE__ */ Symbol("_write");
-var gt = /* @__PURE__ */ Symbol("_writing");
-var Me = /* @__PURE__ */ Symbol("_defaultFlag");
-var bt = /* @__PURE__ */ Symbol("_errored");
-var _t = class extends A {
-  [bt] = false;
-  [m3];
-  [U];
-  [Ci];
-  [j5] = false;
-  [Fi];
-  [ee];
-  [ht];
-  constructor(t, e5) {
-    if (e5 = e5 || {}, super(e5), this.readable = true, this.writable = false, typeof t != "string") throw new TypeError("path must be a string");
-    this[bt] = false, this[m3] = typeof e5.fd == "number" ? e5.fd : void 0, this[U] = t, this[Ci] = e5.readSize || 16 * 1024 * 1024, this[j5] = false, this[Fi] = typeof e5.size == "number" ? e5.size : 1 / 0, this[ee] = this[Fi], this[ht] = typeof e5.autoClose == "boolean" ? e5.autoClose : true, typeof this[m3] == "number" ? this[zt]() : this[at]();
-  }
-  get fd() {
-    return this[m3];
-  }
-  get path() {
-    return this[U];
-  }
-  write() {
-    throw new TypeError("this is a readable stream");
-  }
-  end() {
-    throw new TypeError("this is a readable stream");
-  }
-  [at]() {
-    I.open(this[U], "r", (t, e5) => this[Ht](t, e5));
-  }
-  [Ht](t, e5) {
-    t ? this[Ut](t) : (this[m3] = e5, this.emit("open", e5), this[zt]());
-  }
-  [vi]() {
-    return Buffer.allocUnsafe(Math.min(this[Ci], this[ee]));
-  }
-  [zt]() {
-    if (!this[j5]) {
-      this[j5] = true;
-      let t = this[vi]();
-      if (t.length === 0) return process.nextTick(() => this[Ii](null, 0, t));
-      I.read(this[m3], t, 0, t.length, null, (e5, i6, r5) => this[Ii](e5, i6, r5));
-    }
-  }
-  [Ii](t, e5, i6) {
-    this[j5] = false, t ? this[Ut](t) : this[ki](e5, i6) && this[zt]();
-  }
-  [H]() {
-    if (this[ht] && typeof this[m3] == "number") {
-      let t = this[m3];
-      this[m3] = void 0, I.close(t, (e5) => e5 ? this.emit("error", e5) : this.emit("close"));
-    }
-  }
-  [Ut](t) {
-    this[j5] = true, this[H](), this.emit("error", t);
-  }
-  [ki](t, e5) {
-    let i6 = false;
-    return this[ee] -= t, t > 0 && (i6 = super.write(t < e5.length ? e5.subarray(0, t) : e5)), (t === 0 || this[ee] <= 0) && (i6 = false, this[H](), super.end()), i6;
-  }
-  emit(t, ...e5) {
-    switch (t) {
-      case "prefinish":
-      case "finish":
-        return false;
-      case "drain":
-        return typeof this[m3] == "number" && this[zt](), false;
-      case "error":
-        return this[bt] ? false : (this[bt] = true, super.emit(t, ...e5));
-      default:
-        return super.emit(t, ...e5);
-    }
-  }
-};
-var Be = class extends _t {
-  [at]() {
-    let t = true;
-    try {
-      this[Ht](null, I.openSync(this[U], "r")), t = false;
-    } finally {
-      t && this[H]();
-    }
-  }
-  [zt]() {
-    let t = true;
-    try {
-      if (!this[j5]) {
-        this[j5] = true;
-        do {
-          let e5 = this[vi](), i6 = e5.length === 0 ? 0 : I.readSync(this[m3], e5, 0, e5.length, null);
-          if (!this[ki](i6, e5)) break;
-        } while (true);
-        this[j5] = false;
-      }
-      t = false;
-    } finally {
-      t && this[H]();
-    }
-  }
-  [H]() {
-    if (this[ht] && typeof this[m3] == "number") {
-      let t = this[m3];
-      this[m3] = void 0, I.closeSync(t), this.emit("close");
-    }
-  }
-};
-var et2 = class extends Qr {
-  readable = false;
-  writable = true;
-  [bt] = false;
-  [gt] = false;
-  [te] = false;
-  [Y] = [];
-  [ke] = false;
-  [U];
-  [ie];
-  [ht];
-  [m3];
-  [Me];
-  [tt];
-  [Ni] = false;
-  [ot];
-  constructor(t, e5) {
-    e5 = e5 || {}, super(e5), this[U] = t, this[m3] = typeof e5.fd == "number" ? e5.fd : void 0, this[ie] = e5.mode === void 0 ? 438 : e5.mode, this[ot] = typeof e5.start == "number" ? e5.start : void 0, this[ht] = typeof e5.autoClose == "boolean" ? e5.autoClose : true;
-    let i6 = this[ot] !== void 0 ? "r+" : "w";
-    this[Me] = e5.flags === void 0, this[tt] = e5.flags === void 0 ? i6 : e5.flags, this[m3] === void 0 && this[at]();
-  }
-  emit(t, ...e5) {
-    if (t === "error") {
-      if (this[bt]) return false;
-      this[bt] = true;
-    }
-    return super.emit(t, ...e5);
-  }
-  get fd() {
-    return this[m3];
-  }
-  get path() {
-    return this[U];
-  }
-  [Ut](t) {
-    this[H](), this[gt] = true, this.emit("error", t);
-  }
-  [at]() {
-    I.open(this[U], this[tt], this[ie], (t, e5) => this[Ht](t, e5));
-  }
-  [Ht](t, e5) {
-    this[Me] && this[tt] === "r+" && t && t.code === "ENOENT" ? (this[tt] = "w", this[at]()) : t ? this[Ut](t) : (this[m3] = e5, this.emit("open", e5), this[gt] || this[Ai]());
-  }
-  end(t, e5) {
-    return t && this.write(t, e5), this[te] = true, !this[gt] && !this[Y].length && typeof this[m3] == "number" && this[Pt](null, 0), this;
-  }
-  write(t, e5) {
-    return typeof t == "string" && (t = Buffer.from(t, e5)), this[te] ? (this.emit("error", new Error("write() after end()")), false) : this[m3] === void 0 || this[gt] || this[Y].length ? (this[Y].push(t), this[ke] = true, false) : (this[gt] = true, this[ve](t), true);
-  }
-  [ve](t) {
-    I.write(this[m3], t, 0, t.length, this[ot], (e5, i6) => this[Pt](e5, i6));
-  }
-  [Pt](t, e5) {
-    t ? this[Ut](t) : (this[ot] !== void 0 && typeof e5 == "number" && (this[ot] += e5), this[Y].length ? this[Ai]() : (this[gt] = false, this[te] && !this[Ni] ? (this[Ni] = true, this[H](), this.emit("finish")) : this[ke] && (this[ke] = false, this.emit("drain"))));
-  }
-  [Ai]() {
-    if (this[Y].length === 0) this[te] && this[Pt](null, 0);
-    else if (this[Y].length === 1) this[ve](this[Y].pop());
-    else {
-      let t = this[Y];
-      this[Y] = [], Jr(this[m3], t, this[ot], (e5, i6) => this[Pt](e5, i6));
-    }
-  }
-  [H]() {
-    if (this[ht] && typeof this[m3] == "number") {
-      let t = this[m3];
-      this[m3] = void 0, I.close(t, (e5) => e5 ? this.emit("error", e5) : this.emit("close"));
-    }
-  }
-};
-var Wt = class extends et2 {
-  [at]() {
-    let t;
-    if (this[Me] && this[tt] === "r+") try {
-      t = I.openSync(this[U], this[tt], this[ie]);
-    } catch (e5) {
-      if (e5?.code === "ENOENT") return this[tt] = "w", this[at]();
-      throw e5;
-    }
-    else t = I.openSync(this[U], this[tt], this[ie]);
-    this[Ht](null, t);
-  }
-  [H]() {
-    if (this[ht] && typeof this[m3] == "number") {
-      let t = this[m3];
-      this[m3] = void 0, I.closeSync(t), this.emit("close");
-    }
-  }
-  [ve](t) {
-    let e5 = true;
-    try {
-      this[Pt](null, I.writeSync(this[m3], t, 0, t.length, this[ot])), e5 = false;
-    } finally {
-      if (e5) try {
-        this[H]();
-      } catch {
-      }
-    }
-  }
-};
-var jr = /* @__PURE__ */ new Map([["C", "cwd"], ["f", "file"], ["z", "gzip"], ["P", "preservePaths"], ["U", "unlink"], ["strip-components", "strip"], ["stripComponents", "strip"], ["keep-newer", "newer"], ["keepNewer", "newer"], ["keep-newer-files", "newer"], ["keepNewerFiles", "newer"], ["k", "keep"], ["keep-existing", "keep"], ["keepExisting", "keep"], ["m", "noMtime"], ["no-mtime", "noMtime"], ["p", "preserveOwner"], ["L", "follow"], ["h", "follow"], ["onentry", "onReadEntry"]]);
-var Fs = (s4) => !!s4.sync && !!s4.file;
-var ks = (s4) => !s4.sync && !!s4.file;
-var vs = (s4) => !!s4.sync && !s4.file;
-var Ms = (s4) => !s4.sync && !s4.file;
-var Bs = (s4) => !!s4.file;
-var tn = (s4) => {
-  let t = jr.get(s4);
-  return t || s4;
-};
-var se = (s4 = {}) => {
-  if (!s4) return {};
-  let t = {};
-  for (let [e5, i6] of Object.entries(s4)) {
-    let r5 = tn(e5);
-    t[r5] = i6;
-  }
-  return t.chmod === void 0 && t.noChmod === false && (t.chmod = true), delete t.noChmod, t;
-};
-var K4 = (s4, t, e5, i6, r5) => Object.assign((n3 = [], o3, h5) => {
-  Array.isArray(n3) && (o3 = n3, n3 = {}), typeof o3 == "function" && (h5 = o3, o3 = void 0), o3 = o3 ? Array.from(o3) : [];
-  let a5 = se(n3);
-  if (r5?.(a5, o3), Fs(a5)) {
-    if (typeof h5 == "function") throw new TypeError("callback not supported for sync tar functions");
-    return s4(a5, o3);
-  } else if (ks(a5)) {
-    let l3 = t(a5, o3);
-    return h5 ? l3.then(() => h5(), h5) : l3;
-  } else if (vs(a5)) {
-    if (typeof h5 == "function") throw new TypeError("callback not supported for sync tar functions");
-    return e5(a5, o3);
-  } else if (Ms(a5)) {
-    if (typeof h5 == "function") throw new TypeError("callback only supported with file option");
-    return i6(a5, o3);
-  }
-  throw new Error("impossible options??");
-}, { syncFile: s4, asyncFile: t, syncNoFile: e5, asyncNoFile: i6, validate: r5 });
-var sn = en.constants || { ZLIB_VERNUM: 4736 };
-var M2 = Object.freeze(Object.assign(/* @__PURE__ */ Object.create(null), { Z_NO_FLUSH: 0, Z_PARTIAL_FLUSH: 1, Z_SYNC_FLUSH: 2, Z_FULL_FLUSH: 3, Z_FINISH: 4, Z_BLOCK: 5, Z_OK: 0, Z_STREAM_END: 1, Z_NEED_DICT: 2, Z_ERRNO: -1, Z_STREAM_ERROR: -2, Z_DATA_ERROR: -3, Z_MEM_ERROR: -4, Z_BUF_ERROR: -5, Z_VERSION_ERROR: -6, Z_NO_COMPRESSION: 0, Z_BEST_SPEED: 1, Z_BEST_COMPRESSION: 9, Z_DEFAULT_COMPRESSION: -1, Z_FILTERED: 1, Z_HUFFMAN_ONLY: 2, Z_RLE: 3, Z_FIXED: 4, Z_DEFAULT_STRATEGY: 0, DEFLATE: 1, INFLATE: 2, GZIP: 3, GUNZIP: 4, DEFLATERAW: 5, INFLATERAW: 6, UNZIP: 7, BROTLI_DECODE: 8, BROTLI_ENCODE: 9, Z_MIN_WINDOWBITS: 8, Z_MAX_WINDOWBITS: 15, Z_DEFAULT_WINDOWBITS: 15, Z_MIN_CHUNK: 64, Z_MAX_CHUNK: 1 / 0, Z_DEFAULT_CHUNK: 16384, Z_MIN_MEMLEVEL: 1, Z_MAX_MEMLEVEL: 9, Z_DEFAULT_MEMLEVEL: 8, Z_MIN_LEVEL: -1, Z_MAX_LEVEL: 9, Z_DEFAULT_LEVEL: -1, BROTLI_OPERATION_PROCESS: 0, BROTLI_OPERATION_FLUSH: 1, BROTLI_OPERATION_FINISH: 2, BROTLI_OPERATION_EMIT_METADATA: 3, BROTLI_MODE_GENERIC: 0, BROTLI_MODE_TEXT: 1, BROTLI_MODE_FONT: 2, BROTLI_DEFAULT_MODE: 0, BROTLI_MIN_QUALITY: 0, BROTLI_MAX_QUALITY: 11, BROTLI_DEFAULT_QUALITY: 11, BROTLI_MIN_WINDOW_BITS: 10, BROTLI_MAX_WINDOW_BITS: 24, BROTLI_LARGE_MAX_WINDOW_BITS: 30, BROTLI_DEFAULT_WINDOW: 22, BROTLI_MIN_INPUT_BLOCK_BITS: 16, BROTLI_MAX_INPUT_BLOCK_BITS: 24, BROTLI_PARAM_MODE: 0, BROTLI_PARAM_QUALITY: 1, BROTLI_PARAM_LGWIN: 2, BROTLI_PARAM_LGBLOCK: 3, BROTLI_PARAM_DISABLE_LITERAL_CONTEXT_MODELING: 4, BROTLI_PARAM_SIZE_HINT: 5, BROTLI_PARAM_LARGE_WINDOW: 6, BROTLI_PARAM_NPOSTFIX: 7, BROTLI_PARAM_NDIRECT: 8, BROTLI_DECODER_RESULT_ERROR: 0, BROTLI_DECODER_RESULT_SUCCESS: 1, BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT: 2, BROTLI_DECODER_RESULT_NEEDS_MORE_OUTPUT: 3, BROTLI_DECODER_PARAM_DISABLE_RING_BUFFER_REALLOCATION: 0, BROTLI_DECODER_PARAM_LARGE_WINDOW: 1, BROTLI_DECODER_NO_ERROR: 0, BROTLI_DECODER_SUCCESS: 1, BROTLI_DECODER_NEEDS_MORE_INPUT: 2, BROTLI_DECODER_NEEDS_MORE_OUTPUT: 3, BROTLI_DECODER_ERROR_FORMAT_EXUBERANT_NIBBLE: -1, BROTLI_DECODER_ERROR_FORMAT_RESERVED: -2, BROTLI_DECODER_ERROR_FORMAT_EXUBERANT_META_NIBBLE: -3, BROTLI_DECODER_ERROR_FORMAT_SIMPLE_HUFFMAN_ALPHABET: -4, BROTLI_DECODER_ERROR_FORMAT_SIMPLE_HUFFMAN_SAME: -5, BROTLI_DECODER_ERROR_FORMAT_CL_SPACE: -6, BROTLI_DECODER_ERROR_FORMAT_HUFFMAN_SPACE: -7, BROTLI_DECODER_ERROR_FORMAT_CONTEXT_MAP_REPEAT: -8, BROTLI_DECODER_ERROR_FORMAT_BLOCK_LENGTH_1: -9, BROTLI_DECODER_ERROR_FORMAT_BLOCK_LENGTH_2: -10, BROTLI_DECODER_ERROR_FORMAT_TRANSFORM: -11, BROTLI_DECODER_ERROR_FORMAT_DICTIONARY: -12, BROTLI_DECODER_ERROR_FORMAT_WINDOW_BITS: -13, BROTLI_DECODER_ERROR_FORMAT_PADDING_1: -14, BROTLI_DECODER_ERROR_FORMAT_PADDING_2: -15, BROTLI_DECODER_ERROR_FORMAT_DISTANCE: -16, BROTLI_DECODER_ERROR_DICTIONARY_NOT_SET: -19, BROTLI_DECODER_ERROR_INVALID_ARGUMENTS: -20, BROTLI_DECODER_ERROR_ALLOC_CONTEXT_MODES: -21, BROTLI_DECODER_ERROR_ALLOC_TREE_GROUPS: -22, BROTLI_DECODER_ERROR_ALLOC_CONTEXT_MAP: -25, BROTLI_DECODER_ERROR_ALLOC_RING_BUFFER_1: -26, BROTLI_DECODER_ERROR_ALLOC_RING_BUFFER_2: -27, BROTLI_DECODER_ERROR_ALLOC_BLOCK_TYPE_TREES: -30, BROTLI_DECODER_ERROR_UNREACHABLE: -31 }, sn));
-var rn = Ot.concat;
-var zs = Object.getOwnPropertyDescriptor(Ot, "concat");
-var nn = (s4) => s4;
-var Bi = zs?.writable === true || zs?.set !== void 0 ? (s4) => {
-  Ot.concat = s4 ? nn : rn;
-} : (s4) => {
-};
-var Tt = /* @__PURE__ */ Symbol("_superWrite");
-var Gt = class extends Error {
-  code;
-  errno;
-  constructor(t, e5) {
-    super("zlib: " + t.message, { cause: t }), this.code = t.code, this.errno = t.errno, this.code || (this.code = "ZLIB_ERROR"), this.message = "zlib: " + t.message, Error.captureStackTrace(this, e5 ?? this.constructor);
-  }
-  get name() {
-    return "ZlibError";
-  }
-};
-var Pi = /* @__PURE__ */ Symbol("flushFlag");
-var re = class extends A {
-  #t = false;
-  #i = false;
-  #s;
-  #n;
-  #r;
-  #e;
-  #o;
-  get sawError() {
-    return this.#t;
-  }
-  get handle() {
-    return this.#e;
-  }
-  get flushFlag() {
-    return this.#s;
-  }
-  constructor(t, e5) {
-    if (!t || typeof t != "object") throw new TypeError("invalid options for ZlibBase constructor");
-    if (super(t), this.#s = t.flush ?? 0, this.#n = t.finishFlush ?? 0, this.#r = t.fullFlushFlag ?? 0, typeof Ps[e5] != "function") throw new TypeError("Compression method not supported: " + e5);
-    try {
-      this.#e = new Ps[e5](t);
-    } catch (i6) {
-      throw new Gt(i6, this.constructor);
-    }
-    this.#o = (i6) => {
-      this.#t || (this.#t = true, this.close(), this.emit("error", i6));
-    }, this.#e?.on("error", (i6) => this.#o(new Gt(i6))), this.once("end", () => this.close);
-  }
-  close() {
-    this.#e && (this.#e.close(), this.#e = void 0, this.emit("close"));
-  }
-  reset() {
-    if (!this.#t) return zi(this.#e, "zlib binding closed"), this.#e.reset?.();
-  }
-  flush(t) {
-    this.ended || (typeof t != "number" && (t = this.#r), this.write(Object.assign(Ot.alloc(0), { [Pi]: t })));
-  }
-  end(t, e5, i6) {
-    return typeof t == "function" && (i6 = t, e5 = void 0, t = void 0), typeof e5 == "function" && (i6 = e5, e5 = void 0), t && (e5 ? this.write(t, e5) : this.write(t)), this.flush(this.#n), this.#i = true, super.end(i6);
-  }
-  get ended() {
-    return this.#i;
-  }
-  [Tt](t) {
-    return super.write(t);
-  }
-  write(t, e5, i6) {
-    if (typeof e5 == "function" && (i6 = e5, e5 = "utf8"), typeof t == "string" && (t = Ot.from(t, e5)), this.#t) return;
-    zi(this.#e, "zlib binding closed");
-    let r5 = this.#e._handle, n3 = r5.close;
-    r5.close = () => {
-    };
-    let o3 = this.#e.close;
-    this.#e.close = () => {
-    }, Bi(true);
-    let h5;
-    try {
-      let l3 = typeof t[Pi] == "number" ? t[Pi] : this.#s;
-      h5 = this.#e._processChunk(t, l3), Bi(false);
-    } catch (l3) {
-      Bi(false), this.#o(new Gt(l3, this.write));
-    } finally {
-      this.#e && (this.#e._handle = r5, r5.close = n3, this.#e.close = o3, this.#e.removeAllListeners("error"));
-    }
-    this.#e && this.#e.on("error", (l3) => this.#o(new Gt(l3, this.write)));
-    let a5;
-    if (h5) if (Array.isArray(h5) && h5.length > 0) {
-      let l3 = h5[0];
-      a5 = this[Tt](Ot.from(l3));
-      for (let c5 = 1; c5 < h5.length; c5++) a5 = this[Tt](h5[c5]);
-    } else a5 = this[Tt](Ot.from(h5));
-    return i6 && i6(), a5;
-  }
-};
-var Pe = class extends re {
-  #t;
-  #i;
-  constructor(t, e5) {
-    t = t || {}, t.flush = t.flush || M2.Z_NO_FLUSH, t.finishFlush = t.finishFlush || M2.Z_FINISH, t.fullFlushFlag = M2.Z_FULL_FLUSH, super(t, e5), this.#t = t.level, this.#i = t.strategy;
-  }
-  params(t, e5) {
-    if (!this.sawError) {
-      if (!this.handle) throw new Error("cannot switch params when binding is closed");
-      if (!this.handle.params) throw new Error("not supported in this implementation");
-      if (this.#t !== t || this.#i !== e5) {
-        this.flush(M2.Z_SYNC_FLUSH), zi(this.handle, "zlib binding closed");
-        let i6 = this.handle.flush;
-        this.handle.flush = (r5, n3) => {
-          typeof r5 == "function" && (n3 = r5, r5 = this.flushFlag), this.flush(r5), n3?.();
-        };
-        try {
-          this.handle.params(t, e5);
-        } finally {
-          this.handle.flush = i6;
+    for (let i7 = 0; i7 < start; i7++) insert(i7);
+    let budget = this.params.budget * (n3 - start);
+    let prevLength = 0;
+    let prevDistance = 0;
+    let pending = false;
+    let i6 = start;
+    while (i6 < n3) {
+      insert(i6);
+      let length = 0;
+      let distance = 0;
+      if (prevLength < lazy2 && prevLength < MAX_MATCH && i6 + MIN_MATCH <= n3 && prevLength < n3 - i6) {
+        let chain2 = budget > 0 ? prevLength >= good ? this.params.chain >> 2 : this.params.chain : 8;
+        const max = Math.min(MAX_MATCH, n3 - i6);
+        const enough = Math.min(nice, max);
+        let best = prevLength;
+        for (let candidate = prev[i6]; candidate >= 0 && i6 - candidate <= WINDOW && chain2 > 0; candidate = prev[candidate], chain2--) {
+          budget--;
+          if (w2[candidate + best] !== w2[i6 + best] || w2[candidate] !== w2[i6]) continue;
+          let len = 0;
+          while (len < max && w2[candidate + len] === w2[i6 + len]) len++;
+          budget -= len;
+          if (len > best) {
+            best = len;
+            distance = i6 - candidate;
+            length = len;
+            if (len >= enough) break;
+          }
         }
-        this.handle && (this.#t = t, this.#i = e5);
+        if (length === MIN_MATCH && distance > TOO_FAR) length = 0;
       }
+      if (prevLength >= MIN_MATCH && length <= prevLength) {
+        this.match(prevLength, prevDistance, i6 - 1);
+        const end = i6 - 1 + prevLength;
+        for (let j6 = i6 + 1; j6 < end; j6++) insert(j6);
+        i6 = end;
+        pending = false;
+        prevLength = 0;
+        continue;
+      }
+      if (pending) this.literal(w2[i6 - 1]);
+      pending = true;
+      prevLength = length;
+      prevDistance = distance;
+      i6++;
+    }
+    if (pending) {
+      if (prevLength >= MIN_MATCH) this.match(prevLength, prevDistance, n3 - 1);
+      else this.literal(w2[n3 - 1]);
     }
   }
-};
-var ze = class extends Pe {
-  #t;
-  constructor(t) {
-    super(t, "Gzip"), this.#t = t && !!t.portable;
+  literal(byte) {
+    this.symbols[this.count++] = byte;
+    this.raw[this.rawLength++] = byte;
+    if (this.count === BLOCK_SYMBOLS || this.rawLength >= BLOCK_RAW) this.block(false);
   }
-  [Tt](t) {
-    return this.#t ? (this.#t = false, t[9] = 255, super[Tt](t)) : super[Tt](t);
+  match(length, distance, from) {
+    this.symbols[this.count++] = 1 << 24 | length - MIN_MATCH << 15 | distance - 1;
+    this.raw.set(this.window.subarray(from, from + length), this.rawLength);
+    this.rawLength += length;
+    if (this.count === BLOCK_SYMBOLS || this.rawLength >= BLOCK_RAW) this.block(false);
   }
-};
-var Ue = class extends Pe {
-  constructor(t) {
-    super(t, "Unzip");
-  }
-};
-var He = class extends re {
-  constructor(t, e5) {
-    t = t || {}, t.flush = t.flush || M2.BROTLI_OPERATION_PROCESS, t.finishFlush = t.finishFlush || M2.BROTLI_OPERATION_FINISH, t.fullFlushFlag = M2.BROTLI_OPERATION_FLUSH, super(t, e5);
-  }
-};
-var We = class extends He {
-  constructor(t) {
-    super(t, "BrotliCompress");
-  }
-};
-var Ge = class extends He {
-  constructor(t) {
-    super(t, "BrotliDecompress");
-  }
-};
-var Ze = class extends re {
-  constructor(t, e5) {
-    t = t || {}, t.flush = t.flush || M2.ZSTD_e_continue, t.finishFlush = t.finishFlush || M2.ZSTD_e_end, t.fullFlushFlag = M2.ZSTD_e_flush, super(t, e5);
-  }
-};
-var Ye = class extends Ze {
-  constructor(t) {
-    super(t, "ZstdCompress");
-  }
-};
-var Ke = class extends Ze {
-  constructor(t) {
-    super(t, "ZstdDecompress");
-  }
-};
-var Us = (s4, t) => {
-  if (Number.isSafeInteger(s4)) s4 < 0 ? an(s4, t) : hn(s4, t);
-  else throw Error("cannot encode number outside of javascript safe integer range");
-  return t;
-};
-var hn = (s4, t) => {
-  t[0] = 128;
-  for (var e5 = t.length; e5 > 1; e5--) t[e5 - 1] = s4 & 255, s4 = Math.floor(s4 / 256);
-};
-var an = (s4, t) => {
-  t[0] = 255;
-  var e5 = false;
-  s4 = s4 * -1;
-  for (var i6 = t.length; i6 > 1; i6--) {
-    var r5 = s4 & 255;
-    s4 = Math.floor(s4 / 256), e5 ? t[i6 - 1] = Ws(r5) : r5 === 0 ? t[i6 - 1] = 0 : (e5 = true, t[i6 - 1] = Gs(r5));
-  }
-};
-var Hs = (s4) => {
-  let t = s4[0], e5 = t === 128 ? cn(s4.subarray(1, s4.length)) : t === 255 ? ln2(s4) : null;
-  if (e5 === null) throw Error("invalid base256 encoding");
-  if (!Number.isSafeInteger(e5)) throw Error("parsed number outside of javascript safe integer range");
-  return e5;
-};
-var ln2 = (s4) => {
-  for (var t = s4.length, e5 = 0, i6 = false, r5 = t - 1; r5 > -1; r5--) {
-    var n3 = Number(s4[r5]), o3;
-    i6 ? o3 = Ws(n3) : n3 === 0 ? o3 = n3 : (i6 = true, o3 = Gs(n3)), o3 !== 0 && (e5 -= o3 * Math.pow(256, t - r5 - 1));
-  }
-  return e5;
-};
-var cn = (s4) => {
-  for (var t = s4.length, e5 = 0, i6 = t - 1; i6 > -1; i6--) {
-    var r5 = Number(s4[i6]);
-    r5 !== 0 && (e5 += r5 * Math.pow(256, t - i6 - 1));
-  }
-  return e5;
-};
-var Ws = (s4) => (255 ^ s4) & 255;
-var Gs = (s4) => (255 ^ s4) + 1 & 255;
-var Hi = {};
-Ur(Hi, { code: () => Ve, isCode: () => ne, isName: () => dn, name: () => oe, normalFsTypes: () => Ui });
-var ne = (s4) => oe.has(s4);
-var dn = (s4) => Ve.has(s4);
-var Ui = /* @__PURE__ */ new Set(["0", "", "1", "2", "3", "4", "5", "6", "7", "D"]);
-var oe = /* @__PURE__ */ new Map([["0", "File"], ["", "OldFile"], ["1", "Link"], ["2", "SymbolicLink"], ["3", "CharacterDevice"], ["4", "BlockDevice"], ["5", "Directory"], ["6", "FIFO"], ["7", "ContiguousFile"], ["g", "GlobalExtendedHeader"], ["x", "ExtendedHeader"], ["A", "SolarisACL"], ["D", "GNUDumpDir"], ["I", "Inode"], ["K", "NextFileHasLongLinkpath"], ["L", "NextFileHasLongPath"], ["M", "ContinuationFile"], ["N", "OldGnuLongPath"], ["S", "SparseFile"], ["V", "TapeVolumeHeader"], ["X", "OldExtendedHeader"]]);
-var Ve = new Map(Array.from(oe).map((s4) => [s4[1], s4[0]]));
-var un = (s4) => s4 === void 0 || s4 < 0 ? void 0 : s4;
-var F = class {
-  cksumValid = false;
-  needPax = false;
-  nullBlock = false;
-  block;
-  path;
-  mode;
-  uid;
-  gid;
-  size;
-  cksum;
-  #t = "Unsupported";
-  linkpath;
-  uname;
-  gname;
-  devmaj = 0;
-  devmin = 0;
-  atime;
-  ctime;
-  mtime;
-  charset;
-  comment;
-  constructor(t, e5 = 0, i6, r5) {
-    Buffer.isBuffer(t) ? this.decode(t, e5 || 0, i6, r5) : t && this.#i(t);
-  }
-  decode(t, e5, i6, r5) {
-    if (e5 || (e5 = 0), !t || !(t.length >= e5 + 512)) throw new Error("need 512 bytes for header");
-    let n3 = xt(t, e5 + 156, 1), o3 = Ui.has(n3), h5 = o3 ? i6 : void 0, a5 = o3 ? r5 : void 0;
-    if (this.path = h5?.path ?? xt(t, e5, 100), this.mode = h5?.mode ?? a5?.mode ?? lt(t, e5 + 100, 8), this.uid = h5?.uid ?? a5?.uid ?? lt(t, e5 + 108, 8), this.gid = h5?.gid ?? a5?.gid ?? lt(t, e5 + 116, 8), this.size = un(h5?.size ?? a5?.size ?? lt(t, e5 + 124, 12)), this.mtime = h5?.mtime ?? a5?.mtime ?? Wi(t, e5 + 136, 12), this.cksum = lt(t, e5 + 148, 12), a5 && this.#i(a5, true), h5 && this.#i(h5), ne(n3) && (this.#t = n3 || "0"), this.#t === "0" && this.path.slice(-1) === "/" && (this.#t = "5"), this.#t === "5" && (this.size = 0), this.linkpath = xt(t, e5 + 157, 100), t.subarray(e5 + 257, e5 + 265).toString() === "ustar\x0000") if (this.uname = h5?.uname ?? a5?.uname ?? xt(t, e5 + 265, 32), this.gname = h5?.gname ?? a5?.gname ?? xt(t, e5 + 297, 32), this.devmaj = h5?.devmaj ?? a5?.devmaj ?? lt(t, e5 + 329, 8) ?? 0, this.devmin = h5?.devmin ?? a5?.devmin ?? lt(t, e5 + 337, 8) ?? 0, t[e5 + 475] !== 0) {
-      let c5 = xt(t, e5 + 345, 155);
-      this.path = c5 + "/" + this.path;
+  /** Write the pending symbols as one block, in whichever of the three forms is smallest. */
+  block(final) {
+    const litFreq = new Uint32Array(286);
+    const distFreq = new Uint32Array(30);
+    let extraBits = 0;
+    for (let k6 = 0; k6 < this.count; k6++) {
+      const s4 = this.symbols[k6];
+      if (s4 < 256) {
+        litFreq[s4]++;
+        continue;
+      }
+      const lc2 = LENGTH_CODE[(s4 >> 15 & 255) + MIN_MATCH];
+      const dc = DIST_CODE[s4 & 32767];
+      litFreq[257 + lc2]++;
+      distFreq[dc]++;
+      extraBits += LENGTH_EXTRA[lc2] + DIST_EXTRA[dc];
+    }
+    litFreq[256] = 1;
+    const litLengths = huffmanLengths(litFreq, 15);
+    const distLengths = huffmanLengths(distFreq, 15);
+    let hlit = 286;
+    while (hlit > 257 && litLengths[hlit - 1] === 0) hlit--;
+    let hdist = 30;
+    while (hdist > 1 && distLengths[hdist - 1] === 0) hdist--;
+    const runs = codeLengthRuns([...litLengths.subarray(0, hlit), ...distLengths.subarray(0, hdist)]);
+    const clFreq = new Uint32Array(19);
+    for (const [code] of runs) clFreq[code]++;
+    const clLengths = huffmanLengths(clFreq, 7);
+    let hclen = 19;
+    while (hclen > 4 && clLengths[CL_ORDER[hclen - 1]] === 0) hclen--;
+    const cost = (lit, dist) => {
+      let bits = extraBits;
+      for (let s4 = 0; s4 < 286; s4++) bits += litFreq[s4] * lit[s4];
+      for (let s4 = 0; s4 < 30; s4++) bits += distFreq[s4] * dist[s4];
+      return bits;
+    };
+    let header = 14 + 3 * hclen;
+    for (const [code] of runs) header += clLengths[code] + (code === 16 ? 2 : code === 17 ? 3 : code === 18 ? 7 : 0);
+    const dynamicBits = 3 + header + cost(litLengths, distLengths);
+    const fixedBits = 3 + cost(FIXED_LITLEN, FIXED_DIST);
+    const storedBits = 3 + 7 + 32 * Math.max(1, Math.ceil(this.rawLength / 65535)) + 8 * this.rawLength;
+    if (storedBits < dynamicBits && storedBits < fixedBits) {
+      for (let offset = 0; offset < this.rawLength || offset === 0; offset += 65535) {
+        const size = Math.min(65535, this.rawLength - offset);
+        this.write(final && offset + size >= this.rawLength ? 1 : 0, 1);
+        this.write(0, 2);
+        this.align();
+        this.write(size, 16);
+        this.write(size ^ 65535, 16);
+        this.bytes(this.raw.subarray(offset, offset + size));
+        if (size === 0) break;
+      }
+    } else if (fixedBits <= dynamicBits) {
+      this.write(final ? 1 : 0, 1);
+      this.write(1, 2);
+      this.symbolsWith(canonicalCodes(FIXED_LITLEN), FIXED_LITLEN, canonicalCodes(FIXED_DIST), FIXED_DIST);
     } else {
-      let c5 = xt(t, e5 + 345, 130);
-      c5 && (this.path = c5 + "/" + this.path), this.atime = i6?.atime ?? r5?.atime ?? Wi(t, e5 + 476, 12), this.ctime = i6?.ctime ?? r5?.ctime ?? Wi(t, e5 + 488, 12);
-    }
-    let l3 = 256;
-    for (let c5 = e5; c5 < e5 + 148; c5++) l3 += t[c5];
-    for (let c5 = e5 + 156; c5 < e5 + 512; c5++) l3 += t[c5];
-    this.cksumValid = l3 === this.cksum, this.cksum === void 0 && l3 === 256 && (this.nullBlock = true);
-  }
-  #i(t, e5 = false) {
-    Object.assign(this, Object.fromEntries(Object.entries(t).filter(([i6, r5]) => !(r5 == null || i6 === "size" && Number(r5) < 0 || i6 === "path" && e5 || i6 === "linkpath" && e5 || i6 === "global"))));
-  }
-  encode(t, e5 = 0) {
-    if (t || (t = this.block = Buffer.alloc(512)), this.#t === "Unsupported" && (this.#t = "0"), !(t.length >= e5 + 512)) throw new Error("need 512 bytes for header");
-    let i6 = this.ctime || this.atime ? 130 : 155, r5 = mn(this.path || "", i6), n3 = r5[0], o3 = r5[1];
-    this.needPax = !!r5[2], this.needPax = Lt(t, e5, 100, n3) || this.needPax, this.needPax = ct(t, e5 + 100, 8, this.mode) || this.needPax, this.needPax = ct(t, e5 + 108, 8, this.uid) || this.needPax, this.needPax = ct(t, e5 + 116, 8, this.gid) || this.needPax, this.needPax = ct(t, e5 + 124, 12, this.size) || this.needPax, this.needPax = Gi(t, e5 + 136, 12, this.mtime) || this.needPax, t[e5 + 156] = Number(this.#t.codePointAt(0)), this.needPax = Lt(t, e5 + 157, 100, this.linkpath) || this.needPax, t.write("ustar\x0000", e5 + 257, 8), this.needPax = Lt(t, e5 + 265, 32, this.uname) || this.needPax, this.needPax = Lt(t, e5 + 297, 32, this.gname) || this.needPax, this.needPax = ct(t, e5 + 329, 8, this.devmaj) || this.needPax, this.needPax = ct(t, e5 + 337, 8, this.devmin) || this.needPax, this.needPax = Lt(t, e5 + 345, i6, o3) || this.needPax, t[e5 + 475] !== 0 ? this.needPax = Lt(t, e5 + 345, 155, o3) || this.needPax : (this.needPax = Lt(t, e5 + 345, 130, o3) || this.needPax, this.needPax = Gi(t, e5 + 476, 12, this.atime) || this.needPax, this.needPax = Gi(t, e5 + 488, 12, this.ctime) || this.needPax);
-    let h5 = 256;
-    for (let a5 = e5; a5 < e5 + 148; a5++) h5 += t[a5];
-    for (let a5 = e5 + 156; a5 < e5 + 512; a5++) h5 += t[a5];
-    return this.cksum = h5, ct(t, e5 + 148, 8, this.cksum), this.cksumValid = true, this.needPax;
-  }
-  get type() {
-    return this.#t === "Unsupported" ? this.#t : oe.get(this.#t);
-  }
-  get typeKey() {
-    return this.#t;
-  }
-  set type(t) {
-    let e5 = String(Ve.get(t));
-    if (ne(e5) || e5 === "Unsupported") this.#t = e5;
-    else if (ne(t)) this.#t = t;
-    else throw new TypeError("invalid entry type: " + t);
-  }
-};
-var mn = (s4, t) => {
-  let i6 = s4, r5 = "", n3, o3 = Zt.parse(s4).root || ".";
-  if (Buffer.byteLength(i6) < 100) n3 = [i6, r5, false];
-  else {
-    r5 = Zt.dirname(i6), i6 = Zt.basename(i6);
-    do
-      Buffer.byteLength(i6) <= 100 && Buffer.byteLength(r5) <= t ? n3 = [i6, r5, false] : Buffer.byteLength(i6) > 100 && Buffer.byteLength(r5) <= t ? n3 = [i6.slice(0, 99), r5, true] : (i6 = Zt.join(Zt.basename(r5), i6), r5 = Zt.dirname(r5));
-    while (r5 !== o3 && n3 === void 0);
-    n3 || (n3 = [s4.slice(0, 99), "", true]);
-  }
-  return n3;
-};
-var xt = (s4, t, e5) => s4.subarray(t, t + e5).toString("utf8").replace(/\0.*/, "");
-var Wi = (s4, t, e5) => pn(lt(s4, t, e5));
-var pn = (s4) => s4 === void 0 ? void 0 : new Date(s4 * 1e3);
-var lt = (s4, t, e5) => Number(s4[t]) & 128 ? Hs(s4.subarray(t, t + e5)) : wn(s4, t, e5);
-var En = (s4) => isNaN(s4) ? void 0 : s4;
-var wn = (s4, t, e5) => En(parseInt(s4.subarray(t, t + e5).toString("utf8").replace(/\0.*$/, "").trim(), 8));
-var Sn = { 12: 8589934591, 8: 2097151 };
-var ct = (s4, t, e5, i6) => i6 === void 0 ? false : i6 > Sn[e5] || i6 < 0 ? (Us(i6, s4.subarray(t, t + e5)), true) : (yn(s4, t, e5, i6), false);
-var yn = (s4, t, e5, i6) => s4.write(Rn(i6, e5), t, e5, "ascii");
-var Rn = (s4, t) => gn(Math.floor(s4).toString(8), t);
-var gn = (s4, t) => (s4.length === t - 1 ? s4 : new Array(t - s4.length - 1).join("0") + s4 + " ") + "\0";
-var Gi = (s4, t, e5, i6) => i6 === void 0 ? false : ct(s4, t, e5, i6.getTime() / 1e3);
-var bn = new Array(156).join("\0");
-var Lt = (s4, t, e5, i6) => i6 === void 0 ? false : (s4.write(i6 + bn, t, e5, "utf8"), i6.length !== Buffer.byteLength(i6) || i6.length > e5);
-var ft = class s2 {
-  atime;
-  mtime;
-  ctime;
-  charset;
-  comment;
-  gid;
-  uid;
-  gname;
-  uname;
-  linkpath;
-  dev;
-  ino;
-  nlink;
-  path;
-  size;
-  mode;
-  global;
-  constructor(t, e5 = false) {
-    this.atime = t.atime, this.charset = t.charset, this.comment = t.comment, this.ctime = t.ctime, this.dev = t.dev, this.gid = t.gid, this.global = e5, this.gname = t.gname, this.ino = t.ino, this.linkpath = t.linkpath, this.mtime = t.mtime, this.nlink = t.nlink, this.path = t.path, this.size = t.size, this.uid = t.uid, this.uname = t.uname;
-  }
-  encode() {
-    let t = this.encodeBody();
-    if (t === "") return Buffer.allocUnsafe(0);
-    let e5 = Buffer.byteLength(t), i6 = 512 * Math.ceil(1 + e5 / 512), r5 = Buffer.allocUnsafe(i6);
-    for (let n3 = 0; n3 < 512; n3++) r5[n3] = 0;
-    new F({ path: ("PaxHeader/" + _n(this.path ?? "")).slice(0, 99), mode: this.mode || 420, uid: this.uid, gid: this.gid, size: e5, mtime: this.mtime, type: this.global ? "GlobalExtendedHeader" : "ExtendedHeader", linkpath: "", uname: this.uname || "", gname: this.gname || "", devmaj: 0, devmin: 0, atime: this.atime, ctime: this.ctime }).encode(r5), r5.write(t, 512, e5, "utf8");
-    for (let n3 = e5 + 512; n3 < r5.length; n3++) r5[n3] = 0;
-    return r5;
-  }
-  encodeBody() {
-    return this.encodeField("path") + this.encodeField("ctime") + this.encodeField("atime") + this.encodeField("dev") + this.encodeField("ino") + this.encodeField("nlink") + this.encodeField("charset") + this.encodeField("comment") + this.encodeField("gid") + this.encodeField("gname") + this.encodeField("linkpath") + this.encodeField("mtime") + this.encodeField("size") + this.encodeField("uid") + this.encodeField("uname");
-  }
-  encodeField(t) {
-    if (this[t] === void 0) return "";
-    let e5 = this[t], i6 = e5 instanceof Date ? e5.getTime() / 1e3 : e5, r5 = " " + (t === "dev" || t === "ino" || t === "nlink" ? "SCHILY." : "") + t + "=" + i6 + `
-`, n3 = Buffer.byteLength(r5), o3 = Math.floor(Math.log(n3) / Math.log(10)) + 1;
-    return n3 + o3 >= Math.pow(10, o3) && (o3 += 1), o3 + n3 + r5;
-  }
-  static parse(t, e5, i6 = false) {
-    return new s2(On(Tn(t), e5), i6);
-  }
-};
-var On = (s4, t) => t ? Object.assign({}, t, s4) : s4;
-var Tn = (s4) => s4.replace(/\n$/, "").split(`
-`).reduce(xn, /* @__PURE__ */ Object.create(null));
-var xn = (s4, t) => {
-  let e5 = parseInt(t, 10);
-  if (e5 !== Buffer.byteLength(t) + 1) return s4;
-  t = t.slice((e5 + " ").length);
-  let i6 = t.split("="), r5 = i6.shift();
-  if (!r5) return s4;
-  let n3 = r5.replace(/^SCHILY\.(dev|ino|nlink)/, "$1"), o3 = i6.join("=").replace(/\0.*/, "");
-  switch (n3) {
-    case "path":
-    case "linkpath":
-    case "type":
-    case "charset":
-    case "comment":
-    case "gname":
-    case "uname":
-      s4[n3] = o3;
-      break;
-    case "ctime":
-    case "atime":
-    case "mtime":
-      s4[n3] = new Date(Number(o3) * 1e3);
-      break;
-    case "size":
-      let h5 = +o3;
-      h5 >= 0 && (s4[n3] = h5);
-      break;
-    case "gid":
-    case "uid":
-    case "dev":
-    case "ino":
-    case "nlink":
-    case "mode":
-      s4[n3] = +o3;
-      break;
-  }
-  return s4;
-};
-var Ln = process.env.TESTING_TAR_FAKE_PLATFORM || process.platform;
-var f5 = Ln !== "win32" ? (s4) => String(s4) : (s4) => String(s4).replaceAll(/\\/g, "/");
-var $e = class extends A {
-  extended;
-  globalExtended;
-  header;
-  startBlockSize;
-  blockRemain;
-  remain;
-  type;
-  meta = false;
-  ignore = false;
-  path;
-  mode;
-  uid;
-  gid;
-  uname;
-  gname;
-  size = 0;
-  mtime;
-  atime;
-  ctime;
-  linkpath;
-  dev;
-  ino;
-  nlink;
-  invalid = false;
-  absolute;
-  unsupported = false;
-  constructor(t, e5, i6) {
-    switch (super({}), this.pause(), this.extended = e5, this.globalExtended = i6, this.header = t, this.remain = t.size ?? 0, this.startBlockSize = 512 * Math.ceil(this.remain / 512), this.blockRemain = this.startBlockSize, this.type = t.type, this.type) {
-      case "File":
-      case "OldFile":
-      case "Link":
-      case "SymbolicLink":
-      case "CharacterDevice":
-      case "BlockDevice":
-      case "Directory":
-      case "FIFO":
-      case "ContiguousFile":
-      case "GNUDumpDir":
-        break;
-      case "NextFileHasLongLinkpath":
-      case "NextFileHasLongPath":
-      case "OldGnuLongPath":
-      case "GlobalExtendedHeader":
-      case "ExtendedHeader":
-      case "OldExtendedHeader":
-        this.meta = true;
-        break;
-      default:
-        this.ignore = true;
-    }
-    if (!t.path) throw new Error("no path provided for tar.ReadEntry");
-    this.path = f5(t.path), this.mode = t.mode, this.mode && (this.mode = this.mode & 4095), this.uid = t.uid, this.gid = t.gid, this.uname = t.uname, this.gname = t.gname, this.size = this.remain, this.mtime = t.mtime, this.atime = t.atime, this.ctime = t.ctime, this.linkpath = t.linkpath ? f5(t.linkpath) : void 0, this.uname = t.uname, this.gname = t.gname, e5 && this.#t(e5), i6 && this.#t(i6, true);
-  }
-  write(t) {
-    let e5 = t.length;
-    if (e5 > this.blockRemain) throw new Error("writing more to entry than is appropriate");
-    let i6 = this.remain, r5 = this.blockRemain;
-    return this.remain = Math.max(0, i6 - e5), this.blockRemain = Math.max(0, r5 - e5), this.ignore ? true : i6 >= e5 ? super.write(t) : super.write(t.subarray(0, i6));
-  }
-  #t(t, e5 = false) {
-    t.path && (t.path = f5(t.path)), t.linkpath && (t.linkpath = f5(t.linkpath)), Object.assign(this, Object.fromEntries(Object.entries(t).filter(([i6, r5]) => !(r5 == null || i6 === "path" && e5))));
-  }
-};
-var Dt = (s4, t, e5, i6 = {}) => {
-  s4.file && (i6.file = s4.file), s4.cwd && (i6.cwd = s4.cwd), i6.code = e5 instanceof Error && e5.code || t, i6.tarCode = t, !s4.strict && i6.recoverable !== false ? (e5 instanceof Error && (i6 = Object.assign(e5, i6), e5 = e5.message), s4.emit("warn", t, e5, i6)) : e5 instanceof Error ? s4.emit("error", Object.assign(e5, i6)) : s4.emit("error", Object.assign(new Error(`${t}: ${e5}`), i6));
-};
-var Nn = 1024 * 1024;
-var Xi = Buffer.from([31, 139]);
-var qi = Buffer.from([40, 181, 47, 253]);
-var An = Math.max(Xi.length, qi.length);
-var B = /* @__PURE__ */ Symbol("state");
-var Nt = /* @__PURE__ */ Symbol("writeEntry");
-var it = /* @__PURE__ */ Symbol("readEntry");
-var Zi = /* @__PURE__ */ Symbol("nextEntry");
-var Zs = /* @__PURE__ */ Symbol("processEntry");
-var V = /* @__PURE__ */ Symbol("extendedHeader");
-var he = /* @__PURE__ */ Symbol("globalExtendedHeader");
-var dt = /* @__PURE__ */ Symbol("meta");
-var Ys = /* @__PURE__ */ Symbol("emitMeta");
-var p3 = /* @__PURE__ */ Symbol("buffer");
-var st = /* @__PURE__ */ Symbol("queue");
-var ut = /* @__PURE__ */ Symbol("ended");
-var Yi = /* @__PURE__ */ Symbol("emittedEnd");
-var At = /* @__PURE__ */ Symbol("emit");
-var w = /* @__PURE__ */ Symbol("unzip");
-var Xe = /* @__PURE__ */ Symbol("consumeChunk");
-var qe = /* @__PURE__ */ Symbol("consumeChunkSub");
-var Ki = /* @__PURE__ */ Symbol("consumeBody");
-var Ks = /* @__PURE__ */ Symbol("consumeMeta");
-var Vs = /* @__PURE__ */ Symbol("consumeHeader");
-var ae = /* @__PURE__ */ Symbol("consuming");
-var Vi = /* @__PURE__ */ Symbol("bufferConcat");
-var Qe = /* @__PURE__ */ Symbol("maybeEnd");
-var Yt = /* @__PURE__ */ Symbol("writing");
-var $ = /* @__PURE__ */ Symbol("aborted");
-var Je = /* @__PURE__ */ Symbol("onDone");
-var It = /* @__PURE__ */ Symbol("sawValidEntry");
-var je = /* @__PURE__ */ Symbol("sawNullBlock");
-var ti = /* @__PURE__ */ Symbol("sawEOF");
-var $s = /* @__PURE__ */ Symbol("closeStream");
-var In = 1e3;
-var le = /* @__PURE__ */ Symbol("compressedBytesRead");
-var $i = /* @__PURE__ */ Symbol("decompressedBytesRead");
-var Xs = /* @__PURE__ */ Symbol("checkDecompressionRatio");
-var Cn = () => true;
-var rt = class extends Dn {
-  file;
-  strict;
-  maxMetaEntrySize;
-  filter;
-  brotli;
-  zstd;
-  maxDecompressionRatio;
-  writable = true;
-  readable = false;
-  [st] = [];
-  [p3];
-  [it];
-  [Nt];
-  [B] = "begin";
-  [dt] = "";
-  [V];
-  [he];
-  [ut] = false;
-  [w];
-  [$] = false;
-  [It];
-  [je] = false;
-  [ti] = false;
-  [Yt] = false;
-  [ae] = false;
-  [Yi] = false;
-  [le] = 0;
-  [$i] = 0;
-  constructor(t = {}) {
-    super(), this.file = t.file || "", this.on(Je, () => {
-      (this[B] === "begin" || this[It] === false) && this.warn("TAR_BAD_ARCHIVE", "Unrecognized archive format");
-    }), t.ondone ? this.on(Je, t.ondone) : this.on(Je, () => {
-      this.emit("prefinish"), this.emit("finish"), this.emit("end");
-    }), this.strict = !!t.strict, this.maxDecompressionRatio = typeof t.maxDecompressionRatio == "number" ? t.maxDecompressionRatio : In, this.maxMetaEntrySize = t.maxMetaEntrySize || Nn, this.filter = typeof t.filter == "function" ? t.filter : Cn;
-    let e5 = t.file && (t.file.endsWith(".tar.br") || t.file.endsWith(".tbr"));
-    this.brotli = !(t.gzip || t.zstd) && t.brotli !== void 0 ? t.brotli : e5 ? void 0 : false;
-    let i6 = t.file && (t.file.endsWith(".tar.zst") || t.file.endsWith(".tzst"));
-    this.zstd = !(t.gzip || t.brotli) && t.zstd !== void 0 ? t.zstd : i6 ? true : void 0, this.on("end", () => this[$s]()), typeof t.onwarn == "function" && this.on("warn", t.onwarn), typeof t.onReadEntry == "function" && this.on("entry", t.onReadEntry);
-  }
-  warn(t, e5, i6 = {}) {
-    Dt(this, t, e5, i6);
-  }
-  [Vs](t, e5) {
-    this[It] === void 0 && (this[It] = false);
-    let i6;
-    try {
-      i6 = new F(t, e5, this[V], this[he]);
-    } catch (r5) {
-      return this.warn("TAR_ENTRY_INVALID", r5);
-    }
-    if (i6.nullBlock) this[je] ? (this[ti] = true, this[B] === "begin" && (this[B] = "header"), this[At]("eof")) : (this[je] = true, this[At]("nullBlock"));
-    else if (this[je] = false, !i6.cksumValid) this.warn("TAR_ENTRY_INVALID", "checksum failure", { header: i6 });
-    else if (!i6.path) this.warn("TAR_ENTRY_INVALID", "path is required", { header: i6 });
-    else {
-      let r5 = i6.type;
-      if (/^(Symbolic)?Link$/.test(r5) && !i6.linkpath) this.warn("TAR_ENTRY_INVALID", "linkpath required", { header: i6 });
-      else if (!/^(Symbolic)?Link$/.test(r5) && !/^(Global)?ExtendedHeader$/.test(r5) && i6.linkpath) this.warn("TAR_ENTRY_INVALID", "linkpath forbidden", { header: i6 });
-      else {
-        let n3 = this[Nt] = new $e(i6, this[V], this[he]);
-        if (!this[It]) if (n3.remain) {
-          let o3 = () => {
-            n3.invalid || (this[It] = true);
-          };
-          n3.on("end", o3);
-        } else this[It] = true;
-        n3.meta ? n3.size > this.maxMetaEntrySize ? (n3.ignore = true, this[At]("ignoredEntry", n3), this[B] = "ignore", n3.resume()) : n3.size > 0 && (this[dt] = "", n3.on("data", (o3) => this[dt] += o3), this[B] = "meta") : (this[V] = void 0, n3.ignore = n3.ignore || !this.filter(n3.path, n3), n3.ignore ? (this[At]("ignoredEntry", n3), this[B] = n3.remain ? "ignore" : "header", n3.resume()) : (n3.remain ? this[B] = "body" : (this[B] = "header", n3.end()), this[it] ? this[st].push(n3) : (this[st].push(n3), this[Zi]())));
+      this.write(final ? 1 : 0, 1);
+      this.write(2, 2);
+      this.write(hlit - 257, 5);
+      this.write(hdist - 1, 5);
+      this.write(hclen - 4, 4);
+      for (let k6 = 0; k6 < hclen; k6++) this.write(clLengths[CL_ORDER[k6]], 3);
+      const clCodes = canonicalCodes(clLengths);
+      for (const [code, extra] of runs) {
+        this.write(clCodes[code], clLengths[code]);
+        if (code === 16) this.write(extra, 2);
+        else if (code === 17) this.write(extra, 3);
+        else if (code === 18) this.write(extra, 7);
       }
+      this.symbolsWith(canonicalCodes(litLengths), litLengths, canonicalCodes(distLengths), distLengths);
     }
-  }
-  [$s]() {
-    queueMicrotask(() => this.emit("close"));
-  }
-  [Zs](t) {
-    let e5 = true;
-    if (!t) this[it] = void 0, e5 = false;
-    else if (Array.isArray(t)) {
-      let [i6, ...r5] = t;
-      this.emit(i6, ...r5);
-    } else this[it] = t, this.emit("entry", t), t.emittedEnd || (t.on("end", () => this[Zi]()), e5 = false);
-    return e5;
-  }
-  [Zi]() {
-    do
-      ;
-    while (this[Zs](this[st].shift()));
-    if (this[st].length === 0) {
-      let t = this[it];
-      !t || t.flowing || t.size === t.remain ? this[Yt] || this.emit("drain") : t.once("drain", () => this.emit("drain"));
-    }
-  }
-  [Ki](t, e5) {
-    let i6 = this[Nt];
-    if (!i6) throw new Error("attempt to consume body without entry??");
-    let r5 = i6.blockRemain ?? 0, n3 = r5 >= t.length && e5 === 0 ? t : t.subarray(e5, e5 + r5);
-    return i6.write(n3), i6.blockRemain || (this[B] = "header", this[Nt] = void 0, i6.end()), n3.length;
-  }
-  [Ks](t, e5) {
-    let i6 = this[Nt], r5 = this[Ki](t, e5);
-    return !this[Nt] && i6 && this[Ys](i6), r5;
-  }
-  [At](t, e5, i6) {
-    this[st].length === 0 && !this[it] ? this.emit(t, e5, i6) : this[st].push([t, e5, i6]);
-  }
-  [Ys](t) {
-    switch (this[At]("meta", this[dt]), t.type) {
-      case "ExtendedHeader":
-      case "OldExtendedHeader":
-        this[V] = ft.parse(this[dt], this[V], false);
-        break;
-      case "GlobalExtendedHeader":
-        this[he] = ft.parse(this[dt], this[he], true);
-        break;
-      case "NextFileHasLongPath":
-      case "OldGnuLongPath": {
-        let e5 = this[V] ?? /* @__PURE__ */ Object.create(null);
-        this[V] = e5, e5.path = this[dt].replace(/\0.*/, "");
-        break;
-      }
-      case "NextFileHasLongLinkpath": {
-        let e5 = this[V] || /* @__PURE__ */ Object.create(null);
-        this[V] = e5, e5.linkpath = this[dt].replace(/\0.*/, "");
-        break;
-      }
-      default:
-        throw new Error("unknown meta: " + t.type);
-    }
-  }
-  abort(t) {
-    if (!this[$]) {
-      if (this[w]) {
-        let e5 = this[w];
-        e5.write = () => true, e5.end = () => e5, e5.emit = () => false, e5.destroy?.();
-      }
-      this[$] = true, this.emit("abort", t), this.warn("TAR_ABORT", t, { recoverable: false });
-    }
-  }
-  [Xs](t) {
-    this[$i] += t.length;
-    let e5 = this[$i] / this[le];
-    return e5 > this.maxDecompressionRatio ? (this.abort(new Error(`max decompression ratio exceeded: ${e5.toFixed(2)} > ${this.maxDecompressionRatio}`)), false) : true;
-  }
-  write(t, e5, i6) {
-    if (typeof e5 == "function" && (i6 = e5, e5 = void 0), typeof t == "string" && (t = Buffer.from(t, typeof e5 == "string" ? e5 : "utf8")), this[$]) return i6?.(), false;
-    if ((this[w] === void 0 || this.brotli === void 0 && this[w] === false) && t) {
-      if (this[p3] && (t = Buffer.concat([this[p3], t]), this[p3] = void 0), t.length < An) return this[p3] = t, i6?.(), true;
-      for (let a5 = 0; this[w] === void 0 && a5 < Xi.length; a5++) t[a5] !== Xi[a5] && (this[w] = false);
-      let o3 = false;
-      if (this[w] === false && this.zstd !== false) {
-        o3 = true;
-        for (let a5 = 0; a5 < qi.length; a5++) if (t[a5] !== qi[a5]) {
-          o3 = false;
-          break;
-        }
-      }
-      let h5 = this.brotli === void 0 && !o3;
-      if (this[w] === false && h5) if (t.length < 512) if (this[ut]) this.brotli = true;
-      else return this[p3] = t, i6?.(), true;
-      else try {
-        new F(t.subarray(0, 512)), this.brotli = false;
-      } catch {
-        this.brotli = true;
-      }
-      if (this[w] === void 0 || this[w] === false && (this.brotli || o3)) {
-        let a5 = this[ut];
-        this[ut] = false, this[w] = this[w] === void 0 ? new Ue({}) : o3 ? new Ke({}) : new Ge({}), this[w].on("data", (c5) => {
-          this[Xs](c5) && this[Xe](c5);
-        }), this[w].on("error", (c5) => {
-          this[$] || this.abort(c5);
-        }), this[w].on("end", () => {
-          this[ut] = true, this[Xe]();
-        }), this[Yt] = true, this[le] += t.length;
-        let l3 = !!this[w][a5 ? "end" : "write"](t);
-        return this[Yt] = false, i6?.(), l3;
-      }
-    }
-    this[Yt] = true, this[w] ? (this[le] += t.length, this[w].write(t)) : this[Xe](t), this[Yt] = false;
-    let n3 = this[st].length > 0 ? false : this[it] ? this[it].flowing : true;
-    return !n3 && this[st].length === 0 && this[it]?.once("drain", () => this.emit("drain")), i6?.(), n3;
-  }
-  [Vi](t) {
-    t && !this[$] && (this[p3] = this[p3] ? Buffer.concat([this[p3], t]) : t);
-  }
-  [Qe]() {
-    if (this[ut] && !this[Yi] && !this[$] && !this[ae]) {
-      this[Yi] = true;
-      let t = this[Nt];
-      if (t?.blockRemain) {
-        let e5 = this[p3] ? this[p3].length : 0;
-        this.warn("TAR_BAD_ARCHIVE", `Truncated input (needed ${t.blockRemain} more bytes, only ${e5} available)`, { entry: t }), this[p3] && t.write(this[p3]), t.end();
-      }
-      this[At](Je);
-    }
-  }
-  [Xe](t) {
-    if (this[ae] && t) this[Vi](t);
-    else if (!t && !this[p3]) this[Qe]();
-    else if (t) {
-      if (this[ae] = true, this[p3]) {
-        this[Vi](t);
-        let e5 = this[p3];
-        this[p3] = void 0, this[qe](e5);
-      } else this[qe](t);
-      for (; this[p3] && this[p3]?.length >= 512 && !this[$] && !this[ti]; ) {
-        let e5 = this[p3];
-        this[p3] = void 0, this[qe](e5);
-      }
-      this[ae] = false;
-    }
-    (!this[p3] || this[ut]) && this[Qe]();
-  }
-  [qe](t) {
-    let e5 = 0, i6 = t.length;
-    for (; e5 + 512 <= i6 && !this[$] && !this[ti]; ) switch (this[B]) {
-      case "begin":
-      case "header":
-        this[Vs](t, e5), e5 += 512;
-        break;
-      case "ignore":
-      case "body":
-        e5 += this[Ki](t, e5);
-        break;
-      case "meta":
-        e5 += this[Ks](t, e5);
-        break;
-      default:
-        throw new Error("invalid state: " + this[B]);
-    }
-    e5 < i6 && (this[p3] = this[p3] ? Buffer.concat([t.subarray(e5), this[p3]]) : t.subarray(e5));
-  }
-  end(t, e5, i6) {
-    return typeof t == "function" && (i6 = t, e5 = void 0, t = void 0), typeof e5 == "function" && (i6 = e5, e5 = void 0), typeof t == "string" && (t = Buffer.from(t, e5)), i6 && this.once("finish", i6), this[$] || (this[w] ? (t && (this[le] += t.length, this[w].write(t)), this[w].end()) : (this[ut] = true, (this.brotli === void 0 || this.zstd === void 0) && (t = t || Buffer.alloc(0)), t && this.write(t), this[Qe]())), this;
-  }
-};
-var mt = (s4) => {
-  let t = s4.length - 1, e5 = -1;
-  for (; t > -1 && s4.charAt(t) === "/"; ) e5 = t, t--;
-  return e5 === -1 ? s4 : s4.slice(0, e5);
-};
-var vn = (s4) => {
-  let t = s4.onReadEntry;
-  s4.onReadEntry = t ? (e5) => {
-    t(e5), e5.resume();
-  } : (e5) => e5.resume();
-};
-var Qi = (s4, t) => {
-  let e5 = new Map(t.map((o3) => [mt(o3), true])), i6 = s4.filter, r5 = 100, n3 = (o3, h5 = "", a5 = 0) => {
-    if (a5 >= r5) return e5.set(o3, false), false;
-    let l3 = h5 || kn(o3).root || ".", c5;
-    if (o3 === l3) c5 = false;
-    else {
-      let d5 = e5.get(o3);
-      c5 = d5 !== void 0 ? d5 : n3(Fn(o3), l3, a5 + 1);
-    }
-    return e5.set(o3, c5), c5;
-  };
-  s4.filter = i6 ? (o3, h5) => i6(o3, h5) && n3(mt(o3)) : (o3) => n3(mt(o3));
-};
-var Mn = (s4) => {
-  let t = new rt(s4), e5 = s4.file, i6;
-  try {
-    i6 = Kt.openSync(e5, "r");
-    let r5 = Kt.fstatSync(i6), n3 = s4.maxReadSize || 16 * 1024 * 1024;
-    if (r5.size < n3) {
-      let o3 = Buffer.allocUnsafe(r5.size), h5 = Kt.readSync(i6, o3, 0, r5.size, 0);
-      t.end(h5 === o3.byteLength ? o3 : o3.subarray(0, h5));
-    } else {
-      let o3 = 0, h5 = Buffer.allocUnsafe(n3);
-      for (; o3 < r5.size; ) {
-        let a5 = Kt.readSync(i6, h5, 0, n3, o3);
-        if (a5 === 0) break;
-        o3 += a5, t.write(h5.subarray(0, a5));
-      }
-      t.end();
-    }
-  } finally {
-    if (typeof i6 == "number") try {
-      Kt.closeSync(i6);
-    } catch {
-    }
-  }
-};
-var Bn = (s4, t) => {
-  let e5 = new rt(s4), i6 = s4.maxReadSize || 16 * 1024 * 1024, r5 = s4.file;
-  return new Promise((o3, h5) => {
-    e5.on("error", h5), e5.on("end", o3), Kt.stat(r5, (a5, l3) => {
-      if (a5) h5(a5);
-      else {
-        let c5 = new _t(r5, { readSize: i6, size: l3.size });
-        c5.on("error", h5), c5.pipe(e5);
-      }
-    });
-  });
-};
-var Ct = K4(Mn, Bn, (s4) => new rt(s4), (s4) => new rt(s4), (s4, t) => {
-  t?.length && Qi(s4, t), s4.noResume || vn(s4);
-});
-var Ji = (s4, t, e5) => (s4 &= 4095, e5 && (s4 = (s4 | 384) & -19), t && (s4 & 256 && (s4 |= 64), s4 & 32 && (s4 |= 8), s4 & 4 && (s4 |= 1)), s4);
-var { isAbsolute: zn, parse: qs } = Pn;
-var ce = (s4) => {
-  let t = "", e5 = qs(s4);
-  for (; zn(s4) || e5.root; ) {
-    let i6 = s4.charAt(0) === "/" && s4.slice(0, 4) !== "//?/" ? "/" : e5.root;
-    s4 = s4.slice(i6.length), t += i6, e5 = qs(s4);
-  }
-  return [t, s4];
-};
-var ei = ["|", "<", ">", "?", ":"];
-var ji = ei.map((s4) => String.fromCodePoint(61440 + Number(s4.codePointAt(0))));
-var Un = new Map(ei.map((s4, t) => [s4, ji[t]]));
-var Hn = new Map(ji.map((s4, t) => [s4, ei[t]]));
-var ts = (s4) => ei.reduce((t, e5) => t.split(e5).join(Un.get(e5)), s4);
-var Qs = (s4) => ji.reduce((t, e5) => t.split(e5).join(Hn.get(e5)), s4);
-var rr = (s4, t) => t ? (s4 = f5(s4).replace(/^\.(\/|$)/, ""), mt(t) + "/" + s4) : f5(s4);
-var Wn = 16 * 1024 * 1024;
-var tr = /* @__PURE__ */ Symbol("process");
-var er = /* @__PURE__ */ Symbol("file");
-var ir = /* @__PURE__ */ Symbol("directory");
-var is = /* @__PURE__ */ Symbol("symlink");
-var sr = /* @__PURE__ */ Symbol("hardlink");
-var fe = /* @__PURE__ */ Symbol("header");
-var ii = /* @__PURE__ */ Symbol("read");
-var ss = /* @__PURE__ */ Symbol("lstat");
-var si = /* @__PURE__ */ Symbol("onlstat");
-var rs = /* @__PURE__ */ Symbol("onread");
-var ns = /* @__PURE__ */ Symbol("onreadlink");
-var os5 = /* @__PURE__ */ Symbol("openfile");
-var hs = /* @__PURE__ */ Symbol("onopenfile");
-var pt = /* @__PURE__ */ Symbol("close");
-var ri = /* @__PURE__ */ Symbol("mode");
-var as = /* @__PURE__ */ Symbol("awaitDrain");
-var es = /* @__PURE__ */ Symbol("ondrain");
-var q3 = /* @__PURE__ */ Symbol("prefix");
-var de = class extends A {
-  path;
-  portable;
-  myuid = process.getuid && process.getuid() || 0;
-  myuser = process.env.USER || "";
-  maxReadSize;
-  linkCache;
-  statCache;
-  preservePaths;
-  cwd;
-  strict;
-  mtime;
-  noPax;
-  noMtime;
-  prefix;
-  fd;
-  blockLen = 0;
-  blockRemain = 0;
-  buf;
-  pos = 0;
-  remain = 0;
-  length = 0;
-  offset = 0;
-  win32;
-  absolute;
-  header;
-  type;
-  linkpath;
-  stat;
-  onWriteEntry;
-  #t = false;
-  constructor(t, e5 = {}) {
-    let i6 = se(e5);
-    super(), this.path = f5(t), this.portable = !!i6.portable, this.maxReadSize = i6.maxReadSize || Wn, this.linkCache = i6.linkCache || /* @__PURE__ */ new Map(), this.statCache = i6.statCache || /* @__PURE__ */ new Map(), this.preservePaths = !!i6.preservePaths, this.cwd = f5(i6.cwd || process.cwd()), this.strict = !!i6.strict, this.noPax = !!i6.noPax, this.noMtime = !!i6.noMtime, this.mtime = i6.mtime, this.prefix = i6.prefix ? f5(i6.prefix) : void 0, this.onWriteEntry = i6.onWriteEntry, typeof i6.onwarn == "function" && this.on("warn", i6.onwarn);
-    let r5 = false;
-    if (!this.preservePaths) {
-      let [o3, h5] = ce(this.path);
-      o3 && typeof h5 == "string" && (this.path = h5, r5 = o3);
-    }
-    this.win32 = !!i6.win32 || process.platform === "win32", this.win32 && (this.path = Qs(this.path.replaceAll(/\\/g, "/")), t = t.replaceAll(/\\/g, "/")), this.absolute = f5(i6.absolute || js.resolve(this.cwd, t)), this.path === "" && (this.path = "./"), r5 && this.warn("TAR_ENTRY_INFO", `stripping ${r5} from absolute path`, { entry: this, path: r5 + this.path });
-    let n3 = this.statCache.get(this.absolute);
-    n3 ? this[si](n3) : this[ss]();
-  }
-  warn(t, e5, i6 = {}) {
-    return Dt(this, t, e5, i6);
-  }
-  emit(t, ...e5) {
-    return t === "error" && (this.#t = true), super.emit(t, ...e5);
-  }
-  [ss]() {
-    X.lstat(this.absolute, (t, e5) => {
-      if (t) return this.emit("error", t);
-      this[si](e5);
-    });
-  }
-  [si](t) {
-    this.statCache.set(this.absolute, t), this.stat = t, t.isFile() || (t.size = 0), this.type = Gn(t), this.emit("stat", t), this[tr]();
-  }
-  [tr]() {
-    switch (this.type) {
-      case "File":
-        return this[er]();
-      case "Directory":
-        return this[ir]();
-      case "SymbolicLink":
-        return this[is]();
-      default:
-        return this.end();
-    }
-  }
-  [ri](t) {
-    return Ji(t, this.type === "Directory", this.portable);
-  }
-  [q3](t) {
-    return rr(t, this.prefix);
-  }
-  [fe]() {
-    if (!this.stat) throw new Error("cannot write header before stat");
-    this.type === "Directory" && this.portable && (this.noMtime = true), this.onWriteEntry?.(this), this.header = new F({ path: this[q3](this.path), linkpath: this.type === "Link" && this.linkpath !== void 0 ? this[q3](this.linkpath) : this.linkpath, mode: this[ri](this.stat.mode), uid: this.portable ? void 0 : this.stat.uid, gid: this.portable ? void 0 : this.stat.gid, size: this.stat.size, mtime: this.noMtime ? void 0 : this.mtime || this.stat.mtime, type: this.type === "Unsupported" ? void 0 : this.type, uname: this.portable ? void 0 : this.stat.uid === this.myuid ? this.myuser : "", atime: this.portable ? void 0 : this.stat.atime, ctime: this.portable ? void 0 : this.stat.ctime }), this.header.encode() && !this.noPax && super.write(new ft({ atime: this.portable ? void 0 : this.header.atime, ctime: this.portable ? void 0 : this.header.ctime, gid: this.portable ? void 0 : this.header.gid, mtime: this.noMtime ? void 0 : this.mtime || this.header.mtime, path: this[q3](this.path), linkpath: this.type === "Link" && this.linkpath !== void 0 ? this[q3](this.linkpath) : this.linkpath, size: this.header.size, uid: this.portable ? void 0 : this.header.uid, uname: this.portable ? void 0 : this.header.uname, dev: this.portable ? void 0 : this.stat.dev, ino: this.portable ? void 0 : this.stat.ino, nlink: this.portable ? void 0 : this.stat.nlink }).encode());
-    let t = this.header?.block;
-    if (!t) throw new Error("failed to encode header");
-    super.write(t);
-  }
-  [ir]() {
-    if (!this.stat) throw new Error("cannot create directory entry without stat");
-    this.path.slice(-1) !== "/" && (this.path += "/"), this.stat.size = 0, this[fe](), this.end();
-  }
-  [is]() {
-    X.readlink(this.absolute, (t, e5) => {
-      if (t) return this.emit("error", t);
-      this[ns](e5);
-    });
-  }
-  [ns](t) {
-    this.linkpath = f5(t), this[fe](), this.end();
-  }
-  [sr](t) {
-    if (!this.stat) throw new Error("cannot create link entry without stat");
-    this.type = "Link", this.linkpath = f5(js.relative(this.cwd, t)), this.stat.size = 0, this[fe](), this.end();
-  }
-  [er]() {
-    if (!this.stat) throw new Error("cannot create file entry without stat");
-    if (this.stat.nlink > 1) {
-      let t = `${this.stat.dev}:${this.stat.ino}`, e5 = this.linkCache.get(t);
-      if (e5?.indexOf(this.cwd) === 0) return this[sr](e5);
-      this.linkCache.set(t, this.absolute);
-    }
-    if (this[fe](), this.stat.size === 0) return this.end();
-    this[os5]();
-  }
-  [os5]() {
-    X.open(this.absolute, "r", (t, e5) => {
-      if (t) return this.emit("error", t);
-      this[hs](e5);
-    });
-  }
-  [hs](t) {
-    if (this.fd = t, this.#t) return this[pt]();
-    if (!this.stat) throw new Error("should stat before calling onopenfile");
-    this.blockLen = 512 * Math.ceil(this.stat.size / 512), this.blockRemain = this.blockLen;
-    let e5 = Math.min(this.blockLen, this.maxReadSize);
-    this.buf = Buffer.allocUnsafe(e5), this.offset = 0, this.pos = 0, this.remain = this.stat.size, this.length = this.buf.length, this[ii]();
-  }
-  [ii]() {
-    let { fd: t, buf: e5, offset: i6, length: r5, pos: n3 } = this;
-    if (t === void 0 || e5 === void 0) throw new Error("cannot read file without first opening");
-    X.read(t, e5, i6, r5, n3, (o3, h5) => {
-      if (o3) return this[pt](() => this.emit("error", o3));
-      this[rs](h5);
-    });
-  }
-  [pt](t = () => {
-  }) {
-    this.fd !== void 0 && X.close(this.fd, t);
-  }
-  [rs](t) {
-    if (t <= 0 && this.remain > 0) {
-      let r5 = Object.assign(new Error("encountered unexpected EOF"), { path: this.absolute, syscall: "read", code: "EOF" });
-      return this[pt](() => this.emit("error", r5));
-    }
-    if (t > this.remain) {
-      let r5 = Object.assign(new Error("did not encounter expected EOF"), { path: this.absolute, syscall: "read", code: "EOF" });
-      return this[pt](() => this.emit("error", r5));
-    }
-    if (!this.buf) throw new Error("should have created buffer prior to reading");
-    if (t === this.remain) for (let r5 = t; r5 < this.length && t < this.blockRemain; r5++) this.buf[r5 + this.offset] = 0, t++, this.remain++;
-    let e5 = this.offset === 0 && t === this.buf.length ? this.buf : this.buf.subarray(this.offset, this.offset + t);
-    this.write(e5) ? this[es]() : this[as](() => this[es]());
-  }
-  [as](t) {
-    this.once("drain", t);
-  }
-  write(t, e5, i6) {
-    if (typeof e5 == "function" && (i6 = e5, e5 = void 0), typeof t == "string" && (t = Buffer.from(t, typeof e5 == "string" ? e5 : "utf8")), this.blockRemain < t.length) {
-      let r5 = Object.assign(new Error("writing more data than expected"), { path: this.absolute });
-      return this.emit("error", r5);
-    }
-    return this.remain -= t.length, this.blockRemain -= t.length, this.pos += t.length, this.offset += t.length, super.write(t, null, i6);
-  }
-  [es]() {
-    if (!this.remain) return this.blockRemain && super.write(Buffer.alloc(this.blockRemain)), this[pt]((t) => t ? this.emit("error", t) : this.end());
-    if (!this.buf) throw new Error("buffer lost somehow in ONDRAIN");
-    this.offset >= this.length && (this.buf = Buffer.allocUnsafe(Math.min(this.blockRemain, this.buf.length)), this.offset = 0), this.length = this.buf.length - this.offset, this[ii]();
-  }
-};
-var ni = class extends de {
-  sync = true;
-  [ss]() {
-    this[si](X.lstatSync(this.absolute));
-  }
-  [is]() {
-    this[ns](X.readlinkSync(this.absolute));
-  }
-  [os5]() {
-    this[hs](X.openSync(this.absolute, "r"));
-  }
-  [ii]() {
-    let t = true;
-    try {
-      let { fd: e5, buf: i6, offset: r5, length: n3, pos: o3 } = this;
-      if (e5 === void 0 || i6 === void 0) throw new Error("fd and buf must be set in READ method");
-      let h5 = X.readSync(e5, i6, r5, n3, o3);
-      this[rs](h5), t = false;
-    } finally {
-      if (t) try {
-        this[pt](() => {
-        });
-      } catch {
-      }
-    }
-  }
-  [as](t) {
-    t();
-  }
-  [pt](t = () => {
-  }) {
-    this.fd !== void 0 && X.closeSync(this.fd), t();
-  }
-};
-var oi = class extends A {
-  blockLen = 0;
-  blockRemain = 0;
-  buf = 0;
-  pos = 0;
-  remain = 0;
-  length = 0;
-  preservePaths;
-  portable;
-  strict;
-  noPax;
-  noMtime;
-  readEntry;
-  type;
-  prefix;
-  path;
-  mode;
-  uid;
-  gid;
-  uname;
-  gname;
-  header;
-  mtime;
-  atime;
-  ctime;
-  linkpath;
-  size;
-  onWriteEntry;
-  warn(t, e5, i6 = {}) {
-    return Dt(this, t, e5, i6);
-  }
-  constructor(t, e5 = {}) {
-    let i6 = se(e5);
-    super(), this.preservePaths = !!i6.preservePaths, this.portable = !!i6.portable, this.strict = !!i6.strict, this.noPax = !!i6.noPax, this.noMtime = !!i6.noMtime, this.onWriteEntry = i6.onWriteEntry, this.readEntry = t;
-    let { type: r5 } = t;
-    if (r5 === "Unsupported") throw new Error("writing entry that should be ignored");
-    this.type = r5, this.type === "Directory" && this.portable && (this.noMtime = true), this.prefix = i6.prefix, this.path = f5(t.path), this.mode = t.mode !== void 0 ? this[ri](t.mode) : void 0, this.uid = this.portable ? void 0 : t.uid, this.gid = this.portable ? void 0 : t.gid, this.uname = this.portable ? void 0 : t.uname, this.gname = this.portable ? void 0 : t.gname, this.size = t.size, this.mtime = this.noMtime ? void 0 : i6.mtime || t.mtime, this.atime = this.portable ? void 0 : t.atime, this.ctime = this.portable ? void 0 : t.ctime, this.linkpath = t.linkpath !== void 0 ? f5(t.linkpath) : void 0, typeof i6.onwarn == "function" && this.on("warn", i6.onwarn);
-    let n3 = false;
-    if (!this.preservePaths) {
-      let [h5, a5] = ce(this.path);
-      h5 && typeof a5 == "string" && (this.path = a5, n3 = h5);
-    }
-    this.remain = t.size, this.blockRemain = t.startBlockSize, this.onWriteEntry?.(this), this.header = new F({ path: this[q3](this.path), linkpath: this.type === "Link" && this.linkpath !== void 0 ? this[q3](this.linkpath) : this.linkpath, mode: this.mode, uid: this.portable ? void 0 : this.uid, gid: this.portable ? void 0 : this.gid, size: this.size, mtime: this.noMtime ? void 0 : this.mtime, type: this.type, uname: this.portable ? void 0 : this.uname, atime: this.portable ? void 0 : this.atime, ctime: this.portable ? void 0 : this.ctime }), n3 && this.warn("TAR_ENTRY_INFO", `stripping ${n3} from absolute path`, { entry: this, path: n3 + this.path }), this.header.encode() && !this.noPax && super.write(new ft({ atime: this.portable ? void 0 : this.atime, ctime: this.portable ? void 0 : this.ctime, gid: this.portable ? void 0 : this.gid, mtime: this.noMtime ? void 0 : this.mtime, path: this[q3](this.path), linkpath: this.type === "Link" && this.linkpath !== void 0 ? this[q3](this.linkpath) : this.linkpath, size: this.size, uid: this.portable ? void 0 : this.uid, uname: this.portable ? void 0 : this.uname, dev: this.portable ? void 0 : this.readEntry.dev, ino: this.portable ? void 0 : this.readEntry.ino, nlink: this.portable ? void 0 : this.readEntry.nlink }).encode());
-    let o3 = this.header?.block;
-    if (!o3) throw new Error("failed to encode header");
-    super.write(o3), t.pipe(this);
-  }
-  [q3](t) {
-    return rr(t, this.prefix);
-  }
-  [ri](t) {
-    return Ji(t, this.type === "Directory", this.portable);
-  }
-  write(t, e5, i6) {
-    typeof e5 == "function" && (i6 = e5, e5 = void 0), typeof t == "string" && (t = Buffer.from(t, typeof e5 == "string" ? e5 : "utf8"));
-    let r5 = t.length;
-    if (r5 > this.blockRemain) throw new Error("writing more to entry than is appropriate");
-    return this.blockRemain -= r5, super.write(t, i6);
-  }
-  end(t, e5, i6) {
-    return this.blockRemain && super.write(Buffer.alloc(this.blockRemain)), typeof t == "function" && (i6 = t, e5 = void 0, t = void 0), typeof e5 == "function" && (i6 = e5, e5 = void 0), typeof t == "string" && (t = Buffer.from(t, e5 ?? "utf8")), i6 && this.once("finish", i6), t ? super.end(t, i6) : super.end(i6), this;
-  }
-};
-var Gn = (s4) => s4.isFile() ? "File" : s4.isDirectory() ? "Directory" : s4.isSymbolicLink() ? "SymbolicLink" : "Unsupported";
-var hi = class s3 {
-  tail;
-  head;
-  length = 0;
-  static create(t = []) {
-    return new s3(t);
-  }
-  constructor(t = []) {
-    for (let e5 of t) this.push(e5);
-  }
-  *[Symbol.iterator]() {
-    for (let t = this.head; t; t = t.next) yield t.value;
-  }
-  removeNode(t) {
-    if (t.list !== this) throw new Error("removing node which does not belong to this list");
-    let e5 = t.next, i6 = t.prev;
-    return e5 && (e5.prev = i6), i6 && (i6.next = e5), t === this.head && (this.head = e5), t === this.tail && (this.tail = i6), this.length--, t.next = void 0, t.prev = void 0, t.list = void 0, e5;
-  }
-  unshiftNode(t) {
-    if (t === this.head) return;
-    t.list && t.list.removeNode(t);
-    let e5 = this.head;
-    t.list = this, t.next = e5, e5 && (e5.prev = t), this.head = t, this.tail || (this.tail = t), this.length++;
-  }
-  pushNode(t) {
-    if (t === this.tail) return;
-    t.list && t.list.removeNode(t);
-    let e5 = this.tail;
-    t.list = this, t.prev = e5, e5 && (e5.next = t), this.tail = t, this.head || (this.head = t), this.length++;
-  }
-  push(...t) {
-    for (let e5 = 0, i6 = t.length; e5 < i6; e5++) Yn(this, t[e5]);
-    return this.length;
-  }
-  unshift(...t) {
-    for (var e5 = 0, i6 = t.length; e5 < i6; e5++) Kn(this, t[e5]);
-    return this.length;
-  }
-  pop() {
-    if (!this.tail) return;
-    let t = this.tail.value, e5 = this.tail;
-    return this.tail = this.tail.prev, this.tail ? this.tail.next = void 0 : this.head = void 0, e5.list = void 0, this.length--, t;
-  }
-  shift() {
-    if (!this.head) return;
-    let t = this.head.value, e5 = this.head;
-    return this.head = this.head.next, this.head ? this.head.prev = void 0 : this.tail = void 0, e5.list = void 0, this.length--, t;
-  }
-  forEach(t, e5) {
-    e5 = e5 || this;
-    for (let i6 = this.head, r5 = 0; i6; r5++) t.call(e5, i6.value, r5, this), i6 = i6.next;
-  }
-  forEachReverse(t, e5) {
-    e5 = e5 || this;
-    for (let i6 = this.tail, r5 = this.length - 1; i6; r5--) t.call(e5, i6.value, r5, this), i6 = i6.prev;
-  }
-  get(t) {
-    let e5 = 0, i6 = this.head;
-    for (; i6 && e5 < t; e5++) i6 = i6.next;
-    if (e5 === t && i6) return i6.value;
-  }
-  getReverse(t) {
-    let e5 = 0, i6 = this.tail;
-    for (; i6 && e5 < t; e5++) i6 = i6.prev;
-    if (e5 === t && i6) return i6.value;
-  }
-  map(t, e5) {
-    e5 = e5 || this;
-    let i6 = new s3();
-    for (let r5 = this.head; r5; ) i6.push(t.call(e5, r5.value, this)), r5 = r5.next;
-    return i6;
-  }
-  mapReverse(t, e5) {
-    e5 = e5 || this;
-    var i6 = new s3();
-    for (let r5 = this.tail; r5; ) i6.push(t.call(e5, r5.value, this)), r5 = r5.prev;
-    return i6;
-  }
-  reduce(t, e5) {
-    let i6, r5 = this.head;
-    if (arguments.length > 1) i6 = e5;
-    else if (this.head) r5 = this.head.next, i6 = this.head.value;
-    else throw new TypeError("Reduce of empty list with no initial value");
-    for (var n3 = 0; r5; n3++) i6 = t(i6, r5.value, n3), r5 = r5.next;
-    return i6;
-  }
-  reduceReverse(t, e5) {
-    let i6, r5 = this.tail;
-    if (arguments.length > 1) i6 = e5;
-    else if (this.tail) r5 = this.tail.prev, i6 = this.tail.value;
-    else throw new TypeError("Reduce of empty list with no initial value");
-    for (let n3 = this.length - 1; r5; n3--) i6 = t(i6, r5.value, n3), r5 = r5.prev;
-    return i6;
-  }
-  toArray() {
-    let t = new Array(this.length);
-    for (let e5 = 0, i6 = this.head; i6; e5++) t[e5] = i6.value, i6 = i6.next;
-    return t;
-  }
-  toArrayReverse() {
-    let t = new Array(this.length);
-    for (let e5 = 0, i6 = this.tail; i6; e5++) t[e5] = i6.value, i6 = i6.prev;
-    return t;
-  }
-  slice(t = 0, e5 = this.length) {
-    e5 < 0 && (e5 += this.length), t < 0 && (t += this.length);
-    let i6 = new s3();
-    if (e5 < t || e5 < 0) return i6;
-    t < 0 && (t = 0), e5 > this.length && (e5 = this.length);
-    let r5 = this.head, n3 = 0;
-    for (n3 = 0; r5 && n3 < t; n3++) r5 = r5.next;
-    for (; r5 && n3 < e5; n3++, r5 = r5.next) i6.push(r5.value);
-    return i6;
-  }
-  sliceReverse(t = 0, e5 = this.length) {
-    e5 < 0 && (e5 += this.length), t < 0 && (t += this.length);
-    let i6 = new s3();
-    if (e5 < t || e5 < 0) return i6;
-    t < 0 && (t = 0), e5 > this.length && (e5 = this.length);
-    let r5 = this.length, n3 = this.tail;
-    for (; n3 && r5 > e5; r5--) n3 = n3.prev;
-    for (; n3 && r5 > t; r5--, n3 = n3.prev) i6.push(n3.value);
-    return i6;
-  }
-  splice(t, e5 = 0, ...i6) {
-    t > this.length && (t = this.length - 1), t < 0 && (t = this.length + t);
-    let r5 = this.head;
-    for (let o3 = 0; r5 && o3 < t; o3++) r5 = r5.next;
-    let n3 = [];
-    for (let o3 = 0; r5 && o3 < e5; o3++) n3.push(r5.value), r5 = this.removeNode(r5);
-    r5 ? r5 !== this.tail && (r5 = r5.prev) : r5 = this.tail;
-    for (let o3 of i6) r5 = Zn(this, r5, o3);
-    return n3;
-  }
-  reverse() {
-    let t = this.head, e5 = this.tail;
-    for (let i6 = t; i6; i6 = i6.prev) {
-      let r5 = i6.prev;
-      i6.prev = i6.next, i6.next = r5;
-    }
-    return this.head = e5, this.tail = t, this;
-  }
-};
-function Zn(s4, t, e5) {
-  let i6 = t, r5 = t ? t.next : s4.head, n3 = new ue(e5, i6, r5, s4);
-  return n3.next === void 0 && (s4.tail = n3), n3.prev === void 0 && (s4.head = n3), s4.length++, n3;
-}
-function Yn(s4, t) {
-  s4.tail = new ue(t, s4.tail, void 0, s4), s4.head || (s4.head = s4.tail), s4.length++;
-}
-function Kn(s4, t) {
-  s4.head = new ue(t, void 0, s4.head, s4), s4.tail || (s4.tail = s4.head), s4.length++;
-}
-var ue = class {
-  list;
-  next;
-  prev;
-  value;
-  constructor(t, e5, i6, r5) {
-    this.list = r5, this.value = t, e5 ? (e5.next = this, this.prev = e5) : this.prev = void 0, i6 ? (i6.prev = this, this.next = i6) : this.next = void 0;
-  }
-};
-var pi = class {
-  path;
-  absolute;
-  entry;
-  stat;
-  readdir;
-  pending = false;
-  pendingLink = false;
-  ignore = false;
-  piped = false;
-  constructor(t, e5) {
-    this.path = t || "./", this.absolute = e5;
-  }
-};
-var nr = Buffer.alloc(1024);
-var li = /* @__PURE__ */ Symbol("onStat");
-var me = /* @__PURE__ */ Symbol("ended");
-var W = /* @__PURE__ */ Symbol("queue");
-var pe = /* @__PURE__ */ Symbol("pendingLinks");
-var Et = /* @__PURE__ */ Symbol("current");
-var Ft = /* @__PURE__ */ Symbol("process");
-var Ee = /* @__PURE__ */ Symbol("processing");
-var ai = /* @__PURE__ */ Symbol("processJob");
-var G = /* @__PURE__ */ Symbol("jobs");
-var ls = /* @__PURE__ */ Symbol("jobDone");
-var ci = /* @__PURE__ */ Symbol("addFSEntry");
-var or = /* @__PURE__ */ Symbol("addTarEntry");
-var ds = /* @__PURE__ */ Symbol("stat");
-var us = /* @__PURE__ */ Symbol("readdir");
-var fi = /* @__PURE__ */ Symbol("onreaddir");
-var di = /* @__PURE__ */ Symbol("pipe");
-var hr = /* @__PURE__ */ Symbol("entry");
-var cs = /* @__PURE__ */ Symbol("entryOpt");
-var ui = /* @__PURE__ */ Symbol("writeEntryClass");
-var lr = /* @__PURE__ */ Symbol("write");
-var fs3 = /* @__PURE__ */ Symbol("ondrain");
-var wt = class extends A {
-  sync = false;
-  opt;
-  cwd;
-  maxReadSize;
-  preservePaths;
-  strict;
-  noPax;
-  prefix;
-  linkCache;
-  statCache;
-  file;
-  portable;
-  zip;
-  readdirCache;
-  noDirRecurse;
-  follow;
-  noMtime;
-  mtime;
-  filter;
-  jobs;
-  [ui];
-  onWriteEntry;
-  [W];
-  [pe] = /* @__PURE__ */ new Map();
-  [G] = 0;
-  [Ee] = false;
-  [me] = false;
-  constructor(t = {}) {
-    if (super(), this.opt = t, this.file = t.file || "", this.cwd = t.cwd || process.cwd(), this.maxReadSize = t.maxReadSize, this.preservePaths = !!t.preservePaths, this.strict = !!t.strict, this.noPax = !!t.noPax, this.prefix = f5(t.prefix || ""), this.linkCache = t.linkCache || /* @__PURE__ */ new Map(), this.statCache = t.statCache || /* @__PURE__ */ new Map(), this.readdirCache = t.readdirCache || /* @__PURE__ */ new Map(), this.onWriteEntry = t.onWriteEntry, this[ui] = de, typeof t.onwarn == "function" && this.on("warn", t.onwarn), this.portable = !!t.portable, t.gzip || t.brotli || t.zstd) {
-      if ((t.gzip ? 1 : 0) + (t.brotli ? 1 : 0) + (t.zstd ? 1 : 0) > 1) throw new TypeError("gzip, brotli, zstd are mutually exclusive");
-      if (t.gzip && (typeof t.gzip != "object" && (t.gzip = {}), this.portable && (t.gzip.portable = true), this.zip = new ze(t.gzip)), t.brotli && (typeof t.brotli != "object" && (t.brotli = {}), this.zip = new We(t.brotli)), t.zstd && (typeof t.zstd != "object" && (t.zstd = {}), this.zip = new Ye(t.zstd)), !this.zip) throw new Error("impossible");
-      let e5 = this.zip;
-      e5.on("data", (i6) => super.write(i6)), e5.on("end", () => super.end()), e5.on("drain", () => this[fs3]()), this.on("resume", () => e5.resume());
-    } else this.on("drain", this[fs3]);
-    this.noDirRecurse = !!t.noDirRecurse, this.follow = !!t.follow, this.noMtime = !!t.noMtime, t.mtime && (this.mtime = t.mtime), this.filter = typeof t.filter == "function" ? t.filter : () => true, this[W] = new hi(), this[G] = 0, this.jobs = Number(t.jobs) || 4, this[Ee] = false, this[me] = false;
-  }
-  [lr](t) {
-    return super.write(t);
-  }
-  add(t) {
-    return this.write(t), this;
-  }
-  end(t, e5, i6) {
-    return typeof t == "function" && (i6 = t, t = void 0), typeof e5 == "function" && (i6 = e5, e5 = void 0), t && this.add(t), this[me] = true, this[Ft](), i6 && i6(), this;
-  }
-  write(t) {
-    if (this[me]) throw new Error("write after end");
-    return typeof t == "string" ? this[ci](t) : this[or](t), this.flowing;
-  }
-  [or](t) {
-    let e5 = f5(ar.resolve(this.cwd, t.path));
-    if (!this.filter(t.path, t)) t.resume();
-    else {
-      let i6 = new pi(t.path, e5);
-      i6.entry = new oi(t, this[cs](i6)), i6.entry.on("end", () => this[ls](i6)), this[G] += 1, this[W].push(i6);
-    }
-    this[Ft]();
-  }
-  [ci](t) {
-    let e5 = f5(ar.resolve(this.cwd, t));
-    this[W].push(new pi(t, e5)), this[Ft]();
-  }
-  [ds](t) {
-    t.pending = true, this[G] += 1;
-    let e5 = this.follow ? "stat" : "lstat";
-    mi[e5](t.absolute, (i6, r5) => {
-      t.pending = false, this[G] -= 1, i6 ? this.emit("error", i6) : this[li](t, r5);
-    });
-  }
-  [li](t, e5) {
-    if (this.statCache.set(t.absolute, e5), t.stat = e5, !this.filter(t.path, e5)) t.ignore = true;
-    else if (e5.isFile() && e5.nlink > 1 && !this.linkCache.get(`${e5.dev}:${e5.ino}`) && !this.sync) if (t === this[Et]) this[ai](t);
-    else {
-      let i6 = `${e5.dev}:${e5.ino}`, r5 = this[pe].get(i6);
-      r5 ? r5.push(t) : this[pe].set(i6, [t]), t.pendingLink = true, t.pending = true;
-    }
-    this[Ft]();
-  }
-  [us](t) {
-    t.pending = true, this[G] += 1, mi.readdir(t.absolute, (e5, i6) => {
-      if (t.pending = false, this[G] -= 1, e5) return this.emit("error", e5);
-      this[fi](t, i6);
-    });
-  }
-  [fi](t, e5) {
-    this.readdirCache.set(t.absolute, e5), t.readdir = e5, this[Ft]();
-  }
-  [Ft]() {
-    if (!this[Ee]) {
-      this[Ee] = true;
-      for (let t = this[W].head; t && this[G] < this.jobs; t = t.next) if (this[ai](t.value), t.value.ignore) {
-        let e5 = t.next;
-        this[W].removeNode(t), t.next = e5;
-      }
-      this[Ee] = false, this[me] && this[W].length === 0 && this[G] === 0 && (this.zip ? this.zip.end(nr) : (super.write(nr), super.end()));
-    }
-  }
-  get [Et]() {
-    return this[W] && this[W].head && this[W].head.value;
-  }
-  [ls](t) {
-    this[W].shift(), this[G] -= 1;
-    let { stat: e5 } = t;
-    if (e5 && e5.isFile() && e5.nlink > 1) {
-      let i6 = `${e5.dev}:${e5.ino}`, r5 = this[pe].get(i6);
-      if (r5) {
-        this[pe].delete(i6);
-        for (let n3 of r5) n3.pending = false, this[ai](n3);
-      }
-    }
-    this[Ft]();
-  }
-  [ai](t) {
-    if (t.pending && t.pendingLink && t === this[Et] && (t.pending = false, t.pendingLink = false), !t.pending) {
-      if (t.entry) {
-        t === this[Et] && !t.piped && this[di](t);
-        return;
-      }
-      if (!t.stat) {
-        let e5 = this.statCache.get(t.absolute);
-        e5 ? this[li](t, e5) : this[ds](t);
-      }
-      if (t.stat && !t.ignore) {
-        if (!this.noDirRecurse && t.stat.isDirectory() && !t.readdir) {
-          let e5 = this.readdirCache.get(t.absolute);
-          if (e5 ? this[fi](t, e5) : this[us](t), !t.readdir) return;
-        }
-        if (t.entry = this[hr](t), !t.entry) {
-          t.ignore = true;
-          return;
-        }
-        t === this[Et] && !t.piped && this[di](t);
-      }
-    }
-  }
-  [cs](t) {
-    return { onwarn: (e5, i6, r5) => this.warn(e5, i6, r5), noPax: this.noPax, cwd: this.cwd, absolute: t.absolute, preservePaths: this.preservePaths, maxReadSize: this.maxReadSize, strict: this.strict, portable: this.portable, linkCache: this.linkCache, statCache: this.statCache, noMtime: this.noMtime, mtime: this.mtime, prefix: this.prefix, onWriteEntry: this.onWriteEntry };
-  }
-  [hr](t) {
-    this[G] += 1;
-    try {
-      return new this[ui](t.path, this[cs](t)).on("end", () => this[ls](t)).on("error", (i6) => this.emit("error", i6));
-    } catch (e5) {
-      this.emit("error", e5);
-    }
-  }
-  [fs3]() {
-    this[Et] && this[Et].entry && this[Et].entry.resume();
-  }
-  [di](t) {
-    t.piped = true, t.readdir && t.readdir.forEach((r5) => {
-      let n3 = t.path, o3 = n3 === "./" ? "" : n3.replace(/\/*$/, "/");
-      this[ci](o3 + r5);
-    });
-    let e5 = t.entry, i6 = this.zip;
-    if (!e5) throw new Error("cannot pipe without source");
-    i6 ? e5.on("data", (r5) => {
-      i6.write(r5) || e5.pause();
-    }) : e5.on("data", (r5) => {
-      super.write(r5) || e5.pause();
-    });
-  }
-  pause() {
-    return this.zip && this.zip.pause(), super.pause();
-  }
-  warn(t, e5, i6 = {}) {
-    Dt(this, t, e5, i6);
-  }
-};
-var kt = class extends wt {
-  sync = true;
-  constructor(t) {
-    super(t), this[ui] = ni;
-  }
-  pause() {
-  }
-  resume() {
-  }
-  [ds](t) {
-    let e5 = this.follow ? "statSync" : "lstatSync";
-    this[li](t, mi[e5](t.absolute));
-  }
-  [us](t) {
-    this[fi](t, mi.readdirSync(t.absolute));
-  }
-  [di](t) {
-    let e5 = t.entry, i6 = this.zip;
-    if (t.readdir && t.readdir.forEach((r5) => {
-      let n3 = t.path, o3 = n3 === "./" ? "" : n3.replace(/\/*$/, "/");
-      this[ci](o3 + r5);
-    }), !e5) throw new Error("Cannot pipe without source");
-    i6 ? e5.on("data", (r5) => {
-      i6.write(r5);
-    }) : e5.on("data", (r5) => {
-      super[lr](r5);
-    });
-  }
-};
-var Vn = (s4, t) => {
-  let e5 = new kt(s4), i6 = new Wt(s4.file, { mode: s4.mode || 438 });
-  e5.pipe(i6), fr(e5, t);
-};
-var $n = (s4, t) => {
-  let e5 = new wt(s4), i6 = new et2(s4.file, { mode: s4.mode || 438 });
-  e5.pipe(i6);
-  let r5 = new Promise((n3, o3) => {
-    i6.on("error", o3), i6.on("close", n3), e5.on("error", o3);
-  });
-  return dr(e5, t).catch((n3) => e5.emit("error", n3)), r5;
-};
-var fr = (s4, t) => {
-  t.forEach((e5) => {
-    e5.charAt(0) === "@" ? Ct({ file: cr.resolve(s4.cwd, e5.slice(1)), sync: true, noResume: true, onReadEntry: (i6) => s4.add(i6) }) : s4.add(e5);
-  }), s4.end();
-};
-var dr = async (s4, t) => {
-  for (let e5 of t) e5.charAt(0) === "@" ? await Ct({ file: cr.resolve(String(s4.cwd), e5.slice(1)), noResume: true, onReadEntry: (i6) => {
-    s4.add(i6);
-  } }) : s4.add(e5);
-  s4.end();
-};
-var Xn = (s4, t) => {
-  let e5 = new kt(s4);
-  return fr(e5, t), e5;
-};
-var qn = (s4, t) => {
-  let e5 = new wt(s4);
-  return dr(e5, t).catch((i6) => e5.emit("error", i6)), e5;
-};
-var Qn = K4(Vn, $n, Xn, qn, (s4, t) => {
-  if (!t?.length) throw new TypeError("no paths specified to add to archive");
-});
-var Jn = process.env.__FAKE_PLATFORM__ || process.platform;
-var Er = Jn === "win32";
-var { O_CREAT: wr, O_NOFOLLOW: ur, O_TRUNC: Sr, O_WRONLY: yr } = pr.constants;
-var Rr = Number(process.env.__FAKE_FS_O_FILENAME__) || pr.constants.UV_FS_O_FILEMAP || 0;
-var jn = Er && !!Rr;
-var to = 512 * 1024;
-var eo = Rr | Sr | wr | yr;
-var mr = !Er && typeof ur == "number" ? ur | Sr | wr | yr : null;
-var ms = mr !== null ? () => mr : jn ? (s4) => s4 < to ? eo : "w" : () => "w";
-var ps = (s4, t, e5) => {
-  try {
-    return wi.lchownSync(s4, t, e5);
-  } catch (i6) {
-    if (i6?.code !== "ENOENT") throw i6;
-  }
-};
-var Ei = (s4, t, e5, i6) => {
-  wi.lchown(s4, t, e5, (r5) => {
-    i6(r5 && r5?.code !== "ENOENT" ? r5 : null);
-  });
-};
-var io = (s4, t, e5, i6, r5) => {
-  if (t.isDirectory()) Es(we.resolve(s4, t.name), e5, i6, (n3) => {
-    if (n3) return r5(n3);
-    let o3 = we.resolve(s4, t.name);
-    Ei(o3, e5, i6, r5);
-  });
-  else {
-    let n3 = we.resolve(s4, t.name);
-    Ei(n3, e5, i6, r5);
-  }
-};
-var Es = (s4, t, e5, i6) => {
-  wi.readdir(s4, { withFileTypes: true }, (r5, n3) => {
-    if (r5) {
-      if (r5.code === "ENOENT") return i6();
-      if (r5.code !== "ENOTDIR" && r5.code !== "ENOTSUP") return i6(r5);
-    }
-    if (r5 || !n3.length) return Ei(s4, t, e5, i6);
-    let o3 = n3.length, h5 = null, a5 = (l3) => {
-      if (!h5) {
-        if (l3) return i6(h5 = l3);
-        if (--o3 === 0) return Ei(s4, t, e5, i6);
-      }
-    };
-    for (let l3 of n3) io(s4, l3, t, e5, a5);
-  });
-};
-var so = (s4, t, e5, i6) => {
-  t.isDirectory() && ws(we.resolve(s4, t.name), e5, i6), ps(we.resolve(s4, t.name), e5, i6);
-};
-var ws = (s4, t, e5) => {
-  let i6;
-  try {
-    i6 = wi.readdirSync(s4, { withFileTypes: true });
-  } catch (r5) {
-    let n3 = r5;
-    if (n3?.code === "ENOENT") return;
-    if (n3?.code === "ENOTDIR" || n3?.code === "ENOTSUP") return ps(s4, t, e5);
-    throw n3;
-  }
-  for (let r5 of i6) so(s4, r5, t, e5);
-  return ps(s4, t, e5);
-};
-var Se = class extends Error {
-  path;
-  code;
-  syscall = "chdir";
-  constructor(t, e5) {
-    super(`${e5}: Cannot cd into '${t}'`), this.path = t, this.code = e5;
-  }
-  get name() {
-    return "CwdError";
-  }
-};
-var St = class extends Error {
-  path;
-  symlink;
-  syscall = "symlink";
-  code = "TAR_SYMLINK_ERROR";
-  constructor(t, e5) {
-    super("TAR_SYMLINK_ERROR: Cannot extract through symbolic link"), this.symlink = t, this.path = e5;
-  }
-  get name() {
-    return "SymlinkError";
-  }
-};
-var no = (s4, t) => {
-  k5.stat(s4, (e5, i6) => {
-    (e5 || !i6.isDirectory()) && (e5 = new Se(s4, e5?.code || "ENOTDIR")), t(e5);
-  });
-};
-var gr = (s4, t, e5) => {
-  s4 = f5(s4);
-  let i6 = t.umask ?? 18, r5 = t.mode | 448, n3 = (r5 & i6) !== 0, o3 = t.uid, h5 = t.gid, a5 = typeof o3 == "number" && typeof h5 == "number" && (o3 !== t.processUid || h5 !== t.processGid), l3 = t.preserve, c5 = t.unlink, d5 = f5(t.cwd), y = (E, x2) => {
-    E ? e5(E) : x2 && a5 ? Es(x2, o3, h5, (Le) => y(Le)) : n3 ? k5.chmod(s4, r5, e5) : e5();
-  };
-  if (s4 === d5) return no(s4, y);
-  if (l3) return ro.mkdir(s4, { mode: r5, recursive: true }).then((E) => y(null, E ?? void 0), y);
-  let D = f5(Si.relative(d5, s4)).split("/");
-  Ss(d5, D, r5, c5, d5, void 0, y);
-};
-var Ss = (s4, t, e5, i6, r5, n3, o3) => {
-  if (t.length === 0) return o3(null, n3);
-  let h5 = t.shift(), a5 = f5(Si.resolve(s4 + "/" + h5));
-  k5.mkdir(a5, e5, br(a5, t, e5, i6, r5, n3, o3));
-};
-var br = (s4, t, e5, i6, r5, n3, o3) => (h5) => {
-  h5 ? k5.lstat(s4, (a5, l3) => {
-    if (a5) a5.path = a5.path && f5(a5.path), o3(a5);
-    else if (l3.isDirectory()) Ss(s4, t, e5, i6, r5, n3, o3);
-    else if (i6) k5.unlink(s4, (c5) => {
-      if (c5) return o3(c5);
-      k5.mkdir(s4, e5, br(s4, t, e5, i6, r5, n3, o3));
-    });
-    else {
-      if (l3.isSymbolicLink()) return o3(new St(s4, s4 + "/" + t.join("/")));
-      o3(h5);
-    }
-  }) : (n3 = n3 || s4, Ss(s4, t, e5, i6, r5, n3, o3));
-};
-var oo = (s4) => {
-  let t = false, e5;
-  try {
-    t = k5.statSync(s4).isDirectory();
-  } catch (i6) {
-    e5 = i6?.code;
-  } finally {
-    if (!t) throw new Se(s4, e5 ?? "ENOTDIR");
-  }
-};
-var _r3 = (s4, t) => {
-  s4 = f5(s4);
-  let e5 = t.umask ?? 18, i6 = t.mode | 448, r5 = (i6 & e5) !== 0, n3 = t.uid, o3 = t.gid, h5 = typeof n3 == "number" && typeof o3 == "number" && (n3 !== t.processUid || o3 !== t.processGid), a5 = t.preserve, l3 = t.unlink, c5 = f5(t.cwd), d5 = (E) => {
-    E && h5 && ws(E, n3, o3), r5 && k5.chmodSync(s4, i6);
-  };
-  if (s4 === c5) return oo(c5), d5();
-  if (a5) return d5(k5.mkdirSync(s4, { mode: i6, recursive: true }) ?? void 0);
-  let T3 = f5(Si.relative(c5, s4)).split("/"), D;
-  for (let E = T3.shift(), x2 = c5; E && (x2 += "/" + E); E = T3.shift()) {
-    x2 = f5(Si.resolve(x2));
-    try {
-      k5.mkdirSync(x2, i6), D = D || x2;
-    } catch {
-      let Le = k5.lstatSync(x2);
-      if (Le.isDirectory()) continue;
-      if (l3) {
-        k5.unlinkSync(x2), k5.mkdirSync(x2, i6), D = D || x2;
-        continue;
-      } else if (Le.isSymbolicLink()) return new St(x2, x2 + "/" + T3.join("/"));
-    }
-  }
-  return d5(D);
-};
-var ys = /* @__PURE__ */ Object.create(null);
-var Or = 1e4;
-var Vt = /* @__PURE__ */ new Set();
-var Tr = (s4) => {
-  Vt.has(s4) ? Vt.delete(s4) : ys[s4] = s4.normalize("NFD").toLocaleLowerCase("en").toLocaleUpperCase("en"), Vt.add(s4);
-  let t = ys[s4], e5 = Vt.size - Or;
-  if (e5 > Or / 10) {
-    for (let i6 of Vt) if (Vt.delete(i6), delete ys[i6], --e5 <= 0) break;
-  }
-  return t;
-};
-var ho = process.env.TESTING_TAR_FAKE_PLATFORM || process.platform;
-var ao = ho === "win32";
-var lo = (s4) => s4.split("/").slice(0, -1).reduce((e5, i6) => {
-  let r5 = e5.at(-1);
-  return r5 !== void 0 && (i6 = xr(r5, i6)), e5.push(i6 || "/"), e5;
-}, []);
-var yi = class {
-  #t = /* @__PURE__ */ new Map();
-  #i = /* @__PURE__ */ new Map();
-  #s = /* @__PURE__ */ new Set();
-  reserve(t, e5) {
-    t = ao ? ["win32 parallelization disabled"] : t.map((r5) => mt(xr(Tr(r5))));
-    let i6 = new Set(t.map((r5) => lo(r5)).reduce((r5, n3) => r5.concat(n3)));
-    this.#i.set(e5, { dirs: i6, paths: t });
-    for (let r5 of t) {
-      let n3 = this.#t.get(r5);
-      n3 ? n3.push(e5) : this.#t.set(r5, [e5]);
-    }
-    for (let r5 of i6) {
-      let n3 = this.#t.get(r5);
-      if (!n3) this.#t.set(r5, [/* @__PURE__ */ new Set([e5])]);
-      else {
-        let o3 = n3.at(-1);
-        o3 instanceof Set ? o3.add(e5) : n3.push(/* @__PURE__ */ new Set([e5]));
-      }
-    }
-    return this.#r(e5);
-  }
-  #n(t) {
-    let e5 = this.#i.get(t);
-    if (!e5) throw new Error("function does not have any path reservations");
-    return { paths: e5.paths.map((i6) => this.#t.get(i6)), dirs: [...e5.dirs].map((i6) => this.#t.get(i6)) };
-  }
-  check(t) {
-    let { paths: e5, dirs: i6 } = this.#n(t);
-    return e5.every((r5) => r5 && r5[0] === t) && i6.every((r5) => r5 && r5[0] instanceof Set && r5[0].has(t));
-  }
-  #r(t) {
-    return this.#s.has(t) || !this.check(t) ? false : (this.#s.add(t), t(() => this.#e(t)), true);
-  }
-  #e(t) {
-    if (!this.#s.has(t)) return false;
-    let e5 = this.#i.get(t);
-    if (!e5) throw new Error("invalid reservation");
-    let { paths: i6, dirs: r5 } = e5, n3 = /* @__PURE__ */ new Set();
-    for (let o3 of i6) {
-      let h5 = this.#t.get(o3);
-      if (!h5 || h5?.[0] !== t) continue;
-      let a5 = h5[1];
-      if (!a5) {
-        this.#t.delete(o3);
+    this.count = 0;
+    this.rawLength = 0;
+  }
+  symbolsWith(litCodes, litLengths, distCodes, distLengths) {
+    for (let k6 = 0; k6 < this.count; k6++) {
+      const s4 = this.symbols[k6];
+      if (s4 < 256) {
+        this.write(litCodes[s4], litLengths[s4]);
         continue;
       }
-      if (h5.shift(), typeof a5 == "function") n3.add(a5);
-      else for (let l3 of a5) n3.add(l3);
+      const length = (s4 >> 15 & 255) + MIN_MATCH;
+      const distance = (s4 & 32767) + 1;
+      const lc2 = LENGTH_CODE[length];
+      const dc = DIST_CODE[distance - 1];
+      this.write(litCodes[257 + lc2], litLengths[257 + lc2]);
+      if (LENGTH_EXTRA[lc2]) this.write(length - LENGTH_BASE[lc2], LENGTH_EXTRA[lc2]);
+      this.write(distCodes[dc], distLengths[dc]);
+      if (DIST_EXTRA[dc]) this.write(distance - DIST_BASE[dc], DIST_EXTRA[dc]);
     }
-    for (let o3 of r5) {
-      let h5 = this.#t.get(o3), a5 = h5?.[0];
-      if (!(!h5 || !(a5 instanceof Set))) if (a5.size === 1 && h5.length === 1) {
-        this.#t.delete(o3);
-        continue;
-      } else if (a5.size === 1) {
-        h5.shift();
-        let l3 = h5[0];
-        typeof l3 == "function" && n3.add(l3);
-      } else a5.delete(t);
+    this.write(litCodes[256], litLengths[256]);
+  }
+  /** Append `count` (≤ 16) bits, least significant first. */
+  write(value, count) {
+    this.bits |= value << this.bitCount;
+    this.bitCount += count;
+    while (this.bitCount >= 8) {
+      this.byte(this.bits & 255);
+      this.bits >>>= 8;
+      this.bitCount -= 8;
     }
-    return this.#s.delete(t), n3.forEach((o3) => this.#r(o3)), true;
+  }
+  align() {
+    if (this.bitCount > 0) this.write(0, 8 - this.bitCount);
+  }
+  byte(value) {
+    if (this.at === this.out.length) this.grow(1);
+    this.out[this.at++] = value;
+  }
+  bytes(data) {
+    if (this.at + data.length > this.out.length) this.grow(data.length);
+    this.out.set(data, this.at);
+    this.at += data.length;
+  }
+  grow(needed) {
+    const bigger = new Uint8Array(Math.max(2 * this.out.length, this.at + needed));
+    bigger.set(this.out.subarray(0, this.at));
+    this.out = bigger;
+  }
+  /** Hand over the whole bytes written so far (a partial byte stays for the next block). */
+  output() {
+    if (this.at === 0) return;
+    this.emit(this.out.slice(0, this.at));
+    this.at = 0;
   }
 };
-var Lr = () => process.umask();
-var Dr = /* @__PURE__ */ Symbol("onEntry");
-var _s5 = /* @__PURE__ */ Symbol("checkFs");
-var Nr = /* @__PURE__ */ Symbol("checkFs2");
-var Os = /* @__PURE__ */ Symbol("isReusable");
-var P = /* @__PURE__ */ Symbol("makeFs");
-var Ts = /* @__PURE__ */ Symbol("file");
-var xs = /* @__PURE__ */ Symbol("directory");
-var gi = /* @__PURE__ */ Symbol("link");
-var Ar = /* @__PURE__ */ Symbol("symlink");
-var Ir = /* @__PURE__ */ Symbol("hardlink");
-var Re = /* @__PURE__ */ Symbol("ensureNoSymlink");
-var Cr = /* @__PURE__ */ Symbol("unsupported");
-var Fr = /* @__PURE__ */ Symbol("checkPath");
-var Rs = /* @__PURE__ */ Symbol("stripAbsolutePath");
-var yt = /* @__PURE__ */ Symbol("mkdir");
-var O = /* @__PURE__ */ Symbol("onError");
-var Ri = /* @__PURE__ */ Symbol("pending");
-var kr = /* @__PURE__ */ Symbol("pend");
-var $t = /* @__PURE__ */ Symbol("unpend");
-var gs = /* @__PURE__ */ Symbol("ended");
-var bs = /* @__PURE__ */ Symbol("maybeClose");
-var Ls = /* @__PURE__ */ Symbol("skip");
-var ge = /* @__PURE__ */ Symbol("doChown");
-var be = /* @__PURE__ */ Symbol("uid");
-var _e5 = /* @__PURE__ */ Symbol("gid");
-var Oe = /* @__PURE__ */ Symbol("checkedCwd");
-var fo = process.env.TESTING_TAR_FAKE_PLATFORM || process.platform;
-var Te = fo === "win32";
-var uo = 1024;
-var mo = (s4, t) => {
-  if (!Te) return u.unlink(s4, t);
-  let e5 = s4 + ".DELETE." + Mr(16).toString("hex");
-  u.rename(s4, e5, (i6) => {
-    if (i6) return t(i6);
-    u.unlink(e5, t);
-  });
-};
-var po = (s4) => {
-  if (!Te) return u.unlinkSync(s4);
-  let t = s4 + ".DELETE." + Mr(16).toString("hex");
-  u.renameSync(s4, t), u.unlinkSync(t);
-};
-var vr = (s4, t, e5) => s4 !== void 0 && s4 === s4 >>> 0 ? s4 : t !== void 0 && t === t >>> 0 ? t : e5;
-var Xt = class extends rt {
-  [gs] = false;
-  [Oe] = false;
-  [Ri] = 0;
-  reservations = new yi();
-  transform;
-  writable = true;
-  readable = false;
-  uid;
-  gid;
-  setOwner;
-  preserveOwner;
-  processGid;
-  processUid;
-  maxDepth;
-  forceChown;
-  win32;
-  newer;
-  keep;
-  noMtime;
-  preservePaths;
-  unlink;
-  cwd;
-  strip;
-  processUmask;
-  umask;
-  dmode;
-  fmode;
-  chmod;
-  constructor(t = {}) {
-    if (t.ondone = () => {
-      this[gs] = true, this[bs]();
-    }, super(t), this.transform = t.transform, this.chmod = !!t.chmod, typeof t.uid == "number" || typeof t.gid == "number") {
-      if (typeof t.uid != "number" || typeof t.gid != "number") throw new TypeError("cannot set owner without number uid and gid");
-      if (t.preserveOwner) throw new TypeError("cannot preserve owner in archive and also set owner explicitly");
-      this.uid = t.uid, this.gid = t.gid, this.setOwner = true;
-    } else this.uid = void 0, this.gid = void 0, this.setOwner = false;
-    this.preserveOwner = t.preserveOwner === void 0 && typeof t.uid != "number" ? process.getuid?.() === 0 : !!t.preserveOwner, this.processUid = (this.preserveOwner || this.setOwner) && process.getuid ? process.getuid() : void 0, this.processGid = (this.preserveOwner || this.setOwner) && process.getgid ? process.getgid() : void 0, this.maxDepth = typeof t.maxDepth == "number" ? t.maxDepth : uo, this.forceChown = t.forceChown === true, this.win32 = !!t.win32 || Te, this.newer = !!t.newer, this.keep = !!t.keep, this.noMtime = !!t.noMtime, this.preservePaths = !!t.preservePaths, this.unlink = !!t.unlink, this.cwd = f5(R.resolve(t.cwd || process.cwd())), this.strip = Number(t.strip) || 0, this.processUmask = this.chmod ? typeof t.processUmask == "number" ? t.processUmask : Lr() : 0, this.umask = typeof t.umask == "number" ? t.umask : this.processUmask, this.dmode = t.dmode || 511 & ~this.umask, this.fmode = t.fmode || 438 & ~this.umask, this.on("entry", (e5) => this[Dr](e5));
+function huffmanLengths(freq, limit) {
+  const lengths = new Uint8Array(freq.length);
+  const used = [];
+  for (let s4 = 0; s4 < freq.length; s4++) if (freq[s4] > 0) used.push(s4);
+  for (let s4 = 0; used.length < 2; s4++) if (freq[s4] === 0 && !used.includes(s4)) used.push(s4);
+  used.sort((a5, b6) => freq[a5] - freq[b6] || a5 - b6);
+  const m4 = used.length;
+  const weight = new Float64Array(2 * m4 - 1);
+  const parent = new Int32Array(2 * m4 - 1);
+  for (let k7 = 0; k7 < m4; k7++) weight[k7] = freq[used[k7]];
+  let leaf = 0;
+  let node2 = m4;
+  const pick2 = (made) => leaf < m4 && (node2 >= made || weight[leaf] <= weight[node2]) ? leaf++ : node2++;
+  for (let made = m4; made < 2 * m4 - 1; made++) {
+    const a5 = pick2(made);
+    const b6 = pick2(made);
+    weight[made] = weight[a5] + weight[b6];
+    parent[a5] = made;
+    parent[b6] = made;
   }
-  warn(t, e5, i6 = {}) {
-    return (t === "TAR_BAD_ARCHIVE" || t === "TAR_ABORT") && (i6.recoverable = false), super.warn(t, e5, i6);
+  const depth2 = new Uint8Array(2 * m4 - 1);
+  const counts = new Uint32Array(Math.max(limit, 64) + 1);
+  for (let k7 = 2 * m4 - 3; k7 >= 0; k7--) {
+    depth2[k7] = depth2[parent[k7]] + 1;
+    if (k7 < m4) counts[Math.min(depth2[k7], limit + 1)]++;
   }
-  [bs]() {
-    this[gs] && this[Ri] === 0 && (this.emit("prefinish"), this.emit("finish"), this.emit("end"));
-  }
-  [Rs](t, e5) {
-    let i6 = t[e5], { type: r5 } = t;
-    if (!i6 || this.preservePaths) return true;
-    let [n3, o3] = ce(i6), h5 = o3.replaceAll(/\\/g, "/").split("/");
-    if (h5.includes("..") || Te && /^[a-z]:\.\.$/i.test(h5[0] ?? "")) {
-      if (e5 === "path" || r5 === "Link") return this.warn("TAR_ENTRY_ERROR", `${e5} contains '..'`, { entry: t, [e5]: i6 }), false;
-      let a5 = R.posix.dirname(t.path), l3 = R.posix.normalize(R.posix.join(a5, h5.join("/")));
-      if (l3.startsWith("../") || l3 === "..") return this.warn("TAR_ENTRY_ERROR", `${e5} escapes extraction directory`, { entry: t, [e5]: i6 }), false;
-    }
-    return n3 && (t[e5] = String(o3), this.warn("TAR_ENTRY_INFO", `stripping ${n3} from absolute ${e5}`, { entry: t, [e5]: i6 })), true;
-  }
-  [Fr](t) {
-    let e5 = f5(t.path), i6 = e5.split("/");
-    if (this.strip) {
-      if (i6.length < this.strip) return false;
-      if (t.type === "Link") {
-        let r5 = f5(String(t.linkpath)).split("/");
-        if (r5.length >= this.strip) t.linkpath = r5.slice(this.strip).join("/");
-        else return false;
-      }
-      i6.splice(0, this.strip), t.path = i6.join("/");
-    }
-    if (isFinite(this.maxDepth) && i6.length > this.maxDepth) return this.warn("TAR_ENTRY_ERROR", "path excessively deep", { entry: t, path: e5, depth: i6.length, maxDepth: this.maxDepth }), false;
-    if (!this[Rs](t, "path") || !this[Rs](t, "linkpath")) return false;
-    if (t.absolute = R.isAbsolute(t.path) ? f5(R.resolve(t.path)) : f5(R.resolve(this.cwd, t.path)), !this.preservePaths && typeof t.absolute == "string" && t.absolute.indexOf(this.cwd + "/") !== 0 && t.absolute !== this.cwd) return this.warn("TAR_ENTRY_ERROR", "path escaped extraction target", { entry: t, path: f5(t.path), resolvedPath: t.absolute, cwd: this.cwd }), false;
-    if (t.absolute === this.cwd && t.type !== "Directory" && t.type !== "GNUDumpDir") return false;
-    if (this.win32) {
-      let { root: r5 } = R.win32.parse(String(t.absolute));
-      t.absolute = r5 + ts(String(t.absolute).slice(r5.length));
-      let { root: n3 } = R.win32.parse(t.path);
-      t.path = n3 + ts(t.path.slice(n3.length));
-    }
-    return true;
-  }
-  [Dr](t) {
-    if (!this[Fr](t)) return t.resume();
-    switch (co.equal(typeof t.absolute, "string"), t.type) {
-      case "Directory":
-      case "GNUDumpDir":
-        t.mode && (t.mode = t.mode | 448);
-      case "File":
-      case "OldFile":
-      case "ContiguousFile":
-      case "Link":
-      case "SymbolicLink":
-        return this[_s5](t);
-      default:
-        return this[Cr](t);
-    }
-  }
-  [O](t, e5) {
-    t.name === "CwdError" ? this.emit("error", t) : (this.warn("TAR_ENTRY_ERROR", t, { entry: e5 }), this[$t](), e5.resume());
-  }
-  [yt](t, e5, i6) {
-    gr(f5(t), { uid: this.uid, gid: this.gid, processUid: this.processUid, processGid: this.processGid, umask: this.processUmask, preserve: this.preservePaths, unlink: this.unlink, cwd: this.cwd, mode: e5 }, i6);
-  }
-  [ge](t) {
-    return this.forceChown || this.preserveOwner && (typeof t.uid == "number" && t.uid !== this.processUid || typeof t.gid == "number" && t.gid !== this.processGid) || typeof this.uid == "number" && this.uid !== this.processUid || typeof this.gid == "number" && this.gid !== this.processGid;
-  }
-  [be](t) {
-    return vr(this.uid, t.uid, this.processUid);
-  }
-  [_e5](t) {
-    return vr(this.gid, t.gid, this.processGid);
-  }
-  [Ts](t, e5) {
-    let i6 = typeof t.mode == "number" ? t.mode & 4095 : this.fmode, r5 = new et2(String(t.absolute), { flags: ms(t.size), mode: i6, autoClose: false });
-    r5.on("error", (a5) => {
-      r5.fd && u.close(r5.fd, () => {
-      }), r5.write = () => true, this[O](a5, t), e5();
-    });
-    let n3 = 1, o3 = (a5) => {
-      if (a5) {
-        r5.fd && u.close(r5.fd, () => {
-        }), this[O](a5, t), e5();
-        return;
-      }
-      --n3 === 0 && r5.fd !== void 0 && u.close(r5.fd, (l3) => {
-        l3 ? this[O](l3, t) : this[$t](), e5();
-      });
-    };
-    r5.on("finish", () => {
-      let a5 = String(t.absolute), l3 = r5.fd;
-      if (typeof l3 == "number" && t.mtime && !this.noMtime) {
-        n3++;
-        let c5 = t.atime || /* @__PURE__ */ new Date(), d5 = t.mtime;
-        u.futimes(l3, c5, d5, (y) => y ? u.utimes(a5, c5, d5, (T3) => o3(T3 && y)) : o3());
-      }
-      if (typeof l3 == "number" && this[ge](t)) {
-        n3++;
-        let c5 = this[be](t), d5 = this[_e5](t);
-        typeof c5 == "number" && typeof d5 == "number" && u.fchown(l3, c5, d5, (y) => y ? u.chown(a5, c5, d5, (T3) => o3(T3 && y)) : o3());
-      }
-      o3();
-    });
-    let h5 = this.transform && this.transform(t) || t;
-    h5 !== t && (h5.on("error", (a5) => {
-      this[O](a5, t), e5();
-    }), t.pipe(h5)), h5.pipe(r5);
-  }
-  [xs](t, e5) {
-    let i6 = typeof t.mode == "number" ? t.mode & 4095 : this.dmode;
-    this[yt](String(t.absolute), i6, (r5) => {
-      if (r5) {
-        this[O](r5, t), e5();
-        return;
-      }
-      let n3 = 1, o3 = () => {
-        --n3 === 0 && (e5(), this[$t](), t.resume());
-      };
-      t.mtime && !this.noMtime && (n3++, u.utimes(String(t.absolute), t.atime || /* @__PURE__ */ new Date(), t.mtime, o3)), this[ge](t) && (n3++, u.chown(String(t.absolute), Number(this[be](t)), Number(this[_e5](t)), o3)), o3();
-    });
-  }
-  [Cr](t) {
-    t.unsupported = true, this.warn("TAR_ENTRY_UNSUPPORTED", `unsupported entry type: ${t.type}`, { entry: t }), t.resume();
-  }
-  [Ar](t, e5) {
-    let i6 = f5(R.relative(this.cwd, R.resolve(R.dirname(String(t.absolute)), String(t.linkpath)))).split("/");
-    this[Re](t, this.cwd, i6, () => this[gi](t, String(t.linkpath), "symlink", e5), (r5) => {
-      this[O](r5, t), e5();
-    });
-  }
-  [Ir](t, e5) {
-    let i6 = f5(R.resolve(this.cwd, String(t.linkpath))), r5 = f5(String(t.linkpath)).split("/");
-    this[Re](t, this.cwd, r5, () => this[gi](t, i6, "link", e5), (n3) => {
-      this[O](n3, t), e5();
-    });
-  }
-  [Re](t, e5, i6, r5, n3) {
-    let o3 = i6.shift();
-    if (this.preservePaths || o3 === void 0) return r5();
-    let h5 = R.resolve(e5, o3);
-    u.lstat(h5, (a5, l3) => {
-      if (a5) return r5();
-      if (l3?.isSymbolicLink()) return n3(new St(h5, R.resolve(h5, i6.join("/"))));
-      this[Re](t, h5, i6, r5, n3);
-    });
-  }
-  [kr]() {
-    this[Ri]++;
-  }
-  [$t]() {
-    this[Ri]--, this[bs]();
-  }
-  [Ls](t) {
-    this[$t](), t.resume();
-  }
-  [Os](t, e5) {
-    return t.type === "File" && !this.unlink && e5.isFile() && e5.nlink <= 1 && !Te;
-  }
-  [_s5](t) {
-    this[kr]();
-    let e5 = [t.path];
-    t.linkpath && e5.push(t.linkpath), this.reservations.reserve(e5, (i6) => this[Nr](t, i6));
-  }
-  [Nr](t, e5) {
-    let i6 = (h5) => {
-      e5(h5);
-    }, r5 = () => {
-      this[yt](this.cwd, this.dmode, (h5) => {
-        if (h5) {
-          this[O](h5, t), i6();
-          return;
-        }
-        this[Oe] = true, n3();
-      });
-    }, n3 = () => {
-      if (t.absolute !== this.cwd) {
-        let h5 = f5(R.dirname(String(t.absolute)));
-        if (h5 !== this.cwd) return this[yt](h5, this.dmode, (a5) => {
-          if (a5) {
-            this[O](a5, t), i6();
-            return;
-          }
-          o3();
-        });
-      }
-      o3();
-    }, o3 = () => {
-      u.lstat(String(t.absolute), (h5, a5) => {
-        if (a5 && (this.keep || this.newer && a5.mtime > (t.mtime ?? a5.mtime))) {
-          this[Ls](t), i6();
-          return;
-        }
-        if (h5 || this[Os](t, a5)) return this[P](null, t, i6);
-        if (a5.isDirectory()) {
-          if (t.type === "Directory") {
-            let l3 = this.chmod && t.mode && (a5.mode & 4095) !== t.mode, c5 = (d5) => this[P](d5 ?? null, t, i6);
-            return l3 ? u.chmod(String(t.absolute), Number(t.mode), c5) : c5();
-          }
-          if (t.absolute !== this.cwd) return u.rmdir(String(t.absolute), (l3) => this[P](l3 ?? null, t, i6));
-        }
-        if (t.absolute === this.cwd) return this[P](null, t, i6);
-        mo(String(t.absolute), (l3) => this[P](l3 ?? null, t, i6));
-      });
-    };
-    this[Oe] ? n3() : r5();
-  }
-  [P](t, e5, i6) {
-    if (t) {
-      this[O](t, e5), i6();
-      return;
-    }
-    switch (e5.type) {
-      case "File":
-      case "OldFile":
-      case "ContiguousFile":
-        return this[Ts](e5, i6);
-      case "Link":
-        return this[Ir](e5, i6);
-      case "SymbolicLink":
-        return this[Ar](e5, i6);
-      case "Directory":
-      case "GNUDumpDir":
-        return this[xs](e5, i6);
-    }
-  }
-  [gi](t, e5, i6, r5) {
-    u[i6](e5, String(t.absolute), (n3) => {
-      n3 ? this[O](n3, t) : (this[$t](), t.resume()), r5();
-    });
-  }
-};
-var ye = (s4) => {
-  try {
-    return [null, s4()];
-  } catch (t) {
-    return [t, null];
-  }
-};
-var xe = class extends Xt {
-  sync = true;
-  [P](t, e5) {
-    return super[P](t, e5, () => {
-    });
-  }
-  [_s5](t) {
-    if (!this[Oe]) {
-      let n3 = this[yt](this.cwd, this.dmode);
-      if (n3) return this[O](n3, t);
-      this[Oe] = true;
-    }
-    if (t.absolute !== this.cwd) {
-      let n3 = f5(R.dirname(String(t.absolute)));
-      if (n3 !== this.cwd) {
-        let o3 = this[yt](n3, this.dmode);
-        if (o3) return this[O](o3, t);
+  counts[limit] += counts[limit + 1];
+  counts[limit + 1] = 0;
+  let total = 0;
+  for (let len = 1; len <= limit; len++) total += counts[len] * 2 ** (limit - len);
+  while (total > 2 ** limit) {
+    counts[limit]--;
+    for (let len = limit - 1; len > 0; len--) {
+      if (counts[len] > 0) {
+        counts[len]--;
+        counts[len + 1] += 2;
+        break;
       }
     }
-    let [e5, i6] = ye(() => u.lstatSync(String(t.absolute)));
-    if (i6 && (this.keep || this.newer && i6.mtime > (t.mtime ?? i6.mtime))) return this[Ls](t);
-    if (e5 || this[Os](t, i6)) return this[P](null, t);
-    if (i6.isDirectory()) {
-      if (t.type === "Directory") {
-        let o3 = this.chmod && t.mode && (i6.mode & 4095) !== t.mode, [h5] = o3 ? ye(() => {
-          u.chmodSync(String(t.absolute), Number(t.mode));
-        }) : [];
-        return this[P](h5, t);
-      }
-      let [n3] = ye(() => u.rmdirSync(String(t.absolute)));
-      this[P](n3, t);
-    }
-    let [r5] = t.absolute === this.cwd ? [] : ye(() => po(String(t.absolute)));
-    this[P](r5, t);
+    total--;
   }
-  [Ts](t, e5) {
-    let i6 = typeof t.mode == "number" ? t.mode & 4095 : this.fmode, r5 = (h5) => {
-      let a5;
-      try {
-        u.closeSync(n3);
-      } catch (l3) {
-        a5 = l3;
-      }
-      (h5 || a5) && this[O](h5 || a5, t), e5();
-    }, n3;
-    try {
-      n3 = u.openSync(String(t.absolute), ms(t.size), i6);
-    } catch (h5) {
-      return r5(h5);
-    }
-    let o3 = this.transform && this.transform(t) || t;
-    o3 !== t && (o3.on("error", (h5) => this[O](h5, t)), t.pipe(o3)), o3.on("data", (h5) => {
-      try {
-        u.writeSync(n3, h5, 0, h5.length);
-      } catch (a5) {
-        r5(a5);
-      }
-    }), o3.on("end", () => {
-      let h5 = null;
-      if (t.mtime && !this.noMtime) {
-        let a5 = t.atime || /* @__PURE__ */ new Date(), l3 = t.mtime;
-        try {
-          u.futimesSync(n3, a5, l3);
-        } catch (c5) {
-          try {
-            u.utimesSync(String(t.absolute), a5, l3);
-          } catch {
-            h5 = c5;
-          }
-        }
-      }
-      if (this[ge](t)) {
-        let a5 = this[be](t), l3 = this[_e5](t);
-        try {
-          u.fchownSync(n3, Number(a5), Number(l3));
-        } catch (c5) {
-          try {
-            u.chownSync(String(t.absolute), Number(a5), Number(l3));
-          } catch {
-            h5 = h5 || c5;
-          }
-        }
-      }
-      r5(h5);
-    });
+  let k6 = 0;
+  for (let len = limit; len > 0; len--) for (let c5 = 0; c5 < counts[len]; c5++) lengths[used[k6++]] = len;
+  return lengths;
+}
+function canonicalCodes(lengths) {
+  const count = new Uint16Array(16);
+  for (const len of lengths) if (len) count[len]++;
+  const next = new Uint16Array(16);
+  for (let len = 1, code = 0; len < 16; len++) {
+    code = code + count[len - 1] << 1;
+    next[len] = code;
   }
-  [xs](t, e5) {
-    let i6 = typeof t.mode == "number" ? t.mode & 4095 : this.dmode, r5 = this[yt](String(t.absolute), i6);
-    if (r5) {
-      this[O](r5, t), e5();
-      return;
-    }
-    if (t.mtime && !this.noMtime) try {
-      u.utimesSync(String(t.absolute), t.atime || /* @__PURE__ */ new Date(), t.mtime);
-    } catch {
-    }
-    if (this[ge](t)) try {
-      u.chownSync(String(t.absolute), Number(this[be](t)), Number(this[_e5](t)));
-    } catch {
-    }
-    e5(), t.resume();
+  const codes = new Uint16Array(lengths.length);
+  for (let s4 = 0; s4 < lengths.length; s4++) {
+    const len = lengths[s4];
+    if (!len) continue;
+    let code = next[len]++;
+    let reversed = 0;
+    for (let b6 = 0; b6 < len; b6++, code >>= 1) reversed = reversed << 1 | code & 1;
+    codes[s4] = reversed;
   }
-  [yt](t, e5) {
-    try {
-      return _r3(f5(t), { uid: this.uid, gid: this.gid, processUid: this.processUid, processGid: this.processGid, umask: this.processUmask, preserve: this.preservePaths, unlink: this.unlink, cwd: this.cwd, mode: e5 });
-    } catch (i6) {
-      return i6;
-    }
-  }
-  [Re](t, e5, i6, r5, n3) {
-    if (this.preservePaths || i6.length === 0) return r5();
-    let o3 = e5;
-    for (let h5 of i6) {
-      o3 = R.resolve(o3, h5);
-      let [a5, l3] = ye(() => u.lstatSync(o3));
-      if (a5) return r5();
-      if (l3.isSymbolicLink()) return n3(new St(o3, R.resolve(e5, i6.join("/"))));
-    }
-    r5();
-  }
-  [gi](t, e5, i6, r5) {
-    let n3 = `${i6}Sync`;
-    try {
-      u[n3](e5, String(t.absolute)), r5(), t.resume();
-    } catch (o3) {
-      return this[O](o3, t);
-    }
-  }
-};
-var Eo = (s4) => {
-  let t = new xe(s4), e5 = s4.file, i6 = Br.statSync(e5), r5 = s4.maxReadSize || 16 * 1024 * 1024;
-  new Be(e5, { readSize: r5, size: i6.size }).pipe(t);
-};
-var wo = (s4, t) => {
-  let e5 = new Xt(s4), i6 = s4.maxReadSize || 16 * 1024 * 1024, r5 = s4.file;
-  return new Promise((o3, h5) => {
-    e5.on("error", h5), e5.on("close", o3), Br.stat(r5, (a5, l3) => {
-      if (a5) h5(a5);
-      else {
-        let c5 = new _t(r5, { readSize: i6, size: l3.size });
-        c5.on("error", h5), c5.pipe(e5);
+  return codes;
+}
+function codeLengthRuns(lengths) {
+  const runs = [];
+  for (let i6 = 0; i6 < lengths.length; ) {
+    const len = lengths[i6];
+    let run = 1;
+    while (i6 + run < lengths.length && lengths[i6 + run] === len) run++;
+    let left = run;
+    if (len === 0) {
+      for (; left >= 3; ) {
+        const take2 = Math.min(left, 138);
+        runs.push(take2 >= 11 ? [18, take2 - 11] : [17, take2 - 3]);
+        left -= take2;
       }
-    });
-  });
-};
-var So = K4(Eo, wo, (s4) => new xe(s4), (s4) => new Xt(s4), (s4, t) => {
-  t?.length && Qi(s4, t);
-});
-var yo = (s4, t) => {
-  let e5 = new kt(s4), i6 = true, r5, n3;
-  try {
-    try {
-      r5 = v.openSync(s4.file, "r+");
-    } catch (a5) {
-      if (a5?.code === "ENOENT") r5 = v.openSync(s4.file, "w+");
-      else throw a5;
-    }
-    let o3 = v.fstatSync(r5), h5 = Buffer.alloc(512);
-    t: for (n3 = 0; n3 < o3.size; n3 += 512) {
-      for (let c5 = 0, d5 = 0; c5 < 512; c5 += d5) {
-        if (d5 = v.readSync(r5, h5, c5, h5.length - c5, n3 + c5), n3 === 0 && h5[0] === 31 && h5[1] === 139) throw new Error("cannot append to compressed archives");
-        if (!d5) break t;
+    } else if (run >= 4) {
+      runs.push([len, 0]);
+      for (left -= 1; left >= 3; ) {
+        const take2 = Math.min(left, 6);
+        runs.push([16, take2 - 3]);
+        left -= take2;
       }
-      let a5 = new F(h5);
-      if (!a5.cksumValid) break;
-      let l3 = 512 * Math.ceil((a5.size || 0) / 512);
-      if (n3 + l3 + 512 > o3.size) break;
-      n3 += l3, s4.mtimeCache && a5.mtime && s4.mtimeCache.set(String(a5.path), a5.mtime);
     }
-    i6 = false, Ro(s4, e5, n3, r5, t);
-  } finally {
-    if (i6) try {
-      v.closeSync(r5);
-    } catch {
-    }
+    for (; left > 0; left--) runs.push([len, 0]);
+    i6 += run;
   }
-};
-var Ro = (s4, t, e5, i6, r5) => {
-  let n3 = new Wt(s4.file, { fd: i6, start: e5 });
-  t.pipe(n3), bo(t, r5);
-};
-var go = (s4, t) => {
-  t = Array.from(t);
-  let e5 = new wt(s4), i6 = (n3, o3, h5) => {
-    let a5 = (T3, D) => {
-      T3 ? v.close(n3, (E) => h5(T3)) : h5(null, D);
-    }, l3 = 0;
-    if (o3 === 0) return a5(null, 0);
-    let c5 = 0, d5 = Buffer.alloc(512), y = (T3, D) => {
-      if (T3 || D === void 0) return a5(T3);
-      if (c5 += D, c5 < 512 && D) return v.read(n3, d5, c5, d5.length - c5, l3 + c5, y);
-      if (l3 === 0 && d5[0] === 31 && d5[1] === 139) return a5(new Error("cannot append to compressed archives"));
-      if (c5 < 512) return a5(null, l3);
-      let E = new F(d5);
-      if (!E.cksumValid) return a5(null, l3);
-      let x2 = 512 * Math.ceil((E.size ?? 0) / 512);
-      if (l3 + x2 + 512 > o3 || (l3 += x2 + 512, l3 >= o3)) return a5(null, l3);
-      s4.mtimeCache && E.mtime && s4.mtimeCache.set(String(E.path), E.mtime), c5 = 0, v.read(n3, d5, 0, 512, l3, y);
-    };
-    v.read(n3, d5, 0, 512, l3, y);
-  };
-  return new Promise((n3, o3) => {
-    e5.on("error", o3);
-    let h5 = "r+", a5 = (l3, c5) => {
-      if (l3 && l3.code === "ENOENT" && h5 === "r+") return h5 = "w+", v.open(s4.file, h5, a5);
-      if (l3 || !c5) return o3(l3);
-      v.fstat(c5, (d5, y) => {
-        if (d5) return v.close(c5, () => o3(d5));
-        i6(c5, y.size, (T3, D) => {
-          if (T3) return o3(T3);
-          let E = new et2(s4.file, { fd: c5, start: D });
-          e5.pipe(E), E.on("error", o3), E.on("close", n3), _o(e5, t);
-        });
-      });
-    };
-    v.open(s4.file, h5, a5);
-  });
-};
-var bo = (s4, t) => {
-  t.forEach((e5) => {
-    e5.charAt(0) === "@" ? Ct({ file: Pr.resolve(s4.cwd, e5.slice(1)), sync: true, noResume: true, onReadEntry: (i6) => s4.add(i6) }) : s4.add(e5);
-  }), s4.end();
-};
-var _o = async (s4, t) => {
-  for (let e5 of t) e5.charAt(0) === "@" ? await Ct({ file: Pr.resolve(String(s4.cwd), e5.slice(1)), noResume: true, onReadEntry: (i6) => s4.add(i6) }) : s4.add(e5);
-  s4.end();
-};
-var vt = K4(yo, go, () => {
-  throw new TypeError("file is required");
-}, () => {
-  throw new TypeError("file is required");
-}, (s4, t) => {
-  if (!Bs(s4)) throw new TypeError("file is required");
-  if (s4.gzip || s4.brotli || s4.zstd || s4.file.endsWith(".br") || s4.file.endsWith(".tbr")) throw new TypeError("cannot append to compressed archives");
-  if (!t?.length) throw new TypeError("no paths specified to add/replace");
-});
-var Oo = K4(vt.syncFile, vt.asyncFile, vt.syncNoFile, vt.asyncNoFile, (s4, t = []) => {
-  vt.validate?.(s4, t), To(s4);
-});
-var To = (s4) => {
-  let t = s4.filter;
-  s4.mtimeCache || (s4.mtimeCache = /* @__PURE__ */ new Map()), s4.filter = t ? (e5, i6) => t(e5, i6) && !((s4.mtimeCache?.get(e5) ?? i6.mtime ?? 0) > (i6.mtime ?? 0)) : (e5, i6) => !((s4.mtimeCache?.get(e5) ?? i6.mtime ?? 0) > (i6.mtime ?? 0));
-};
+  return runs;
+}
 
-// src/core/archive-paths.ts
-var WINDOWS_RESERVED2 = /^(con|prn|aux|nul|conin\$|conout\$|com[1-9¹²³]|lpt[1-9¹²³])(\.[^]*)?$/i;
-var CONTROL2 = new RegExp("\\p{Cc}", "u");
-var NOT_UTF8 = /[\p{Cs}\uFFFD]/u;
-var DRIVE = /^[A-Za-z]:/;
-var MAX_PATH_CHARS = 4096;
-var SHOWN_CHARS = 120;
-function quotePath(path) {
-  return inert(path, { cap: SHOWN_CHARS });
+// src/core/gzip-schedule.ts
+var MiB3 = 1024 * 1024;
+var CANONICAL_FORMAT = Object.freeze({
+  schedule: Object.freeze([
+    { level: Object.freeze({ good: 32, lazy: 258, nice: 258, chain: 4096, budget: 32 }), bytes: 4 * MiB3 },
+    { level: 1 }
+  ]),
+  mem: 4,
+  order: "name",
+  directories: false
+});
+function checkSchedule(format2) {
+  const { schedule } = format2;
+  const ok = schedule.length > 0 && schedule.every((stage2, i6) => i6 === schedule.length - 1 ? stage2.bytes === void 0 : stage2.bytes !== void 0 && stage2.bytes > 0 && stage2.bytes % DEFLATE_PUSH === 0);
+  if (!ok) throw new RangeError("a deflate schedule is stages of whole pushes, the last one open-ended");
 }
-function characters(path) {
-  let count = 0;
-  for (let i6 = 0; i6 < path.length; i6++) {
-    const unit = path.charCodeAt(i6);
-    if (unit >= 55296 && unit <= 56319 && i6 + 1 < path.length) {
-      const next = path.charCodeAt(i6 + 1);
-      if (next >= 56320 && next <= 57343) i6 += 1;
-    }
-    count += 1;
+var ScheduledGzip = class {
+  constructor(format2, emit) {
+    this.format = format2;
+    this.emit = emit;
+    const first = format2.schedule[0];
+    const xfl = first.level === 1 ? 4 : first.level === 9 || typeof first.level === "object" ? 2 : 0;
+    emit(Uint8Array.of(31, 139, 8, 0, 0, 0, 0, 0, xfl, 3));
+    this.stageEnd = first.bytes ?? Infinity;
+    this.deflate = this.deflater(first.level, void 0);
   }
-  return count;
-}
-function depth(path) {
-  let count = 1;
-  for (let i6 = path.indexOf("/"); i6 >= 0; i6 = path.indexOf("/", i6 + 1)) count += 1;
-  return count;
-}
-function withinPathLimits(path, limits) {
-  return characters(path) <= limits.pathLength && depth(path) <= limits.pathDepth;
-}
-function withoutSpacesBeforeExtension(segment) {
-  for (let start = segment.indexOf(" "); start >= 0; ) {
-    let end = start;
-    while (end < segment.length && segment.charCodeAt(end) === 32) end += 1;
-    if (end === segment.length || segment.charCodeAt(end) === 46) return segment.slice(0, start) + segment.slice(end);
-    start = segment.indexOf(" ", end);
+  format;
+  emit;
+  push = new Uint8Array(DEFLATE_PUSH);
+  filled = 0;
+  pushed = 0;
+  crc = 0;
+  deflate;
+  /** Bytes of input so far. */
+  get length() {
+    return this.pushed + this.filled;
   }
-  return segment;
-}
-function pathProblems(path, limits) {
-  if (path === "") return ["An entry has an empty path."];
-  const q4 = quotePath(path);
-  const maxLength = limits?.pathLength ?? MAX_PATH_CHARS;
-  const length = characters(path);
-  if (length > maxLength) return [`The path ${q4} is ${length} characters long; the limit is ${maxLength}.`];
-  const problems = [];
-  const wellFormed = !NOT_UTF8.test(path);
-  if (!wellFormed) problems.push(`The path ${q4} is not valid UTF-8.`);
-  if (CONTROL2.test(path)) problems.push(`The path ${q4} contains a control character.`);
-  if (wellFormed && path.normalize("NFC") !== path) {
-    problems.push(`The path ${q4} is not in Unicode NFC form (it may have been created on macOS in decomposed form).`);
+  stage = 0;
+  /** Where the current stage ends in the tar stream (Infinity in the last one). */
+  stageEnd;
+  deflater(level, dictionary) {
+    if (typeof level === "object") return new LazyDeflate(level, this.emit, dictionary);
+    return new Deflate({ level, mem: this.format.mem, ...dictionary && { dictionary } }, (chunk) => this.emit(chunk));
   }
-  if (path.includes("\\")) problems.push(`The path ${q4} contains a backslash, which Windows reads as a separator.`);
-  const absolute = path.startsWith("/");
-  if (absolute) problems.push(`The path ${q4} is absolute; package paths must be relative.`);
-  if (DRIVE.test(path)) problems.push(`The path ${q4} starts with a drive letter.`);
-  const segments = path.split("/");
-  const seen = /* @__PURE__ */ new Set();
-  const once = (message3) => {
-    if (!seen.has(message3)) {
-      seen.add(message3);
-      problems.push(message3);
-    }
-  };
-  segments.forEach((segment, index) => {
-    if (segment === "") {
-      if (!(absolute && index === 0)) once(`The path ${q4} has an empty segment (a doubled or trailing "/").`);
-      return;
-    }
-    if (segment === "." || segment === "..") {
-      once(`The path ${q4} contains a "${segment}" segment.`);
-      return;
-    }
-    if (segment.endsWith(".") || segment.endsWith(" ")) {
-      once(`The path ${q4} has a name ending in a dot or a space (${quotePath(segment)}), which Windows drops.`);
-    }
-    const stem = withoutSpacesBeforeExtension(segment);
-    if (WINDOWS_RESERVED2.test(stem)) {
-      once(`The path ${q4} uses ${quotePath(segment)}, a reserved device name on Windows.`);
-    }
-  });
-  if (limits) {
-    if (segments.length > limits.pathDepth) {
-      problems.push(`The path ${q4} is ${segments.length} levels deep; the limit is ${limits.pathDepth}.`);
+  /** The free part of the current push, to fill in place; then call advance(). */
+  room() {
+    return this.push.subarray(this.filled);
+  }
+  advance(bytes) {
+    this.filled += bytes;
+    if (this.filled === DEFLATE_PUSH) this.pushFull();
+  }
+  write(bytes) {
+    for (let offset = 0; offset < bytes.length; ) {
+      const take2 = Math.min(DEFLATE_PUSH - this.filled, bytes.length - offset);
+      this.push.set(bytes.subarray(offset, offset + take2), this.filled);
+      offset += take2;
+      this.advance(take2);
     }
   }
-  return problems;
-}
-function collisionKey(path) {
-  return path.normalize("NFC").toUpperCase().toLowerCase().normalize("NFC");
-}
-function collisionProblems(paths) {
-  const groups2 = /* @__PURE__ */ new Map();
-  for (const path of paths) {
-    const key = collisionKey(path);
-    let group5 = groups2.get(key);
-    if (!group5) groups2.set(key, group5 = /* @__PURE__ */ new Set());
-    group5.add(path);
+  end() {
+    const last = this.push.subarray(0, this.filled);
+    this.crc = crc323(last, this.crc);
+    this.pushed += last.length;
+    this.filled = 0;
+    this.deflate.push(last, true);
+    const trailer = new Uint8Array(8);
+    const view = new DataView(trailer.buffer);
+    view.setUint32(0, this.crc >>> 0, true);
+    view.setUint32(4, this.pushed >>> 0, true);
+    this.emit(trailer);
   }
-  const problems = [];
-  for (const group5 of groups2.values()) {
-    if (group5.size < 2) continue;
-    const names = [...group5].map(quotePath).join(" and ");
-    problems.push(
-      `The paths ${names} differ only in letter case or Unicode normalisation; they would be the same file on macOS and Windows.`
-    );
+  pushFull() {
+    this.crc = crc323(this.push, this.crc);
+    this.pushed += DEFLATE_PUSH;
+    this.deflate.push(this.push, false);
+    this.filled = 0;
+    if (this.pushed < this.stageEnd) return;
+    this.stage += 1;
+    const next = this.format.schedule[this.stage];
+    this.stageEnd += next.bytes ?? Infinity;
+    this.deflate.flush(true);
+    this.deflate = this.deflater(next.level, this.push.subarray(DEFLATE_PUSH - WINDOW));
   }
-  return problems;
+};
+var crc323 = typeof zlib2.crc32 === "function" ? (data, value) => zlib2.crc32(data, value) : crc32Js;
+var CRC_TABLE = (() => {
+  const table = new Int32Array(256);
+  for (let n3 = 0; n3 < 256; n3++) {
+    let c5 = n3;
+    for (let k6 = 0; k6 < 8; k6++) c5 = c5 & 1 ? 3988292384 ^ c5 >>> 1 : c5 >>> 1;
+    table[n3] = c5;
+  }
+  return table;
+})();
+function crc32Js(data, value = 0) {
+  let c5 = ~value;
+  for (let i6 = 0; i6 < data.length; i6++) c5 = CRC_TABLE[(c5 ^ data[i6]) & 255] ^ c5 >>> 8;
+  return ~c5 >>> 0;
 }
+
+// src/core/spool.ts
+var Spool = class {
+  constructor(handle) {
+    this.handle = handle;
+  }
+  handle;
+  queue = [];
+  queued = 0;
+  /** Bytes handed to add(), written or queued: the offset of the next one. */
+  size = 0;
+  written = 0;
+  add(chunk) {
+    this.queue.push(chunk);
+    this.queued += chunk.length;
+    this.size += chunk.length;
+  }
+  /** Write what is queued once it is worth a system call (or always, with `all`). */
+  async flush(all = false) {
+    if (this.queue.length === 0) return;
+    if (!all && this.queued < 256 * 1024 && this.queue.length < 512) return;
+    const batch = this.queue;
+    this.queue = [];
+    this.queued = 0;
+    let position = this.written;
+    for (let i6 = 0; i6 < batch.length; i6 += 512) {
+      const part = batch.slice(i6, i6 + 512);
+      let length = 0;
+      for (const chunk of part) length += chunk.length;
+      const { bytesWritten } = await this.handle.writev(part, position);
+      if (bytesWritten !== length) throw new Error(`short write to the spool file (${bytesWritten} of ${length} bytes)`);
+      position += length;
+    }
+    this.written = position;
+  }
+};
 
 // src/core/tarball.ts
 var CANONICAL_MTIME_SECONDS = 315532800;
 var CANONICAL_MTIME = new Date(CANONICAL_MTIME_SECONDS * 1e3);
-var DEFLATE_OPTIONS = { level: 1, mem: 4, mtime: 0 };
-var DEFLATE_PUSH = 1024 * 1024;
 var BLOCK4 = 512;
 var AGAIN = "Then tag a new version and open a new publish request.";
-async function canonicalTarball(archive, options2) {
+var SPOOL_NAME = "spool";
+var OUTPUT_NAME = "canonical.tar.gz";
+async function buildCanonicalTarball(archive, options2) {
+  return buildTarballWithFormat(archive, options2, CANONICAL_FORMAT);
+}
+async function buildTarballWithFormat(archive, options2, format2) {
   const limits = options2.limits ?? DEFAULT_LIMITS;
   const manifestFile = options2.manifestFile ?? "package.json";
   const top = `${options2.name}-${options2.version}`;
   const subdir = normaliseSubdir(options2.subdir);
   checkOwnPaths(top, subdir, manifestFile);
-  const pkg = await readPackage(archive, limits, subdir);
-  const files = [...pkg.files.keys()];
-  const manifestChunks = pkg.files.get(manifestFile)?.chunks;
-  const manifest = manifestChunks ? Buffer.concat(manifestChunks) : void 0;
-  const bytes = canonicalGzip(tarPieces(top, pkg));
-  const digest4 = createHash8("sha256").update(bytes).digest();
-  return {
-    bytes,
-    sha256Hex: digest4.toString("hex"),
-    integrity: `sha256-${digest4.toString("base64")}`,
-    size: bytes.length,
-    files,
-    manifest
-  };
+  checkSchedule(format2);
+  const spoolPath = join5(options2.workDir, SPOOL_NAME);
+  const file2 = join5(options2.workDir, OUTPUT_NAME);
+  const spool = await open3(spoolPath, "wx+");
+  let output2;
+  let done = false;
+  try {
+    const pkg = await readPackage(archive, limits, subdir, manifestFile, spool);
+    output2 = await open3(file2, "wx");
+    const written = await writeCanonical(top, pkg, spool, output2, format2);
+    done = true;
+    return {
+      file: file2,
+      ...written,
+      files: [...pkg.files.keys()],
+      manifest: pkg.manifest
+    };
+  } finally {
+    await output2?.close().catch(() => void 0);
+    await spool.close().catch(() => void 0);
+    await rm2(spoolPath, { force: true });
+    if (!done && output2) await rm2(file2, { force: true });
+  }
+}
+async function canonicalTarball(archive, options2) {
+  const workDir = await mkdtemp(join5(tmpdir(), "registrar-tarball-"));
+  try {
+    const built = await buildCanonicalTarball(archive, { ...options2, workDir });
+    const bytes = new Uint8Array(await readFile3(built.file));
+    return { bytes, sha256Hex: built.sha256Hex, integrity: built.integrity, size: built.size, files: built.files, manifest: built.manifest };
+  } finally {
+    await rm2(workDir, { recursive: true, force: true });
+  }
 }
 var FIX = {
   path: "Rename or remove the files and directories with these paths.",
@@ -96044,7 +97318,7 @@ var FIX = {
   special: "Remove device files, FIFOs and other special files from the package directory.",
   duplicate: "Rename one of each pair of colliding files."
 };
-async function readPackage(archive, limits, subdir) {
+async function readPackage(archive, limits, subdir, manifestFile, spoolFile) {
   let compressed = 0;
   let unpacked = 0;
   let entries = 0;
@@ -96055,6 +97329,8 @@ async function readPackage(archive, limits, subdir) {
   let failure2;
   const problems = [];
   const pending = /* @__PURE__ */ new Map();
+  const spool = new Spool(spoolFile);
+  let manifestChunks;
   const explicitDirs = /* @__PURE__ */ new Set();
   const seen = /* @__PURE__ */ new Set();
   const parser2 = new rt({
@@ -96152,9 +97428,15 @@ async function readPackage(archive, limits, subdir) {
           break;
         }
         if (!ok) break;
-        const record2 = { chunks: [], size: entry.size, executable: ((entry.mode ?? 0) & 73) !== 0 };
+        const record2 = { offset: spool.size, size: entry.size, received: 0, executable: ((entry.mode ?? 0) & 73) !== 0 };
         pending.set(rel, record2);
-        entry.on("data", (chunk) => record2.chunks.push(chunk));
+        const keep = rel === manifestFile ? manifestChunks = [] : void 0;
+        entry.on("data", (chunk) => {
+          const take2 = chunk.length <= record2.size - record2.received ? chunk : chunk.subarray(0, record2.size - record2.received);
+          record2.received += take2.length;
+          spool.add(take2);
+          keep?.push(take2);
+        });
         return;
       }
       case "Directory":
@@ -96234,10 +97516,12 @@ async function readPackage(archive, limits, subdir) {
       }
       if (failure2) throw failure2;
       if (parseError !== void 0) throw unreadable(parseError);
+      await spool.flush();
     }
     if (head?.length) parser2.write(head);
     parser2.end();
     await parserDone;
+    await spool.flush(true);
     if (failure2) throw failure2;
     if (parseError !== void 0) throw unreadable(parseError);
     if (!sawEof) throw unreadable("it ends before the end-of-archive marker");
@@ -96272,7 +97556,7 @@ async function readPackage(archive, limits, subdir) {
     }
   }
   try {
-    await pipeline(countCompressed(), createGunzip(), consume);
+    await pipeline(countCompressed(), zlib3.createGunzip(), consume);
   } catch (error64) {
     if (failure2) throw failure2;
     if (error64 instanceof RegistrarError) throw error64;
@@ -96284,7 +97568,9 @@ async function readPackage(archive, limits, subdir) {
       "Check `subdir` in the publish request against the repository at that tag (it is case-sensitive)."
     );
   }
-  return assemble(pending, explicitDirs, seen, problems);
+  const content = assemble(pending, explicitDirs, seen, problems);
+  content.manifest = manifestChunks && Buffer.concat(manifestChunks);
+  return content;
 }
 function assemble(pending, explicitDirs, seen, problems) {
   const dirs = ancestors(pending.keys());
@@ -96299,12 +97585,10 @@ function assemble(pending, explicitDirs, seen, problems) {
   const files = /* @__PURE__ */ new Map();
   for (const rel of sortByBytes([...pending.keys()])) {
     const record2 = pending.get(rel);
-    let length = 0;
-    for (const chunk of record2.chunks) length += chunk.length;
-    if (length !== record2.size) throw unreadable(`the file ${quotePath(rel)} is shorter than its header says`);
+    if (record2.received !== record2.size) throw unreadable(`the file ${quotePath(rel)} is shorter than its header says`);
     files.set(rel, record2);
   }
-  return { files, dirs: sortByBytes([...dirs]) };
+  return { files, dirs: sortByBytes([...dirs]), manifest: void 0 };
 }
 function ancestors(paths) {
   const dirs = /* @__PURE__ */ new Set();
@@ -96324,25 +97608,85 @@ function sortByBytes(paths) {
   keyed.sort((a5, b6) => Buffer.compare(a5.key, b6.key));
   return keyed.map(({ path }) => path);
 }
-function* tarPieces(top, pkg) {
-  const entries = [];
-  for (const rel of pkg.dirs) entries.push({ rel });
-  for (const [rel, file2] of pkg.files) entries.push({ rel, file: file2 });
-  const keyed = entries.map((entry) => ({ entry, key: Buffer.from(entry.rel, "utf8") }));
-  keyed.sort((a5, b6) => Buffer.compare(a5.key, b6.key));
-  yield* entryPieces(`${top}/`, "Directory", 493, 0);
-  for (const { entry } of keyed) {
-    const file2 = entry.file;
-    if (!file2) {
-      yield* entryPieces(`${top}/${entry.rel}/`, "Directory", 493, 0);
-      continue;
-    }
-    yield* entryPieces(`${top}/${entry.rel}`, "File", file2.executable ? 493 : 420, file2.size);
-    yield* file2.chunks;
-    yield padding(file2.size);
-    file2.chunks = [];
+function canonicalEntries(pkg, format2) {
+  const dirs = format2.directories ? pkg.dirs.map((rel) => ({ rel })) : [];
+  const files = [...pkg.files].map(([rel, file2]) => ({ rel, file: file2 }));
+  if (format2.order !== "path") {
+    const first = format2.order === "name" ? lastSegment : extensionOf;
+    const keyed2 = files.map((entry) => ({ entry, first: Buffer.from(first(entry.rel), "utf8"), key: Buffer.from(entry.rel, "utf8") }));
+    keyed2.sort((a5, b6) => Buffer.compare(a5.first, b6.first) || Buffer.compare(a5.key, b6.key));
+    return [...dirs, ...keyed2.map(({ entry }) => entry)];
   }
-  yield Buffer.alloc(2 * BLOCK4);
+  const keyed = [...dirs, ...files].map((entry) => ({ entry, key: Buffer.from(entry.rel, "utf8") }));
+  keyed.sort((a5, b6) => Buffer.compare(a5.key, b6.key));
+  return keyed.map(({ entry }) => entry);
+}
+function extensionOf(rel) {
+  const name2 = lastSegment(rel);
+  const dot = name2.lastIndexOf(".");
+  return dot > 0 ? name2.slice(dot + 1) : "";
+}
+async function writeCanonical(top, pkg, spool, output2, format2) {
+  const sha256 = createHash9("sha256");
+  const md5 = createHash9("md5");
+  let size = 0;
+  const ready = [];
+  const gzip = new ScheduledGzip(format2, (chunk) => ready.push(chunk));
+  const check2 = zlib3.createGunzip();
+  let checkError;
+  let inflated = 0;
+  check2.on("data", (chunk) => inflated += chunk.length);
+  check2.on("error", (error64) => checkError ??= error64);
+  const checked2 = new Promise((resolve) => {
+    check2.once("end", resolve);
+    check2.once("error", () => resolve());
+  });
+  const drain = async () => {
+    for (const chunk of ready.splice(0)) {
+      sha256.update(chunk);
+      md5.update(chunk);
+      if (checkError) throw notInflating(checkError.message);
+      await Promise.race([new Promise((resolve) => check2.write(chunk, () => resolve())), checked2]);
+      for (let at2 = 0; at2 < chunk.length; ) {
+        const { bytesWritten } = await output2.write(chunk, at2, chunk.length - at2, size + at2);
+        at2 += bytesWritten;
+      }
+      size += chunk.length;
+    }
+  };
+  try {
+    if (format2.directories) for (const piece of entryPieces(`${top}/`, "Directory", 493, 0)) gzip.write(piece);
+    for (const { rel, file: file2 } of canonicalEntries(pkg, format2)) {
+      if (!file2) {
+        for (const piece of entryPieces(`${top}/${rel}/`, "Directory", 493, 0)) gzip.write(piece);
+        continue;
+      }
+      for (const piece of entryPieces(`${top}/${rel}`, "File", file2.executable ? 493 : 420, file2.size)) gzip.write(piece);
+      for (let position = file2.offset, end = file2.offset + file2.size; position < end; ) {
+        const room = gzip.room();
+        const { bytesRead } = await spool.read(room, 0, Math.min(room.length, end - position), position);
+        if (bytesRead === 0) throw new Error("the spool file is shorter than what was written to it");
+        gzip.advance(bytesRead);
+        position += bytesRead;
+        await drain();
+      }
+      gzip.write(padding(file2.size));
+      if (ready.length > 0) await drain();
+    }
+    gzip.write(Buffer.alloc(2 * BLOCK4));
+    gzip.end();
+    await drain();
+    check2.end();
+    await checked2;
+    if (checkError || inflated !== gzip.length) throw notInflating(checkError?.message ?? `${inflated} of ${gzip.length} bytes`);
+    const digest4 = sha256.digest();
+    return { size, sha256Hex: digest4.toString("hex"), integrity: `sha256-${digest4.toString("base64")}`, md5Hex: md5.digest("hex") };
+  } finally {
+    check2.destroy();
+  }
+}
+function notInflating(detail) {
+  return new Error(`the canonical tarball does not inflate to the tar it was made from (${detail})`);
 }
 function* entryPieces(path, type, mode, size) {
   const { block, needPax } = headerBlock(path, type, mode, size);
@@ -96354,36 +97698,6 @@ function* entryPieces(path, type, mode, size) {
     yield padding(body.length);
   }
   yield block;
-}
-function canonicalGzip(pieces) {
-  const output2 = [];
-  let outputBytes = 0;
-  const gzip = new Gzip(DEFLATE_OPTIONS, (chunk) => {
-    output2.push(chunk.slice());
-    outputBytes += chunk.length;
-  });
-  const push = new Uint8Array(DEFLATE_PUSH);
-  let filled = 0;
-  for (const piece of pieces) {
-    for (let offset = 0; offset < piece.length; ) {
-      const take2 = Math.min(DEFLATE_PUSH - filled, piece.length - offset);
-      push.set(piece.subarray(offset, offset + take2), filled);
-      filled += take2;
-      offset += take2;
-      if (filled === DEFLATE_PUSH) {
-        gzip.push(push, false);
-        filled = 0;
-      }
-    }
-  }
-  gzip.push(push.subarray(0, filled), true);
-  const bytes = new Uint8Array(outputBytes);
-  let at2 = 0;
-  for (const chunk of output2.splice(0)) {
-    bytes.set(chunk, at2);
-    at2 += chunk.length;
-  }
-  return bytes;
 }
 function headerBlock(path, type, mode, size) {
   const header = new F({
@@ -96490,8 +97804,8 @@ function describeType(type) {
   }
 }
 function formatBytes(n3) {
-  const MiB2 = 1024 * 1024;
-  if (n3 >= MiB2) return `${+(n3 / MiB2).toFixed(1)} MiB`;
+  const MiB4 = 1024 * 1024;
+  if (n3 >= MiB4) return `${+(n3 / MiB4).toFixed(1)} MiB`;
   if (n3 >= 1024) return `${+(n3 / 1024).toFixed(1)} KiB`;
   return `${n3} bytes`;
 }
@@ -96809,33 +98123,74 @@ function renderPublishStatus(outcome, context) {
 }
 
 // src/pipeline/status-comment.ts
+var QUIET_PACES = 3;
 var StatusComment = class {
-  constructor(tracker, issue3, marker, registry2, log) {
+  constructor(tracker, issue3, marker, registry2, log, paceMs) {
     this.tracker = tracker;
     this.issue = issue3;
     this.marker = marker;
     this.registry = registry2;
     this.log = log;
+    this.lookup = tracker.findComment(issue3, marker);
+    this.lookup.catch(() => {
+    });
+    this.quiet = setTimeout(() => this.show(), QUIET_PACES * paceMs);
+    this.quiet.unref();
   }
   tracker;
   issue;
   marker;
   registry;
   log;
+  /** The comment, once written or found; `null` once the look for an earlier one found none. */
   id;
-  /** Shows progress; a failure here must not fail the publish, the final report tries again. */
-  async progress(outcome) {
-    try {
-      await this.write(outcome);
-    } catch (error64) {
-      this.log.warning(`Could not update the status comment: ${error64.message}`);
-    }
+  lookup;
+  latest;
+  writing;
+  again = false;
+  shown = false;
+  finished = false;
+  quiet;
+  /** Records progress; written in the background, newest state only. A failure to write never fails the publish. */
+  progress(outcome) {
+    if (this.finished) return;
+    this.latest = outcome;
+    if (this.shown) this.flush();
   }
-  /** The attempt's result; failing to report it fails the run, so the author is never left guessing. */
+  /** The attempt's result, after any progress write in flight; failing to report it fails the run, so the author is never left guessing. */
   async final(outcome) {
+    this.finished = true;
+    clearTimeout(this.quiet);
+    await this.writing;
     await this.write(outcome);
   }
+  show() {
+    this.shown = true;
+    if (this.latest && !this.finished) this.flush();
+  }
+  /** One write at a time; states that arrive meanwhile collapse into the newest. */
+  flush() {
+    if (this.writing) {
+      this.again = true;
+      return;
+    }
+    this.writing = (async () => {
+      do {
+        this.again = false;
+        const outcome = this.latest;
+        if (outcome === void 0 || this.finished) break;
+        try {
+          await this.write(outcome);
+        } catch (error64) {
+          this.log.warning(`Could not update the status comment: ${error64.message}`);
+        }
+      } while (this.again);
+    })().finally(() => {
+      this.writing = void 0;
+    });
+  }
   async write(outcome) {
+    if (this.id === void 0) this.id = await this.lookup.then((found) => found ?? null, () => void 0);
     this.id = await this.tracker.upsertComment(this.issue, this.marker, renderPublishStatus(outcome, { registry: this.registry }), this.id);
   }
 };
@@ -96855,6 +98210,15 @@ var PromotionIncomplete = class extends RegistrarError {
   backends;
   causes;
 };
+function lookAtFinals(backends, name2, version2) {
+  const key = finalKey(name2, version2);
+  return new Map(backends.map((backend2) => {
+    const look = backend2.head(key);
+    look.catch(() => {
+    });
+    return [backend2, look];
+  }));
+}
 async function promoteVersion(backends, name2, version2, entry, sources) {
   const key = finalKey(name2, version2);
   const results = await Promise.allSettled(backends.map(async (backend2) => {
@@ -96868,38 +98232,40 @@ async function promoteVersion(backends, name2, version2, entry, sources) {
   return results.map((r5) => r5.value);
 }
 async function promoteTo(backend2, all, name2, version2, entry, sources) {
-  if (await finalMatches(backend2, name2, version2, entry)) return;
-  if (!await copyFromStaging(backend2, name2, version2, entry)) {
-    const bytes = await committedBytes(backend2, all, name2, version2, entry, sources);
-    await backend2.put(finalKey(name2, version2), bytes.bytes, bytes.sha256Hex);
+  const key = finalKey(name2, version2);
+  const there = await (sources.finals?.get(backend2) ?? backend2.head(key));
+  if (there !== void 0 && await finalMatches(backend2, name2, version2, entry)) return;
+  let receipt2 = await copyFromStaging(backend2, name2, version2, entry, sources.staged?.get(backend2));
+  if (receipt2 === void 0) {
+    const committed = await committedBytes(backend2, all, name2, version2, entry, sources);
+    receipt2 = await backend2.put(key, committed.body, { sha256Hex: committed.sha256Hex, ...committed.md5Hex ? { md5Hex: committed.md5Hex } : {} });
   }
+  if (receipt2.verified) return;
   if (!await finalMatches(backend2, name2, version2, entry)) {
     throw transient(`The promoted tarball in backend ${backend2.name} does not match the committed hash.`);
   }
 }
-async function copyFromStaging(backend2, name2, version2, entry) {
+async function copyFromStaging(backend2, name2, version2, entry, stagedEtag) {
   const staging = stagingKey(name2, version2, sriToHex(entry.sha256));
-  if (!await backend2.head(staging)) return false;
   try {
-    await backend2.copy(staging, finalKey(name2, version2));
-    return true;
+    return await backend2.copy(staging, finalKey(name2, version2), stagedEtag === void 0 ? {} : { etag: stagedEtag });
   } catch (error64) {
-    if (isKind(error64, "not-found")) return false;
+    if (isKind(error64, "not-found")) return void 0;
     throw error64;
   }
 }
 async function committedBytes(backend2, all, name2, version2, entry, sources) {
   const hex3 = sriToHex(entry.sha256);
-  const right = (bytes) => bytes.length === entry.bytes && sha256Hex(bytes) === hex3;
+  const right = (t) => t.bytes === entry.bytes && t.sha256Hex === hex3;
   for (const other of all) {
     if (other === backend2) continue;
     const bytes = await other.read(finalKey(name2, version2));
-    if (bytes && right(bytes)) return { bytes, sha256Hex: hex3 };
+    if (bytes && bytes.length === entry.bytes && sha256Hex(bytes) === hex3) return { body: bytes, bytes: bytes.length, sha256Hex: hex3 };
   }
-  if (sources.own && right(sources.own.bytes)) return sources.own;
+  if (sources.own && right(sources.own)) return sources.own;
   if (sources.rebuild) {
     const rebuilt = await sources.rebuild();
-    if (right(rebuilt.bytes)) return rebuilt;
+    if (right(rebuilt)) return rebuilt;
     throw conflict(
       `Rebuilding ${name2}@${version2} from its recorded commit ${entry.commit} does not give ${entry.sha256}.`,
       "A registry trustee must look at this version: it cannot be completed as committed."
@@ -96909,32 +98275,31 @@ async function committedBytes(backend2, all, name2, version2, entry, sources) {
 }
 async function finalMatches(backend2, name2, version2, entry) {
   const key = finalKey(name2, version2);
-  const body = await backend2.read(key);
-  if (body === void 0) return false;
-  if (body.length === entry.bytes && sha256Hex(body) === sriToHex(entry.sha256)) return true;
+  const found = await backend2.digest(key);
+  if (found === void 0) return false;
+  if (found.bytes === entry.bytes && found.sha256Hex === sriToHex(entry.sha256)) return true;
   throw conflict(
     `Backend ${backend2.name} holds ${key} with bytes that differ from the committed hash; Registrar will not overwrite it.`,
     "A registry maintainer must look at this object: it does not match the registry metadata."
   );
 }
-async function cleanStaging(backends, name2, version2) {
+async function cleanStaging(backends, name2, version2, known) {
   const prefix = stagingPrefix(name2, version2);
   const deleted = await Promise.all(backends.map(async (backend2) => {
-    const objects = await backend2.list(prefix);
-    for (const object2 of objects) await backend2.delete(object2.key);
-    return objects.map((o3) => `${backend2.name}:${o3.key}`);
+    const [objects] = await Promise.all([backend2.list(prefix), known === void 0 ? void 0 : backend2.delete(known)]);
+    const others = objects.filter((o3) => o3.key !== known);
+    await Promise.all(others.map((o3) => backend2.delete(o3.key)));
+    return [...known === void 0 ? [] : [known], ...others.map((o3) => o3.key)].map((k6) => `${backend2.name}:${k6}`);
   }));
   return deleted.flat();
 }
 async function deleteFinalIfHash(backend2, name2, version2, sha256) {
   const key = finalKey(name2, version2);
   for (let attempt = 1; ; attempt++) {
-    const before = await backend2.head(key);
-    if (before === void 0) return false;
-    const body = await backend2.read(key);
-    if (body === void 0 || sha256Hex(body) !== sriToHex(sha256)) return false;
+    const found = await backend2.digest(key);
+    if (found === void 0 || found.sha256Hex !== sriToHex(sha256)) return false;
     try {
-      await backend2.delete(key, before.etag === void 0 ? void 0 : { etag: before.etag });
+      await backend2.delete(key, found.etag === void 0 ? void 0 : { etag: found.etag });
       return true;
     } catch (error64) {
       if (!isKind(error64, "conflict") || attempt >= FINAL_DELETE_ATTEMPTS) throw error64;
@@ -96948,7 +98313,7 @@ async function recheckPromoted(registry2, backends, name2, version2, entry) {
     const { metadata: current } = await registry2.snapshot(name2);
     if (current?.published[version2]?.sha256 === entry.sha256) return "kept";
     if (current?.rolledBack.some((r5) => r5.version === version2 && r5.sha256 === entry.sha256)) {
-      for (const backend2 of backends) await deleteFinalIfHash(backend2, name2, version2, entry.sha256);
+      await Promise.all(backends.map((backend2) => deleteFinalIfHash(backend2, name2, version2, entry.sha256)));
       return "rolled-back";
     }
   }
@@ -97000,20 +98365,34 @@ function commitPackage(registry2, what, context, change, head) {
 function mayHaveLanded(error64) {
   return isKind(error64, "transient") && (error64.reason === "network" || error64.reason === "server");
 }
-async function beforeReplan(error64, attempt, paceMs, log, what) {
+async function beforeReplan(error64, attempt, contention, log, what) {
   const replannable = isKind(error64, "conflict") ? attempt < MAX_PLANS : isKind(error64, "transient") && error64.reason !== "rate-limited" && attempt < MAX_AMBIGUOUS_PLANS;
   if (!replannable) throw error64;
   log.warning(`${what} attempt ${attempt} did not land (${error64.message}); re-planning.`);
-  await sleep2(paceMs * Math.min(attempt, 8) * (0.5 + Math.random()));
+  await sleep2(replanWaitMs(attempt, contention, Math.random()));
+}
+var MAX_DOUBLINGS = 6;
+function replanWaitMs(attempt, contention, random) {
+  const unit = Math.max(contention.paceMs, contention.commitMs, 1);
+  return random * unit * 2 ** Math.min(attempt, MAX_DOUBLINGS);
+}
+async function timedCommit(commit, took) {
+  const started = performance.now();
+  try {
+    return await commit();
+  } finally {
+    took.ms = performance.now() - started;
+  }
 }
 
 // src/pipeline/publish.ts
 async function publish(deps, options2, event) {
   const steps = [];
   const doubt = { commit: false };
-  const status = new StatusComment(deps.tracker, event.issue, statusMarker(options2.run), deps.registry, deps.log);
+  const status = new StatusComment(deps.tracker, event.issue, statusMarker(options2.run), deps.registry, deps.log, options2.paceMs);
   let request2;
   let outcome;
+  const scratch = await mkdtemp2(join6(tmpdir2(), "registrar-"));
   try {
     const parsed = parsePublishRequest(event.request);
     if (!parsed.ok) {
@@ -97028,24 +98407,33 @@ async function publish(deps, options2, event) {
       };
     } else {
       request2 = parsed.request;
-      await status.progress({ status: "working", request: request2, steps });
-      outcome = await publishRequest(deps, options2, event, request2, steps, doubt, status);
+      status.progress({ status: "working", request: request2, steps });
+      outcome = await publishRequest(deps, { ...options2, scratch }, event, request2, steps, doubt, status);
     }
   } catch (error64) {
     const failure2 = error64 instanceof RegistrarError ? error64 : transient(`Unexpected failure: ${quote(String(error64))}`, error64);
     outcome = refusesTheRequest(failure2, steps) ? { status: "refused", request: request2, message: failure2.message, hint: failure2.hint, problems: [], final: false, steps } : { status: "failed", request: request2, error: failure2, steps, ...doubt.commit ? { commitInDoubt: true } : {} };
+  } finally {
+    await rm3(scratch, { recursive: true, force: true });
   }
   await report(deps, event, outcome, status);
   return outcome;
 }
 async function publishRequest(deps, options2, event, request2, steps, doubt, status) {
-  const { registry: registry2 } = deps;
+  const { registry: registry2, backends } = deps;
+  const firstSnapshot = registry2.snapshot(request2.name);
+  firstSnapshot.catch(() => {
+  });
   let built = await prepare(deps, options2, request2);
   steps.push("prepared");
-  let staged = false;
+  let staged;
+  let finals;
   let committed;
+  const took = { ms: 0, slowest: 0 };
   for (let attempt = 1; !committed; attempt++) {
-    const { head, metadata: current } = await registry2.snapshot(request2.name);
+    const [snapshot, restaged] = attempt === 1 ? [await firstSnapshot, void 0] : await Promise.all([registry2.snapshot(request2.name), stage(backends, request2, built.tarball, staged)]);
+    const { head, metadata: current } = snapshot;
+    if (restaged) staged = restaged;
     doubt.commit = false;
     const plan = planPublish({
       request: request2,
@@ -97057,7 +98445,7 @@ async function publishRequest(deps, options2, event, request2, steps, doubt, sta
       triggeredAt: event.trigger.at || void 0
     });
     if (plan.kind === "refuse") {
-      if (staged) await unstage(deps.backends, request2, built.tarball, current);
+      if (staged) await unstage(backends, request2, built.tarball, current);
       return { status: "refused", request: request2, message: plan.reason, hint: plan.hint, problems: [], final: plan.final, steps };
     }
     if (plan.kind === "resume") {
@@ -97066,33 +98454,41 @@ async function publishRequest(deps, options2, event, request2, steps, doubt, sta
       committed = { entry: plan.entry, commit: void 0, resumed: true };
       break;
     }
-    await stage(deps.backends, request2, built.tarball, !staged);
-    staged = true;
+    staged ??= await stage(backends, request2, built.tarball, void 0);
     if (!steps.includes("staged")) steps.push("staged");
+    finals = lookAtFinals(backends, request2.name, request2.version);
     try {
-      const commit = await commitPackage(
+      const commit = await timedCommit(() => commitPackage(
         registry2,
         { action: "Publish", name: request2.name, version: request2.version },
         { issue: event.issue, run: options2.run },
         { before: current, next: plan.metadata },
         head
-      );
+      ), took);
       committed = { entry: plan.entry, commit, resumed: false };
     } catch (error64) {
+      finals = void 0;
       doubt.commit = mayHaveLanded(error64);
-      await beforeReplan(error64, attempt, options2.paceMs, deps.log, "Commit");
+      took.slowest = Math.max(took.slowest, took.ms);
+      await beforeReplan(error64, attempt, { paceMs: options2.paceMs, commitMs: took.slowest }, deps.log, "Commit");
     }
   }
   steps.push("committed");
-  await status.progress({ status: "working", request: request2, steps });
-  const locations = await promoteVersion(deps.backends, request2.name, request2.version, committed.entry, {
-    own: built.tarball,
-    rebuild: () => build2(deps, options2, request2, committed.entry.commit)
+  status.progress({ status: "working", request: request2, steps });
+  const own2 = tarballBody(built.tarball);
+  const locations = await promoteVersion(backends, request2.name, request2.version, committed.entry, {
+    own: own2,
+    rebuild: async () => tarballBody(await build3(deps, options2, request2, committed.entry.commit)),
+    ...staged && own2.sha256Hex === sriToHex(committed.entry.sha256) ? { staged: staged.etags } : {},
+    ...finals ? { finals } : {}
   });
   steps.push("promoted");
-  await cleanStaging(deps.backends, request2.name, request2.version);
+  const [verdict] = await Promise.all([
+    recheck(deps, request2, committed.entry),
+    cleanStaging(backends, request2.name, request2.version, stagingKey(request2.name, request2.version, sriToHex(committed.entry.sha256)))
+  ]);
   steps.push("cleaned");
-  if (await recheck(deps, request2, committed.entry) === "rolled-back") {
+  if (verdict === "rolled-back") {
     return {
       status: "refused",
       request: request2,
@@ -97112,7 +98508,7 @@ async function prepare(deps, options2, request2) {
   const { githubOwner: owner, githubRepo: repo } = request2.location;
   const repository = await deps.source.repository(owner, repo);
   const commit = await deps.source.resolveTag(owner, repo, request2.ref);
-  const tarball = await build2(deps, options2, request2, commit);
+  const tarball = await build3(deps, options2, request2, commit);
   const manifest = checkManifest(tarball.manifest, { name: request2.name, version: request2.version, manifestFile: options2.manifestFile });
   if (!manifest.ok) {
     throw refused(
@@ -97123,19 +98519,21 @@ async function prepare(deps, options2, request2) {
   deps.log.info(`Built ${request2.name}-${request2.version}.tar.gz: ${tarball.size} bytes, ${tarball.integrity}, ${tarball.files.length} files.`);
   return { repositoryId: repository.id, commit, tarball };
 }
-async function build2(deps, options2, request2, commit) {
+async function build3(deps, options2, request2, commit) {
   const { githubOwner: owner, githubRepo: repo, subdir } = request2.location;
   const archive = await deps.source.archive(owner, repo, commit);
-  return canonicalTarball(archive, {
+  const workDir = await mkdtemp2(join6(options2.scratch, "build-"));
+  return buildCanonicalTarball(archive, {
     name: request2.name,
     version: request2.version,
     manifestFile: options2.manifestFile,
     limits: options2.limits,
+    workDir,
     ...subdir ? { subdir } : {}
   });
 }
 async function rebuild(deps, options2, request2, entry, built) {
-  const tarball = await build2(deps, options2, request2, entry.commit);
+  const tarball = await build3(deps, options2, request2, entry.commit);
   if (tarball.integrity !== entry.sha256) {
     throw refused(
       `${quote(`${request2.name}@${request2.version}`)} was committed by this issue as ${quote(entry.sha256)} from commit ${entry.commit}, but rebuilding that commit gives ${tarball.integrity}.`,
@@ -97144,17 +98542,31 @@ async function rebuild(deps, options2, request2, entry, built) {
   }
   return { ...built, commit: entry.commit, tarball };
 }
-async function stage(backends, request2, tarball, refresh) {
+async function stage(backends, request2, tarball, before) {
   const key = stagingKey(request2.name, request2.version, tarball.sha256Hex);
+  const body = tarballBody(tarball);
   const staged = async (b6) => {
     const object2 = await b6.head(key);
     return object2 !== void 0 && object2.bytes === tarball.size && object2.sha256 === tarball.sha256Hex;
   };
+  const etags = /* @__PURE__ */ new Map();
   await Promise.all(backends.map(async (b6) => {
-    if (!refresh && await staged(b6)) return;
-    await b6.put(key, tarball.bytes, tarball.sha256Hex);
-    if (!await staged(b6)) throw transient(`The staged tarball in backend ${b6.name} is missing or differs from what was written.`);
+    const known = before?.etags.get(b6);
+    if (before && await staged(b6)) {
+      if (known !== void 0) etags.set(b6, known);
+      return;
+    }
+    const receipt2 = await b6.put(key, body.body, { sha256Hex: body.sha256Hex, ...body.md5Hex ? { md5Hex: body.md5Hex } : {} });
+    if (receipt2.verified && receipt2.etag !== void 0) {
+      etags.set(b6, receipt2.etag);
+    } else if (!await staged(b6)) {
+      throw transient(`The staged tarball in backend ${b6.name} is missing or differs from what was written.`);
+    }
   }));
+  return { etags };
+}
+function tarballBody(tarball) {
+  return { body: { file: tarball.file, bytes: tarball.size }, bytes: tarball.size, sha256Hex: tarball.sha256Hex, md5Hex: tarball.md5Hex };
 }
 async function unstage(backends, request2, tarball, current) {
   const key = stagingKey(request2.name, request2.version, tarball.sha256Hex);
@@ -97172,12 +98584,12 @@ async function recheck(deps, request2, entry) {
   return verdict;
 }
 async function report(deps, event, outcome, status) {
-  await status.final(outcome);
   if (outcome.status === "published") {
-    await deps.tracker.close(event.issue, "completed");
-  } else if (outcome.status === "refused" && outcome.final) {
-    await deps.tracker.close(event.issue, "not_planned");
+    await Promise.all([status.final(outcome), deps.tracker.close(event.issue, "completed")]);
+    return;
   }
+  await status.final(outcome);
+  if (outcome.status === "refused" && outcome.final) await deps.tracker.close(event.issue, "not_planned");
 }
 
 // src/pipeline/rollback.ts
@@ -97242,12 +98654,19 @@ async function removeVersion(deps, run, command5, doubt) {
       issue: command5.issue,
       ...command5.commentId === void 0 ? {} : { commentId: command5.commentId }
     });
+    const took = { ms: 0 };
     try {
-      const commit = await commitPackage(registry2, { action: "Rollback", name: name2, version: version2 }, { issue: command5.issue, run: run.run }, { before: current, next }, head);
+      const commit = await timedCommit(() => commitPackage(
+        registry2,
+        { action: "Rollback", name: name2, version: version2 },
+        { issue: command5.issue, run: run.run },
+        { before: current, next },
+        head
+      ), took);
       return { kind: "removed", sha256: entry.sha256, at: commit.sha };
     } catch (error64) {
       doubt.commit = mayHaveLanded(error64);
-      await beforeReplan(error64, attempt, run.paceMs ?? 0, deps.log, "Rollback commit");
+      await beforeReplan(error64, attempt, { paceMs: run.paceMs ?? 0, commitMs: took.ms }, deps.log, "Rollback commit");
     }
   }
 }
@@ -97265,6 +98684,7 @@ async function finishRollback(deps, name2, version2, run, context, steps = []) {
   deleted.push(...await cleanStaging(deps.backends, name2, version2));
   if (!steps.includes("deleted")) steps.push("deleted");
   for (let attempt = 1; ; attempt++) {
+    const took = { ms: 0 };
     try {
       const { head: at2, metadata } = await registry2.snapshot(name2);
       if (!metadata || !pendingRollback(metadata, version2)) {
@@ -97278,17 +98698,17 @@ async function finishRollback(deps, name2, version2, run, context, steps = []) {
         }
         return { deleted, commit: void 0, metadata };
       }
-      const commit = await commitPackage(
+      const commit = await timedCommit(() => commitPackage(
         registry2,
         { action: "Rollback", note: "storage cleaned", name: name2, version: version2 },
         { issue: context.issue, run: run.run },
         { before: metadata, next: markRollbackCleaned(metadata, version2) },
         at2
-      );
+      ), took);
       steps.push("cleaned");
       return { deleted, commit, metadata };
     } catch (error64) {
-      await beforeReplan(error64, attempt, run.paceMs ?? 0, deps.log, "Cleaned-rollback commit");
+      await beforeReplan(error64, attempt, { paceMs: run.paceMs ?? 0, commitMs: took.ms }, deps.log, "Cleaned-rollback commit");
     }
   }
 }
@@ -97360,9 +98780,14 @@ async function authorize(deps, command5) {
 async function handleEvent(settings, eventName, payload, runtime, deps = createDeps(settings, runtime.log)) {
   const command5 = intake(eventName, payload);
   if (command5.kind === "ignore") return { kind: "ignored", why: command5.why };
-  if (command5.trigger.commentId !== void 0) {
-    await deps.tracker.react(command5.issue, command5.trigger.commentId, "eyes").catch((error64) => runtime.log.warning(`Could not react to the comment: ${error64.message}`));
+  const acknowledged = command5.trigger.commentId === void 0 ? void 0 : deps.tracker.react(command5.issue, command5.trigger.commentId, "eyes").catch((error64) => runtime.log.warning(`Could not react to the comment: ${error64.message}`));
+  try {
+    return await runCommand(settings, runtime, deps, command5);
+  } finally {
+    await acknowledged;
   }
+}
+async function runCommand(settings, runtime, deps, command5) {
   const allowed = await authorize(deps, command5);
   if (!allowed.ok) {
     await deny(deps.tracker, command5);
@@ -97462,12 +98887,6 @@ function git(path, args) {
       }
     });
   });
-}
-function packageOfPath(path) {
-  const match = /^metadata\/(?:[^/]+\/)+([^/]+)\.json$/.exec(path);
-  const name2 = match?.[1];
-  if (name2 === void 0 || checkPackageName(name2) !== void 0) return void 0;
-  return metadataPath(name2) === path ? name2 : void 0;
 }
 var CatFile = class {
   constructor(path) {
@@ -97592,6 +99011,32 @@ var GitRegistry = class {
     const names = out.split("\0").filter(Boolean).map(packageOfPath).filter((n3) => n3 !== void 0);
     return names.sort();
   }
+  /**
+   * Every package at `at` with two processes whatever the registry's size: one `git ls-tree` names every file under
+   * metadata/ (trees too, so a directory where a file belongs is seen), and the long-lived `cat-file --batch` reads them.
+   */
+  async packagesAt(at2) {
+    assertSha(at2);
+    const out = await git(this.config.path, ["ls-tree", "-r", "-t", "-z", "--full-tree", at2, "--", "metadata/"]);
+    const contents = emptyContents(at2);
+    const reads = [];
+    for (const record2 of out.split("\0")) {
+      const match = /^(\d+) (\w+) ([0-9a-f]+)\t(.+)$/s.exec(record2);
+      const name2 = match ? packageOfPath(match[4]) : void 0;
+      if (!match || name2 === void 0) continue;
+      const [, mode, type, object2] = match;
+      if (type !== "blob" || mode === "120000") {
+        addUnreadable(contents, name2, `is a ${mode === "120000" ? "symbolic link" : type === "commit" ? "submodule" : "directory"}, not a file`);
+        continue;
+      }
+      reads.push(this.catFile.read(object2).then((blob) => {
+        if (blob === void 0) throw transient(`git cat-file in ${this.config.path} lacks blob ${object2} that ${at2.slice(0, 12)} names.`);
+        addFile(contents, name2, blob.toString("utf8"));
+      }));
+    }
+    await Promise.all(reads);
+    return contents;
+  }
   async commitMessage(sha) {
     assertSha(sha);
     const object2 = await this.catFile.read(`${sha}^{commit}`);
@@ -97689,18 +99134,9 @@ async function audit(deps, options2) {
   const listings = await Promise.all(deps.backends.map(async (backend2) => ({ backend: backend2, objects: await backend2.list("") })));
   const head = await deps.history.head();
   const commits = await checkHistory(deps.history, concurrency, violations);
-  const names = await deps.history.listPackages(head);
-  const atHead = /* @__PURE__ */ new Map();
-  const unreadable2 = /* @__PURE__ */ new Set();
-  await pool(names, concurrency, async (name2) => {
-    try {
-      const metadata = await deps.history.readPackage(name2, head);
-      if (metadata) atHead.set(name2, metadata);
-    } catch (error64) {
-      unreadable2.add(name2);
-      if (!(error64 instanceof RegistrarError && error64.kind === "conflict")) throw error64;
-    }
-  });
+  const contents = await deps.history.packagesAt(head);
+  const atHead = contents.packages;
+  const unreadable2 = new Set(contents.unreadable.keys());
   let hashed = 0;
   const verified = /* @__PURE__ */ new Set();
   for (const { backend: backend2, objects } of listings) {
@@ -97717,15 +99153,25 @@ async function audit(deps, options2) {
         });
         return;
       }
-      const bytes = await backend2.read(object2.key);
+      if (options2.finals === "size") {
+        if (object2.bytes !== entry.bytes) {
+          violations.push({
+            invariant: 2,
+            ...where2,
+            message: `${backend2.name}: final object ${object2.key} is ${object2.bytes} bytes; the registry records ${entry.bytes} bytes with ${entry.sha256}`
+          });
+        } else verified.add(`${backend2.name}\0${final.name}@${final.version}`);
+        return;
+      }
+      const digest4 = await backend2.digest(object2.key);
       hashed += 1;
-      if (bytes === void 0) return;
-      const hex3 = sha256Hex(bytes);
-      if (hex3 !== sriToHex(entry.sha256) || bytes.length !== entry.bytes) {
+      if (digest4 === void 0) return;
+      const hex3 = digest4.sha256Hex;
+      if (hex3 !== sriToHex(entry.sha256) || digest4.bytes !== entry.bytes) {
         violations.push({
           invariant: 2,
           ...where2,
-          message: `${backend2.name}: final object ${object2.key} holds ${bytes.length} bytes with sha256 ${hex3}; the registry records ${entry.bytes} bytes with ${entry.sha256} (${sriToHex(entry.sha256)})`
+          message: `${backend2.name}: final object ${object2.key} holds ${digest4.bytes} bytes with sha256 ${hex3}; the registry records ${entry.bytes} bytes with ${entry.sha256} (${sriToHex(entry.sha256)})`
         });
         return;
       }
@@ -97738,7 +99184,7 @@ async function audit(deps, options2) {
   }
   return {
     head,
-    checked: { commits, packages: names.length, objects: listings.reduce((n3, l3) => n3 + l3.objects.length, 0), hashed },
+    checked: { commits, packages: atHead.size + unreadable2.size, objects: listings.reduce((n3, l3) => n3 + l3.objects.length, 0), hashed },
     violations: violations.sort(byPlace)
   };
 }
@@ -97818,7 +99264,6 @@ function formatAge(ms2) {
 // src/pipeline/reconcile.ts
 var DEFAULT_STAGING_TTL_MS = 7 * 24 * 60 * 60 * 1e3;
 var DEFAULT_GRACE_MS = 60 * 60 * 1e3;
-var READ_CONCURRENCY = 8;
 var describe151 = (error64) => error64 instanceof Error ? error64.message : String(error64);
 var id = (name2, version2) => `${name2}@${version2}`;
 async function reconcile(deps, options2) {
@@ -97826,25 +99271,16 @@ async function reconcile(deps, options2) {
   const grace = options2.graceMs ?? DEFAULT_GRACE_MS;
   const dryRun = options2.dryRun ?? false;
   const { registry: registry2, backends, log } = deps;
-  const objects = [];
-  for (const backend2 of backends) {
-    for (const object2 of await backend2.list("")) objects.push(classify(backend2, object2));
-  }
+  const listings = await Promise.all(backends.map(async (backend2) => ({ backend: backend2, objects: await backend2.list("") })));
+  const objects = listings.flatMap(({ backend: backend2, objects: listed }) => listed.map((object2) => classify(backend2, object2)));
   const head = await registry2.head();
-  const names = await registry2.listPackages(head);
+  const contents = await registry2.packagesAt(head);
   const report2 = { head, dryRun, actions: [], needsHuman: [], left: [] };
-  const packages = /* @__PURE__ */ new Map();
-  const unreadable2 = /* @__PURE__ */ new Set();
-  await pool(names, READ_CONCURRENCY, async (name2) => {
-    try {
-      const metadata = await registry2.readPackage(name2, head);
-      if (metadata) packages.set(name2, metadata);
-    } catch (error64) {
-      if (!(error64 instanceof RegistrarError) || error64.kind === "transient" || error64.kind === "refused") throw error64;
-      unreadable2.add(name2);
-      report2.needsHuman.push({ kind: "unreadable-metadata", name: name2, detail: describe151(error64) });
-    }
-  });
+  const packages = contents.packages;
+  const unreadable2 = new Set(contents.unreadable.keys());
+  for (const [name2, error64] of [...contents.unreadable].sort(([a5], [b6]) => a5 < b6 ? -1 : a5 > b6 ? 1 : 0)) {
+    report2.needsHuman.push({ kind: "unreadable-metadata", name: name2, detail: describe151(error64) });
+  }
   log.info(`Reconcile at registry ${head.slice(0, 12)}: ${packages.size} packages, ${objects.length} objects in ${backends.length} backends.`);
   const now = options2.now().getTime();
   const rollingBack = /* @__PURE__ */ new Set();
@@ -98032,10 +99468,10 @@ ${packageMarker(metadata.name, version2)}`
         return;
       }
       const freshRecords = (current?.rolledBack ?? []).filter((r5) => r5.version === version2);
+      const digest4 = freshRecords.length > 0 ? await backend2.digest(object2.key) : void 0;
+      if (freshRecords.length > 0 && digest4 === void 0) return;
       for (const record2 of freshRecords) {
-        const body = await backend2.read(object2.key);
-        if (body === void 0) return;
-        if (sha256Hex(body) !== sriToHex(record2.sha256)) continue;
+        if (digest4?.sha256Hex !== sriToHex(record2.sha256)) continue;
         await act(
           {
             kind: "rolled-back-final-deleted",
@@ -98089,7 +99525,7 @@ function rebuildFrom(deps, options2, metadata, version2, entry) {
         limits: options2.limits ?? DEFAULT_LIMITS,
         ...entry.subdir ? { subdir: entry.subdir } : {}
       });
-      return { bytes: tarball.bytes, sha256Hex: tarball.sha256Hex };
+      return { body: tarball.bytes, bytes: tarball.size, sha256Hex: tarball.sha256Hex };
     }
   };
 }
@@ -98196,7 +99632,7 @@ async function main() {
   const settings = readSettings((name2) => getInput(name2), process.env);
   protectSecrets(settings);
   if (settings.mode !== "event") return repair(settings);
-  const payload = JSON.parse(await readFile3(settings.event.path, "utf8"));
+  const payload = JSON.parse(await readFile4(settings.event.path, "utf8"));
   const result = await group(
     `Registrar: ${settings.event.name}`,
     () => handleEvent(settings, settings.event.name, payload, { log: actionLog, now: () => /* @__PURE__ */ new Date() })
