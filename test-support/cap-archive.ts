@@ -186,7 +186,7 @@ function fileName(prefix: string, index: number): string {
 }
 
 /** The tar, in pieces of at most ~1 MiB, never all of it in memory. */
-function* tarPieces(variant: CapVariant, stats: CapArchiveStats): Generator<Buffer> {
+function* tarPieces(variant: CapVariant, stats: CapArchiveStats, manifest: CapManifest | undefined): Generator<Buffer> {
   const source = new SeededBytes(`registrar cap archive ${variant}`);
   const globalPaxBytes = DEFAULT_LIMITS.paxBytes;
   const { smallFiles, smallFileBytes, longerFiles } = plan(globalPaxBytes);
@@ -239,7 +239,14 @@ function* tarPieces(variant: CapVariant, stats: CapArchiveStats): Generator<Buff
     yield count([pad(BIG_FILE_BYTES)]);
   }
 
-  for (let s = 0; s < smallFiles; s++) {
+  // A manifest takes the place of the first small file, so the entry count stays exactly at its cap.
+  if (manifest) {
+    const body = Buffer.from(`${JSON.stringify({ name: manifest.name, version: manifest.version, license: 'MIT' }, null, 2)}\n`);
+    noteEntry('package.json');
+    stats.files += 1;
+    yield count([...header(`${TOP}/package.json`, 'File', body.length), body, pad(body.length)]);
+  }
+  for (let s = manifest ? 1 : 0; s < smallFiles; s++) {
     const rel = `${DEEPEST}/${fileName('f', s)}`;
     noteEntry(rel);
     stats.files += 1;
@@ -254,6 +261,12 @@ function* tarPieces(variant: CapVariant, stats: CapArchiveStats): Generator<Buff
   yield count([Buffer.alloc(end + (record <= room ? record : 0))]);
 }
 
+/** A package.json at the root, so a publish of the cap archive goes all the way (the caps script builds without one). */
+export interface CapManifest {
+  name: string;
+  version: string;
+}
+
 /**
  * Write the cap archive of a variant to `path`, streamed (the tar is never whole in memory):
  * - `mixed`: ~49 MiB compressed, ~200 MiB unpacked: 9 files of 20 MiB − 512 bytes, mostly two-letter content
@@ -261,7 +274,7 @@ function* tarPieces(variant: CapVariant, stats: CapArchiveStats): Generator<Buff
  *   paths of exactly 255 characters at depth 32; a 64 KiB pax global header.
  * - `low-entropy`: the same layout with repetitive text only, at a compression ratio near the cap of 100.
  */
-export async function writeCapArchive(variant: CapVariant, path: string): Promise<CapArchiveStats> {
+export async function writeCapArchive(variant: CapVariant, path: string, options: { manifest?: CapManifest } = {}): Promise<CapArchiveStats> {
   const stats: CapArchiveStats = {
     variant,
     compressedBytes: 0,
@@ -275,7 +288,7 @@ export async function writeCapArchive(variant: CapVariant, path: string): Promis
   };
   // Level 1 for the two-letter content (level 6 would take ~20 s on it); level 6, like git archive, for the text.
   const level = variant === 'mixed' ? 1 : 6;
-  await pipeline(tarPieces(variant, stats), createGzip({ level }), createWriteStream(path));
+  await pipeline(tarPieces(variant, stats, options.manifest), createGzip({ level }), createWriteStream(path));
   stats.compressedBytes = (await stat(path)).size;
   return stats;
 }
