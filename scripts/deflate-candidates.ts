@@ -122,7 +122,7 @@ async function buildRates(): Promise<void> {
   }
 }
 
-/** LazyDeflate (src/core/tarball.ts) alone, with the canonical settings and with others, through canonicalGzip. */
+/** LazyDeflate (src/core/deflate.ts) alone, with the canonical settings and with others, through canonicalGzip. */
 function lazyCandidates(): Candidate[] {
   const canonical = CANONICAL_FORMAT.schedule[0]!.level as LazyParams;
   const alone = (params: LazyParams): TarballFormat => ({ ...CANONICAL_FORMAT, schedule: [{ level: params }] });

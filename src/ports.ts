@@ -1,8 +1,9 @@
 // The four ports the pipelines talk through; adapters for S3, GitHub and local git implement them.
 import type { Readable } from 'node:stream';
 import type { PackageMetadata, RegistryCommit } from './core/types.js';
-import type { RegistrarError } from './errors.js';
 export type { RegistryCommit } from './core/types.js';
+export type { RegistryContents } from './core/registry-contents.js';
+import type { RegistryContents } from './core/registry-contents.js';
 
 /** An object as a storage backend reports it. */
 export interface StoredObject {
@@ -124,19 +125,6 @@ export interface Registry {
   commitMessage(sha: string): Promise<string>;
   /** A link people can open for a commit. */
   commitUrl(sha: string): string;
-}
-
-/** The registry's packages as of one commit. */
-export interface RegistryContents {
-  /** The commit SHA the contents are of. */
-  at: string;
-  /** Every package whose metadata file at that commit reads and parses, by name. */
-  packages: Map<string, PackageMetadata>;
-  /**
-   * Packages whose file is there but cannot be read as metadata (corrupt JSON, a schema break, a directory where the
-   * file belongs), each with its `conflict`: a person's job, judged package by package, never a failure of the whole read.
-   */
-  unreadable: Map<string, RegistrarError>;
 }
 
 /** The registry as a history: what audit needs beyond the Registry port (the local git registry implements it). */

@@ -1,7 +1,20 @@
 // A registry snapshot assembled file by file: each metadata file parsed, a file that cannot be read recorded for a person rather than failing the whole read.
 import { RegistrarError, conflict } from '../errors.js';
-import type { RegistryContents } from '../ports.js';
 import { metadataPath, parseMetadata } from './metadata.js';
+import type { PackageMetadata } from './types.js';
+
+/** The registry's packages as of one commit. */
+export interface RegistryContents {
+  /** The commit SHA the contents are of. */
+  at: string;
+  /** Every package whose metadata file at that commit reads and parses, by name. */
+  packages: Map<string, PackageMetadata>;
+  /**
+   * Packages whose file is there but cannot be read as metadata (corrupt JSON, a schema break, a directory where the
+   * file belongs), each with its `conflict`: a person's job, judged package by package, never a failure of the whole read.
+   */
+  unreadable: Map<string, RegistrarError>;
+}
 
 export function emptyContents(at: string): RegistryContents {
   return { at, packages: new Map(), unreadable: new Map() };
