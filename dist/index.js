@@ -98371,7 +98371,7 @@ async function beforeReplan(error64, attempt, contention, log, what) {
   log.warning(`${what} attempt ${attempt} did not land (${error64.message}); re-planning.`);
   await sleep2(replanWaitMs(attempt, contention, Math.random()));
 }
-var MAX_DOUBLINGS = 6;
+var MAX_DOUBLINGS = 3;
 function replanWaitMs(attempt, contention, random) {
   const unit = Math.max(contention.paceMs, contention.commitMs, 1);
   return random * unit * 2 ** Math.min(attempt, MAX_DOUBLINGS);
