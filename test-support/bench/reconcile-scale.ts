@@ -9,92 +9,12 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { createGitHubClient } from '../../src/adapters/github/client.js';
 import { GitHubRegistry } from '../../src/adapters/github/registry.js';
 import { createS3Storage } from '../../src/adapters/s3.js';
-import { finalKey } from '../../src/core/keys.js';
-import { metadataPath, serializeMetadata } from '../../src/core/metadata.js';
-import { checkPackageName } from '../../src/core/names.js';
 import type { RepairItem, RepairReport } from '../../src/core/outcomes.js';
-import type { PackageMetadata } from '../../src/core/types.js';
 import { reconcile } from '../../src/pipeline/reconcile.js';
 import { FaultPlan, s3Route, startFaultProxy } from '../faults/index.js';
-import { git } from '../git.js';
+import { importPackages, scalePackage } from './registry.js';
 import type { S3TestServer } from '../s3.js';
 import { REGISTRY, runAction, startWorld, type World } from '../world.js';
-
-/** One package of a scale registry: its one published version, the final object's bytes, and the metadata recording them. */
-export interface ScalePackage {
-  name: string;
-  version: string;
-  key: string;
-  body: Buffer;
-  metadata: PackageMetadata;
-}
-
-const VERSION = '1.0.0';
-/** Older than any grace period, so a missing object would be promoted rather than left as a window. */
-const PUBLISHED = '2026-01-01T00:00:00.000Z';
-
-/**
- * Package `i`: a name whose first four letters come from a hash, so packages spread over the shards as real names
- * do, and a small final object (its bytes, not a real tarball: reconcile judges objects by key, size and hash).
- */
-export function scalePackage(i: number): ScalePackage {
-  const digest = createHash('sha256').update(`scale-package-${i}`).digest();
-  const name = `${Array.from(digest.subarray(0, 4), (b) => String.fromCharCode(97 + (b % 26))).join('')}-${i.toString(36)}`;
-  const problem = checkPackageName(name);
-  if (problem !== undefined) throw new Error(`scale package ${i}: ${problem}`);
-  const body = Buffer.from(`scale tarball of ${name}@${VERSION}\n`);
-  const sha256 = createHash('sha256').update(body).digest();
-  const metadata: PackageMetadata = {
-    name,
-    location: { githubOwner: `owner${i % 997}`, githubRepo: name, repositoryId: 1_000_000 + i },
-    published: {
-      [VERSION]: { sha256: `sha256-${sha256.toString('base64')}`, bytes: body.length, ref: `v${VERSION}`,
-        commit: createHash('sha1').update(name).digest('hex'), publishedTime: PUBLISHED, issue: i + 1 },
-    },
-    rolledBack: [],
-  };
-  return { name, version: VERSION, key: finalKey(name, VERSION), body, metadata };
-}
-
-/**
- * Adds `count` packages (0 … count-1) to the bare repository's `main` in one commit, with `git fast-import`:
- * seconds for 100,000 files, where a commit per package through the emulator would take hours. `extra` files
- * (path → content) go into the same commit, e.g. a corrupt metadata file. Returns the new head.
- */
-export async function importPackages(repository: string, count: number, extra: Record<string, string> = {}): Promise<string> {
-  const parent = (await git(repository, 'rev-parse', 'refs/heads/main')).trim();
-  const child = spawn('git', ['--git-dir', repository, 'fast-import', '--quiet', '--done'], { stdio: ['pipe', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-  const exited = new Promise<number>((done) => child.on('close', (code) => done(code ?? -1)));
-  const send = async (text: string) => {
-    if (!child.stdin.write(text)) await new Promise<void>((done) => child.stdin.once('drain', done));
-  };
-  const data = (content: string) => `data ${Buffer.byteLength(content)}\n${content}\n`;
-  // A fixed identity and date: the same count gives the same commit on every machine.
-  let chunk = `commit refs/heads/main\ncommitter Registrar Scale <scale@registry.invalid> 1767225600 +0000\n`
-    + `${data(`Registry of ${count} packages (reconcile scale)`)}from ${parent}\n`;
-  const files = function* () {
-    for (let i = 0; i < count; i++) {
-      const pkg = scalePackage(i);
-      yield [metadataPath(pkg.name), serializeMetadata(pkg.metadata)] as const;
-    }
-    yield* Object.entries(extra);
-  };
-  for (const [path, content] of files()) {
-    chunk += `M 100644 inline ${path}\n${data(content)}`;
-    // Batched: 100,000 small pipe writes cost more than building the text.
-    if (chunk.length > 1 << 20) {
-      await send(chunk);
-      chunk = '';
-    }
-  }
-  await send(`${chunk}\ndone\n`);
-  child.stdin.end();
-  const code = await exited;
-  if (code !== 0) throw new Error(`git fast-import failed (exit ${code}): ${stderr.slice(0, 2000)}`);
-  return (await git(repository, 'rev-parse', 'refs/heads/main')).trim();
-}
 
 /**
  * Puts packages 0 … count-1's final objects into a bucket. On the in-process s3rver it writes s3rver's own on-disk

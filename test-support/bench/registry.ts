@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { finalKey } from '../../src/core/keys.js';
 import { metadataPath, serializeMetadata } from '../../src/core/metadata.js';
 import { checkPackageName } from '../../src/core/names.js';
 import type { PackageMetadata } from '../../src/core/types.js';
@@ -12,37 +13,6 @@ import type { World } from '../world.js';
 
 /** Where built registries are kept between runs (the root filesystem here: ext4 on /dev/vda, not tmpfs). */
 export const CACHE = join(tmpdir(), 'registrar-bench');
-
-/** A valid, distinct, lowercase name for package `i`: six letters from a hash spread packages over the shards as real names do. */
-export function syntheticName(i: number): string {
-  const digest = createHash('sha256').update(`bench-package-${i}`).digest();
-  const letters = Array.from(digest.subarray(0, 6), (b) => String.fromCharCode(97 + (b % 26))).join('');
-  const name = `${letters}-${i.toString(36)}`;
-  const problem = checkPackageName(name);
-  // A reserved word would need a rule here; none of the first million names hits one, and a miss must be loud.
-  if (problem !== undefined) throw new Error(`synthetic name ${name}: ${problem}`);
-  return name;
-}
-
-/** One published version, shaped as Registrar writes it (serializeMetadata validates it). */
-function syntheticMetadata(i: number, name: string): string {
-  const metadata: PackageMetadata = {
-    name,
-    location: { githubOwner: `owner${i % 997}`, githubRepo: name, repositoryId: 1_000_000 + i },
-    published: {
-      '1.0.0': {
-        sha256: `sha256-${createHash('sha256').update(name).digest('base64')}`,
-        bytes: 1_000 + (i % 5_000),
-        ref: 'v1.0.0',
-        commit: createHash('sha1').update(name).digest('hex'),
-        publishedTime: '2026-01-01T00:00:00.000Z',
-        issue: i + 1,
-      },
-    },
-    rolledBack: [],
-  };
-  return serializeMetadata(metadata);
-}
 
 /** The README every world's registry starts with (test-support/world.ts): kept so only the package count differs. */
 const README = '# Package registry\n\nOne metadata file per package, written by Registrar.\n';
@@ -78,48 +48,11 @@ export async function cachedRegistry(packages: number): Promise<CachedRegistry> 
   await rm(building, { recursive: true, force: true });
   await mkdir(CACHE, { recursive: true });
   await run('git', ['init', '--quiet', '--bare', '--initial-branch=main', building]);
-  await fastImport(building, packages);
+  await importPackages(building, packages, { 'README.md': README });
   await rm(path, { recursive: true, force: true });
   await rename(building, path);
   await writeFile(done, '');
   return { path, head: (await git(path, 'rev-parse', 'refs/heads/main')).trim(), packages, builtSeconds: (performance.now() - started) / 1000 };
-}
-
-async function fastImport(repository: string, packages: number): Promise<void> {
-  const child = spawn('git', ['--git-dir', repository, 'fast-import', '--quiet', '--done'], { stdio: ['pipe', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-  const exited = new Promise<number>((done) => child.on('close', (code) => done(code ?? -1)));
-  const write = async (text: string) => {
-    if (!child.stdin.write(text)) await new Promise<void>((done) => child.stdin.once('drain', done));
-  };
-  const data = (content: string) => `data ${Buffer.byteLength(content)}\n${content}\n`;
-  const paths: string[] = [];
-  // Blobs first, one mark each; writes are batched because 100,000 small writes cost more than building them.
-  let batch = '';
-  for (let i = 0; i < packages; i++) {
-    const name = syntheticName(i);
-    paths.push(metadataPath(name));
-    batch += `blob\nmark :${i + 1}\n${data(syntheticMetadata(i, name))}`;
-    if (batch.length > 1 << 20) {
-      await write(batch);
-      batch = '';
-    }
-  }
-  // A fixed identity and date, so the same inputs give the same commit id on every machine.
-  batch += `commit refs/heads/main\ncommitter Registry Bench <bench@registry.invalid> 1767225600 +0000\n${data(`Registry of ${packages} packages (bench)`)}`;
-  batch += `M 100644 inline README.md\n${data(README)}`;
-  for (const [i, path] of paths.entries()) {
-    batch += `M 100644 :${i + 1} ${path}\n`;
-    if (batch.length > 1 << 20) {
-      await write(batch);
-      batch = '';
-    }
-  }
-  await write(`${batch}\ndone\n`);
-  child.stdin.end();
-  const code = await exited;
-  if (code !== 0) throw new Error(`git fast-import failed (exit ${code}): ${stderr.slice(0, 2000)}`);
 }
 
 /**
@@ -150,7 +83,8 @@ export async function cloneEditPush(registry: CachedRegistry, workRoot: string, 
   await runGit(['init', '--quiet', '--bare', '--initial-branch=main', remote]);
   await attachTo(remote, registry);
   const work = join(dir, 'work');
-  const name = syntheticName(registry.packages + 1 + run);
+  const pkg = scalePackage(registry.packages + 1 + run);
+  const { name } = pkg;
   const path = metadataPath(name);
   const identity = ['-c', 'user.name=Registry Bench', '-c', 'user.email=bench@registry.invalid'];
   try {
@@ -158,7 +92,7 @@ export async function cloneEditPush(registry: CachedRegistry, workRoot: string, 
     await runGit(['clone', '--quiet', '--depth', '1', '--branch', 'main', `file://${remote}`, work]);
     const cloned = performance.now();
     await mkdir(join(work, path, '..'), { recursive: true });
-    await writeFile(join(work, path), syntheticMetadata(registry.packages + 1 + run, name));
+    await writeFile(join(work, path), serializeMetadata(pkg.metadata));
     await runGit(['-C', work, 'add', path]);
     await runGit(['-C', work, ...identity, 'commit', '--quiet', '-m', `Publish ${name}@1.0.0`]);
     const committed = performance.now();
@@ -182,4 +116,81 @@ function run(command: string, args: string[]): Promise<void> {
     child.on('error', fail);
     child.on('close', (code) => (code === 0 ? done() : fail(new Error(`${command} ${args.join(' ')} failed (exit ${code}): ${stderr.slice(0, 2000)}`))));
   });
+}
+
+/** One package of a scale registry: its one published version, the final object's bytes, and the metadata recording them. */
+export interface ScalePackage {
+  name: string;
+  version: string;
+  key: string;
+  body: Buffer;
+  metadata: PackageMetadata;
+}
+
+const VERSION = '1.0.0';
+/** Older than any grace period, so a missing object would be promoted rather than left as a window. */
+const PUBLISHED = '2026-01-01T00:00:00.000Z';
+
+/**
+ * Package `i`: a name whose first four letters come from a hash, so packages spread over the shards as real names
+ * do, and a small final object (its bytes, not a real tarball: reconcile judges objects by key, size and hash).
+ */
+export function scalePackage(i: number): ScalePackage {
+  const digest = createHash('sha256').update(`scale-package-${i}`).digest();
+  const name = `${Array.from(digest.subarray(0, 4), (b) => String.fromCharCode(97 + (b % 26))).join('')}-${i.toString(36)}`;
+  const problem = checkPackageName(name);
+  if (problem !== undefined) throw new Error(`scale package ${i}: ${problem}`);
+  const body = Buffer.from(`scale tarball of ${name}@${VERSION}\n`);
+  const sha256 = createHash('sha256').update(body).digest();
+  const metadata: PackageMetadata = {
+    name,
+    location: { githubOwner: `owner${i % 997}`, githubRepo: name, repositoryId: 1_000_000 + i },
+    published: {
+      [VERSION]: { sha256: `sha256-${sha256.toString('base64')}`, bytes: body.length, ref: `v${VERSION}`,
+        commit: createHash('sha1').update(name).digest('hex'), publishedTime: PUBLISHED, issue: i + 1 },
+    },
+    rolledBack: [],
+  };
+  return { name, version: VERSION, key: finalKey(name, VERSION), body, metadata };
+}
+
+/**
+ * Adds `count` packages (0 … count-1) to the bare repository's `main` in one commit, with `git fast-import`:
+ * seconds for 100,000 files, where a commit per package through the emulator would take hours. `extra` files
+ * (path → content) go into the same commit, e.g. a corrupt metadata file. Returns the new head.
+ */
+export async function importPackages(repository: string, count: number, extra: Record<string, string> = {}): Promise<string> {
+  // A fresh bare repository has no main yet: the import then makes its first commit.
+  const parent = (await git(repository, 'for-each-ref', '--format=%(objectname)', 'refs/heads/main')).trim();
+  const child = spawn('git', ['--git-dir', repository, 'fast-import', '--quiet', '--done'], { stdio: ['pipe', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  const exited = new Promise<number>((done) => child.on('close', (code) => done(code ?? -1)));
+  const send = async (text: string) => {
+    if (!child.stdin.write(text)) await new Promise<void>((done) => child.stdin.once('drain', done));
+  };
+  const data = (content: string) => `data ${Buffer.byteLength(content)}\n${content}\n`;
+  // A fixed identity and date: the same count gives the same commit on every machine.
+  let chunk = `commit refs/heads/main\ncommitter Registry Bench <bench@registry.invalid> 1767225600 +0000\n`
+    + `${data(`Registry of ${count} packages`)}${parent ? `from ${parent}\n` : ''}`;
+  const files = function* () {
+    for (let i = 0; i < count; i++) {
+      const pkg = scalePackage(i);
+      yield [metadataPath(pkg.name), serializeMetadata(pkg.metadata)] as const;
+    }
+    yield* Object.entries(extra);
+  };
+  for (const [path, content] of files()) {
+    chunk += `M 100644 inline ${path}\n${data(content)}`;
+    // Batched: 100,000 small pipe writes cost more than building the text.
+    if (chunk.length > 1 << 20) {
+      await send(chunk);
+      chunk = '';
+    }
+  }
+  await send(`${chunk}\ndone\n`);
+  child.stdin.end();
+  const code = await exited;
+  if (code !== 0) throw new Error(`git fast-import failed (exit ${code}): ${stderr.slice(0, 2000)}`);
+  return (await git(repository, 'rev-parse', 'refs/heads/main')).trim();
 }
