@@ -113,8 +113,6 @@ export interface Registry {
    * Throws a `conflict` RegistrarError when the branch is no longer at `expectedHead`.
    */
   commit(changes: FileChange[], message: string, expectedHead: string): Promise<RegistryCommit>;
-  /** Names of every package with a metadata file as of commit `at` (paging through large trees). */
-  listPackages(at: string): Promise<string[]>;
   /**
    * Every package's metadata as of commit `at`, read from one snapshot of that commit's tree in a few requests
    * (what reconcile plans from, whatever the registry's size). Fails `transient` when the commit is not known
@@ -131,8 +129,6 @@ export interface Registry {
 export interface RegistryHistory {
   /** The branch's current head commit SHA. */
   head(): Promise<string>;
-  /** Names of every package with a metadata file as of commit `at`. */
-  listPackages(at: string): Promise<string[]>;
   /** A package's metadata as of commit `at`; undefined when the file does not exist there. */
   readPackage(name: string, at: string): Promise<PackageMetadata | undefined>;
   /** Every package's metadata as of commit `at`, as Registry.packagesAt reads it. */

@@ -172,36 +172,6 @@ export class GitHubRegistry implements Registry {
     }
   }
 
-  async listPackages(at: string): Promise<string[]> {
-    const { owner, repo } = this.config;
-    try {
-      const names: string[] = [];
-      // Walk metadata/ from the commit's root tree; a level whose recursive listing GitHub truncates is walked level by level.
-      const walk = async (treeSha: string): Promise<void> => {
-        const { data } = await this.client.rest.git.getTree({ owner, repo, tree_sha: treeSha, recursive: 'true' });
-        if (!data.truncated) {
-          for (const entry of data.tree) {
-            const match = entry.type === 'blob' ? /(?:^|\/)([^/]+)\.json$/.exec(entry.path ?? '') : null;
-            if (match?.[1]) names.push(match[1]);
-          }
-          return;
-        }
-        const { data: level } = await this.client.rest.git.getTree({ owner, repo, tree_sha: treeSha });
-        for (const entry of level.tree) {
-          if (entry.type === 'tree' && entry.sha) await walk(entry.sha);
-          const match = entry.type === 'blob' ? /^([^/]+)\.json$/.exec(entry.path ?? '') : null;
-          if (match?.[1]) names.push(match[1]);
-        }
-      };
-      const { data: root } = await this.client.rest.git.getTree({ owner, repo, tree_sha: at });
-      const metadata = root.tree.find((e) => e.path === 'metadata' && e.type === 'tree');
-      if (metadata?.sha) await walk(metadata.sha);
-      return names.sort();
-    } catch (error) {
-      throw gitHubError(error, `list the packages of the registry ${this.repoName} at ${at.slice(0, 12)}`);
-    }
-  }
-
   /**
    * The whole registry at one commit in two requests, whatever its size: the tarball of that exact SHA (the API
    * answers with a redirect to the download host), parsed as it streams. The Git trees and blobs API would take

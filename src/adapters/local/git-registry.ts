@@ -160,13 +160,6 @@ export class GitRegistry implements Registry, RegistryHistory {
       'Use the GitHub registry (--registry owner/repo) for runs that must write.'));
   }
 
-  async listPackages(at: string): Promise<string[]> {
-    assertSha(at);
-    const out = await git(this.config.path, ['ls-tree', '-r', '--name-only', '-z', at, '--', 'metadata/']);
-    const names = out.split('\0').filter(Boolean).map(packageOfPath).filter((n): n is string => n !== undefined);
-    return names.sort();
-  }
-
   /**
    * Every package at `at` with two processes whatever the registry's size: one `git ls-tree` names every file under
    * metadata/ (trees too, so a directory where a file belongs is seen), and the long-lived `cat-file --batch` reads them.
