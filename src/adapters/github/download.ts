@@ -64,10 +64,12 @@ async function errorBody(answer: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of answer) {
-    if (size < ERROR_BODY_BYTES) chunks.push(chunk as Buffer);
+    chunks.push(chunk as Buffer);
     size += (chunk as Buffer).length;
+    // Enough to read the message: the rest of an error answer is not waited for (leaving the loop ends the download).
+    if (size >= ERROR_BODY_BYTES) break;
   }
-  return Buffer.concat(chunks).toString('utf8').slice(0, ERROR_BODY_BYTES);
+  return Buffer.concat(chunks).subarray(0, ERROR_BODY_BYTES).toString('utf8');
 }
 
 /** An answer shaped like Octokit's RequestError, so gitHubError reads the status and GitHub's message the same way. */
