@@ -91958,10 +91958,11 @@ async function errorBody(answer) {
   const chunks = [];
   let size = 0;
   for await (const chunk of answer) {
-    if (size < ERROR_BODY_BYTES) chunks.push(chunk);
+    chunks.push(chunk);
     size += chunk.length;
+    if (size >= ERROR_BODY_BYTES) break;
   }
-  return Buffer.concat(chunks).toString("utf8").slice(0, ERROR_BODY_BYTES);
+  return Buffer.concat(chunks).subarray(0, ERROR_BODY_BYTES).toString("utf8");
 }
 function answered(status, headers, text) {
   let data = { message: text };
@@ -95373,34 +95374,6 @@ var GitHubRegistry = class {
         );
       }
       throw failure2;
-    }
-  }
-  async listPackages(at2) {
-    const { owner, repo } = this.config;
-    try {
-      const names = [];
-      const walk = async (treeSha) => {
-        const { data } = await this.client.rest.git.getTree({ owner, repo, tree_sha: treeSha, recursive: "true" });
-        if (!data.truncated) {
-          for (const entry of data.tree) {
-            const match = entry.type === "blob" ? /(?:^|\/)([^/]+)\.json$/.exec(entry.path ?? "") : null;
-            if (match?.[1]) names.push(match[1]);
-          }
-          return;
-        }
-        const { data: level } = await this.client.rest.git.getTree({ owner, repo, tree_sha: treeSha });
-        for (const entry of level.tree) {
-          if (entry.type === "tree" && entry.sha) await walk(entry.sha);
-          const match = entry.type === "blob" ? /^([^/]+)\.json$/.exec(entry.path ?? "") : null;
-          if (match?.[1]) names.push(match[1]);
-        }
-      };
-      const { data: root5 } = await this.client.rest.git.getTree({ owner, repo, tree_sha: at2 });
-      const metadata = root5.tree.find((e5) => e5.path === "metadata" && e5.type === "tree");
-      if (metadata?.sha) await walk(metadata.sha);
-      return names.sort();
-    } catch (error64) {
-      throw gitHubError(error64, `list the packages of the registry ${this.repoName} at ${at2.slice(0, 12)}`);
     }
   }
   /**
@@ -99004,12 +98977,6 @@ var GitRegistry = class {
       `The local git registry at ${this.config.path} is read-only; Registrar does not commit to it.`,
       "Use the GitHub registry (--registry owner/repo) for runs that must write."
     ));
-  }
-  async listPackages(at2) {
-    assertSha(at2);
-    const out = await git(this.config.path, ["ls-tree", "-r", "--name-only", "-z", at2, "--", "metadata/"]);
-    const names = out.split("\0").filter(Boolean).map(packageOfPath).filter((n3) => n3 !== void 0);
-    return names.sort();
   }
   /**
    * Every package at `at` with two processes whatever the registry's size: one `git ls-tree` names every file under
