@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import * as core from '@actions/core';
 import { credentialsOf, readSettings, type Settings } from './inputs.js';
 import { registerSecret } from './secrets.js';
-import { createDeps, handleEvent, type RunResult } from './main.js';
+import { createDeps, handleEvent, type RunResult } from './event.js';
 import { GitRegistry } from './adapters/local/git-registry.js';
 import { audit } from './pipeline/audit.js';
 import { reconcile } from './pipeline/reconcile.js';

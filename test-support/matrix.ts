@@ -1,7 +1,7 @@
 // The crash-point matrix: fail every request of a Registrar command in every way, repeat the command, and check every invariant.
 import fc from 'fast-check';
 import { readSettings } from '../src/inputs.js';
-import { handleEvent } from '../src/main.js';
+import { handleEvent } from '../src/event.js';
 import { FaultPlan, applicable, githubRoute, s3Route, serviceOf, startFaultProxy, type Fault, type FaultMode, type FaultProxy, type GraphqlErrorType } from './faults/index.js';
 import { checkInvariants, type Expectation, type Violation } from './invariants.js';
 import { REGISTRY, runAction, startWorld, type ActionRun, type World } from './world.js';
