@@ -32,18 +32,19 @@ function assertCount(label: string, value: number): void {
 /**
  * Every registry commit's message: `<Action> <name>@<version> (#<issue>)[: <note>]` and the trailers.
  * Rollbacks commit twice: `Rollback x@1.0.0 (#7)`, then `Rollback x@1.0.0 (#7): storage cleaned`.
+ * Without an issue (a command run from the CLI) the headline has no `(#N)` and there is no issue trailer.
  */
 export function registryCommitMessage(args: { action: 'Publish' | 'Rollback'; note?: 'storage cleaned'; name: string; version: string;
-  issue: number; run: string; attempt: number }): CommitMessage {
+  issue: number | undefined; run: string; attempt: number }): CommitMessage {
   const { action, note, name, version, issue, run, attempt } = args;
   // Only validated names reach a message, so no name can carry a line break and fake a trailer.
   const problem = checkPackageName(name) ?? checkVersion(version);
   if (problem !== undefined) throw new TypeError(`commit message from an unvalidated value: ${problem}`);
-  assertCount('issue', issue);
+  if (issue !== undefined) assertCount('issue', issue);
   if (!RUN.test(run)) throw new TypeError(`run id must be 1 to 64 of A-Z a-z 0-9 . _ -, not ${JSON.stringify(run.slice(0, 80))}`);
   assertCount('attempt', attempt);
-  const headline = `${action} ${name}@${version} (#${issue})${note ? `: ${note}` : ''}`;
-  const body = [`${TRAILER_ISSUE}: ${issue}`, `${TRAILER_RUN}: ${run}`, `${TRAILER_ATTEMPT}: ${attempt}`].join('\n');
+  const headline = `${action} ${name}@${version}${issue === undefined ? '' : ` (#${issue})`}${note ? `: ${note}` : ''}`;
+  const body = [...(issue === undefined ? [] : [`${TRAILER_ISSUE}: ${issue}`]), `${TRAILER_RUN}: ${run}`, `${TRAILER_ATTEMPT}: ${attempt}`].join('\n');
   return { headline, body, full: `${headline}\n\n${body}\n` };
 }
 

@@ -5,7 +5,7 @@ import { conflict, refused } from '../errors.js';
 import { isSri } from './integrity.js';
 import { checkGithubOwner, checkGithubRepo, checkPackageName, checkSubdir, checkTag, checkVersion, quote } from './names.js';
 import { formatPath, parseStrictJson } from './request.js';
-import type { Actor, PackageMetadata, PublishRequest, PublishedVersion, RollbackRecord } from './types.js';
+import type { PackageMetadata, RollbackActor, PublishRequest, PublishedVersion, RollbackRecord } from './types.js';
 
 // =============================================================================================
 // Where
@@ -53,16 +53,16 @@ const publishedVersionSchema = z.strictObject({
   commit: commitSha,
   subdir: checked(checkSubdir).optional(),
   publishedTime: time,
-  issue: positiveId,
+  issue: positiveId.optional(),
 });
 
 const rollbackRecordSchema = z.strictObject({
   version: checked(checkVersion),
   sha256: sri,
-  by: z.strictObject({ id: positiveId, login: z.string().min(1) }),
+  by: z.strictObject({ id: positiveId.optional(), login: z.string().min(1) }),
   at: time,
   reason: z.string(),
-  issue: positiveId,
+  issue: positiveId.optional(),
   commentId: positiveId.optional(),
   cleaned: z.boolean(),
 });
@@ -116,7 +116,7 @@ function publishedEntry(entry: PublishedVersion): PublishedVersion {
     commit: entry.commit,
     ...(entry.subdir === undefined ? {} : { subdir: entry.subdir }),
     publishedTime: entry.publishedTime,
-    issue: entry.issue,
+    ...(entry.issue === undefined ? {} : { issue: entry.issue }),
   };
 }
 
@@ -124,10 +124,10 @@ function rollbackEntry(record: RollbackRecord): RollbackRecord {
   return {
     version: record.version,
     sha256: record.sha256,
-    by: { id: record.by.id, login: record.by.login },
+    by: { ...(record.by.id === undefined ? {} : { id: record.by.id }), login: record.by.login },
     at: record.at,
     reason: record.reason,
-    issue: record.issue,
+    ...(record.issue === undefined ? {} : { issue: record.issue }),
     ...(record.commentId === undefined ? {} : { commentId: record.commentId }),
     cleaned: record.cleaned,
   };
@@ -203,7 +203,7 @@ export function addPublished(
  */
 export function removeForRollback(
   current: PackageMetadata,
-  args: { version: string; by: Actor; at: string; reason: string; issue: number; commentId?: number },
+  args: { version: string; by: RollbackActor; at: string; reason: string; issue?: number; commentId?: number },
 ): PackageMetadata {
   const entry = Object.hasOwn(current.published, args.version) ? current.published[args.version] : undefined;
   if (entry === undefined) throw refused(`${current.name}@${args.version} is not published, so there is nothing to roll back.`);
@@ -215,7 +215,7 @@ export function removeForRollback(
     by: args.by,
     at: args.at,
     reason: args.reason,
-    issue: args.issue,
+    ...(args.issue === undefined ? {} : { issue: args.issue }),
     ...(args.commentId === undefined ? {} : { commentId: args.commentId }),
     cleaned: false,
   };

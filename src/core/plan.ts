@@ -19,8 +19,11 @@ export type PublishPlan =
 
 export interface PlanPublishArgs {
   request: PublishRequest;
-  /** The issue this publish comes from: only the issue that committed a version may resume it. */
-  issue: number;
+  /**
+   * The issue this publish comes from: only the issue that committed a version may resume it. Undefined: a publish
+   * from the CLI, which resumes only what the CLI committed (an operator's repeated command converges).
+   */
+  issue: number | undefined;
   /** The numeric id of the source repository, as the GitHub API reports it now. */
   repositoryId: number;
   /** The canonical tarball: `sha256` in SRI form, its size, and the commit the tag resolved to. */
@@ -70,7 +73,7 @@ export function planPublish(args: PlanPublishArgs): PublishPlan {
         return {
           kind: 'refuse',
           final: true,
-          reason: `${id} is already published (issue #${existing.issue}).`,
+          reason: `${id} is already published (${existing.issue === undefined ? 'from the command line' : `issue #${existing.issue}`}).`,
           hint: 'Versions are immutable: to publish changes, tag and request a new version.',
         };
       }
@@ -117,7 +120,7 @@ export function planPublish(args: PlanPublishArgs): PublishPlan {
     commit: built.commit,
     ...(request.location.subdir ? { subdir: request.location.subdir } : {}),
     publishedTime: now,
-    issue,
+    ...(issue === undefined ? {} : { issue }),
   };
   return { kind: 'fresh', metadata: addPublished(current, { request, repositoryId, entry }), entry };
 }

@@ -28,8 +28,8 @@ export interface PublishedVersion {
   /** The package's directory in the repository, when not its root: with `commit`, enough to rebuild the tarball. */
   subdir?: string;
   publishedTime: string;
-  /** The publish issue that committed this version: only it may resume this version. */
-  issue: number;
+  /** The publish issue that committed this version: only it may resume this version. Absent: published from the CLI. */
+  issue?: number;
 }
 
 export interface Actor {
@@ -37,14 +37,21 @@ export interface Actor {
   login: string;
 }
 
+/** Who rolled a version back: a GitHub user (by id), or a name given at the CLI (`login` only). */
+export interface RollbackActor {
+  id?: number;
+  login: string;
+}
+
 /** Audit record of a trustee rollback. */
 export interface RollbackRecord {
   version: string;
   sha256: string;
-  by: Actor;
+  by: RollbackActor;
   at: string;
   reason: string;
-  issue: number;
+  /** The issue the trustee commented on; absent: rolled back from the CLI. */
+  issue?: number;
   commentId?: number;
   cleaned: boolean;
 }

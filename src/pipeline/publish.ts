@@ -44,7 +44,11 @@ export interface Log {
 }
 
 export interface PublishEvent {
-  issue: number;
+  /**
+   * The publish issue; undefined for a publish run from the CLI (its tracker is the terminal, which is told
+   * issue 0, and nothing is closed).
+   */
+  issue: number | undefined;
   /** The text holding the request: the issue body or a corrected request comment. */
   request: string;
   trigger: Trigger;
@@ -53,7 +57,7 @@ export interface PublishEvent {
 export async function publish(deps: PublishDeps, options: PublishOptions, event: PublishEvent): Promise<PublishOutcome> {
   const steps: Step[] = [];
   const doubt = { commit: false };
-  const status = new StatusComment(deps.tracker, event.issue, statusMarker(options.run), deps.registry, deps.log, options.paceMs);
+  const status = new StatusComment(deps.tracker, event.issue ?? 0, statusMarker(options.run), deps.registry, deps.log, options.paceMs);
   let request: PublishRequest | undefined;
   let outcome: PublishOutcome;
   // The canonical tarball is built and kept on disk (memory stays flat); nothing of it outlives the attempt.
@@ -118,7 +122,7 @@ async function publishRequest(deps: PublishDeps, options: AttemptOptions, event:
       return { status: 'refused', request, message: plan.reason, hint: plan.hint, problems: [], final: plan.final, steps };
     }
     if (plan.kind === 'resume') {
-      deps.log.info(`${request.name}@${request.version} was committed by issue #${event.issue}; resuming at promote.`);
+      deps.log.info(`${request.name}@${request.version} was committed by ${event.issue === undefined ? 'the command line' : `issue #${event.issue}`}; resuming at promote.`);
       // The tag moved since our commit: promote needs the bytes of the commit the metadata records.
       if (plan.rebuildFrom) built = await rebuild(deps, options, request, plan.entry, built);
       committed = { entry: plan.entry, commit: undefined, resumed: true };
@@ -283,11 +287,11 @@ async function recheck(deps: PublishDeps, request: PublishRequest, entry: Publis
 async function report(deps: PublishDeps, event: PublishEvent, outcome: PublishOutcome, status: StatusComment): Promise<void> {
   if (outcome.status === 'published') {
     // Published either way: the result comment and the closing go out together (the client still paces them).
-    await Promise.all([status.final(outcome), deps.tracker.close(event.issue, 'completed')]);
+    await Promise.all([status.final(outcome), event.issue === undefined ? undefined : deps.tracker.close(event.issue, 'completed')]);
     return;
   }
   await status.final(outcome);
   // A final refusal closes the issue only once the comment saying why is there.
-  if (outcome.status === 'refused' && outcome.final) await deps.tracker.close(event.issue, 'not_planned');
+  if (outcome.status === 'refused' && outcome.final && event.issue !== undefined) await deps.tracker.close(event.issue, 'not_planned');
 }
 

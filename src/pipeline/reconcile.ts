@@ -99,7 +99,7 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
     for (const record of uniquePending(metadata.rolledBack)) {
       rollingBack.add(id(metadata.name, record.version));
       const item: RepairItem = { kind: 'rollback-finished', name: metadata.name, version: record.version, sha256: record.sha256,
-        detail: `finished the rollback of ${id(metadata.name, record.version)} (${record.sha256}, issue #${record.issue} by @${record.by.login})` };
+        detail: `finished the rollback of ${id(metadata.name, record.version)} (${record.sha256}, ${record.issue === undefined ? 'from the command line' : `issue #${record.issue}`} by @${record.by.login})` };
       await attempt({ ...item, kind: 'rollback-failed', detail: `could not finish the rollback of ${id(metadata.name, record.version)}` },
         () => act(item, async () => {
           await finishRollback({ registry, backends, log }, metadata.name, record.version,
@@ -137,13 +137,15 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
             }
           });
       });
-      if (deps.tracker && !dryRun && report.actions.some((a) => a.kind === 'promoted' && a.name === metadata.name && a.version === version)) {
+      // A version published from the CLI has no issue to tell.
+      if (deps.tracker && !dryRun && entry.issue !== undefined && report.actions.some((a) => a.kind === 'promoted' && a.name === metadata.name && a.version === version)) {
         const tracker = deps.tracker;
+        const issue = entry.issue;
         await attempt({ kind: 'failed', ...where, detail: `could not tell issue #${entry.issue} that ${id(metadata.name, version)} is published` }, async () => {
-          await tracker.upsertComment(entry.issue, `${MARKER_PREFIX}reconcile promoted ${id(metadata.name, version)} -->`,
+          await tracker.upsertComment(issue, `${MARKER_PREFIX}reconcile promoted ${id(metadata.name, version)} -->`,
             `### ✅ Published ${inert(id(metadata.name, version))}\n\nThe scheduled reconcile finished what an interrupted run began: `
             + `the version was committed, and its tarball (${inert(entry.sha256)}) is now in every backend.\n${packageMarker(metadata.name, version)}`);
-          await tracker.close(entry.issue, 'completed');
+          await tracker.close(issue, 'completed');
         });
       }
     }
@@ -236,7 +238,7 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
       for (const record of freshRecords) {
         if (digest?.sha256Hex !== sriToHex(record.sha256)) continue;
         await act({ kind: 'rolled-back-final-deleted', ...where, sha256: record.sha256,
-          detail: `deleted ${object.key} in ${backend.name}: it holds ${record.sha256}, which the rollback of ${id(name, version)} (issue #${record.issue}) removed` },
+          detail: `deleted ${object.key} in ${backend.name}: it holds ${record.sha256}, which the rollback of ${id(name, version)} (${record.issue === undefined ? 'from the command line' : `issue #${record.issue}`}) removed` },
         async () => {
           // deleteFinalIfHash reads the bytes again right before the delete (rule 5).
           if (!(await deleteFinalIfHash(backend, name, version, record.sha256))) {

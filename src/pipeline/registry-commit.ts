@@ -19,7 +19,8 @@ const MAX_PLANS = 20;
 const MAX_AMBIGUOUS_PLANS = 3;
 
 export interface CommitContext {
-  issue: number;
+  /** Undefined: a command run from the CLI, with no issue. */
+  issue: number | undefined;
   run: { id: string; attempt: number };
 }
 

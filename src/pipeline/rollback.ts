@@ -2,7 +2,7 @@
 import { ROLLBACK_STEPS, type RollbackOutcome, type RollbackStep } from '../core/outcomes.js';
 import { markRollbackCleaned, pendingRollback, removeForRollback } from '../core/metadata.js';
 import { checkPackageName, checkVersion, quote } from '../core/names.js';
-import type { Actor, PackageMetadata } from '../core/types.js';
+import type { PackageMetadata, RollbackActor } from '../core/types.js';
 import { RegistrarError, judgesTheRequest, transient } from '../errors.js';
 import type { Registry, RegistryCommit, Storage } from '../ports.js';
 import { cleanStaging, deleteFinalIfHash } from './promote.js';
@@ -22,13 +22,13 @@ export interface RollbackRun {
   paceMs?: number;
 }
 
-/** A trustee's `/rollback`, everything taken from the trustee's own comment. */
+/** A trustee's `/rollback`, everything taken from the trustee's own comment (or a rollback run from the CLI: no issue). */
 export interface RollbackCommand {
-  issue: number;
+  issue: number | undefined;
   name: string;
   version: string;
   reason: string;
-  actor: Actor;
+  actor: RollbackActor;
   commentId: number | undefined;
   /** When the trustee commented: a publish triggered before this never republishes the version. */
   at: string;
@@ -121,7 +121,7 @@ async function removeVersion(deps: RollbackDeps, run: RollbackRun, command: Roll
  * read of the branch right after our own commit can come from a replica that has not seen it yet (rule 11).
  */
 export async function finishRollback(deps: RollbackDeps, name: string, version: string, run: RollbackRun,
-  context: { issue: number; actor: Actor; removedAt?: string }, steps: RollbackStep[] = []): Promise<{ deleted: string[]; commit: RegistryCommit | undefined; metadata: PackageMetadata | undefined }> {
+  context: { issue: number | undefined; actor: RollbackActor; removedAt?: string }, steps: RollbackStep[] = []): Promise<{ deleted: string[]; commit: RegistryCommit | undefined; metadata: PackageMetadata | undefined }> {
   const { registry } = deps;
   const current = context.removedAt === undefined ? (await registry.snapshot(name)).metadata : await registry.readPackage(name, context.removedAt);
   const records = (current?.rolledBack ?? []).filter((r) => r.version === version && !r.cleaned);
