@@ -1,9 +1,10 @@
-// A read-only Registry (and RegistryHistory) over a local git repository — a bare repository or a full clone — driven by the git CLI.
+// A Registry (and RegistryHistory) over a local git repository — bare or a full clone — driven by the git CLI: reads by SHA, compare-and-swap commits with git plumbing.
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdir, readdir } from 'node:fs/promises';
 import { metadataPath, packageOfPath, parseMetadata } from '../../core/metadata.js';
 import { addFile, addUnreadable, emptyContents } from '../../core/registry-contents.js';
 import type { PackageMetadata } from '../../core/types.js';
-import { RegistrarError, notFound, refused, transient } from '../../errors.js';
+import { RegistrarError, conflict, notFound, transient } from '../../errors.js';
 import type { FileChange, Registry, RegistryCommit, RegistryContents, RegistryHistory, Snapshot } from '../../ports.js';
 
 export interface GitRegistryConfig {
@@ -18,17 +19,59 @@ export interface GitRegistryConfig {
 const SHA = /^[0-9a-f]{40}$/;
 const GIT_OUTPUT_LIMIT = 512 * 1024 * 1024;
 
-function git(path: string, args: string[]): Promise<string> {
+function git(path: string, args: string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('git', ['-C', path, ...args], { maxBuffer: GIT_OUTPUT_LIMIT, encoding: 'utf8' }, (error, stdout, stderr) => {
-      if (error) {
-        const detail = String(stderr || error.message).trim().split('\n')[0] ?? '';
-        reject(new RegistrarError('not-found', `git ${args[0] ?? ''} in ${path} failed: ${detail}`, undefined, { cause: error }));
-      } else {
-        resolve(stdout);
-      }
-    });
+    const child = execFile('git', ['-C', path, ...args], { maxBuffer: GIT_OUTPUT_LIMIT, encoding: 'utf8', ...(options.env ? { env: options.env } : {}) },
+      (error, stdout, stderr) => {
+        if (error) {
+          const detail = String(stderr || error.message).trim().split('\n')[0] ?? '';
+          reject(new RegistrarError('not-found', `git ${args[0] ?? ''} in ${path} failed: ${detail}`, undefined, { cause: error }));
+        } else {
+          resolve(stdout);
+        }
+      });
+    if (options.input !== undefined) child.stdin?.end(options.input);
   });
+}
+
+/** Who a commit is by when git has no identity configured (a fresh machine): the commit still says what Registrar did. */
+const FALLBACK_IDENTITY = { GIT_AUTHOR_NAME: 'Registrar', GIT_AUTHOR_EMAIL: 'registrar@localhost', GIT_COMMITTER_NAME: 'Registrar', GIT_COMMITTER_EMAIL: 'registrar@localhost' };
+
+/** `git commit-tree`, with the fallback identity only when git has none of its own. */
+async function commitTree(path: string, tree: string, parents: string[], message: string): Promise<string> {
+  const args = ['commit-tree', tree, ...parents.flatMap((p) => ['-p', p])];
+  try {
+    return (await git(path, args, { input: message })).trim();
+  } catch (error) {
+    if (!/identity|ident|user\.email|user\.name/i.test((error as Error).message)) throw error;
+    return (await git(path, args, { input: message, env: { ...process.env, ...FALLBACK_IDENTITY } })).trim();
+  }
+}
+
+/**
+ * Makes `path` a registry repository when it is missing or an empty directory: a bare repository whose `branch` has
+ * one initial commit (a README). Returns whether it created one. A path holding anything else is left alone
+ * (GitRegistry then reads it, or says why it cannot).
+ */
+export async function initRegistryRepository(path: string, branch = 'main'): Promise<boolean> {
+  let entries: string[];
+  try {
+    entries = await readdir(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await mkdir(path, { recursive: true });
+    entries = [];
+  }
+  if (entries.length > 0) return false;
+  await git(path, ['init', '--quiet', '--bare', `--initial-branch=${branch}`]);
+  const readme = (await git(path, ['hash-object', '-w', '--stdin'], {
+    input: '# Package registry\n\nOne metadata file per package under `metadata/`, written by Registrar.\n',
+  })).trim();
+  const tree = (await git(path, ['mktree', '-z'], { input: `100644 blob ${readme}\tREADME.md\0` })).trim();
+  const commit = await commitTree(path, tree, [], 'Start the registry\n');
+  // The zero SHA as the old value: created only if the branch does not exist yet.
+  await git(path, ['update-ref', `refs/heads/${branch}`, commit, '0'.repeat(40)]);
+  return true;
 }
 
 export { packageOfPath };
@@ -155,9 +198,81 @@ export class GitRegistry implements Registry, RegistryHistory {
     return blob === undefined ? undefined : parseMetadata(blob.toString('utf8'), name);
   }
 
-  commit(_changes: FileChange[], _message: string, _expectedHead: string): Promise<RegistryCommit> {
-    return Promise.reject(refused(`The local git registry at ${this.config.path} is read-only; Registrar does not commit to it.`,
-      'Use the GitHub registry (--registry owner/repo) for runs that must write.'));
+  /**
+   * A compare-and-swap commit with git plumbing: blobs written with `hash-object -w`, only the trees on the changed
+   * paths rewritten (`ls-tree` + `mktree` per level, so a commit costs the same in a registry of any size),
+   * `commit-tree` on `expectedHead`, then `update-ref` from exactly `expectedHead`: git moves the branch only if it
+   * is still there (atomic), so a branch that moved meanwhile is a `conflict` and nothing changes.
+   */
+  async commit(changes: FileChange[], message: string, expectedHead: string): Promise<RegistryCommit> {
+    assertSha(expectedHead);
+    const root = (await git(this.config.path, ['rev-parse', '--verify', `${expectedHead}^{tree}`])).trim();
+    const edits = new Map<string, string | null>();
+    for (const change of changes) {
+      if (!/^(?:[A-Za-z0-9@._-]+\/)*[A-Za-z0-9@._-]+$/.test(change.path) || change.path.split('/').some((s) => s === '.' || s === '..')) {
+        throw new TypeError(`a registry path that is not plain: ${JSON.stringify(change.path.slice(0, 120))}`);
+      }
+      edits.set(change.path, change.content === null ? null : await this.writeBlob(change.content));
+    }
+    const tree = await this.rewriteTree(root, edits);
+    const sha = await commitTree(this.config.path, tree ?? await this.emptyTree(), [expectedHead], message);
+    try {
+      await git(this.config.path, ['update-ref', '-m', 'registrar: commit', `refs/heads/${this.branch}`, sha, expectedHead]);
+    } catch (error) {
+      const now = await this.head().catch(() => undefined);
+      if (now !== expectedHead) {
+        throw new RegistrarError('conflict', `The registry branch ${this.branch} moved from ${expectedHead.slice(0, 12)} to ${now?.slice(0, 12) ?? 'nowhere'}; nothing was committed.`,
+          undefined, { cause: error, reason: 'stale' });
+      }
+      throw transient(`git update-ref in ${this.config.path} failed: ${(error as Error).message}`, error);
+    }
+    return { sha, url: this.commitUrl(sha) };
+  }
+
+  private async writeBlob(content: string): Promise<string> {
+    return (await git(this.config.path, ['hash-object', '-w', '--stdin'], { input: content })).trim();
+  }
+
+  private async emptyTree(): Promise<string> {
+    return (await git(this.config.path, ['mktree', '-z'], { input: '' })).trim();
+  }
+
+  /**
+   * The tree `tree` (undefined: none yet) with `edits` applied (paths relative to it; a blob SHA, or null to delete).
+   * Returns undefined when nothing is left in it, so a directory emptied by a delete disappears as git would have it.
+   */
+  private async rewriteTree(tree: string | undefined, edits: Map<string, string | null>): Promise<string | undefined> {
+    const entries = new Map<string, string>();
+    if (tree !== undefined) {
+      const out = await git(this.config.path, ['ls-tree', '-z', tree]);
+      for (const record of out.split('\0').filter(Boolean)) {
+        const tab = record.indexOf('\t');
+        entries.set(record.slice(tab + 1), record.slice(0, tab));
+      }
+    }
+    const below = new Map<string, Map<string, string | null>>();
+    for (const [path, blob] of edits) {
+      const slash = path.indexOf('/');
+      if (slash < 0) {
+        if (blob === null) entries.delete(path);
+        else entries.set(path, `100644 blob ${blob}`);
+        continue;
+      }
+      const dir = path.slice(0, slash);
+      if (!below.has(dir)) below.set(dir, new Map());
+      below.get(dir)!.set(path.slice(slash + 1), blob);
+    }
+    for (const [dir, inner] of below) {
+      const existing = entries.get(dir);
+      const [, type, object] = existing?.split(' ') ?? [];
+      if (existing !== undefined && type !== 'tree') throw conflict(`The registry has a file where the directory ${dir} belongs; nothing was committed.`);
+      const rewritten = await this.rewriteTree(type === 'tree' ? object : undefined, inner);
+      if (rewritten === undefined) entries.delete(dir);
+      else entries.set(dir, `040000 tree ${rewritten}`);
+    }
+    if (entries.size === 0) return undefined;
+    const input = [...entries].map(([name, head]) => `${head}\t${name}\0`).join('');
+    return (await git(this.config.path, ['mktree', '-z'], { input })).trim();
   }
 
   /**
