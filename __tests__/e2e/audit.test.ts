@@ -167,20 +167,20 @@ describe('audit finds each planted violation', () => {
   });
 
   describe('through the CLI', () => {
-    it('exits 1 from audit and lists the violations', async () => {
+    it('exits 4 (needs a person) from audit and lists the violations', async () => {
       const { env, backends } = cliEnv(h);
-      const result = await cli(['audit', '--registry-path', h.world.registryPath, '--backends', backends], env);
-      expect(result.code).toBe(1);
+      const result = await cli(['audit', '--registry', h.world.registryPath, '--backends', backends], env);
+      expect(result.code).toBe(4);
       expect(result.out).toContain('### Registrar audit');
       expect(result.out).toContain('`ghost-pkg/1.0.0.tar.gz`');
     });
 
-    it('exits 1 from reconcile when something needs a person, after repairing what it may', async () => {
+    it('exits 4 from reconcile when something needs a person, after repairing what it may', async () => {
       const { env, backends } = cliEnv(h);
-      const result = await cli(['reconcile', '--registry', `${REGISTRY.owner}/${REGISTRY.repo}`, '--api-url', h.world.github.url,
+      const result = await cli(['reconcile', '--registry-repository', `${REGISTRY.owner}/${REGISTRY.repo}`, '--api-url', h.world.github.url,
         '--token-env', 'REG_TOKEN', '--api-pace-ms', '1', '--backends', backends], env);
       expect(result.err).not.toMatch(/failed/);
-      expect(result.code).toBe(1);
+      expect(result.code).toBe(4);
       expect(result.out).toContain('#### Needs a person');
       expect(result.out).toContain('`ghost-pkg/1.0.0.tar.gz`');
       expect(result.out).toContain('unreadable metadata');
@@ -193,19 +193,19 @@ describe('audit finds each planted violation', () => {
 describe('the CLI refuses bad usage with exit 2 and says what is expected', () => {
   const backends = '[{"bucket":"my-registry"}]';
   const cases: [string, string[], RegExp][] = [
-    ['no command', [], /No command given: expected `reconcile` or `audit`/],
-    ['an unknown command', ['frobnicate'], /Unknown command "frobnicate"/],
-    ['an unknown option', ['audit', '--registry-path', '.', '--backends', backends, '--bogus'], /Unknown option '--bogus'/],
-    ['audit without a local clone', ['audit', '--registry', 'a/b', '--backends', backends], /audit .* needs --registry-path DIR/],
-    ['both registries', ['reconcile', '--registry', 'a/b', '--registry-path', '.', '--backends', backends], /either --registry OWNER\/REPO or --registry-path DIR, not both/],
-    ['no registry', ['reconcile', '--backends', backends], /reconcile needs the registry/],
-    ['no backends', ['reconcile', '--registry', 'a/b'], /--backends JSON is required/],
-    ['backends that are not JSON', ['reconcile', '--registry', 'a/b', '--backends', '{nope'], /--backends is not valid JSON/],
-    ['backends of the wrong shape', ['reconcile', '--registry', 'a/b', '--backends', '[{"bucket":"X"}]'], /backends\.0\.bucket: must be an S3 bucket name/],
-    ['a registry that is not owner/repo', ['reconcile', '--registry', 'just-a-name', '--backends', backends], /expected OWNER\/REPO/],
-    ['a TTL that is not a number', ['reconcile', '--registry', 'a/b', '--backends', backends, '--staging-ttl-hours', 'soon'], /--staging-ttl-hours is "soon"; expected a number greater than 0/],
-    ['a negative grace', ['reconcile', '--registry', 'a/b', '--backends', backends, '--grace-minutes=-5'], /--grace-minutes is "-5"; expected a number of 0 or more/],
-    ['no token', ['reconcile', '--registry', 'a/b', '--backends', backends, '--token-env', 'NOT_SET_ANYWHERE'], /NOT_SET_ANYWHERE .* holds no token/],
+    ['no command', [], /no command given: expected one of publish, dry-run, rollback, reconcile, audit/],
+    ['an unknown command', ['frobnicate'], /unknown command "frobnicate"/],
+    ['an unknown option', ['audit', '--registry', '.', '--backends', backends, '--bogus'], /Unknown option '--bogus'/],
+    ['audit of a registry on GitHub', ['audit', '--registry-repository', 'a/b', '--backends', backends], /audit walks the registry's history, so it needs --registry DIR/],
+    ['both registries', ['reconcile', '--registry-repository', 'a/b', '--registry', '.', '--backends', backends, '--token-env', 'T'], /either --registry DIR or --registry-repository OWNER\/REPO, not both/],
+    ['no registry', ['reconcile', '--backends', backends], /No registry given/],
+    ['no backends', ['reconcile', '--registry-repository', 'a/b'], /No storage given: expected --storage DIR .* or --backends JSON/],
+    ['backends that are not JSON', ['reconcile', '--registry-repository', 'a/b', '--backends', '{nope'], /--backends is not valid JSON/],
+    ['backends of the wrong shape', ['reconcile', '--registry-repository', 'a/b', '--backends', '[{"bucket":"X"}]'], /backends\.0\.bucket: must be an S3 bucket name/],
+    ['a registry that is not owner/repo', ['reconcile', '--registry-repository', 'just-a-name', '--backends', backends, '--token-env', 'T'], /expected OWNER\/REPO/],
+    ['a TTL that is not a number', ['reconcile', '--registry-repository', 'a/b', '--backends', backends, '--staging-ttl-hours', 'soon'], /--staging-ttl-hours is "soon"; expected a number greater than 0/],
+    ['a negative grace', ['reconcile', '--registry-repository', 'a/b', '--backends', backends, '--grace-minutes=-5'], /--grace-minutes is "-5"; expected a number of 0 or more/],
+    ['no token', ['reconcile', '--registry-repository', 'a/b', '--backends', backends, '--token-env', 'NOT_SET_ANYWHERE'], /NOT_SET_ANYWHERE .* holds no token/],
   ];
   it.each(cases)('%s', async (_what, argv, says) => {
     const result = await cli(argv);
@@ -218,7 +218,7 @@ describe('the CLI refuses bad usage with exit 2 and says what is expected', () =
   it('prints the usage with --help and exits 0', async () => {
     const result = await cli(['--help']);
     expect(result.code).toBe(0);
-    expect(result.out).toContain('registrar reconcile');
+    expect(result.out).toContain('reconcile');
   });
 });
 
@@ -265,7 +265,7 @@ describe('a clean registry of 1,000 packages across 2 backends', () => {
 
     const cliStart = performance.now();
     const { env, backends } = cliEnv(h);
-    const result = await cli(['audit', '--registry-path', h.world.registryPath, '--backends', backends], env);
+    const result = await cli(['audit', '--registry', h.world.registryPath, '--backends', backends], env);
     timings.cliAudit = Math.round(performance.now() - cliStart);
     expect(result.code).toBe(0);
     expect(result.out).toContain('No violations');

@@ -66,7 +66,7 @@ describe('reconcile running in the middle of a publish', () => {
     let out = '';
     const backends = JSON.stringify(world.buckets.map((bucket, i) => ({ name: i === 0 ? 'primary' : `mirror-${i}`, endpoint: world.s3.endpoint,
       bucket, credentials: { accessKeyIdEnv: 'S3_ACCESS_KEY_ID', secretAccessKeyEnv: 'S3_SECRET_ACCESS_KEY' } })));
-    const code = await runCli(['reconcile', '--registry', 'registry/registry', '--api-url', world.github.url, '--backends', backends, '--api-pace-ms', '1'],
+    const code = await runCli(['reconcile', '--registry-repository', 'registry/registry', '--api-url', world.github.url, '--backends', backends, '--api-pace-ms', '1'],
       { GITHUB_TOKEN: 't', S3_ACCESS_KEY_ID: world.s3.credentials.accessKeyId, S3_SECRET_ACCESS_KEY: world.s3.credentials.secretAccessKey },
       { out: (t) => { out += t; }, err: (t) => { out += t; } });
     return { code, out };
