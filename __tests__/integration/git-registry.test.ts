@@ -101,11 +101,12 @@ describe('the read side of the Registry port over a bare repository', () => {
     expect(registry.commitUrl(commits[0]!)).toBe(`https://example.test/registry/registry/commit/${commits[0]}`);
   });
 
-  it('refuses to commit: it is read-only', async () => {
+  it('refuses a commit expecting a head the branch has left: a conflict, and the branch stays where it is', async () => {
+    const head = await registry.head();
     const error = await registry.commit([{ path: 'x', content: 'y' }], 'm', commits[2]!).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RegistrarError);
-    expect((error as RegistrarError).kind).toBe('refused');
-    expect((error as RegistrarError).message).toMatch(/read-only/);
+    expect((error as RegistrarError).kind).toBe('conflict');
+    expect(await registry.head()).toBe(head);
   });
 
   it('reads a corrupt metadata file as a conflict naming the path', async () => {
