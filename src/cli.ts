@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // The terminal entry point, `registrar <command>`: the action's pipelines over GitHub and S3, or over a local git registry, a storage directory and a local source.
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';

@@ -86,7 +86,7 @@ export function countedSource(source: Source, progress: Progress): Source {
       const stream = await source.archive(owner, repo, commit);
       const counter = new Transform({
         transform(chunk: Buffer, _encoding, done) {
-          progress.add('KiB of source downloaded', chunk.length / 1024);
+          progress.add('bytes of source downloaded', chunk.length);
           done(null, chunk);
         },
       });

@@ -21,6 +21,8 @@ const RECORD_SUFFIX = '.sha256';
 /** One key segment: no dot first (hidden files are ours), no separators, controls or backslashes. */
 const SEGMENT = /^[^./\\\u0000-\u001f\u007f][^/\\\u0000-\u001f\u007f]{0,254}$/;
 const MAX_KEY = 1024;
+/** Tries of a write whose directory vanished under it (see intoKey). */
+const WRITE_ATTEMPTS = 3;
 
 /** What is recorded beside an object: its sha256, bound to the exact file by its entity tag. */
 interface ShaRecord {
@@ -47,9 +49,8 @@ export class FsStorage implements Storage {
   }
 
   async put(key: string, body: Body, digest: BodyDigest): Promise<WriteReceipt> {
-    const file = await this.pathFor(key, { create: true });
-    const source = body instanceof Uint8Array ? Readable.from([Buffer.from(body.buffer, body.byteOffset, body.byteLength)]) : createReadStream(body.file);
-    const written = await this.writeAtomically(file, source, 'put', key);
+    const written = await this.intoKey(key, 'put', () =>
+      (body instanceof Uint8Array ? Readable.from([Buffer.from(body.buffer, body.byteOffset, body.byteLength)]) : createReadStream(body.file)));
     // Proven only when the bytes that reached the disk hash to what the caller computed before sending them.
     return { etag: written.etag, verified: written.sha256 === digest.sha256Hex };
   }
@@ -99,12 +100,11 @@ export class FsStorage implements Storage {
    */
   async copy(fromKey: string, toKey: string, source: { etag?: string } = {}): Promise<WriteReceipt> {
     const from = await this.pathFor(fromKey);
-    const to = await this.pathFor(toKey, { create: true });
     const handle = await this.openExisting(from, 'copy', fromKey);
     if (handle === undefined) throw notFound(`Local storage "${this.name}": copy of "${fromKey}": no such object.`);
     try {
       const stat = await handle.stat({ bigint: true });
-      const written = await this.writeAtomically(to, handle.createReadStream({ autoClose: false, start: 0 }), 'copy', fromKey);
+      const written = await this.intoKey(toKey, 'copy', () => handle.createReadStream({ autoClose: false, start: 0 }));
       return { etag: written.etag, verified: source.etag !== undefined && source.etag === etagOf(stat) };
     } finally {
       await handle.close();
@@ -183,6 +183,22 @@ export class FsStorage implements Storage {
     return new RegistrarError('refused', `Local storage "${this.name}" refuses the key ${JSON.stringify(key.slice(0, 120))}: `
       + 'something on its path is a symbolic link or not a regular file or directory.', 'Remove what is in the way inside the storage directory.',
     { reason: 'invalid' });
+  }
+
+  /**
+   * Writes a key from a fresh `source` each try: a delete in another process may prune the key's (empty) directory
+   * between its creation and the temp file's, which a second try, re-creating it, gets past.
+   */
+  private async intoKey(key: string, operation: string, source: () => Readable): Promise<{ etag: string; sha256: string }> {
+    for (let attempt = 1; ; attempt++) {
+      const file = await this.pathFor(key, { create: true });
+      try {
+        return await this.writeAtomically(file, source(), operation, key);
+      } catch (error) {
+        const code = ((error as RegistrarError).cause as NodeJS.ErrnoException | undefined)?.code;
+        if (code !== 'ENOENT' || attempt >= WRITE_ATTEMPTS) throw error;
+      }
+    }
   }
 
   /** Streams `source` into a temp file beside `file`, hashing it, fsyncs, records its sha256, then renames it over `file`. */
