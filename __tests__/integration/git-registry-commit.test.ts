@@ -107,6 +107,17 @@ describe('a commit', () => {
     expect((await git(path, 'rev-list', '--count', 'main')).trim()).toBe('2');
   });
 
+  it('refuses to commit where the branch exists only as origin\'s (a CI checkout), saying how to fix it', async () => {
+    const head = await registry.head();
+    await git(path, 'update-ref', 'refs/remotes/origin/main', head);
+    await git(path, 'update-ref', '-d', 'refs/heads/main');
+    expect(await registry.head()).toBe(head);
+    const error = await registry.commit([change(metadata('left-pad'))], message('left-pad'), head).catch((e: unknown) => e);
+    expect((error as RegistrarError).kind).toBe('refused');
+    expect((error as RegistrarError).hint).toMatch(/branch main origin\/main/);
+    expect((await git(path, 'for-each-ref', '--format=%(refname)')).trim()).toBe('refs/remotes/origin/main');
+  });
+
   it('refuses a path that is not plain, before writing anything', async () => {
     const head = await registry.head();
     for (const bad of ['../escape.json', 'metadata//x.json', 'metadata/./x.json', '/abs.json']) {

@@ -206,6 +206,13 @@ export class GitRegistry implements Registry, RegistryHistory {
    */
   async commit(changes: FileChange[], message: string, expectedHead: string): Promise<RegistryCommit> {
     assertSha(expectedHead);
+    // A checkout made by CI may hold the branch only as origin's: commits go to a local branch, which must exist.
+    const local = await git(this.config.path, ['rev-parse', '--verify', '--quiet', `refs/heads/${this.branch}`]).catch(() => '');
+    if (local.trim() === '') {
+      throw new RegistrarError('refused', `The git repository ${this.config.path} has no local branch ${this.branch} to commit to.`,
+        `Create it (\`git -C ${this.config.path} branch ${this.branch} origin/${this.branch}\`), or point --registry at the registry repository itself.`,
+        { reason: 'configuration' });
+    }
     const root = (await git(this.config.path, ['rev-parse', '--verify', `${expectedHead}^{tree}`])).trim();
     const edits = new Map<string, string | null>();
     for (const change of changes) {
