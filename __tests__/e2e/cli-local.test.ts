@@ -189,6 +189,32 @@ describe('more of the CLI on local backends', () => {
     expect(audit.out).toContain('1 read and hashed');
   });
 
+  it('reconcile without the bytes anywhere needs a person (exit 4); given the source, it rebuilds them from the recorded commit', async () => {
+    const work = await mkdtemp(join(root, 'rebuild-'));
+    const pkg = await source(work, 'lost-bytes', 'lost-bytes');
+    await pkg.release('2.0.0');
+    const store = join(work, 'store');
+    const published = JSON.parse((await registrar(work, ['publish', '--registry', 'reg', '--storage', store, '--source', pkg.dir, '--ref', 'v2.0.0',
+      'lost-bytes@2.0.0', '--json'])).out) as { sha256: string };
+    const held = await files(store);
+    await rm(join(store, 'lost-bytes'), { recursive: true });
+    // The tag moves on; the metadata's commit is what a rebuild uses.
+    await pkg.release('2.0.1');
+
+    const stuck = await registrar(work, ['reconcile', '--registry', 'reg', '--storage', store, '--grace-minutes', '0']);
+    expect(stuck.code).toBe(4);
+    expect(stuck.out).toContain('#### Needs a person (1)');
+    expect(stuck.out).toContain('promote failed');
+
+    const run = await registrar(work, ['reconcile', '--registry', 'reg', '--storage', store, '--source', pkg.dir, '--grace-minutes', '0', '--json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.out)).toMatchObject({ status: 'clean', report: { actions: [{ kind: 'promoted', sha256: published.sha256 }] } });
+    // The same bytes as the publish stored (the record beside them names the new file, so it differs).
+    const rebuilt = await files(store);
+    expect(Object.keys(rebuilt)).toEqual(Object.keys(held));
+    expect(rebuilt['lost-bytes/2.0.0.tar.gz']).toBe(held['lost-bytes/2.0.0.tar.gz']);
+  });
+
   it('dry-run shows the files, size and sha256 a publish would store, and writes nothing', async () => {
     const work = await mkdtemp(join(root, 'dry-run-'));
     const pkg = await source(work, 'dry', 'dry-pkg');
