@@ -223,15 +223,20 @@ describe('more of the CLI on local backends', () => {
     expect(first.code).toBe(0);
     const plan = JSON.parse(first.out) as Record<string, unknown>;
     expect(plan).toMatchObject({ command: 'dry-run', status: 'would-publish', name: 'dry-pkg', files: ['README.md', 'index.js', 'package.json'] });
-    // The registry it planned on was started (a missing one always is), and holds nothing but its first commit.
-    const head = await git(join(work, 'reg'), 'rev-parse', 'main');
-    expect((await git(join(work, 'reg'), 'log', '--format=%s', 'main')).trim()).toBe('Start the registry');
-    expect(existsSync(join(work, 'store'))).toBe(false);
+    // No registry yet: the dry run planned the registry's first package, and started nothing.
+    expect(plan.registryHead).toBeNull();
+    expect(await readdir(work)).toEqual(['acme']);
     const published = JSON.parse((await registrar(work, ['publish', '--registry', 'reg', '--storage', 'store', '--source', pkg.dir, '--ref', 'v1.0.0',
       'dry-pkg@1.0.0', '--json'])).out) as Record<string, unknown>;
     expect(published.sha256).toBe(plan.sha256);
     expect(published.bytes).toBe(plan.bytes);
-    expect(head).not.toBe(await git(join(work, 'reg'), 'rev-parse', 'main'));
+    // On the registry that now exists, the same dry run sees the version committed by the CLI, and writes nothing.
+    const head = await git(join(work, 'reg'), 'rev-parse', 'main');
+    const again = await registrar(work, ['dry-run', '--registry', 'reg', '--source', pkg.dir, '--ref', 'v1.0.0', 'dry-pkg@1.0.0']);
+    expect(again.code).toBe(0);
+    expect(again.out).toMatch(/^dry-pkg@1\.0\.0 is already committed from the command line/);
+    expect(again.out).toContain(`${plan.bytes as number} bytes, ${plan.sha256 as string}`);
+    expect(await git(join(work, 'reg'), 'rev-parse', 'main')).toBe(head);
   });
 });
 
@@ -260,6 +265,7 @@ describe('help and usage', () => {
     ['no storage', ['publish', '--registry', 'r', '--source', '.', '--ref', 'v1.2.0', 'left-pad@1.2.0'], /No storage given/],
     ['a rollback with no reason', ['rollback', '--registry', 'r', '--storage', 's', 'left-pad@1.2.0'], /--reason is ""; expected why/],
     ['an unknown flag', ['audit', '--registry', 'r', '--storage', 's', '--frobnicate'], /Unknown option '--frobnicate'/],
+    ['an audit of a registry that is not there', ['audit', '--registry', 'r', '--storage', 's'], /--registry is "r", which is missing or empty: there is no registry to audit/],
     ['a source that is no directory', ['publish', '--registry', 'r', '--storage', 's', '--source', 'nowhere', '--ref', 'v1.2.0', 'left-pad@1.2.0'], /--source is "nowhere", which is not a directory/],
   ])('%s: exit 2, the flag and what is expected named, nothing created', async (_what, args, says) => {
     const cwd = await mkdtemp(join(root, 'usage-'));

@@ -3,7 +3,7 @@ import { audit } from '../pipeline/audit.js';
 import { DEFAULT_STAGING_TTL_MS } from '../pipeline/reconcile.js';
 import { renderAuditReport } from '../report/repair.js';
 import {
-  COMMON_OPTIONS, EXIT_HELP, GitHubAccess, Resources, STORAGE_HELP, STORAGE_OPTIONS, UsageError, numberFlag, openRegistry, openStorage,
+  COMMON_OPTIONS, EXIT_HELP, GitHubAccess, Resources, STORAGE_HELP, STORAGE_OPTIONS, UsageError, numberFlag, openRegistryToRead, openStorage,
   parseFlags,
 } from './options.js';
 import { countedHistory, countedStorage, Progress } from './progress.js';
@@ -47,9 +47,12 @@ export async function runAudit(argv: string[], context: CommandContext): Promise
   const progress = new Progress('audit', (line) => context.io.err(line), context.progressMs);
   try {
     const stagingTtlMs = numberFlag('staging-ttl-hours', values['staging-ttl-hours'], DEFAULT_STAGING_TTL_MS / 3_600_000, 0, true) * 3_600_000;
+    const local = (await openRegistryToRead(values, new GitHubAccess({}, context.env, 0), resources))?.local;
+    if (local === undefined) {
+      throw new UsageError(`--registry is ${JSON.stringify(values.registry)}, which is missing or empty: there is no registry to audit there; expected its git repository.`);
+    }
     const backends = openStorage(values, context.env, resources).map((b) => countedStorage(b, progress));
-    const { local } = await openRegistry(values, new GitHubAccess({}, context.env, 0), resources);
-    const report = await audit({ history: countedHistory(local!, progress), backends }, { now: () => new Date(), stagingTtlMs });
+    const report = await audit({ history: countedHistory(local, progress), backends }, { now: () => new Date(), stagingTtlMs });
     progress.stop();
     const clean = report.violations.length === 0;
     if (values.json) printJson(context.io, { command: 'audit', status: clean ? 'clean' : 'violations', report });

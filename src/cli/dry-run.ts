@@ -10,7 +10,7 @@ import { buildCanonicalTarball } from '../core/tarball.js';
 import { RegistrarError, judgesTheRequest, refused, transient } from '../errors.js';
 import {
   COMMON_OPTIONS, EXIT_HELP, GitHubAccess, REGISTRY_HELP, REGISTRY_OPTIONS, Resources, SOURCE_HELP, SOURCE_OPTIONS,
-  nameAtVersion, openRegistry, openSource, paceOf, parseFlags,
+  nameAtVersion, openRegistryToRead, openSource, paceOf, parseFlags,
 } from './options.js';
 import { countedSource, Progress } from './progress.js';
 import { EXIT, errorJson, printJson, say, type CommandContext } from './output.js';
@@ -53,7 +53,7 @@ export async function runDryRun(argv: string[], context: CommandContext): Promis
     const github = new GitHubAccess(values, context.env, paceOf(values));
     const located = openSource(values, github, true)!;
     const request = requestFromFlags(target, values.ref, values.subdir, located);
-    const { registry } = await openRegistry(values, github, resources);
+    const registry = (await openRegistryToRead(values, github, resources))?.registry;
     const source = countedSource(located.source, progress);
     const manifestFile = values['manifest-file'] ?? 'package.json';
     try {
@@ -70,20 +70,21 @@ export async function runDryRun(argv: string[], context: CommandContext): Promis
         throw refused(`The package's ${quote(manifestFile)} at ${quote(request.ref)} does not match the request: ${manifest.problems.join(' ')}`,
           `Fix ${manifestFile}, tag a new version, and try again.`);
       }
-      const { head, metadata } = await registry.snapshot(request.name);
+      // No registry yet (a missing or empty directory): nothing is published, and a dry run starts none.
+      const { head, metadata } = registry ? await registry.snapshot(request.name) : { head: undefined, metadata: undefined };
       const plan = planPublish({ request, issue: undefined, repositoryId: repository.id, current: metadata,
         built: { sha256: tarball.integrity, bytes: tarball.size, commit }, now: new Date().toISOString() });
       const result = {
         command: 'dry-run', status: plan.kind === 'refuse' ? 'refused' : plan.kind === 'resume' ? 'would-resume' : 'would-publish',
         name: request.name, version: request.version, ref: request.ref, commit, sha256: tarball.integrity, bytes: tarball.size,
-        files: tarball.files, registryHead: head,
+        files: tarball.files, registryHead: head ?? null,
         ...(plan.kind === 'refuse' ? { message: plan.reason, hint: plan.hint } : {}),
       };
       if (json) printJson(context.io, result);
       else {
         const verdict = plan.kind === 'refuse' ? `would be refused: ${plan.reason} ${plan.hint}`
           : plan.kind === 'resume' ? 'is already committed from the command line; publish would finish promoting it'
-            : `would be published (registry head ${head.slice(0, 12)})`;
+            : `would be published (${head === undefined ? 'as the registry\'s first package' : `registry head ${head.slice(0, 12)}`})`;
         context.io.out(`${request.name}@${request.version} ${verdict}\n`
           + `  tarball: ${request.name}-${request.version}.tar.gz, ${tarball.size} bytes, ${tarball.integrity}\n`
           + `  source: ${located.owner}/${located.repo} at ${request.ref} (${commit})\n  ${tarball.files.length} files:\n`

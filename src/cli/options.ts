@@ -159,7 +159,16 @@ export interface RegistryChoice {
   local: GitRegistry | undefined;
 }
 
-/** `--registry DIR` or `--registry-repository OWNER/REPO`, exactly one. */
+/**
+ * For a command that only reads: the registry, or undefined when `--registry DIR` is missing or empty (a command that
+ * writes nothing starts no registry there; it finds none).
+ */
+export async function openRegistryToRead(values: RegistryValues, github: GitHubAccess, resources: Resources): Promise<RegistryChoice | undefined> {
+  if (values.registry !== undefined && values['registry-repository'] === undefined && isVacant(values.registry)) return undefined;
+  return openRegistry(values, github, resources);
+}
+
+/** `--registry DIR` or `--registry-repository OWNER/REPO`, exactly one. A missing or empty DIR becomes a new registry repository. */
 export async function openRegistry(values: RegistryValues, github: GitHubAccess, resources: Resources): Promise<RegistryChoice> {
   const branch = values.branch ?? 'main';
   if (!/^[A-Za-z0-9._/-]{1,200}$/.test(branch) || branch.startsWith('-')) {
@@ -183,6 +192,15 @@ export async function openRegistry(values: RegistryValues, github: GitHubAccess,
   }
   const local = resources.add(new GitRegistry({ path: dir, branch }), (r) => r.close());
   return { registry: local, local };
+}
+
+/** A directory that does not exist or holds nothing. */
+function isVacant(dir: string): boolean {
+  try {
+    return readdirSync(dir).length === 0;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT';
+  }
 }
 
 function isGitRepository(dir: string): Promise<boolean> {
