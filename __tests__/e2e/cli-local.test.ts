@@ -215,6 +215,30 @@ describe('more of the CLI on local backends', () => {
     expect(rebuilt['lost-bytes/2.0.0.tar.gz']).toBe(held['lost-bytes/2.0.0.tar.gz']);
   });
 
+  it('two publishes started at once on a registry that does not exist yet both land', async () => {
+    const work = await mkdtemp(join(root, 'race-'));
+    const one = await source(work, 'racer-one', 'racer-one');
+    const two = await source(work, 'racer-two', 'racer-two');
+    await one.release('1.0.0');
+    await two.release('1.0.0');
+    const publishing = [one, two].map((pkg, i) => registrar(work, ['publish', '--registry', 'reg', '--storage', 'store', '--source', pkg.dir,
+      '--ref', 'v1.0.0', `racer-${i === 0 ? 'one' : 'two'}@1.0.0`, '--json']));
+    const runs = await Promise.all(publishing);
+    for (const run of runs) expect(JSON.parse(run.out)).toMatchObject({ status: 'published' });
+    expect((await git(join(work, 'reg'), 'ls-tree', '-r', '--name-only', 'main')).trim().split('\n'))
+      .toEqual(['README.md', 'metadata/ra/ce/racer-one.json', 'metadata/ra/ce/racer-two.json']);
+    expect((await registrar(work, ['audit', '--registry', 'reg', '--storage', 'store'])).code).toBe(0);
+  });
+
+  it('a rollback of a version never published is refused (exit 3) and changes nothing', async () => {
+    const work = await mkdtemp(join(root, 'no-such-'));
+    const run = await registrar(work, ['rollback', '--registry', 'reg', '--storage', 'store', 'ghost@1.0.0', '--reason', 'typo', '--by', 'tom']);
+    expect(run.code).toBe(3);
+    expect(run.out).toContain('Could not roll back `ghost@1.0.0`');
+    expect((await git(join(work, 'reg'), 'log', '--format=%s', 'main')).trim()).toBe('Start the registry');
+    expect(await files(join(work, 'store'))).toEqual({});
+  });
+
   it('dry-run shows the files, size and sha256 a publish would store, and writes nothing', async () => {
     const work = await mkdtemp(join(root, 'dry-run-'));
     const pkg = await source(work, 'dry', 'dry-pkg');

@@ -1,6 +1,6 @@
 // Given a local registry repository, commits are compare-and-swap on the branch, rewrite only the trees on their path, and read back through git's own eyes.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GitRegistry, initRegistryRepository } from '../../src/adapters/local/git-registry.js';
@@ -53,6 +53,17 @@ describe('a missing registry directory', () => {
     await writeFile(join(full, 'notes.txt'), 'mine\n');
     expect(await initRegistryRepository(full)).toBe(false);
     expect((await git(path, 'rev-parse', 'main')).trim()).toMatch(/^[0-9a-f]{40}$/);
+  });
+});
+
+describe('several commands starting one registry at once', () => {
+  it('exactly one creates it, and every one then finds a whole repository', async () => {
+    const shared = join(dir, 'shared', 'registry');
+    const created = await Promise.all(Array.from({ length: 6 }, () => initRegistryRepository(shared)));
+    expect(created.filter(Boolean)).toHaveLength(1);
+    expect((await git(shared, 'log', '--format=%s', 'main')).trim()).toBe('Start the registry');
+    // Nothing of the losers' building is left beside it.
+    expect(await readdir(join(dir, 'shared'))).toEqual(['registry']);
   });
 });
 

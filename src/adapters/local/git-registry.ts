@@ -1,6 +1,7 @@
 // A Registry (and RegistryHistory) over a local git repository — bare or a full clone — driven by the git CLI: reads by SHA, compare-and-swap commits with git plumbing.
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { metadataPath, packageOfPath, parseMetadata } from '../../core/metadata.js';
 import { addFile, addUnreadable, emptyContents } from '../../core/registry-contents.js';
 import type { PackageMetadata } from '../../core/types.js';
@@ -51,27 +52,43 @@ async function commitTree(path: string, tree: string, parents: string[], message
 /**
  * Makes `path` a registry repository when it is missing or an empty directory: a bare repository whose `branch` has
  * one initial commit (a README). Returns whether it created one. A path holding anything else is left alone
- * (GitRegistry then reads it, or says why it cannot).
+ * (GitRegistry then reads it, or says why it cannot). The repository is built beside `path` and renamed into place
+ * in one step, so two commands starting at once never see half a repository: one rename wins, the other uses it.
  */
 export async function initRegistryRepository(path: string, branch = 'main'): Promise<boolean> {
-  let entries: string[];
+  if (!(await vacant(path))) return false;
+  const parent = dirname(resolve(path));
+  await mkdir(parent, { recursive: true });
+  const building = await mkdtemp(join(parent, `.${basename(resolve(path))}.registrar-init-`));
   try {
-    entries = await readdir(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    await mkdir(path, { recursive: true });
-    entries = [];
+    await git(building, ['init', '--quiet', '--bare', `--initial-branch=${branch}`]);
+    const readme = (await git(building, ['hash-object', '-w', '--stdin'], {
+      input: '# Package registry\n\nOne metadata file per package under `metadata/`, written by Registrar.\n',
+    })).trim();
+    const tree = (await git(building, ['mktree', '-z'], { input: `100644 blob ${readme}\tREADME.md\0` })).trim();
+    const commit = await commitTree(building, tree, [], 'Start the registry\n');
+    await git(building, ['update-ref', `refs/heads/${branch}`, commit, '0'.repeat(40)]);
+    try {
+      // rename(2) replaces a missing or empty directory, and fails on one that another command has just filled.
+      await rename(building, path);
+      return true;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') return false;
+      throw error;
+    }
+  } finally {
+    await rm(building, { recursive: true, force: true });
   }
-  if (entries.length > 0) return false;
-  await git(path, ['init', '--quiet', '--bare', `--initial-branch=${branch}`]);
-  const readme = (await git(path, ['hash-object', '-w', '--stdin'], {
-    input: '# Package registry\n\nOne metadata file per package under `metadata/`, written by Registrar.\n',
-  })).trim();
-  const tree = (await git(path, ['mktree', '-z'], { input: `100644 blob ${readme}\tREADME.md\0` })).trim();
-  const commit = await commitTree(path, tree, [], 'Start the registry\n');
-  // The zero SHA as the old value: created only if the branch does not exist yet.
-  await git(path, ['update-ref', `refs/heads/${branch}`, commit, '0'.repeat(40)]);
-  return true;
+}
+
+async function vacant(path: string): Promise<boolean> {
+  try {
+    return (await readdir(path)).length === 0;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw error;
+  }
 }
 
 export { packageOfPath };
