@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
 import { GitRegistry, initRegistryRepository } from '../../src/adapters/local/git-registry.js';
 import { registryCommitMessage } from '../../src/core/commit-message.js';
 import { metadataPath, serializeMetadata } from '../../src/core/metadata.js';
@@ -127,6 +128,26 @@ describe('a commit', () => {
     expect((error as RegistrarError).kind).toBe('refused');
     expect((error as RegistrarError).hint).toMatch(/branch main origin\/main/);
     expect((await git(path, 'for-each-ref', '--format=%(refname)')).trim()).toBe('refs/remotes/origin/main');
+  });
+
+  it('is a transient failure when git cannot write, and a lock on the branch leaves it where it was', async () => {
+    const head = await registry.head();
+    const content = change(metadata('left-pad'));
+    // Where git would store the blob, a file stands in for its directory: the write fails.
+    const blob = await new Promise<string>((done) => {
+      const child = execFile('git', ['-C', path, 'hash-object', '--stdin'], (_e, out) => done(String(out).trim()));
+      child.stdin?.end(content.content);
+    });
+    await writeFile(join(path, 'objects', blob.slice(0, 2)), 'in the way');
+    const error = await registry.commit([content], message('left-pad'), head).catch((e: unknown) => e);
+    expect((error as RegistrarError).kind).toBe('transient');
+    expect(await registry.head()).toBe(head);
+    await rm(join(path, 'objects', blob.slice(0, 2)));
+
+    await writeFile(join(path, 'refs', 'heads', 'main.lock'), '');
+    const locked = await registry.commit([content], message('left-pad'), head).catch((e: unknown) => e);
+    expect((locked as RegistrarError).kind).toBe('transient');
+    expect(await registry.head()).toBe(head);
   });
 
   it('refuses a path that is not plain, before writing anything', async () => {

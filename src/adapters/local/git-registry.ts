@@ -223,6 +223,18 @@ export class GitRegistry implements Registry, RegistryHistory {
    */
   async commit(changes: FileChange[], message: string, expectedHead: string): Promise<RegistryCommit> {
     assertSha(expectedHead);
+    try {
+      return await this.commitOn(changes, message, expectedHead);
+    } catch (error) {
+      // git failing to write (a full disk, a lock, permissions) says nothing about the request: the attempt failed.
+      if (error instanceof RegistrarError && error.kind === 'not-found') {
+        throw new RegistrarError('transient', error.message, 'Run the command again once git can write to the repository.', { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  private async commitOn(changes: FileChange[], message: string, expectedHead: string): Promise<RegistryCommit> {
     // A checkout made by CI may hold the branch only as origin's: commits go to a local branch, which must exist.
     const local = await git(this.config.path, ['rev-parse', '--verify', '--quiet', `refs/heads/${this.branch}`]).catch(() => '');
     if (local.trim() === '') {
