@@ -57,9 +57,11 @@ export const REGISTRY_HELP = `  --registry DIR                 the registry as a
   --branch NAME                  the registry branch (default main)
   --token-env NAME               the environment variable holding the GitHub token (default GITHUB_TOKEN)
   --api-url URL                  the GitHub API (default $GITHUB_API_URL, else https://api.github.com)
+  --server-url URL               where commit links point (default: derived from --api-url)
   --api-pace-ms N                milliseconds between GitHub writes, also the unit of back-off (default 1000; 50 locally)`;
 
-export const STORAGE_HELP = `  --storage DIR                  storage in a local directory (created if missing)
+export const STORAGE_HELP = `  --storage DIR                  storage in a local directory (created if missing); with --backends too,
+                                 it is one more backend, the primary
   --backends JSON                S3 backends, the same JSON list as the action's \`backends\` input, e.g.
                                  '[{"name":"primary","bucket":"my-registry","credentials":{"accessKeyIdEnv":"AWS_ACCESS_KEY_ID","secretAccessKeyEnv":"AWS_SECRET_ACCESS_KEY"}}]'`;
 
