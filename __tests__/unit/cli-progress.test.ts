@@ -48,7 +48,10 @@ describe('text for the terminal', () => {
     const tracker = new TerminalTracker((text) => shown.push(text));
     const id = await tracker.upsertComment(0, '<!-- registrar:status -->', `<!-- registrar:status -->\n### ✅ Published \`${hostile}\`\n\n| table |`);
     expect(shown).toEqual([`✅ Published \`${forTerminal(hostile)}\`\n`]);
-    expect(await tracker.upsertComment(0, 'm', 'again', id)).toBe(id);
+    expect(await tracker.upsertComment(0, 'm', `### ✅ Published \`${hostile}\`\n\nother details`, id)).toBe(id);
+    expect(shown).toHaveLength(1);
+    await tracker.upsertComment(0, 'm', 'again', id);
+    expect(shown).toEqual([`✅ Published \`${forTerminal(hostile)}\`\n`, 'again\n']);
   });
 
   it('JSON output is one line of ASCII that parses back to the same value', () => {

@@ -9,6 +9,7 @@ import { forTerminal } from './terminal-text.js';
  */
 export class TerminalTracker implements Tracker {
   private next = 1;
+  private shown: string | undefined;
 
   constructor(private readonly write: (text: string) => void) {}
 
@@ -18,7 +19,10 @@ export class TerminalTracker implements Tracker {
 
   upsertComment(_issue: number, _marker: string, body: string, knownId?: number | null): Promise<number> {
     const headline = body.split('\n').map((line) => line.trim()).find((line) => line !== '' && !line.startsWith('<!--')) ?? '';
-    this.write(`${forTerminal(headline.replace(/^#+\s*/, ''))}\n`);
+    const line = forTerminal(headline.replace(/^#+\s*/, ''));
+    // A progress update that changes only the comment's details says nothing new on a terminal.
+    if (line !== this.shown) this.write(`${line}\n`);
+    this.shown = line;
     return Promise.resolve(knownId ?? this.next++);
   }
 
