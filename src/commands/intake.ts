@@ -1,5 +1,6 @@
 // Turns a GitHub event into the Command Registrar should run, or into a reason to do nothing.
 import { hasHidden } from '../core/inert.js';
+import { looksLikeIssueForm } from '../core/issue-form.js';
 import { MARKER_PREFIX } from '../core/markers.js';
 import { checkPackageName, checkVersion, quote } from '../core/names.js';
 import { REQUEST_MAX_BYTES } from '../core/request.js';
@@ -66,7 +67,7 @@ const LINE_BREAK = /\r\n|[\n\r\u0085\u2028\u2029]/;
  */
 export function holdsRequest(text: string): boolean {
   const scanned = text.slice(0, SCAN_LIMIT).trimStart();
-  if (startsLikeJson(scanned)) return true;
+  if (startsLikeJson(scanned) || looksLikeIssueForm(scanned)) return true;
   const lines = scanned.split(LINE_BREAK);
   for (let i = 0; i < lines.length; i++) {
     const line = (lines[i] ?? '').trimStart();
