@@ -99,6 +99,21 @@ describe('the repair issue', () => {
     expect(botIssues()).toHaveLength(1);
   });
 
+  it('keeps the oldest when two runs raced to open one, and closes the other', async () => {
+    const bot = world.github.botUser;
+    const older = world.github.createIssue({ owner: REGISTRY.owner, repo: REGISTRY.repo, title: 'x', body: `${MARKER}\nold`, user: bot });
+    const newer = world.github.createIssue({ owner: REGISTRY.owner, repo: REGISTRY.repo, title: 'x', body: `${MARKER}\nnew`, user: bot });
+    older.labels.push(LABEL);
+    newer.labels.push(LABEL);
+    await world.s3.putRaw(world.buckets[0]!, 'ghost/2.0.0.tar.gz', Buffer.from('planted'));
+    await runAction(world, schedule, reconcile);
+    expect(older.state).toBe('open');
+    expect(older.body).toContain('`ghost/2.0.0.tar.gz`');
+    expect(newer.state).toBe('closed');
+    expect(newer.body).toContain(`A duplicate of #${older.number}`);
+    expect(botIssues().filter((i) => i.state === 'open')).toEqual([older]);
+  });
+
   it('creates its label when the repository does not have it yet', async () => {
     await world.s3.putRaw(world.buckets[0]!, 'ghost/1.0.0.tar.gz', Buffer.from('planted'));
     await runAction(world, schedule, reconcile);

@@ -25,9 +25,10 @@ export class GitHubRepairIssues implements RepairIssues {
     const { owner, repo } = this.config;
     const text = fitComment(`${REPAIR_MARKER}\n${body.replaceAll(REPAIR_MARKER, '')}`);
     try {
-      const existing = await this.find();
+      const [existing, ...duplicates] = await this.find();
       if (existing !== undefined) {
         await this.client.rest.issues.update({ owner, repo, issue_number: existing, title, body: text });
+        await this.closeDuplicates(duplicates, existing);
         return existing;
       }
       await this.ensureLabel();
@@ -39,7 +40,7 @@ export class GitHubRepairIssues implements RepairIssues {
           });
           return data.number;
         } catch (error) {
-          const landed = await this.find();
+          const [landed] = await this.find();
           if (landed !== undefined) return landed;
           if (round >= CREATE_ROUNDS) throw error;
         }
@@ -52,23 +53,33 @@ export class GitHubRepairIssues implements RepairIssues {
   async resolve(body: string): Promise<number | undefined> {
     const { owner, repo } = this.config;
     try {
-      const existing = await this.find();
+      const [existing, ...duplicates] = await this.find();
       if (existing === undefined) return undefined;
       // A lost answer here repeats nothing: the comment is sent once, and closing is idempotent.
       await this.client.rest.issues.createComment({ owner, repo, issue_number: existing, body: fitComment(body), request: { retries: 0 } });
       await this.client.rest.issues.update({ owner, repo, issue_number: existing, state: 'closed', state_reason: 'completed' });
+      await this.closeDuplicates(duplicates, existing);
       return existing;
     } catch (error) {
       throw gitHubError(error, `close the repair issue on ${owner}/${repo}`);
     }
   }
 
+  /** Two runs that raced to open the issue left two: the newer ones are closed, pointing to the one kept. */
+  private async closeDuplicates(duplicates: number[], kept: number): Promise<void> {
+    const { owner, repo } = this.config;
+    for (const number of duplicates) {
+      await this.client.rest.issues.update({ owner, repo, issue_number: number, state: 'closed', state_reason: 'not_planned',
+        body: `${REPAIR_MARKER}\nA duplicate of #${kept}, which Registrar keeps up to date.` });
+    }
+  }
+
   /**
-   * The open repair issue: labelled, opened by a bot, carrying the marker. The oldest wins, so two runs that
-   * raced to open one converge on the same issue. Anyone with triage rights can label an issue, and anyone can
-   * paste a marker, so neither alone is proof.
+   * The open repair issues, oldest first: labelled, opened by a bot, carrying the marker. The oldest is the one
+   * kept, so runs that raced to open one converge on it. Anyone with triage rights can label an issue, and anyone
+   * can paste a marker, so neither alone is proof.
    */
-  private async find(): Promise<number | undefined> {
+  private async find(): Promise<number[]> {
     const { owner, repo } = this.config;
     const issues = await this.client.paginate(this.client.rest.issues.listForRepo, {
       owner, repo, labels: REPAIR_LABEL, state: 'open', per_page: 100,
@@ -76,7 +87,7 @@ export class GitHubRepairIssues implements RepairIssues {
     return issues
       .filter((i) => !i.pull_request && i.user?.type === 'Bot' && (i.body ?? '').includes(REPAIR_MARKER))
       .map((i) => i.number)
-      .sort((a, b) => a - b)[0];
+      .sort((a, b) => a - b);
   }
 
   /** The label, created when missing (GitHub answers 422 `already_exists` when it is there). */
