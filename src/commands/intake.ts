@@ -60,7 +60,8 @@ export const COMMAND_LINE_LIMIT = 1_000;
 const LINE_BREAK = /\r\n|[\n\r\u0085\u2028\u2029]/;
 
 /**
- * A text holds a request when it starts with JSON (an object, or an array of objects — refused later with
+ * A text holds a request when it is the rendered publish form (it starts with one of the form's `### ` fields),
+ * when it starts with JSON (an object, or an array of objects — refused later with
  * a reason, but answered), or when its first fenced block (```` ``` ```` or `~~~`) is marked `json` or
  * starts with JSON. Prose, even prose with other code, never does. A scan of lines over at most
  * SCAN_LIMIT characters: no pattern backtracks over a stranger's text.
