@@ -29,7 +29,8 @@ export interface Settings {
   graceMs: number;
   apiUrl: string;
   serverUrl: string;
-  event: { name: string; path: string };
+  /** The triggering event's name and payload file; only `mode: event` has (and needs) one. */
+  event: { name: string; path: string } | undefined;
   run: { id: string; attempt: number };
 }
 
@@ -201,10 +202,11 @@ export function readSettings(input: InputReader, env: NodeJS.ProcessEnv): Settin
     paceMs,
     apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
     serverUrl: env.GITHUB_SERVER_URL || 'https://github.com',
-    event: {
+    // The scheduled jobs (reconcile, audit) act on no event: a schedule or workflow_dispatch run, or a terminal, needs none.
+    event: modeInput === 'event' ? {
       name: required('GITHUB_EVENT_NAME environment variable', env.GITHUB_EVENT_NAME),
       path: required('GITHUB_EVENT_PATH environment variable', env.GITHUB_EVENT_PATH),
-    },
+    } : undefined,
     run: { id: env.GITHUB_RUN_ID || 'local', attempt: Number(env.GITHUB_RUN_ATTEMPT || '1') || 1 },
   };
 }

@@ -187,3 +187,14 @@ export interface Tracker {
   /** Adds a reaction to a comment (or to the issue itself when commentId is undefined). */
   react(issue: number, commentId: number | undefined, content: '+1' | '-1' | 'eyes' | 'rocket' | 'confused'): Promise<void>;
 }
+
+/**
+ * The one issue on the registry repository that lists what reconcile left for a person. It is found again by
+ * its label and Registrar's hidden marker in an issue a bot opened — never by title, which anyone can copy.
+ */
+export interface RepairIssues {
+  /** Opens the repair issue (creating its label if missing), or rewrites the open one; returns its number. */
+  upsert(title: string, body: string): Promise<number>;
+  /** Comments `body` on the open repair issue and closes it; returns its number, or undefined when none was open. */
+  resolve(body: string): Promise<number | undefined>;
+}

@@ -127,7 +127,9 @@ let runCounter = 0;
 export async function runAction(world: World, event: { name: string; payload: unknown },
   options: { inputs?: Record<string, string>; env?: Record<string, string>; runId?: string;
     /** Where the action reaches GitHub's API and S3, when not directly (e.g. through fault proxies). */
-    via?: { github: string; s3: string } } = {}): Promise<ActionRun> {
+    via?: { github: string; s3: string };
+    /** Variables the runner's environment lacks this time (e.g. GITHUB_EVENT_PATH for a scheduled job run by hand). */
+    without?: string[] } = {}): Promise<ActionRun> {
   const dir = await mkdtemp(join(tmpdir(), 'registrar-run-'));
   const eventPath = join(dir, 'event.json');
   const outputPath = join(dir, 'output');
@@ -166,6 +168,7 @@ export async function runAction(world: World, event: { name: string; payload: un
     ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
     ...options.env,
   };
+  for (const name of options.without ?? []) delete env[name];
   const child = spawn(process.execPath, [ACTION], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

@@ -1,5 +1,6 @@
 // Turns a GitHub event into the Command Registrar should run, or into a reason to do nothing.
 import { hasHidden } from '../core/inert.js';
+import { looksLikeIssueForm } from '../core/issue-form.js';
 import { MARKER_PREFIX } from '../core/markers.js';
 import { checkPackageName, checkVersion, quote } from '../core/names.js';
 import { REQUEST_MAX_BYTES } from '../core/request.js';
@@ -59,14 +60,15 @@ export const COMMAND_LINE_LIMIT = 1_000;
 const LINE_BREAK = /\r\n|[\n\r\u0085\u2028\u2029]/;
 
 /**
- * A text holds a request when it starts with JSON (an object, or an array of objects — refused later with
+ * A text holds a request when it is the rendered publish form (it starts with one of the form's `### ` fields),
+ * when it starts with JSON (an object, or an array of objects — refused later with
  * a reason, but answered), or when its first fenced block (```` ``` ```` or `~~~`) is marked `json` or
  * starts with JSON. Prose, even prose with other code, never does. A scan of lines over at most
  * SCAN_LIMIT characters: no pattern backtracks over a stranger's text.
  */
 export function holdsRequest(text: string): boolean {
   const scanned = text.slice(0, SCAN_LIMIT).trimStart();
-  if (startsLikeJson(scanned)) return true;
+  if (startsLikeJson(scanned) || looksLikeIssueForm(scanned)) return true;
   const lines = scanned.split(LINE_BREAK);
   for (let i = 0; i < lines.length; i++) {
     const line = (lines[i] ?? '').trimStart();

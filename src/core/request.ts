@@ -1,5 +1,6 @@
 // Turns the text of a publish issue into a validated PublishRequest, or into problems an author can fix field by field.
 import { z } from 'zod';
+import { readIssueForm, withFormLabels } from './issue-form.js';
 import { checkGithubOwner, checkGithubRepo, checkPackageName, checkSubdir, checkTag, checkVersion, quote } from './names.js';
 import type { PublishRequest } from './types.js';
 
@@ -323,6 +324,9 @@ export function parsePublishRequest(text: string): ParsedRequest {
   if (text.length > REQUEST_MAX_BYTES || Buffer.byteLength(text, 'utf8') > REQUEST_MAX_BYTES) {
     return refuse(`the request is longer than ${REQUEST_MAX_BYTES / 1024} KiB; a request is one small JSON object`);
   }
+  // An issue opened from the publish form: its fields become the JSON request they stand for, checked on this same path.
+  const form = readIssueForm(text);
+  if (form !== undefined) return form.ok ? withFormLabels(parsePublishRequest(form.json)) : form;
   const extracted = extractJson(text);
   if (!extracted.ok) return refuse(extracted.problem);
   if (extracted.json.trim() === '') return refuse(`the request is empty; write one JSON object like\n${renderRequestExample()}`);

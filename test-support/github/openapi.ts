@@ -39,6 +39,8 @@ const CONDITIONAL_KEYS: Record<string, string[]> = {
   'repos/get': ['template_repository', 'organization', 'parent', 'source'],
   'issues/get': ['pull_request', 'pinned_comment'],
   'issues/update': ['pull_request', 'pinned_comment'],
+  'issues/create': ['pull_request', 'pinned_comment'],
+  'issues/list-for-repo': ['pull_request', 'pinned_comment'],
 };
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

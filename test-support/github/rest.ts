@@ -439,6 +439,56 @@ export const handlers: Record<string, Handler> = {
     const path = `${new URL(repoApi(world.urls, request.repo)).pathname}/issues/comments/${comment.id}/reactions`;
     return listReactions(world, request, path, comment.reactions);
   },
+
+  // ---- Issues opened and found by the API, and repository labels (the repair issue) ----
+
+  // Labels that do not exist yet are created, as GitHub does for a caller with push access.
+  'issues/create': async (world, request) => {
+    const { repo } = request;
+    const fields = body(request);
+    const title = fields['title'];
+    if (typeof title !== 'string' || title.trim() === '') throw validationFailed('Issue', 'title', 'missing_field');
+    if (codePoints(title) > TITLE_LIMIT) throw issueFieldTooLong('title', TITLE_LIMIT);
+    const text = typeof fields['body'] === 'string' ? fields['body'] : null;
+    if (text !== null && codePoints(text) > BODY_LIMIT) throw issueFieldTooLong('body', BODY_LIMIT);
+    const labels = [...new Set(labelNames(fields['labels']))];
+    labelIds(world, repo, labels);
+    const now = timestamp();
+    const issue: Issue = {
+      id: world.nextId(), number: repo.issues.length + 1, state: 'open', state_reason: null, title, body: text,
+      user: world.actor, labels, comments: [], reactions: [], created_at: now, updated_at: now, closed_at: null, closed_by: null,
+    };
+    repo.issues.push(issue);
+    const json = issueJson(world.urls, repo, issue);
+    return { status: 201, body: json, headers: { location: json.url } };
+  },
+
+  // Filters as GitHub documents them: `state` (open by default, closed, all), `labels` (comma-separated, all must
+  // be on the issue, names compared case-insensitively), `creator` (a login); newest first, paged.
+  'issues/list-for-repo': async (world, request) => {
+    const { repo, query } = request;
+    const state = query.get('state') ?? 'open';
+    if (!['open', 'closed', 'all'].includes(state)) throw validationFailed('Issue', 'state');
+    const wanted = (query.get('labels') ?? '').split(',').map((l) => l.trim().toLowerCase()).filter(Boolean);
+    const creator = query.get('creator')?.toLowerCase();
+    const issues = repo.issues
+      .filter((i) => state === 'all' || i.state === state)
+      .filter((i) => wanted.every((l) => i.labels.some((name) => name.toLowerCase() === l)))
+      .filter((i) => creator === undefined || i.user.login.toLowerCase() === creator)
+      .sort((a, b) => b.number - a.number);
+    const { items, headers } = page(world, request, `/repos/${repo.owner.login}/${repo.name}/issues`, issues);
+    return { status: 200, body: items.map((i) => issueJson(world.urls, repo, i)), headers };
+  },
+
+  // A name that exists (case-insensitively) is refused with GitHub's 422 `already_exists`.
+  'issues/create-label': async (world, request) => {
+    const { repo } = request;
+    const name = body(request)['name'];
+    if (typeof name !== 'string' || name.trim() === '') throw validationFailed('Label', 'name', 'missing_field');
+    if ([...repo.labelIds.keys()].some((l) => l.toLowerCase() === name.toLowerCase())) throw validationFailed('Label', 'name', 'already_exists');
+    labelIds(world, repo, [name]);
+    return { status: 201, body: labelJson(world.urls, repo, name) };
+  },
 };
 
 /** Operations outside any repository. */
