@@ -95,6 +95,12 @@ const refusedRequests: [string, unknown][] = [
   ['a version with "v"', request((r) => (r.version = 'v1.2.0'))],
   ['a version with leading zeros', request((r) => (r.version = '01.2.0'))],
   ['a version of two parts', request((r) => (r.version = '1.2'))],
+  ['build metadata (no preset accepts it)', request((r) => (r.version = '1.0.0+build.5'))],
+  ['a name ending in "."', request((r) => (r.name = 'left-pad.'))],
+  ['a name with "~"', request((r) => (r.name = 'left~pad'))],
+  ['a scope in upper case', request((r) => (r.name = '@Acme/left-pad'))],
+  ['a scope of ".."', request((r) => (r.name = '@../left-pad'))],
+  ['two slashes in a scoped name', request((r) => (r.name = '@acme/left/pad'))],
   ['an empty tag', request((r) => (r.ref = ''))],
   ['a raw commit SHA as ref', request((r) => (r.ref = 'c'.repeat(40)))],
   ['a raw SHA-256 commit as ref', request((r) => (r.ref = 'D'.repeat(64)))],
@@ -135,7 +141,8 @@ const presetOnlyRequests: [string, unknown][] = [
   ['an npm scoped name', request((r) => (r.name = '@acme/left-pad'))],
   ['a crates name with capitals and "_"', request((r) => (r.name = 'Serde_json'))],
   ['a prerelease (npm, crates)', request((r) => (r.version = '3.0.0-canary.1'))],
-  ['build metadata (crates)', request((r) => (r.version = '1.0.0+build.5'))],
+  ['a purescript name starting with a digit', request((r) => (r.name = '3d-graphics'))],
+  ['an npm scoped name whose name part starts with "_"', request((r) => (r.name = '@acme/_internal'))],
 ];
 
 describe('schemas/publish-request.schema.json and parsePublishRequest', () => {
@@ -160,7 +167,7 @@ describe('schemas/publish-request.schema.json and parsePublishRequest', () => {
   });
 
   it('accepts every name npm accepts for a new package', () => {
-    const names = ['left-pad', 'lodash.debounce', 'a', '0x', 'x..y', 'foo-', 'react-dom', '@babel/core', '@types/node', '@a/_x', '@.s/x', 'jquery.min'];
+    const names = ['left-pad', 'lodash.debounce', 'a', '0x', 'x..y', 'foo-', 'react-dom', '@babel/core', '@types/node', '@a/_x', '@.s/x', 'jquery.min', 'a_b-c.d'];
     for (const name of names) {
       expect(validateNpmName(name).validForNewPackages).toBe(true);
       expect({ name, valid: schemaAccepts(requestSchema, request((r) => (r.name = name))) }).toEqual({ name, valid: true });
