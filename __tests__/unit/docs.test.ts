@@ -156,3 +156,56 @@ describe('the workflows the docs show', () => {
     expect({ status: lint.status, output: lint.stdout + lint.stderr }).toEqual({ status: 0, output: expect.stringContaining('no findings') });
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// The AWS examples the quickstart points to
+
+interface PolicyStatement { Sid?: string; Effect: string; Action: string | string[]; Resource?: string | string[]; Condition?: Record<string, Record<string, string>> }
+const awsJson = <T>(file: string) => JSON.parse(read(`examples/aws/${file}`)) as T;
+const list = (value: string | string[] | undefined) => (value === undefined ? [] : [value].flat());
+
+/** The IAM actions each S3 call of the adapter needs (a multipart Upload creates, uploads parts, completes or aborts). */
+const IAM_ACTIONS: Record<string, string[]> = {
+  PutObjectCommand: ['s3:PutObject'],
+  GetObjectCommand: ['s3:GetObject'],
+  HeadObjectCommand: ['s3:GetObject'],
+  CopyObjectCommand: ['s3:GetObject', 's3:PutObject'],
+  DeleteObjectCommand: ['s3:DeleteObject'],
+  ListObjectsV2Command: ['s3:ListBucket'],
+  Upload: ['s3:PutObject', 's3:AbortMultipartUpload'],
+};
+
+describe('examples/aws', () => {
+  it('lets the role do every S3 call the adapter makes, and nothing else', () => {
+    const calls = [...read('src/adapters/s3.ts').matchAll(/new (\w+Command|Upload)\(/g)].map((m) => m[1] ?? '');
+    expect(calls.length).toBeGreaterThan(4);
+    expect(calls.filter((call) => !(call in IAM_ACTIONS))).toEqual([]);
+    const granted = awsJson<{ Statement: PolicyStatement[] }>('role-policy.json').Statement
+      .filter((st) => st.Effect === 'Allow').flatMap((st) => list(st.Action));
+    const needed = [...new Set(calls.flatMap((call) => IAM_ACTIONS[call] ?? []))].sort();
+    expect([...new Set(granted)].sort()).toEqual(needed);
+  });
+
+  it('expires staging/ no sooner than the staging TTL, and nothing else', () => {
+    const ttlHours = Number((parseYaml(read('action.yml')) as { inputs: Record<string, { default: string }> }).inputs['staging-ttl-hours']?.default);
+    expect(ttlHours).toBeGreaterThan(0);
+    const rules = awsJson<{ Rules: { Status: string; Filter: { Prefix: string }; Expiration?: { Days: number } }[] }>('lifecycle.json').Rules;
+    for (const rule of rules) {
+      expect(rule.Filter.Prefix).toBe('staging/');
+      expect(rule.Status).toBe('Enabled');
+      expect((rule.Expiration?.Days ?? Infinity) * 24).toBeGreaterThanOrEqual(ttlHours);
+    }
+  });
+
+  it('trusts one repository on one branch, and names the role the workflow assumes', () => {
+    const [trust] = awsJson<{ Statement: PolicyStatement[] }>('trust-policy.json').Statement;
+    expect(trust?.Condition?.StringEquals?.['token.actions.githubusercontent.com:aud']).toBe('sts.amazonaws.com');
+    expect(trust?.Condition?.StringEquals?.['token.actions.githubusercontent.com:sub']).toMatch(/^repo:[^/*]+\/[^:*]+:ref:refs\/heads\/[^*]+$/);
+    const role = /role-to-assume: (\S+)/.exec(read('README.md'))?.[1];
+    expect(role).toMatch(/^arn:aws:iam::\d{12}:role\//);
+    const bucket = awsJson<{ Statement: PolicyStatement[] }>('bucket-policy.json').Statement;
+    const exempted = bucket.flatMap((st) => Object.values(st.Condition?.ArnNotEquals ?? {}));
+    expect(exempted.length).toBeGreaterThan(0);
+    expect(new Set(exempted)).toEqual(new Set([role]));
+  });
+});
