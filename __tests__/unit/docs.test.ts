@@ -160,7 +160,7 @@ describe('the workflows the docs show', () => {
 // ---------------------------------------------------------------------------------------------
 // The AWS examples the quickstart points to
 
-interface PolicyStatement { Sid?: string; Effect: string; Action: string | string[]; Resource?: string | string[]; Condition?: Record<string, Record<string, string>> }
+interface PolicyStatement { Sid?: string; Effect: string; Action: string | string[]; Resource?: string | string[]; Condition?: Record<string, Record<string, string | string[]>> }
 const awsJson = <T>(file: string) => JSON.parse(read(`examples/aws/${file}`)) as T;
 const list = (value: string | string[] | undefined) => (value === undefined ? [] : [value].flat());
 
@@ -197,15 +197,18 @@ describe('examples/aws', () => {
     }
   });
 
-  it('trusts one repository on one branch, and names the role the workflow assumes', () => {
+  it('trusts one repository on one branch, and lets exactly the roles the workflows assume write', () => {
     const [trust] = awsJson<{ Statement: PolicyStatement[] }>('trust-policy.json').Statement;
     expect(trust?.Condition?.StringEquals?.['token.actions.githubusercontent.com:aud']).toBe('sts.amazonaws.com');
     expect(trust?.Condition?.StringEquals?.['token.actions.githubusercontent.com:sub']).toMatch(/^repo:[^/*]+\/[^:*]+:ref:refs\/heads\/[^*]+$/);
-    const role = /role-to-assume: (\S+)/.exec(read('README.md'))?.[1];
-    expect(role).toMatch(/^arn:aws:iam::\d{12}:role\//);
+    const workflowDir = join(root, 'examples', '.github', 'workflows');
+    const workflows = existsSync(workflowDir) ? readdirSync(workflowDir).map((f) => `examples/.github/workflows/${f}`) : [];
+    const roles = new Set([...docs, ...workflows].flatMap((path) => [...read(path).matchAll(/role-to-assume: (\S+)/g)].map((m) => m[1])));
+    expect(roles.size).toBeGreaterThan(0);
+    for (const role of roles) expect(role).toMatch(/^arn:aws:iam::\d{12}:role\//);
     const bucket = awsJson<{ Statement: PolicyStatement[] }>('bucket-policy.json').Statement;
-    const exempted = bucket.flatMap((st) => Object.values(st.Condition?.ArnNotEquals ?? {}));
-    expect(exempted.length).toBeGreaterThan(0);
-    expect(new Set(exempted)).toEqual(new Set([role]));
+    const exemptions = bucket.map((st) => Object.values(st.Condition?.ArnNotEquals ?? {}).flat()).filter((e) => e.length > 0);
+    expect(exemptions.length).toBe(2);
+    for (const exempted of exemptions) expect(new Set(exempted)).toEqual(roles);
   });
 });
