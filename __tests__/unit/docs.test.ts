@@ -112,16 +112,6 @@ function anchorsOf(markdown: string): Set<string> {
   return anchors;
 }
 
-/**
- * The issue form and the example workflows are written by the same change's issue-form work, beside these docs. A link
- * to one of them is checked like any other once the file is there; only these exact paths may be missing.
- */
-const WRITTEN_BESIDE = new Set([
-  'examples/.github/ISSUE_TEMPLATE/publish.yml',
-  'examples/.github/workflows/registrar.yml',
-  'examples/.github/workflows/reconcile.yml',
-]);
-
 describe('links between the docs', () => {
   const links = docs.flatMap((doc) =>
     [...prose(read(doc)).matchAll(/\[[^\]]*\]\(([^)\s]+)\)/g)]
@@ -137,10 +127,7 @@ describe('links between the docs', () => {
     const [path = '', anchor] = target.split('#');
     const file = path === '' ? doc : normalize(join(dirname(doc), path));
     expect(relative(root, join(root, file)).startsWith('..')).toBe(false);
-    if (!existsSync(join(root, file))) {
-      expect({ target, missing: file, allowed: WRITTEN_BESIDE.has(file) && anchor === undefined }).toEqual({ target, missing: file, allowed: true });
-      return;
-    }
+    expect({ target, exists: existsSync(join(root, file)) }).toEqual({ target, exists: true });
     if (anchor !== undefined) {
       expect(statSync(join(root, file)).isFile()).toBe(true);
       expect(anchorsOf(read(file))).toContain(anchor);
