@@ -55,6 +55,8 @@ export interface S3TestServer {
   /** Writes or deletes an object behind Registrar's back, as a crash, a lifecycle rule or a person would. */
   putRaw(bucket: string, key: string, body: Uint8Array): Promise<void>;
   deleteRaw(bucket: string, key: string): Promise<void>;
+  /** An object's bytes as the server holds them, read behind Registrar's back (undefined: no such key). */
+  getRaw(bucket: string, key: string): Promise<Uint8Array | undefined>;
   /** Every object under `prefix` (all pages), each downloaded and hashed: the independent view of what is stored. */
   listRaw(bucket: string, prefix?: string): Promise<RawObject[]>;
   /** Stops the server; removes the directory when startS3 created it. Safe to call twice. */
@@ -122,13 +124,18 @@ async function listRaw(client: S3Client, bucket: string, prefix?: string): Promi
   return objects;
 }
 
-function rawWrites(client: S3Client): Pick<S3TestServer, 'putRaw' | 'deleteRaw'> {
+function rawWrites(client: S3Client): Pick<S3TestServer, 'putRaw' | 'deleteRaw' | 'getRaw'> {
   return {
     async putRaw(bucket, key, body) {
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.from(body) }));
     },
     async deleteRaw(bucket, key) {
       await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    },
+    async getRaw(bucket, key) {
+      if (!(await listKeys(client, bucket, key)).includes(key)) return undefined;
+      const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return (await response.Body?.transformToByteArray()) ?? new Uint8Array();
     },
   };
 }
