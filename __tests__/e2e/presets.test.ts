@@ -2,7 +2,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
+import { createGitHubClient } from '../../src/adapters/github/client.js';
+import { GitHubRegistry } from '../../src/adapters/github/registry.js';
+import { GitHubSource } from '../../src/adapters/github/source.js';
+import { GitRegistry } from '../../src/adapters/local/git-registry.js';
+import { createS3Storage } from '../../src/adapters/s3.js';
 import { ecosystemFor, type EcosystemId } from '../../src/core/ecosystem.js';
+import { audit } from '../../src/pipeline/audit.js';
+import { reconcile } from '../../src/pipeline/reconcile.js';
 import { metadataPath } from '../../src/core/metadata.js';
 import { REGISTRY, openIssue, requestBody, runAction, seedPackage, startWorld, type PackageSource, type World } from '../../test-support/world.js';
 import { registryFile, snapshot } from '../../test-support/observe.js';
@@ -140,5 +147,55 @@ describe('the crates preset', () => {
     const pkg = source({ name: 'inherits', version: '1.0.0',
       files: { 'Cargo.toml': '[package]\nname = "inherits"\nversion.workspace = true\nlicense = "MIT"\n', 'src/lib.rs': '\n' } });
     await refused('crates', pkg, /inherits `package\.version` from the workspace/);
+  });
+});
+
+describe('reconcile and audit of an npm registry', () => {
+  const npm = ecosystemFor('npm');
+  const DAY = 24 * 3_600_000;
+  const quiet = { info: () => {}, warning: () => {} };
+  const hex = 'ab'.repeat(32);
+  // A registry of its own: one registry follows one ecosystem, and the other describes publish crates and PureScript packages.
+  let shared: World;
+  beforeAll(async () => { shared = world; world = await startWorld(); });
+  afterAll(async () => { await world.close(); world = shared; });
+
+  it('read scoped keys as the registry\'s ecosystem does: audit hashes them, reconcile rebuilds a lost one and clears scoped orphans', async () => {
+    const pkg = source({ name: '@acme/repair', version: '2.0.0-beta.1' });
+    await publishes('npm', pkg, 'package');
+    const bucket = world.buckets[0]!;
+    const key = `${pkg.name}/${pkg.version}.tar.gz`;
+    const tarball = (await world.s3.getRaw(bucket, key))!;
+    const client = createGitHubClient({ token: 't', baseUrl: world.github.url, paceMs: 1 });
+    const registry = new GitHubRegistry(client, { owner: REGISTRY.owner, repo: REGISTRY.repo, branch: 'main', serverUrl: world.github.url, ecosystem: npm });
+    const backends = [createS3Storage({ name: 'primary', endpoint: world.s3.endpoint, region: world.s3.region, bucket,
+      credentials: world.s3.credentials, forcePathStyle: true })];
+    const history = new GitRegistry({ path: world.registryPath, ecosystem: npm });
+    try {
+      // Audit: every scoped final object is read as its package's and hashed; one with other bytes is named.
+      const clean = await audit({ history, backends }, { now: () => new Date(), stagingTtlMs: DAY, ecosystem: npm });
+      expect(clean.violations).toEqual([]);
+      expect(clean.checked.hashed).toBe((await world.s3.listRaw(bucket)).length);
+      await world.s3.putRaw(bucket, key, new TextEncoder().encode('not the committed bytes'));
+      const tampered = await audit({ history, backends }, { now: () => new Date(), stagingTtlMs: DAY, ecosystem: npm });
+      expect(tampered.violations).toEqual([expect.objectContaining({ invariant: 2, name: pkg.name, version: pkg.version, key })]);
+
+      // Reconcile: the final object lost (its staging long cleaned) is rebuilt from the recorded commit into package/,
+      // byte for byte; an orphan staging object under a scope goes once older than the TTL.
+      await world.s3.deleteRaw(bucket, key);
+      await world.s3.putRaw(bucket, `staging/@acme/gone/1.0.0/${hex}.tar.gz`, new TextEncoder().encode('orphan'));
+      const report = await reconcile({ registry, backends, source: new GitHubSource(client), log: quiet },
+        { now: () => new Date(Date.now() + 2 * DAY), graceMs: 0, stagingTtlMs: DAY, run: { id: 'reconcile', attempt: 1 }, ecosystem: npm });
+      expect(report.needsHuman).toEqual([]);
+      expect(report.actions).toEqual(expect.arrayContaining([
+        expect.objectContaining({ kind: 'promoted', name: pkg.name, version: pkg.version }),
+        expect.objectContaining({ kind: 'orphan-staging-deleted', name: '@acme/gone', version: '1.0.0' }),
+      ]));
+      expect(sri((await world.s3.getRaw(bucket, key))!)).toBe(sri(tarball));
+      expect((await world.s3.listRaw(bucket, 'staging/')).map((o) => o.key)).toEqual([]);
+    } finally {
+      history.close();
+      for (const backend of backends) backend.destroy();
+    }
   });
 });
