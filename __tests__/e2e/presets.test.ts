@@ -10,9 +10,10 @@ import { createS3Storage } from '../../src/adapters/s3.js';
 import { ecosystemFor, type EcosystemId } from '../../src/core/ecosystem.js';
 import { audit } from '../../src/pipeline/audit.js';
 import { reconcile } from '../../src/pipeline/reconcile.js';
+import { rollback } from '../../src/pipeline/rollback.js';
 import { metadataPath } from '../../src/core/metadata.js';
 import { REGISTRY, openIssue, requestBody, runAction, seedPackage, startWorld, type PackageSource, type World } from '../../test-support/world.js';
-import { registryFile, snapshot } from '../../test-support/observe.js';
+import { registryCommits, registryFile, snapshot } from '../../test-support/observe.js';
 
 const sri = (bytes: Uint8Array) => `sha256-${createHash('sha256').update(bytes).digest('base64')}`;
 
@@ -79,6 +80,18 @@ async function refused(id: EcosystemId, pkg: PackageSource, why: RegExp, seed = 
   expect(lastComment(issue)).toMatch(why);
 }
 
+/** The pipelines' ports over this world, for what a test runs without the action (a rollback by name, reconcile, audit). */
+function pipelineDeps(ecosystem: ReturnType<typeof ecosystemFor>) {
+  const client = createGitHubClient({ token: 't', baseUrl: world.github.url, paceMs: 1 });
+  return {
+    registry: new GitHubRegistry(client, { owner: REGISTRY.owner, repo: REGISTRY.repo, branch: 'main', serverUrl: world.github.url, ecosystem }),
+    backends: world.buckets.map((bucket) => createS3Storage({ name: 'primary', endpoint: world.s3.endpoint, region: world.s3.region, bucket,
+      credentials: world.s3.credentials, forcePathStyle: true })),
+    source: new GitHubSource(client),
+    log: { info: () => {}, warning: () => {} },
+  };
+}
+
 beforeAll(async () => { world = await startWorld(); });
 afterAll(async () => { await world?.close(); });
 afterEach(async () => {
@@ -141,6 +154,16 @@ describe('the crates preset', () => {
 
     const twin = { ...pkg, name: 'Serde-Like', version: '2.0.0', files: { 'Cargo.toml': cargo('Serde-Like', '2.0.0'), 'src/lib.rs': 'pub fn f() {}\n' } };
     await refused('crates', twin, /name `Serde-Like` is taken: the registry already holds the package `serde_like`/);
+
+    // A trustee's rollback naming the other spelling is refused too: it never removes the crate it does not name.
+    const before = await snapshot(world);
+    const deps = pipelineDeps(ecosystemFor('crates'));
+    const outcome = await rollback(deps,
+      { run: { id: 'rb', attempt: 1 }, now: () => new Date(), ecosystem: ecosystemFor('crates') },
+      { issue: 1, name: 'Serde-Like', version: '1.0.0-rc.1', reason: 'wrong spelling', actor: { id: 1, login: 'trustee' }, commentId: undefined, at: new Date().toISOString() });
+    expect(outcome).toMatchObject({ status: 'refused', message: expect.stringMatching(/holds `serde_like`, not `Serde-Like`/) });
+    expect(await snapshot(world)).toEqual(before);
+    for (const backend of deps.backends) backend.destroy();
   });
 
   it('refuses a crate whose version is inherited from its workspace', async () => {
@@ -197,5 +220,25 @@ describe('reconcile and audit of an npm registry', () => {
       history.close();
       for (const backend of backends) backend.destroy();
     }
+  });
+});
+
+describe('a rollback in an npm registry', () => {
+  it('removes a scoped version: its final and staging keys, with a record and a commit naming it', async () => {
+    const npm = ecosystemFor('npm');
+    const pkg = source({ name: '@acme/pulled', version: '1.0.0' });
+    await publishes('npm', pkg, 'package');
+    const issue = JSON.parse((await registryFile(world, metadataPath(pkg.name, npm)))!).published[pkg.version].issue as number;
+    const deps = pipelineDeps(npm);
+    const outcome = await rollback(deps, { run: { id: 'rb', attempt: 1 }, now: () => new Date(), ecosystem: npm },
+      { issue, name: pkg.name, version: pkg.version, reason: 'leaked a key', actor: { id: 1, login: 'trustee' }, commentId: undefined, at: new Date().toISOString() });
+    expect(outcome).toMatchObject({ status: 'rolled-back', name: pkg.name, version: pkg.version });
+    expect((await world.s3.listRaw(world.buckets[0]!)).map((o) => o.key).filter((k) => k.includes('@acme/pulled'))).toEqual([]);
+    const metadata = JSON.parse((await registryFile(world, metadataPath(pkg.name, npm)))!);
+    expect(metadata.published).toEqual({});
+    expect(metadata.rolledBack).toEqual([expect.objectContaining({ version: pkg.version, cleaned: true, reason: 'leaked a key' })]);
+    const headlines = (await registryCommits(world)).slice(0, 2).map((c) => c.message.split('\n')[0]);
+    expect(headlines).toEqual([`Rollback ${pkg.name}@${pkg.version} (#${issue}): storage cleaned`, `Rollback ${pkg.name}@${pkg.version} (#${issue})`]);
+    for (const backend of deps.backends) backend.destroy();
   });
 });
