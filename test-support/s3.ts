@@ -70,6 +70,9 @@ const S3rver = require('s3rver') as S3rverConstructor;
 // s3rver 3.7.1 decodes x-amz-copy-source with decodeURI, which leaves %40 (@), %2B (+) and the other reserved
 // escapes encoded, so a correctly encoded CopySource (what real S3 expects) names a key that does not exist.
 // We re-encode the header, after s3rver has checked the signature, so that its decodeURI yields the real key.
+// The bug is s3rver's alone: real S3 reads the header as URL-encoded (percent-decoding every escape), and so does
+// radosgw (RGWCopyObj::parse_copy_location url-decodes it), so production keys such as a scoped npm package's
+// `@scope/name/1.0.0.tar.gz` stay exactly what they are; only this test server needs the fix.
 interface CopyContext {
   headers: Record<string, string | string[] | undefined>;
 }
