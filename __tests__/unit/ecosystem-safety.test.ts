@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import { ECOSYSTEM_IDS, ecosystemFor, type Ecosystem } from '../../src/core/ecosystem.js';
 import { finalKey, parseFinalKey, parseStagingKey, stagingKey, stagingPrefix } from '../../src/core/keys.js';
 import { packageMarker, packageFromMarker } from '../../src/core/markers.js';
-import { metadataPath, packageOfPath } from '../../src/core/metadata.js';
+import { metadataPath, packageOfPath, parseMetadata, serializeMetadata } from '../../src/core/metadata.js';
+import type { PackageMetadata, PublishedVersion } from '../../src/core/types.js';
 import { registryCommitMessage } from '../../src/core/commit-message.js';
 import { parseRollback } from '../../src/commands/intake.js';
 
@@ -195,5 +196,30 @@ describe('the purescript preset', () => {
     expect(purescript.checkVersion('v6.0.1')).toMatch(/leading "v"/);
     expect(purescript.checkVersion('1.0.0-rc.1')).toMatch(/no prerelease/);
     expect(purescript.checkVersion('2147483648.0.0')).toMatch(/at most 2147483647/);
+  });
+});
+
+describe('metadata files per preset', () => {
+  const entry = (issue: number): PublishedVersion => ({ sha256: `sha256-${Buffer.alloc(32, issue).toString('base64')}`, bytes: 10, ref: 'v1',
+    commit: 'c'.repeat(40), publishedTime: '2026-01-01T00:00:00.000Z', issue });
+  const metadata = (name: string, versions: string[]): PackageMetadata => ({
+    name, location: { githubOwner: 'acme', githubRepo: 'lib', repositoryId: 9 },
+    published: Object.fromEntries(versions.map((v, i) => [v, entry(i + 1)])), rolledBack: [],
+  });
+
+  it('round-trip a scoped npm package with prerelease versions, in SemVer order', () => {
+    const npm = ecosystemFor('npm');
+    const text = serializeMetadata(metadata('@scope/name', ['1.0.0', '1.0.0-rc.1', '0.9.0']), npm);
+    expect(Object.keys(JSON.parse(text).published)).toEqual(['0.9.0', '1.0.0-rc.1', '1.0.0']);
+    expect(parseMetadata(text, '@scope/name', npm).name).toBe('@scope/name');
+    // Under the default preset the same file is not valid metadata: its name and versions break today's rules.
+    expect(() => serializeMetadata(metadata('@scope/name', ['1.0.0']))).toThrow(TypeError);
+  });
+
+  it('read a crate\'s file under any spelling of its name, and no other crate\'s', () => {
+    const crates = ecosystemFor('crates');
+    const text = serializeMetadata(metadata('serde_json', ['1.0.0']), crates);
+    expect(parseMetadata(text, 'Serde-JSON', crates).name).toBe('serde_json');
+    expect(() => parseMetadata(text, 'serde', crates)).toThrow(/names the package `serde_json`, not `serde`/);
   });
 });
