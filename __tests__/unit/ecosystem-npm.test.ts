@@ -1,6 +1,7 @@
 // The npm preset against npm's own rules: validate-npm-package-name (validForNewPackages) for names, semver for versions.
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { createRequire } from 'node:module';
 import semver from 'semver';
 import validate from 'validate-npm-package-name';
 import { ecosystemFor } from '../../src/core/ecosystem.js';
@@ -71,6 +72,15 @@ describe('npm names agree with validate-npm-package-name (validForNewPackages)',
   it.each(table)('%j: npm says %s, and so does the preset', (name, accepted) => {
     expect(npmAccepts(name)).toBe(accepted);
     expect(npm.checkName(name) === undefined).toBe(accepted);
+  });
+
+  it('refuses every core module name npm\'s validator lists', () => {
+    const builtins = createRequire(import.meta.url)('validate-npm-package-name/lib/builtin-modules.json') as string[];
+    expect(builtins.length).toBeGreaterThan(50);
+    for (const name of builtins) {
+      expect(npmAccepts(name)).toBe(false);
+      expect(npm.checkName(name)).toBeDefined();
+    }
   });
 
   it('refuses a core module name with the reason, so the author knows what to change', () => {
