@@ -180,3 +180,11 @@ describe('an npm publish request', () => {
     if (!parsed.ok) expect(parsed.problems).toEqual([expect.objectContaining({ field: 'name' })]);
   });
 });
+
+describe('the example request a refusal shows', () => {
+  it('uses a name of the registry\'s ecosystem', () => {
+    const parsed = parsePublishRequest('```json\n```', npm);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.problems[0]?.message).toContain('"name": "@scope/left-pad"');
+  });
+});

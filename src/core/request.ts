@@ -345,7 +345,7 @@ export function parsePublishRequest(text: string, ecosystem?: Ecosystem): Parsed
   }
   const extracted = extractJson(text);
   if (!extracted.ok) return refuse(extracted.problem);
-  if (extracted.json.trim() === '') return refuse(`the request is empty; write one JSON object like\n${renderRequestExample()}`);
+  if (extracted.json.trim() === '') return refuse(`the request is empty; write one JSON object like\n${renderRequestExample(ecosystem)}`);
   const parsed = parseStrictJson(extracted.json, extracted.lineOffset);
   if (!parsed.ok) {
     // Prose with no code block reads better as "where is the JSON?" than as a syntax error at column 1.
@@ -371,12 +371,13 @@ export function parsePublishRequest(text: string, ecosystem?: Ecosystem): Parsed
   return { ok: true, request };
 }
 
-/** A fenced example request, for help messages and refusals. */
-export function renderRequestExample(): string {
+/** A fenced example request, for help messages and refusals, with a name and version of the registry's ecosystem. */
+export function renderRequestExample(ecosystem?: Pick<Ecosystem, 'example'>): string {
+  const { name, version } = ecosystem?.example ?? { name: 'left-pad', version: '1.2.0' };
   const example: PublishRequest = {
-    name: 'left-pad',
-    version: '1.2.0',
-    ref: 'v1.2.0',
+    name,
+    version,
+    ref: `v${version}`,
     location: { githubOwner: 'acme', githubRepo: 'left-pad', subdir: 'packages/left-pad' },
   };
   return `\`\`\`json\n${JSON.stringify(example, null, 2)}\n\`\`\``;
