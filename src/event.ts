@@ -38,7 +38,7 @@ export function createDeps(settings: Settings, log: Log): Deps {
     client: createGitHubClient({ token: settings.trusteeTeam.token, baseUrl: settings.apiUrl, paceMs: settings.paceMs }),
   };
   return {
-    registry: new GitHubRegistry(client, { ...settings.registry, serverUrl: settings.serverUrl }),
+    registry: new GitHubRegistry(client, { ...settings.registry, serverUrl: settings.serverUrl, ecosystem: settings.ecosystem }),
     source: new GitHubSource(client, { allowPrivate: settings.allowPrivateSources }),
     tracker: new GitHubTracker(client, settings.tracker),
     backends: settings.backends.map(createS3Storage),
@@ -89,7 +89,7 @@ async function runCommand(settings: Settings, runtime: Runtime, deps: Deps, comm
 
   const request = command.kind === 'retry' ? await newestRequest(deps, command) : command.request;
   const outcome = await publish(deps, {
-    manifestFile: settings.manifestFile, limits: settings.limits, paceMs: settings.paceMs, run: settings.run, now: runtime.now,
+    manifestFile: settings.manifestFile, ecosystem: settings.ecosystem, limits: settings.limits, paceMs: settings.paceMs, run: settings.run, now: runtime.now,
   }, { issue: command.issue, request, trigger: command.trigger });
   return { kind: 'publish', outcome };
 }
@@ -112,7 +112,7 @@ async function runRollback(deps: Deps, settings: Settings, runtime: Runtime, com
     ? { kind: 'version', name: command.target.name, version: command.target.version }
     : await versionOfThisIssue(deps, command.issue, command.trigger.commentId);
   if (found.kind !== 'version') return reportRollback(deps, settings, command, refusedRollback(found.message));
-  const outcome = await rollback(deps, { run: settings.run, now: runtime.now, paceMs: settings.paceMs }, {
+  const outcome = await rollback(deps, { run: settings.run, now: runtime.now, paceMs: settings.paceMs, ecosystem: settings.ecosystem }, {
     issue: command.issue, name: found.name, version: found.version, reason: command.reason,
     actor: command.trigger.actor, commentId: command.trigger.commentId, at: command.trigger.at,
   });

@@ -1,6 +1,7 @@
 // Reads the action's inputs and the runner's environment once, into one validated Settings object.
 import { z } from 'zod';
 import type { S3BackendConfig } from './adapters/s3.js';
+import { ECOSYSTEM_IDS, ecosystemFor, isEcosystemId, type Ecosystem } from './core/ecosystem.js';
 import { DEFAULT_LIMITS, type Limits } from './core/limits.js';
 import { refused } from './errors.js';
 
@@ -14,7 +15,10 @@ export interface Settings {
   /** The repository whose issues carry the requests (where the workflow runs). */
   tracker: { owner: string; repo: string };
   backends: S3BackendConfig[];
+  /** The manifest file the default preset reads (`manifest-file`); the other presets read their ecosystem's own. */
   manifestFile: string;
+  /** The registry's ecosystem (`ecosystem`): its names, versions, manifests and tarball layout. */
+  ecosystem: Ecosystem;
   /** Numeric GitHub user ids of the registry's trustees (ids survive renames; logins do not). */
   trusteeIds: number[];
   /** A GitHub team whose active members are trustees, and the org-scoped token that can read it. */
@@ -115,6 +119,28 @@ function booleanInput(input: InputReader, key: string, fallback: boolean): boole
   throw refused(`The input \`${key}\` is "${text}"; it must be true or false.`);
 }
 
+/**
+ * The `ecosystem` input (default `default`) and, for the default preset only, `manifest-file`: the other presets read
+ * the manifests their ecosystem defines, so a `manifest-file` beside them would be silently ignored — it is refused.
+ */
+function ecosystemInput(input: InputReader): { ecosystem: Ecosystem; manifestFile: string } {
+  const id = input('ecosystem').trim() || 'default';
+  if (!isEcosystemId(id)) {
+    throw refused(`The input \`ecosystem\` is "${id.slice(0, 40)}"; it must be one of ${ECOSYSTEM_IDS.join(', ')}.`,
+      'Leave it out for the default rules, or name the registry kind whose rules to follow.');
+  }
+  const given = input('manifest-file');
+  if (given && id !== 'default') {
+    throw refused(`The input \`manifest-file\` is set, but the \`${id}\` ecosystem reads its own manifests (${ecosystemFor(id).manifestFiles.join(', ')}).`,
+      'Remove `manifest-file` from the workflow step.');
+  }
+  const manifestFile = given || 'package.json';
+  if (!/^[A-Za-z0-9._-]{1,100}$/.test(manifestFile) || manifestFile.startsWith('.')) {
+    throw refused(`The input \`manifest-file\` is "${manifestFile}"; it must be a plain file name like package.json.`);
+  }
+  return { ecosystem: ecosystemFor(id, { manifestFile }), manifestFile: id === 'default' ? manifestFile : ecosystemFor(id).manifestFiles[0] ?? manifestFile };
+}
+
 export function readSettings(input: InputReader, env: NodeJS.ProcessEnv): Settings {
   const required = (key: string, value: string | undefined): string => {
     if (!value) throw refused(`The ${key} is not set.`, 'Run Registrar from a GitHub Actions workflow, or set it as the runner would.');
@@ -139,10 +165,7 @@ export function readSettings(input: InputReader, env: NodeJS.ProcessEnv): Settin
   if (!Number.isInteger(paceMs) || paceMs < 0 || paceMs > 60_000) {
     throw refused(`The input \`api-pace-ms\` is "${paceInput}"; it must be a whole number of milliseconds from 0 to 60000.`);
   }
-  const manifestFile = input('manifest-file') || 'package.json';
-  if (!/^[A-Za-z0-9._-]{1,100}$/.test(manifestFile) || manifestFile.startsWith('.')) {
-    throw refused(`The input \`manifest-file\` is "${manifestFile}"; it must be a plain file name like package.json.`);
-  }
+  const { ecosystem, manifestFile } = ecosystemInput(input);
 
   const trusteeInput = input('trustee-ids').trim();
   const trusteeIds = trusteeInput === '' ? [] : trusteeInput.split(/[\s,]+/).map((id) => {
@@ -195,6 +218,7 @@ export function readSettings(input: InputReader, env: NodeJS.ProcessEnv): Settin
     tracker: { owner: trackerOwner, repo: trackerName },
     backends,
     manifestFile,
+    ecosystem,
     trusteeIds,
     trusteeTeam,
     limits,

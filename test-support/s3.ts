@@ -55,6 +55,8 @@ export interface S3TestServer {
   /** Writes or deletes an object behind Registrar's back, as a crash, a lifecycle rule or a person would. */
   putRaw(bucket: string, key: string, body: Uint8Array): Promise<void>;
   deleteRaw(bucket: string, key: string): Promise<void>;
+  /** An object's bytes as the server holds them, read behind Registrar's back (undefined: no such key). */
+  getRaw(bucket: string, key: string): Promise<Uint8Array | undefined>;
   /** Every object under `prefix` (all pages), each downloaded and hashed: the independent view of what is stored. */
   listRaw(bucket: string, prefix?: string): Promise<RawObject[]>;
   /** Stops the server; removes the directory when startS3 created it. Safe to call twice. */
@@ -68,6 +70,9 @@ const S3rver = require('s3rver') as S3rverConstructor;
 // s3rver 3.7.1 decodes x-amz-copy-source with decodeURI, which leaves %40 (@), %2B (+) and the other reserved
 // escapes encoded, so a correctly encoded CopySource (what real S3 expects) names a key that does not exist.
 // We re-encode the header, after s3rver has checked the signature, so that its decodeURI yields the real key.
+// The bug is s3rver's alone: real S3 reads the header as URL-encoded (percent-decoding every escape), and so does
+// radosgw (RGWCopyObj::parse_copy_location url-decodes it), so production keys such as a scoped npm package's
+// `@scope/name/1.0.0.tar.gz` stay exactly what they are; only this test server needs the fix.
 interface CopyContext {
   headers: Record<string, string | string[] | undefined>;
 }
@@ -122,13 +127,18 @@ async function listRaw(client: S3Client, bucket: string, prefix?: string): Promi
   return objects;
 }
 
-function rawWrites(client: S3Client): Pick<S3TestServer, 'putRaw' | 'deleteRaw'> {
+function rawWrites(client: S3Client): Pick<S3TestServer, 'putRaw' | 'deleteRaw' | 'getRaw'> {
   return {
     async putRaw(bucket, key, body) {
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.from(body) }));
     },
     async deleteRaw(bucket, key) {
       await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    },
+    async getRaw(bucket, key) {
+      if (!(await listKeys(client, bucket, key)).includes(key)) return undefined;
+      const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return (await response.Body?.transformToByteArray()) ?? new Uint8Array();
     },
   };
 }

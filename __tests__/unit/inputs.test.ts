@@ -96,3 +96,30 @@ describe('credentialsOf', () => {
     expect(credentialsOf(settings)).toEqual(['ghs_registry_token', 'ghs_team_token', 'AKIA', 'shh', 'ASIA-two', 'secret-two', 'session-two']);
   });
 });
+
+describe('the ecosystem input', () => {
+  const base = { 'github-token': 't', backends: '[{"bucket":"abc"}]' };
+
+  it('is the default preset, reading manifest-file, when not given', () => {
+    const settings = readSettings(reader({ ...base, 'manifest-file': 'manifest.json' }), env);
+    expect(settings.ecosystem.id).toBe('default');
+    expect(settings.ecosystem.manifestFiles).toEqual(['manifest.json']);
+    expect(settings.manifestFile).toBe('manifest.json');
+  });
+
+  it.each([['npm', ['package.json']], ['crates', ['Cargo.toml']], ['purescript', ['purs.json', 'spago.yaml', 'bower.json']]] as const)(
+    'selects the %s preset and the manifests it reads', (id, manifests) => {
+      const settings = readSettings(reader({ ...base, ecosystem: id }), env);
+      expect(settings.ecosystem.id).toBe(id);
+      expect(settings.ecosystem.manifestFiles).toEqual(manifests);
+    });
+
+  it('refuses an unknown ecosystem, listing the known ones', () => {
+    expect(() => readSettings(reader({ ...base, ecosystem: 'pypi' }), env)).toThrow(/`ecosystem` is "pypi"; it must be one of default, purescript, npm, crates/);
+  });
+
+  it('refuses manifest-file beside a preset that reads its own manifests, rather than ignore it', () => {
+    expect(() => readSettings(reader({ ...base, ecosystem: 'crates', 'manifest-file': 'package.json' }), env))
+      .toThrow(/`manifest-file` is set, but the `crates` ecosystem reads its own manifests \(Cargo\.toml\)/);
+  });
+});

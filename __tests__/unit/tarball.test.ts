@@ -785,3 +785,36 @@ describe('canonicalTarball: refusals', () => {
     await expect(canonicalTarball(broken(), REQUEST)).rejects.toMatchObject({ kind: 'transient' });
   });
 });
+
+describe('the layout an ecosystem asks for', () => {
+  const archive = githubArchive([
+    { path: 'package.json', body: '{"name":"@scope/name"}\n' },
+    { path: 'bower.json', body: '{"name":"purescript-x"}\n' },
+    { path: 'src/a.js', body: 'a\n' },
+  ]);
+  const entryNames = (bytes: Uint8Array) => {
+    const tar = gunzipSync(bytes);
+    const names: string[] = [];
+    for (let at = 0; at + 512 <= tar.length && tar[at] !== 0;) {
+      names.push(tar.subarray(at, at + 100).toString('utf8').replace(/\0.*$/s, ''));
+      at += 512 + Math.ceil(parseInt(tar.subarray(at + 124, at + 136).toString('utf8').trim() || '0', 8) / 512) * 512;
+    }
+    return names;
+  };
+
+  it('puts every entry under the top directory given (npm: package/), whatever the name', async () => {
+    const built = await pack(archive, { name: '@scope/name', version: '3.0.0-canary.1', topDirectory: 'package' });
+    expect(entryNames(built.bytes).sort()).toEqual(['package/bower.json', 'package/package.json', 'package/src/a.js']);
+  });
+
+  it('keeps every manifest asked for, by file name, and reports the absent ones as absent', async () => {
+    const built = await pack(archive, { manifestFiles: ['purs.json', 'spago.yaml', 'bower.json'] });
+    expect([...built.manifests.keys()]).toEqual(['bower.json']);
+    expect(new TextDecoder().decode(built.manifests.get('bower.json'))).toBe('{"name":"purescript-x"}\n');
+    expect(built.manifest).toBeUndefined(); // the first file asked for, purs.json, is not there
+    // The default layout is untouched: <name>-<version>/ and package.json.
+    const plain = await pack(archive);
+    expect(entryNames(plain.bytes).every((name) => name.startsWith(ROOT))).toBe(true);
+    expect(new TextDecoder().decode(plain.manifest)).toBe('{"name":"@scope/name"}\n');
+  });
+});

@@ -1,4 +1,5 @@
 // Turns a GitHub event into the Command Registrar should run, or into a reason to do nothing.
+import type { Ecosystem } from '../core/ecosystem.js';
 import { hasHidden } from '../core/inert.js';
 import { looksLikeIssueForm } from '../core/issue-form.js';
 import { MARKER_PREFIX } from '../core/markers.js';
@@ -114,9 +115,10 @@ const VERSION_LIKE = /^[vV]?\d+(?:\.\d+)+(?:[-+].*)?$/;
  * own publish issue. A first word that looks like a target but does not parse exactly — a typo, an
  * invisible character copied from a rendered comment, a look-alike `＠`, a name with a homoglyph, a
  * two-part version — is refused with what is wrong; it never falls back to this issue's version with
- * the whole text as the reason. A reason is required.
+ * the whole text as the reason. A reason is required. The target is split at its `@` (a scoped npm name
+ * begins with one of its own: `@scope/name@1.0.0`), and both parts follow the registry's ecosystem.
  */
-export function parseRollback(args: string): { ok: true; target: RollbackTarget; reason: string } | { ok: false; problem: string } {
+export function parseRollback(args: string, ecosystem?: Ecosystem): { ok: true; target: RollbackTarget; reason: string } | { ok: false; problem: string } {
   const USAGE = 'Write `/rollback name@version reason`, e.g. `/rollback left-pad@1.2.0 it ships a leaked credential`, '
     + 'or `/rollback reason` on the version\'s own publish issue.';
   if (args === '') return { ok: false, problem: `A rollback needs a reason. ${USAGE}` };
@@ -142,13 +144,14 @@ export function parseRollback(args: string): { ok: true; target: RollbackTarget;
   if (hidden) {
     return { ok: false, problem: `The target ${shown} contains an invisible character or an unusual space (shown as \\u{…}), so it is not what it looks like; type it again rather than copying it. Nothing was changed. ${USAGE}` };
   }
-  const at = first.indexOf('@');
+  // A scoped npm name begins with an `@` of its own (`@scope/name@1.0.0`); no name holds one anywhere else.
+  const at = first.indexOf('@', first.startsWith('@') && first.includes('/') ? 1 : 0);
   if (at < 0) {
     return { ok: false, problem: `The target ${shown} is not \`name@version\` (the \`@\` is missing or is a look-alike character). Nothing was changed. ${USAGE}` };
   }
   const name = first.slice(0, at);
   const version = first.slice(at + 1);
-  const problem = checkPackageName(name) ?? checkVersion(version);
+  const problem = (ecosystem?.checkName ?? checkPackageName)(name) ?? (ecosystem?.checkVersion ?? checkVersion)(version);
   if (problem !== undefined) return { ok: false, problem: `The target ${shown} does not name a version exactly: ${problem}. Nothing was changed. ${USAGE}` };
   if (reason === '') return { ok: false, problem: `A rollback of ${quote(`${name}@${version}`)} needs a reason after the target. Nothing was changed. ${USAGE}` };
   return { ok: true, target: { kind: 'named', name, version }, reason };

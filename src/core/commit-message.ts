@@ -1,5 +1,5 @@
 // Registry commit messages: a headline people read and trailers a later run reads to recognise its own commit.
-import { checkPackageName, checkVersion } from './names.js';
+import { DEFAULT_ECOSYSTEM, type Ecosystem } from './ecosystem.js';
 
 export const TRAILER_ISSUE = 'Registrar-Issue';
 export const TRAILER_RUN = 'Registrar-Run';
@@ -35,10 +35,10 @@ function assertCount(label: string, value: number): void {
  * Without an issue (a command run from the CLI) the headline has no `(#N)` and there is no issue trailer.
  */
 export function registryCommitMessage(args: { action: 'Publish' | 'Rollback'; note?: 'storage cleaned'; name: string; version: string;
-  issue: number | undefined; run: string; attempt: number }): CommitMessage {
+  issue: number | undefined; run: string; attempt: number }, ecosystem: Ecosystem = DEFAULT_ECOSYSTEM): CommitMessage {
   const { action, note, name, version, issue, run, attempt } = args;
-  // Only validated names reach a message, so no name can carry a line break and fake a trailer.
-  const problem = checkPackageName(name) ?? checkVersion(version);
+  // Only validated names reach a message (printable ASCII in every ecosystem), so no name can carry a line break and fake a trailer.
+  const problem = ecosystem.checkName(name) ?? ecosystem.checkVersion(version);
   if (problem !== undefined) throw new TypeError(`commit message from an unvalidated value: ${problem}`);
   if (issue !== undefined) assertCount('issue', issue);
   if (!RUN.test(run)) throw new TypeError(`run id must be 1 to 64 of A-Z a-z 0-9 . _ -, not ${JSON.stringify(run.slice(0, 80))}`);

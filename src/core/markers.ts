@@ -1,3 +1,5 @@
+import { DEFAULT_ECOSYSTEM, type Ecosystem } from './ecosystem.js';
+
 // The hidden markers Registrar puts in its own comments: how a run finds its comment again, and why its own words never start a run.
 
 /** Every comment Registrar writes starts its marker with this; a comment carrying it never starts a run (rule 10). */
@@ -13,17 +15,34 @@ export function packageMarker(name: string, version: string): string {
   return `${MARKER_PREFIX}package ${name}@${version} -->`;
 }
 
+/** The longest `name@version` a marker holds: npm's longest name, an `@`, and semver's longest version. */
+const MARKER_TARGET_MAX = 214 + 1 + 256;
+
 /**
  * The package a status comment names, if it carries a package marker. A hint only: a bare `/rollback`
  * acts on it only after the registry confirms that this issue published that version.
  */
-export function packageFromMarker(body: string): { name: string; version: string } | undefined {
+export function packageFromMarker(body: string, ecosystem: Ecosystem = DEFAULT_ECOSYSTEM): { name: string; version: string } | undefined {
   const start = body.indexOf(`${MARKER_PREFIX}package `);
   if (start < 0) return undefined;
-  const end = body.indexOf(' -->', start);
-  if (end < 0 || end - start > 200) return undefined;
-  const match = /^([a-z0-9-]+)@(\d+\.\d+\.\d+)$/.exec(body.slice(start + MARKER_PREFIX.length + 'package '.length, end));
-  return match ? { name: match[1] ?? '', version: match[2] ?? '' } : undefined;
+  const from = start + MARKER_PREFIX.length + 'package '.length;
+  const end = body.indexOf(' -->', from);
+  if (end < 0 || end - from > MARKER_TARGET_MAX) return undefined;
+  return splitTarget(body.slice(from, end), ecosystem);
+}
+
+/**
+ * `name@version`, read exactly: split at the `@` that ends the name (a scoped npm name begins with one of its own,
+ * `@scope/name@1.0.0`; no name holds one anywhere else), and both parts valid in the ecosystem; anything else is
+ * undefined, never a guess.
+ */
+export function splitTarget(target: string, ecosystem: Ecosystem = DEFAULT_ECOSYSTEM): { name: string; version: string } | undefined {
+  const at = target.indexOf('@', 1);
+  if (at < 0) return undefined;
+  const name = target.slice(0, at);
+  const version = target.slice(at + 1);
+  if (ecosystem.checkName(name) !== undefined || ecosystem.checkVersion(version) !== undefined) return undefined;
+  return { name, version };
 }
 
 /** The report of one `/rollback` comment (or of a run without one). */

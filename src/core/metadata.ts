@@ -2,6 +2,7 @@
 import semver from 'semver';
 import { z } from 'zod';
 import { conflict, refused } from '../errors.js';
+import { DEFAULT_ECOSYSTEM, type Ecosystem } from './ecosystem.js';
 import { isSri } from './integrity.js';
 import { checkGithubOwner, checkGithubRepo, checkPackageName, checkSubdir, checkTag, checkVersion, quote } from './names.js';
 import { formatPath, parseStrictJson } from './request.js';
@@ -14,21 +15,36 @@ import type { PackageMetadata, RollbackActor, PublishRequest, PublishedVersion, 
  * The file of a package, sharded like the crates.io index so no directory grows with the
  * registry and a commit rewrites only the few small trees on its path:
  * `metadata/1/a.json`, `metadata/2/ab.json`, `metadata/3/a/abc.json`, `metadata/le/ft/left-pad.json`.
+ *
+ * The file is named by the ecosystem's canonical name (crates: `Serde` and `serde` share one file, so a plan
+ * sees the other spelling at its snapshot). A scoped npm name's `/` is written `%2f`, as npm's own registry
+ * spells it in URLs (`@scope%2fname.json`); no npm name holds a `%`, so this reads back one way only. The
+ * shard directories come from the name with a scope's `@` dropped and every character but a-z, 0-9 and `-`
+ * written `_`: never empty, `.` or `..`. The default preset's names are already in that form, so its paths
+ * are today's.
  */
-export function metadataPath(name: string): string {
-  const problem = checkPackageName(name);
+export function metadataPath(name: string, ecosystem: Ecosystem = DEFAULT_ECOSYSTEM): string {
+  const problem = ecosystem.checkName(name);
   if (problem !== undefined) throw new TypeError(`metadata path from an unvalidated name: ${problem}`);
-  if (name.length <= 2) return `metadata/${name.length}/${name}.json`;
-  if (name.length === 3) return `metadata/3/${name.slice(0, 1)}/${name}.json`;
-  return `metadata/${name.slice(0, 2)}/${name.slice(2, 4)}/${name}.json`;
+  const canonical = ecosystem.canonicalName(name);
+  const file = `${canonical.replace('/', '%2f')}.json`;
+  const shard = canonical.replace(/^@/, '').toLowerCase().replace(/[^a-z0-9-]/g, '_');
+  if (shard.length <= 2) return `metadata/${shard.length}/${file}`;
+  if (shard.length === 3) return `metadata/3/${shard.slice(0, 1)}/${file}`;
+  return `metadata/${shard.slice(0, 2)}/${shard.slice(2, 4)}/${file}`;
 }
 
-/** The package a repository path holds, when the path is exactly where that name's file lives; undefined otherwise. */
-export function packageOfPath(path: string): string | undefined {
+/**
+ * The package a repository path holds, in the ecosystem's canonical form, when the path is exactly where that
+ * name's file lives; undefined otherwise.
+ */
+export function packageOfPath(path: string, ecosystem: Ecosystem = DEFAULT_ECOSYSTEM): string | undefined {
   const match = /^metadata\/(?:[^/]+\/)+([^/]+)\.json$/.exec(path);
-  const name = match?.[1];
-  if (name === undefined || checkPackageName(name) !== undefined) return undefined;
-  return metadataPath(name) === path ? name : undefined;
+  const stem = match?.[1];
+  if (stem === undefined) return undefined;
+  const name = stem.replace('%2f', '/');
+  if (ecosystem.checkName(name) !== undefined || ecosystem.canonicalName(name) !== name) return undefined;
+  return metadataPath(name, ecosystem) === path ? name : undefined;
 }
 
 // =============================================================================================
@@ -67,19 +83,33 @@ const rollbackRecordSchema = z.strictObject({
   cleaned: z.boolean(),
 });
 
-const metadataSchema = z.strictObject({
-  name: checked(checkPackageName),
-  location: z.strictObject({
-    githubOwner: checked(checkGithubOwner),
-    githubRepo: checked(checkGithubRepo),
-    repositoryId: positiveId,
-  }),
-  published: z.record(checked(checkVersion), publishedVersionSchema),
-  rolledBack: z.array(rollbackRecordSchema),
-});
+function metadataSchemaOf(ecosystem: Ecosystem) {
+  return z.strictObject({
+    name: checked(ecosystem.checkName),
+    location: z.strictObject({
+      githubOwner: checked(checkGithubOwner),
+      githubRepo: checked(checkGithubRepo),
+      repositoryId: positiveId,
+    }),
+    published: z.record(checked(ecosystem.checkVersion), publishedVersionSchema),
+    rolledBack: z.array(rollbackRecordSchema.extend({ version: checked(ecosystem.checkVersion) })),
+  });
+}
 
-function firstProblem(value: unknown): string | undefined {
-  const result = metadataSchema.safeParse(value);
+type MetadataSchema = ReturnType<typeof metadataSchemaOf>;
+const schemas = new WeakMap<Ecosystem, MetadataSchema>();
+
+function schemaOf(ecosystem: Ecosystem): MetadataSchema {
+  let schema = schemas.get(ecosystem);
+  if (schema === undefined) {
+    schema = metadataSchemaOf(ecosystem);
+    schemas.set(ecosystem, schema);
+  }
+  return schema;
+}
+
+function firstProblem(value: unknown, ecosystem: Ecosystem): string | undefined {
+  const result = schemaOf(ecosystem).safeParse(value);
   if (result.success) return undefined;
   const issue = result.error.issues[0];
   if (issue === undefined) return 'it does not match the metadata schema';
@@ -90,18 +120,22 @@ function firstProblem(value: unknown): string | undefined {
 /**
  * Reads a metadata file strictly. A file that is not exactly what Registrar writes (bad JSON,
  * duplicate keys, unknown fields, another package's name) is a `conflict` naming the path: the
- * registry's record is never silently replaced, a maintainer must look at it.
+ * registry's record is never silently replaced, a maintainer must look at it. Where the ecosystem
+ * holds two spellings to be one name (crates), the file may name the other spelling: the plan
+ * refuses that request, naming the package that holds the name.
  */
-export function parseMetadata(text: string, expectedName: string): PackageMetadata {
-  const path = metadataPath(expectedName);
+export function parseMetadata(text: string, expectedName: string, ecosystem: Ecosystem = DEFAULT_ECOSYSTEM): PackageMetadata {
+  const path = metadataPath(expectedName, ecosystem);
   const corrupt = (why: string) =>
     conflict(`The registry file ${path} is corrupt: ${why}.`, 'A registry maintainer must repair the file; Registrar will not overwrite it.');
   const parsed = parseStrictJson(text);
   if (!parsed.ok) throw corrupt(parsed.problems.map((p) => (p.field === 'request' ? p.message.replace('the request', 'it') : `${p.field}: ${p.message}`)).join('; '));
-  const problem = firstProblem(parsed.value);
+  const problem = firstProblem(parsed.value, ecosystem);
   if (problem !== undefined) throw corrupt(problem);
   const metadata = toPlain(parsed.value as PackageMetadata);
-  if (metadata.name !== expectedName) throw corrupt(`it names the package ${quote(metadata.name)}, not ${quote(expectedName)}`);
+  if (ecosystem.canonicalName(metadata.name) !== ecosystem.canonicalName(expectedName)) {
+    throw corrupt(`it names the package ${quote(metadata.name)}, not ${quote(expectedName)}`);
+  }
   return metadata;
 }
 
@@ -162,9 +196,9 @@ function toPlain(metadata: PackageMetadata): PackageMetadata {
  * The same metadata always gives the same bytes, so a retry's commit is recognisable and diffs stay
  * small. Metadata that `parseMetadata` would refuse is never written (throws a TypeError: a bug).
  */
-export function serializeMetadata(metadata: PackageMetadata): string {
+export function serializeMetadata(metadata: PackageMetadata, ecosystem: Ecosystem = DEFAULT_ECOSYSTEM): string {
   // Validated before sorting: the sort needs valid versions, and stray fields are a bug to report, not drop.
-  const problem = firstProblem(metadata);
+  const problem = firstProblem(metadata, ecosystem);
   if (problem !== undefined) throw new TypeError(`refusing to write invalid metadata for ${quote(String(metadata.name))}: ${problem}`);
   return `${JSON.stringify(toPlain(metadata), null, 2)}\n`;
 }

@@ -1,4 +1,5 @@
 // Decides what a publish does, given the request, the built tarball and the metadata read at one registry commit: commit fresh, resume to promote, or refuse with nothing written.
+import type { Ecosystem } from './ecosystem.js';
 import { addPublished, pendingRollback } from './metadata.js';
 import { quote } from './names.js';
 import type { PackageMetadata, PublishRequest, PublishedVersion } from './types.js';
@@ -37,12 +38,25 @@ export interface PlanPublishArgs {
    * moment is never republished by it: the trustee saw something this request did not.
    */
   triggeredAt?: string;
+  /** The registry's ecosystem, for saying why another spelling of the name is the same package (crates). */
+  ecosystem?: Ecosystem;
 }
 
 export function planPublish(args: PlanPublishArgs): PublishPlan {
   const { request, issue, repositoryId, built, current, now, triggeredAt } = args;
   const { name, version } = request;
   const id = quote(`${name}@${version}`);
+
+  if (current !== undefined && current.name !== name) {
+    // The file at this name's path belongs to another spelling of it: the ecosystem holds the two to be one package.
+    const rule = args.ecosystem?.sameNameRule;
+    return {
+      kind: 'refuse',
+      final: true,
+      reason: `The name ${quote(name)} is taken: the registry already holds the package ${quote(current.name)}${rule ? `, and ${rule}` : ''}.`,
+      hint: `Publish under ${current.name} if it is your package (from its bound repository), or choose a name that differs by more than case${rule?.includes('"_"') ? ' or "-" and "_"' : ''}.`,
+    };
+  }
 
   if (current !== undefined && current.location.repositoryId !== repositoryId) {
     // Bound by id, not by name: forks, look-alikes and a deleted and re-created owner/repo all have other ids.

@@ -1,5 +1,6 @@
 // A registry snapshot assembled file by file: each metadata file parsed, a file that cannot be read recorded for a person rather than failing the whole read.
 import { RegistrarError, conflict } from '../errors.js';
+import { DEFAULT_ECOSYSTEM, type Ecosystem } from './ecosystem.js';
 import { metadataPath, parseMetadata } from './metadata.js';
 import type { PackageMetadata } from './types.js';
 
@@ -7,7 +8,7 @@ import type { PackageMetadata } from './types.js';
 export interface RegistryContents {
   /** The commit SHA the contents are of. */
   at: string;
-  /** Every package whose metadata file at that commit reads and parses, by name. */
+  /** Every package whose metadata file at that commit reads and parses, by name (the ecosystem's canonical form: see packageIn). */
   packages: Map<string, PackageMetadata>;
   /**
    * Packages whose file is there but cannot be read as metadata (corrupt JSON, a schema break, a directory where the
@@ -21,9 +22,9 @@ export function emptyContents(at: string): RegistryContents {
 }
 
 /** Parses one package's file into the snapshot; a corrupt one becomes that package's `conflict`, as a single read reports it. */
-export function addFile(contents: RegistryContents, name: string, text: string): void {
+export function addFile(contents: RegistryContents, name: string, text: string, ecosystem: Ecosystem = DEFAULT_ECOSYSTEM): void {
   try {
-    contents.packages.set(name, parseMetadata(text, name));
+    contents.packages.set(name, parseMetadata(text, name, ecosystem));
   } catch (error) {
     if (!(error instanceof RegistrarError)) throw error;
     contents.unreadable.set(name, error);
@@ -31,8 +32,17 @@ export function addFile(contents: RegistryContents, name: string, text: string):
 }
 
 /** Records a package whose path holds something other than a readable file (a directory, a link, a file over the size cap). */
-export function addUnreadable(contents: RegistryContents, name: string, what: string): void {
+export function addUnreadable(contents: RegistryContents, name: string, what: string, ecosystem: Ecosystem = DEFAULT_ECOSYSTEM): void {
   contents.packages.delete(name);
-  contents.unreadable.set(name, conflict(`The registry path ${metadataPath(name)} at ${contents.at.slice(0, 12)} ${what}.`,
+  contents.unreadable.set(name, conflict(`The registry path ${metadataPath(name, ecosystem)} at ${contents.at.slice(0, 12)} ${what}.`,
     'A registry maintainer must repair the file; Registrar will not overwrite it.'));
+}
+
+/**
+ * The metadata of exactly the package `name` (a name read from a storage key): looked up by its canonical form,
+ * and only when the file names this very spelling — a key under another spelling of a crates name is not this package's.
+ */
+export function packageIn(contents: Pick<RegistryContents, 'packages'>, name: string, ecosystem: Ecosystem = DEFAULT_ECOSYSTEM): PackageMetadata | undefined {
+  const metadata = contents.packages.get(ecosystem.canonicalName(name));
+  return metadata?.name === name ? metadata : undefined;
 }

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { readIssueForm, withFormLabels } from './issue-form.js';
 import { checkGithubOwner, checkGithubRepo, checkPackageName, checkSubdir, checkTag, checkVersion, quote } from './names.js';
+import type { Ecosystem } from './ecosystem.js';
 import type { PublishRequest } from './types.js';
 
 /** A problem with one field (`location.githubOwner`), or with the whole request (`request`). */
@@ -245,12 +246,28 @@ const locationSchema = z.strictObject({
   subdir: validated(checkSubdir).optional(),
 });
 
-const requestSchema = z.strictObject({
-  name: validated(checkPackageName),
-  version: validated(checkVersion),
-  ref: validated(checkTag),
-  location: locationSchema,
-});
+// The name and version rules are the ecosystem's (the default preset's when none is given); the rest is the same everywhere.
+function requestSchemaOf(ecosystem: Pick<Ecosystem, 'checkName' | 'checkVersion'> | undefined) {
+  return z.strictObject({
+    name: validated(ecosystem?.checkName ?? checkPackageName),
+    version: validated(ecosystem?.checkVersion ?? checkVersion),
+    ref: validated(checkTag),
+    location: locationSchema,
+  });
+}
+
+const requestSchema = requestSchemaOf(undefined);
+const requestSchemas = new WeakMap<Ecosystem, typeof requestSchema>();
+
+function schemaFor(ecosystem: Ecosystem | undefined): typeof requestSchema {
+  if (ecosystem === undefined) return requestSchema;
+  let schema = requestSchemas.get(ecosystem);
+  if (schema === undefined) {
+    schema = requestSchemaOf(ecosystem);
+    requestSchemas.set(ecosystem, schema);
+  }
+  return schema;
+}
 
 /** What each field holds, said the way the author needs to hear it when it is missing or mistyped. */
 const FIELD_HELP: Readonly<Record<string, string>> = {
@@ -317,8 +334,11 @@ function problemsOf(issues: readonly z.core.$ZodIssue[], input: unknown): Reques
 
 // =============================================================================================
 
-/** Reads a publish request from an issue body or comment: size cap, one JSON object, strict schema. */
-export function parsePublishRequest(text: string): ParsedRequest {
+/**
+ * Reads a publish request from an issue body or comment: size cap, one JSON object, strict schema. Names and
+ * versions follow the registry's ecosystem (the default preset when none is given).
+ */
+export function parsePublishRequest(text: string, ecosystem?: Ecosystem): ParsedRequest {
   const refuse = (message: string): ParsedRequest => ({ ok: false, problems: [{ field: WHOLE, message }] });
   // UTF-8 never takes fewer bytes than UTF-16 code units, so the cheap length test comes first.
   if (text.length > REQUEST_MAX_BYTES || Buffer.byteLength(text, 'utf8') > REQUEST_MAX_BYTES) {
@@ -329,7 +349,7 @@ export function parsePublishRequest(text: string): ParsedRequest {
   if (form !== undefined) return form.ok ? withFormLabels(parsePublishRequest(form.json)) : form;
   const extracted = extractJson(text);
   if (!extracted.ok) return refuse(extracted.problem);
-  if (extracted.json.trim() === '') return refuse(`the request is empty; write one JSON object like\n${renderRequestExample()}`);
+  if (extracted.json.trim() === '') return refuse(`the request is empty; write one JSON object like\n${renderRequestExample(ecosystem)}`);
   const parsed = parseStrictJson(extracted.json, extracted.lineOffset);
   if (!parsed.ok) {
     // Prose with no code block reads better as "where is the JSON?" than as a syntax error at column 1.
@@ -342,7 +362,7 @@ export function parsePublishRequest(text: string): ParsedRequest {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return refuse(`the request must be one JSON object { … }, not ${jsonTypeOf(value)}`);
   }
-  const result = requestSchema.safeParse(value);
+  const result = schemaFor(ecosystem).safeParse(value);
   if (!result.success) return { ok: false, problems: problemsOf(result.error.issues, value) };
   const { name, version, ref, location } = result.data;
   // Rebuilt field by field so the request is a plain object with exactly the schema's keys.
@@ -355,12 +375,13 @@ export function parsePublishRequest(text: string): ParsedRequest {
   return { ok: true, request };
 }
 
-/** A fenced example request, for help messages and refusals. */
-export function renderRequestExample(): string {
+/** A fenced example request, for help messages and refusals, with a name and version of the registry's ecosystem. */
+export function renderRequestExample(ecosystem?: Pick<Ecosystem, 'example'>): string {
+  const { name, version } = ecosystem?.example ?? { name: 'left-pad', version: '1.2.0' };
   const example: PublishRequest = {
-    name: 'left-pad',
-    version: '1.2.0',
-    ref: 'v1.2.0',
+    name,
+    version,
+    ref: `v${version}`,
     location: { githubOwner: 'acme', githubRepo: 'left-pad', subdir: 'packages/left-pad' },
   };
   return `\`\`\`json\n${JSON.stringify(example, null, 2)}\n\`\`\``;

@@ -29,6 +29,8 @@ export interface CanonicalTarball {
   files: string[];
   /** The bytes of the manifest file at the package root, if there is one. */
   manifest: Uint8Array | undefined;
+  /** The bytes of every manifest file asked for (manifestFiles) that the package root holds, by file name. */
+  manifests: Map<string, Uint8Array>;
 }
 
 export interface CanonicalTarballFile {
@@ -44,6 +46,8 @@ export interface CanonicalTarballFile {
   files: string[];
   /** The bytes of the manifest file at the package root, if there is one. */
   manifest: Uint8Array | undefined;
+  /** The bytes of every manifest file asked for (manifestFiles) that the package root holds, by file name. */
+  manifests: Map<string, Uint8Array>;
 }
 
 export interface CanonicalTarballOptions {
@@ -53,6 +57,13 @@ export interface CanonicalTarballOptions {
   subdir?: string;
   /** Path of the manifest relative to the package root; default `package.json`. */
   manifestFile?: string;
+  /**
+   * Further manifests to keep (an ecosystem may read one of several, e.g. purs.json, spago.yaml, bower.json);
+   * `manifestFile` is always among those kept.
+   */
+  manifestFiles?: readonly string[];
+  /** The tarball's one top directory; default `<name>-<version>` (npm's tarballs use `package`). */
+  topDirectory?: string;
   limits?: Limits;
 }
 
@@ -90,10 +101,11 @@ export async function buildTarballWithFormat(
   format: Readonly<TarballFormat>,
 ): Promise<CanonicalTarballFile> {
   const limits = options.limits ?? DEFAULT_LIMITS;
-  const manifestFile = options.manifestFile ?? 'package.json';
-  const top = `${options.name}-${options.version}`;
+  const manifestFile = options.manifestFile ?? options.manifestFiles?.[0] ?? 'package.json';
+  const manifestFiles = [...new Set([manifestFile, ...(options.manifestFiles ?? [])])];
+  const top = options.topDirectory ?? `${options.name}-${options.version}`;
   const subdir = normaliseSubdir(options.subdir);
-  checkOwnPaths(top, subdir, manifestFile);
+  checkOwnPaths(top, subdir, manifestFiles);
   checkSchedule(format);
 
   const spoolPath = join(options.workDir, SPOOL_NAME);
@@ -103,7 +115,7 @@ export async function buildTarballWithFormat(
   let output: FileHandle | undefined;
   let done = false;
   try {
-    const pkg = await readPackage(archive, limits, subdir, manifestFile, spool);
+    const pkg = await readPackage(archive, limits, subdir, manifestFiles, spool);
     output = await open(file, 'wx');
     const written = await writeCanonical(top, pkg, spool, output, format);
     done = true;
@@ -111,7 +123,8 @@ export async function buildTarballWithFormat(
       file,
       ...written,
       files: [...pkg.files.keys()],
-      manifest: pkg.manifest,
+      manifest: pkg.manifests.get(manifestFile),
+      manifests: pkg.manifests,
     };
   } finally {
     await output?.close().catch(() => undefined);
@@ -134,7 +147,8 @@ export async function canonicalTarball(
   try {
     const built = await buildCanonicalTarball(archive, { ...options, workDir });
     const bytes = new Uint8Array(await readFile(built.file));
-    return { bytes, sha256Hex: built.sha256Hex, integrity: built.integrity, size: built.size, files: built.files, manifest: built.manifest };
+    return { bytes, sha256Hex: built.sha256Hex, integrity: built.integrity, size: built.size, files: built.files, manifest: built.manifest,
+      manifests: built.manifests };
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
@@ -157,7 +171,8 @@ interface PackageContent {
   files: Map<string, PackageFile>;
   /** Every directory that holds a file, sorted like files; the package root ('') is not included. */
   dirs: string[];
-  manifest: Uint8Array | undefined;
+  /** The manifests asked for that the package root holds, by file name. */
+  manifests: Map<string, Uint8Array>;
 }
 
 /** A rule the package breaks: what is wrong (naming the path) and what the author should do about it. */
@@ -177,7 +192,7 @@ async function readPackage(
   archive: NodeJS.ReadableStream | AsyncIterable<Uint8Array>,
   limits: Limits,
   subdir: string | undefined,
-  manifestFile: string,
+  manifestFiles: readonly string[],
   spoolFile: FileHandle,
 ): Promise<PackageContent> {
   let compressed = 0;
@@ -192,8 +207,8 @@ async function readPackage(
   const problems: Problem[] = [];
   const pending = new Map<string, PackageFile>();
   const spool = new Spool(spoolFile);
-  /** The manifest's content, kept in memory too (the caller reads it; it is at most one file, fileBytes). */
-  let manifestChunks: Buffer[] | undefined;
+  /** The manifests' content, kept in memory too (the caller reads them; each is at most one file, fileBytes). */
+  const manifestChunks = new Map<string, Buffer[]>();
   const explicitDirs = new Set<string>();
   /** Every package path seen, refused ones included, for the collision check. */
   const seen = new Set<string>();
@@ -304,7 +319,8 @@ async function readPackage(
         if (!ok) break;
         const record: PackageFile = { offset: spool.size, size: entry.size, received: 0, executable: ((entry.mode ?? 0) & 0o111) !== 0 };
         pending.set(rel, record);
-        const keep: Buffer[] | undefined = rel === manifestFile ? (manifestChunks = []) : undefined;
+        const keep: Buffer[] | undefined = manifestFiles.includes(rel) ? [] : undefined;
+        if (keep) manifestChunks.set(rel, keep);
         entry.on('data', (chunk: Buffer) => {
           // node-tar never hands over more than the header's size; counted anyway, so a file's bytes never spill into the next one's.
           const take = chunk.length <= record.size - record.received ? chunk : chunk.subarray(0, record.size - record.received);
@@ -459,7 +475,7 @@ async function readPackage(
     );
   }
   const content = assemble(pending, explicitDirs, seen, problems);
-  content.manifest = manifestChunks && Buffer.concat(manifestChunks);
+  for (const [file, chunks] of manifestChunks) content.manifests.set(file, Buffer.concat(chunks));
   return content;
 }
 
@@ -489,7 +505,7 @@ function assemble(
     if (record.received !== record.size) throw unreadable(`the file ${quotePath(rel)} is shorter than its header says`);
     files.set(rel, record);
   }
-  return { files, dirs: sortByBytes([...dirs]), manifest: undefined };
+  return { files, dirs: sortByBytes([...dirs]), manifests: new Map() };
 }
 
 /** Every proper prefix of the paths that ends before a `/`. */
@@ -702,7 +718,7 @@ function normaliseSubdir(subdir: string | undefined): string | undefined {
 }
 
 /** The caller's own names become paths too: refuse any that the package path rules would refuse. */
-function checkOwnPaths(top: string, subdir: string | undefined, manifestFile: string): void {
+function checkOwnPaths(top: string, subdir: string | undefined, manifestFiles: readonly string[]): void {
   const topIssues = top.includes('/') ? [`${quotePath(top)} contains "/"`] : pathProblems(top);
   if (topIssues.length > 0) {
     throw refused(`The package name and version cannot name the tarball's directory: ${topIssues.join(' ')}`);
@@ -716,8 +732,10 @@ function checkOwnPaths(top: string, subdir: string | undefined, manifestFile: st
       );
     }
   }
-  const issues = pathProblems(manifestFile);
-  if (issues.length > 0) throw refused(`The manifest file name is not an acceptable path: ${issues.join(' ')}`);
+  for (const manifestFile of manifestFiles) {
+    const issues = pathProblems(manifestFile);
+    if (issues.length > 0) throw refused(`The manifest file name is not an acceptable path: ${issues.join(' ')}`);
+  }
 }
 
 const MAX_LISTED = 20;

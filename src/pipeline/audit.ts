@@ -1,6 +1,8 @@
 // Audit: a read-only check of invariants 1, 2 and 5 over the registry's whole history and every backend's objects.
 import type { AuditReport, AuditViolation } from '../core/outcomes.js';
+import { DEFAULT_ECOSYSTEM, type Ecosystem } from '../core/ecosystem.js';
 import { parseFinalKey, parseStagingKey } from '../core/keys.js';
+import { packageIn } from '../core/registry-contents.js';
 import { sriToHex } from '../core/integrity.js';
 import type { PackageMetadata } from '../core/types.js';
 import type { RegistryHistory, Storage, StoredObject } from '../ports.js';
@@ -21,6 +23,8 @@ export interface AuditOptions {
    * same-size object with other bytes goes unseen (reconcile's own check, for a quick pass over a large registry).
    */
   finals?: 'hash' | 'size';
+  /** The registry's ecosystem: how storage keys read back to names and versions (default: today's rules). */
+  ecosystem?: Ecosystem;
 }
 
 /** Runs `work` over `items` with at most `limit` in flight, keeping results in order. */
@@ -38,6 +42,7 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
 
 export async function audit(deps: AuditDeps, options: AuditOptions): Promise<AuditReport> {
   const concurrency = options.concurrency ?? 16;
+  const ecosystem = options.ecosystem ?? DEFAULT_ECOSYSTEM;
   const violations: AuditViolation[] = [];
   // Storage first, then the registry (rule 9): an object written after a commit we have not seen yet cannot look uncommitted.
   const listings = await Promise.all(deps.backends.map(async (backend) => ({ backend, objects: await backend.list('') })));
@@ -48,16 +53,17 @@ export async function audit(deps: AuditDeps, options: AuditOptions): Promise<Aud
   // here it only means "cannot judge its objects".
   const contents = await deps.history.packagesAt(head);
   const atHead = contents.packages;
-  const unreadable = new Set(contents.unreadable.keys());
+  const unreadableNames = new Set(contents.unreadable.keys());
+  const unreadable = { has: (name: string) => unreadableNames.has(ecosystem.canonicalName(name)) };
 
   let hashed = 0;
   /** `backend\0name@version` of final objects read and found matching the head. */
   const verified = new Set<string>();
   for (const { backend, objects } of listings) {
     await pool(objects, concurrency, async (object) => {
-      const final = parseFinalKey(object.key);
+      const final = parseFinalKey(object.key, ecosystem);
       if (!final || unreadable.has(final.name)) return;
-      const entry = atHead.get(final.name)?.published[final.version];
+      const entry = packageIn(contents, final.name, ecosystem)?.published[final.version];
       const where = { backend: backend.name, key: object.key, name: final.name, version: final.version };
       if (!entry) {
         violations.push({ invariant: 2, ...where,
@@ -88,19 +94,19 @@ export async function audit(deps: AuditDeps, options: AuditOptions): Promise<Aud
 
   const now = options.now().getTime();
   for (const { backend, objects } of listings) {
-    for (const object of objects) checkStaging(object, backend, deps.backends, atHead, verified, now, options.stagingTtlMs, violations);
+    for (const object of objects) checkStaging(object, backend, deps.backends, contents, ecosystem, verified, now, options.stagingTtlMs, violations);
   }
 
   return {
     head,
-    checked: { commits, packages: atHead.size + unreadable.size, objects: listings.reduce((n, l) => n + l.objects.length, 0), hashed },
+    checked: { commits, packages: atHead.size + unreadableNames.size, objects: listings.reduce((n, l) => n + l.objects.length, 0), hashed },
     violations: violations.sort(byPlace),
   };
 }
 
-function checkStaging(object: StoredObject, backend: Storage, all: Storage[], atHead: Map<string, PackageMetadata>,
-  verified: Set<string>, now: number, ttlMs: number, violations: AuditViolation[]): void {
-  const staging = parseStagingKey(object.key);
+function checkStaging(object: StoredObject, backend: Storage, all: Storage[], atHead: { packages: Map<string, PackageMetadata> },
+  ecosystem: Ecosystem, verified: Set<string>, now: number, ttlMs: number, violations: AuditViolation[]): void {
+  const staging = parseStagingKey(object.key, ecosystem);
   if (!staging) return;
   const where = { backend: backend.name, key: object.key, name: staging.name, version: staging.version };
   const age = object.lastModified ? now - object.lastModified.getTime() : undefined;
@@ -109,7 +115,7 @@ function checkStaging(object: StoredObject, backend: Storage, all: Storage[], at
       message: `${backend.name}: staging object ${object.key} is ${formatAge(age)} old, older than the staging TTL (${formatAge(ttlMs)})` });
     return;
   }
-  const entry = atHead.get(staging.name)?.published[staging.version];
+  const entry = packageIn(atHead, staging.name, ecosystem)?.published[staging.version];
   const promotedEverywhere = entry !== undefined && all.every((b) => verified.has(`${b.name}\0${staging.name}@${staging.version}`));
   if (promotedEverywhere) {
     violations.push({ invariant: 5, ...where,

@@ -1,5 +1,6 @@
 // Promote: put a committed version's tarball at its final key in every backend, from what is there, verified (rules 4 and 5).
 import type { TarballLocation } from '../core/outcomes.js';
+import type { Ecosystem } from '../core/ecosystem.js';
 import { finalKey, stagingKey, stagingPrefix } from '../core/keys.js';
 import { sha256Hex, sriToHex } from '../core/integrity.js';
 import type { PublishedVersion } from '../core/types.js';
@@ -41,8 +42,8 @@ export class PromotionIncomplete extends RegistrarError {
 }
 
 /** Looks at the final key in every backend now; the answers are awaited by promote. */
-export function lookAtFinals(backends: Storage[], name: string, version: string): Map<Storage, Promise<StoredObject | undefined>> {
-  const key = finalKey(name, version);
+export function lookAtFinals(backends: Storage[], name: string, version: string, ecosystem?: Ecosystem): Map<Storage, Promise<StoredObject | undefined>> {
+  const key = finalKey(name, version, ecosystem);
   return new Map(backends.map((backend) => {
     const look = backend.head(key);
     // Awaited later (or never, when the commit is lost and re-planned): its failure must not go unhandled meanwhile.
@@ -53,10 +54,10 @@ export function lookAtFinals(backends: Storage[], name: string, version: string)
 
 /** Promotes in every backend in parallel; each backend's failure is collected, none hides another's. */
 export async function promoteVersion(backends: Storage[], name: string, version: string, entry: PublishedVersion,
-  sources: PromoteSources): Promise<TarballLocation[]> {
-  const key = finalKey(name, version);
+  sources: PromoteSources, ecosystem?: Ecosystem): Promise<TarballLocation[]> {
+  const key = finalKey(name, version, ecosystem);
   const results = await Promise.allSettled(backends.map(async (backend) => {
-    await promoteTo(backend, backends, name, version, entry, sources);
+    await promoteTo(backend, backends, name, version, entry, sources, ecosystem);
     return { backend: backend.name, key, url: backend.publicUrl(key) };
   }));
   const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ backend: backends[i]!.name, reason: r.reason as unknown }] : []));
@@ -68,29 +69,29 @@ export async function promoteVersion(backends: Storage[], name: string, version:
 }
 
 async function promoteTo(backend: Storage, all: Storage[], name: string, version: string, entry: PublishedVersion,
-  sources: PromoteSources): Promise<void> {
-  const key = finalKey(name, version);
+  sources: PromoteSources, ecosystem?: Ecosystem): Promise<void> {
+  const key = finalKey(name, version, ecosystem);
   // Rule 5: a final object already there is hashed, never copied over; with other bytes it is an alarm.
   const there = await (sources.finals?.get(backend) ?? backend.head(key));
-  if (there !== undefined && await finalMatches(backend, name, version, entry)) return;
-  let receipt = await copyFromStaging(backend, name, version, entry, sources.staged?.get(backend));
+  if (there !== undefined && await finalMatches(backend, name, version, entry, ecosystem)) return;
+  let receipt = await copyFromStaging(backend, name, version, entry, sources.staged?.get(backend), ecosystem);
   if (receipt === undefined) {
-    const committed = await committedBytes(backend, all, name, version, entry, sources);
+    const committed = await committedBytes(backend, all, name, version, entry, sources, ecosystem);
     receipt = await backend.put(key, committed.body, { sha256Hex: committed.sha256Hex, ...(committed.md5Hex ? { md5Hex: committed.md5Hex } : {}) });
   }
   // A write whose answer proves the bytes (hashed before they were sent) needs no read-back; any other is read and hashed.
   if (receipt.verified) return;
-  if (!(await finalMatches(backend, name, version, entry))) {
+  if (!(await finalMatches(backend, name, version, entry, ecosystem))) {
     throw transient(`The promoted tarball in backend ${backend.name} does not match the committed hash.`);
   }
 }
 
 /** The copy's receipt, or undefined when there is no staging object of the committed bytes to copy. */
 async function copyFromStaging(backend: Storage, name: string, version: string, entry: PublishedVersion,
-  stagedEtag: string | undefined): Promise<WriteReceipt | undefined> {
-  const staging = stagingKey(name, version, sriToHex(entry.sha256));
+  stagedEtag: string | undefined, ecosystem?: Ecosystem): Promise<WriteReceipt | undefined> {
+  const staging = stagingKey(name, version, sriToHex(entry.sha256), ecosystem);
   try {
-    return await backend.copy(staging, finalKey(name, version), stagedEtag === undefined ? {} : { etag: stagedEtag });
+    return await backend.copy(staging, finalKey(name, version, ecosystem), stagedEtag === undefined ? {} : { etag: stagedEtag });
   } catch (error) {
     if (isKind(error, 'not-found')) return undefined; // gone (cleaned, expired) or never staged in this backend
     throw error;
@@ -99,13 +100,13 @@ async function copyFromStaging(backend: Storage, name: string, version: string, 
 
 /** Rule 4's order: another backend's verified final object, this attempt's bytes, a rebuild; each only if it hashes right. */
 async function committedBytes(backend: Storage, all: Storage[], name: string, version: string, entry: PublishedVersion,
-  sources: PromoteSources): Promise<TarballBody> {
+  sources: PromoteSources, ecosystem?: Ecosystem): Promise<TarballBody> {
   const hex = sriToHex(entry.sha256);
   const right = (t: TarballBody) => t.bytes === entry.bytes && t.sha256Hex === hex;
   for (const other of all) {
     if (other === backend) continue;
     // A rare path (staging gone in this backend only): the other backend's object is held to be hashed and sent.
-    const bytes = await other.read(finalKey(name, version));
+    const bytes = await other.read(finalKey(name, version, ecosystem));
     if (bytes && bytes.length === entry.bytes && sha256Hex(bytes) === hex) return { body: bytes, bytes: bytes.length, sha256Hex: hex };
   }
   if (sources.own && right(sources.own)) return sources.own;
@@ -122,8 +123,9 @@ async function committedBytes(backend: Storage, all: Storage[], name: string, ve
  * True when the final object exists with the committed bytes (hashed as they stream by, not trusted from
  * metadata). An object with other bytes is an alarm and is never overwritten (rule 5).
  */
-export async function finalMatches(backend: Storage, name: string, version: string, entry: PublishedVersion): Promise<boolean> {
-  const key = finalKey(name, version);
+export async function finalMatches(backend: Storage, name: string, version: string, entry: PublishedVersion,
+  ecosystem?: Ecosystem): Promise<boolean> {
+  const key = finalKey(name, version, ecosystem);
   const found = await backend.digest(key);
   if (found === undefined) return false;
   if (found.bytes === entry.bytes && found.sha256Hex === sriToHex(entry.sha256)) return true;
@@ -136,8 +138,9 @@ export async function finalMatches(backend: Storage, name: string, version: stri
  * this attempt staged: it is deleted at once while the prefix is listed, so a clean attempt costs one round trip
  * and only an earlier attempt's leftovers cost a second.
  */
-export async function cleanStaging(backends: Storage[], name: string, version: string, known?: string): Promise<string[]> {
-  const prefix = stagingPrefix(name, version);
+export async function cleanStaging(backends: Storage[], name: string, version: string, known?: string,
+  ecosystem?: Ecosystem): Promise<string[]> {
+  const prefix = stagingPrefix(name, version, ecosystem);
   const deleted = await Promise.all(backends.map(async (backend) => {
     const [objects] = await Promise.all([backend.list(prefix), known === undefined ? undefined : backend.delete(known)]);
     const others = objects.filter((o) => o.key !== known);
@@ -148,8 +151,9 @@ export async function cleanStaging(backends: Storage[], name: string, version: s
 }
 
 /** Deletes a final object only if it holds exactly these bytes (rule 5); returns whether it deleted. */
-export async function deleteFinalIfHash(backend: Storage, name: string, version: string, sha256: string): Promise<boolean> {
-  const key = finalKey(name, version);
+export async function deleteFinalIfHash(backend: Storage, name: string, version: string, sha256: string,
+  ecosystem?: Ecosystem): Promise<boolean> {
+  const key = finalKey(name, version, ecosystem);
   for (let attempt = 1; ; attempt++) {
     // The read answers with the ETag of exactly the object it hashed, so a delete conditional on it removes exactly
     // that; where the backend enforces If-Match, an object replaced in between answers 412 and is looked at again.
@@ -176,12 +180,12 @@ const RECHECK_READS = 3;
  * hash-checked); `unconfirmed` when repeated reads show neither, e.g. a head read from before the commit.
  */
 export async function recheckPromoted(registry: Registry, backends: Storage[], name: string, version: string,
-  entry: PublishedVersion): Promise<'kept' | 'rolled-back' | 'unconfirmed'> {
+  entry: PublishedVersion, ecosystem?: Ecosystem): Promise<'kept' | 'rolled-back' | 'unconfirmed'> {
   for (let read = 1; read <= RECHECK_READS; read++) {
     const { metadata: current } = await registry.snapshot(name);
     if (current?.published[version]?.sha256 === entry.sha256) return 'kept';
     if (current?.rolledBack.some((r) => r.version === version && r.sha256 === entry.sha256)) {
-      await Promise.all(backends.map((backend) => deleteFinalIfHash(backend, name, version, entry.sha256)));
+      await Promise.all(backends.map((backend) => deleteFinalIfHash(backend, name, version, entry.sha256, ecosystem)));
       return 'rolled-back';
     }
   }

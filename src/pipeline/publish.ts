@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCanonicalTarball, type CanonicalTarballFile as CanonicalTarball } from '../core/tarball.js';
-import { checkManifest } from '../core/manifest.js';
+import { ecosystemFor, type Ecosystem } from '../core/ecosystem.js';
 import type { Limits } from '../core/limits.js';
 import { parsePublishRequest } from '../core/request.js';
 import { planPublish } from '../core/plan.js';
@@ -30,7 +30,10 @@ export interface PublishDeps {
 }
 
 export interface PublishOptions {
+  /** The default preset's manifest file (the `manifest-file` input); other ecosystems read their own. */
   manifestFile: string;
+  /** The registry's ecosystem: its names, versions, manifests and tarball layout (default: today's rules with manifestFile). */
+  ecosystem?: Ecosystem;
   limits: Limits;
   /** The one pacing setting (api-pace-ms): also the unit of back-off between re-plans. */
   paceMs: number;
@@ -64,7 +67,7 @@ export async function publish(deps: PublishDeps, options: PublishOptions, event:
   const scratch = await mkdtemp(join(tmpdir(), 'registrar-'));
   try {
     // intake
-    const parsed = parsePublishRequest(event.request);
+    const parsed = parsePublishRequest(event.request, ecosystemOf(options));
     if (!parsed.ok) {
       outcome = { status: 'refused', request, message: 'The publish request is not valid.', hint: undefined,
         problems: parsed.problems, final: false, steps };
@@ -88,9 +91,15 @@ export async function publish(deps: PublishDeps, options: PublishOptions, event:
 /** The options of one attempt, with the directory its tarballs are built in. */
 type AttemptOptions = PublishOptions & { scratch: string };
 
+/** The ecosystem a publish follows: the one given, else the default preset reading `manifestFile`. */
+function ecosystemOf(options: PublishOptions): Ecosystem {
+  return options.ecosystem ?? ecosystemFor('default', { manifestFile: options.manifestFile });
+}
+
 async function publishRequest(deps: PublishDeps, options: AttemptOptions, event: PublishEvent,
   request: PublishRequest, steps: Step[], doubt: { commit: boolean }, status: StatusComment): Promise<PublishOutcome> {
   const { registry, backends } = deps;
+  const ecosystem = ecosystemOf(options);
   // The first plan's snapshot is read while the source downloads and builds: it waits on nothing the build makes.
   const firstSnapshot = registry.snapshot(request.name);
   firstSnapshot.catch(() => {}); // awaited below; unused when prepare fails
@@ -107,7 +116,7 @@ async function publishRequest(deps: PublishDeps, options: AttemptOptions, event:
     // A re-plan re-reads only the snapshot, and checks the staging objects (rule 3) at the same time.
     const [snapshot, restaged] = attempt === 1
       ? [await firstSnapshot, undefined]
-      : await Promise.all([registry.snapshot(request.name), stage(backends, request, built.tarball, staged)]);
+      : await Promise.all([registry.snapshot(request.name), stage(backends, request, built.tarball, staged, ecosystem)]);
     const { head, metadata: current }: Snapshot = snapshot;
     if (restaged) staged = restaged;
     // A snapshot read after a commit whose answer was lost shows whether it landed: the plan below acts on that.
@@ -115,10 +124,10 @@ async function publishRequest(deps: PublishDeps, options: AttemptOptions, event:
     const plan = planPublish({
       request, issue: event.issue, repositoryId: built.repositoryId, current,
       built: { sha256: built.tarball.integrity, bytes: built.tarball.size, commit: built.commit },
-      now: options.now().toISOString(), triggeredAt: event.trigger.at || undefined,
+      now: options.now().toISOString(), triggeredAt: event.trigger.at || undefined, ecosystem,
     });
     if (plan.kind === 'refuse') {
-      if (staged) await unstage(backends, request, built.tarball, current);
+      if (staged) await unstage(backends, request, built.tarball, current, ecosystem);
       return { status: 'refused', request, message: plan.reason, hint: plan.hint, problems: [], final: plan.final, steps };
     }
     if (plan.kind === 'resume') {
@@ -128,13 +137,13 @@ async function publishRequest(deps: PublishDeps, options: AttemptOptions, event:
       committed = { entry: plan.entry, commit: undefined, resumed: true };
       break;
     }
-    staged ??= await stage(backends, request, built.tarball, undefined);
+    staged ??= await stage(backends, request, built.tarball, undefined, ecosystem);
     if (!steps.includes('staged')) steps.push('staged');
     // Rule 5's look at the final keys rides along with the commit: nothing writes a final key before its commit.
-    finals = lookAtFinals(backends, request.name, request.version);
+    finals = lookAtFinals(backends, request.name, request.version, ecosystem);
     try {
       const commit = await timedCommit(() => commitPackage(registry, { action: 'Publish', name: request.name, version: request.version },
-        { issue: event.issue, run: options.run }, { before: current, next: plan.metadata }, head), took);
+        { issue: event.issue, run: options.run, ecosystem }, { before: current, next: plan.metadata }, head), took);
       committed = { entry: plan.entry, commit, resumed: false };
     } catch (error) {
       finals = undefined;
@@ -153,12 +162,12 @@ async function publishRequest(deps: PublishDeps, options: AttemptOptions, event:
     rebuild: async () => tarballBody(await build(deps, options, request, committed.entry.commit)),
     ...(staged && own.sha256Hex === sriToHex(committed.entry.sha256) ? { staged: staged.etags } : {}),
     ...(finals ? { finals } : {}),
-  });
+  }, ecosystem);
   steps.push('promoted');
   // Rule 6's re-check and the clean-up touch different things: they run side by side.
   const [verdict] = await Promise.all([
-    recheck(deps, request, committed.entry),
-    cleanStaging(backends, request.name, request.version, stagingKey(request.name, request.version, sriToHex(committed.entry.sha256))),
+    recheck(deps, request, committed.entry, ecosystem),
+    cleanStaging(backends, request.name, request.version, stagingKey(request.name, request.version, sriToHex(committed.entry.sha256), ecosystem), ecosystem),
   ]);
   steps.push('cleaned');
   if (verdict === 'rolled-back') {
@@ -184,16 +193,19 @@ interface Prepared {
   tarball: CanonicalTarball;
 }
 
-/** No side effects: resolve the tag, build the canonical tarball, check the manifest. */
+/**
+ * No side effects: resolve the tag, build the canonical tarball, check the manifest (the ecosystem's: where the
+ * manifest has no version, as a bower.json may not, the tag supplies it and must match the request).
+ */
 async function prepare(deps: PublishDeps, options: AttemptOptions, request: PublishRequest): Promise<Prepared> {
   const { githubOwner: owner, githubRepo: repo } = request.location;
   const repository = await deps.source.repository(owner, repo);
   const commit = await deps.source.resolveTag(owner, repo, request.ref);
   const tarball = await build(deps, options, request, commit);
-  const manifest = checkManifest(tarball.manifest, { name: request.name, version: request.version, manifestFile: options.manifestFile });
+  const manifest = ecosystemOf(options).checkManifest(tarball.manifests, { name: request.name, version: request.version, ref: request.ref });
   if (!manifest.ok) {
-    throw refused(`The package's ${quote(options.manifestFile)} at ${quote(request.ref)} does not match the request: ${manifest.problems.join(' ')}`,
-      `Fix ${options.manifestFile}, tag a new version, and comment a corrected request.`);
+    throw refused(`The package's ${quote(manifest.file)} at ${quote(request.ref)} does not match the request: ${manifest.problems.join(' ')}`,
+      `Fix ${manifest.file}, tag a new version, and comment a corrected request.`);
   }
   deps.log.info(`Built ${request.name}-${request.version}.tar.gz: ${tarball.size} bytes, ${tarball.integrity}, ${tarball.files.length} files.`);
   return { repositoryId: repository.id, commit, tarball };
@@ -204,9 +216,10 @@ async function build(deps: PublishDeps, options: AttemptOptions, request: Publis
   const archive = await deps.source.archive(owner, repo, commit);
   // A directory per build: a rebuild never meets the files of the one before.
   const workDir = await mkdtemp(join(options.scratch, 'build-'));
+  const ecosystem = ecosystemOf(options);
   return buildCanonicalTarball(archive, {
-    name: request.name, version: request.version, manifestFile: options.manifestFile, limits: options.limits, workDir,
-    ...(subdir ? { subdir } : {}),
+    name: request.name, version: request.version, manifestFiles: ecosystem.manifestFiles, limits: options.limits, workDir,
+    topDirectory: ecosystem.topDirectory(request.name, request.version), ...(subdir ? { subdir } : {}),
   });
 }
 
@@ -233,8 +246,9 @@ interface Staged {
  * from now) and is verified by the write's own answer, or a HEAD where the answer proves nothing; a re-plan
  * (`before` given) HEADs and writes only where the object is missing or differs.
  */
-async function stage(backends: Storage[], request: PublishRequest, tarball: CanonicalTarball, before: Staged | undefined): Promise<Staged> {
-  const key = stagingKey(request.name, request.version, tarball.sha256Hex);
+async function stage(backends: Storage[], request: PublishRequest, tarball: CanonicalTarball, before: Staged | undefined,
+  ecosystem: Ecosystem): Promise<Staged> {
+  const key = stagingKey(request.name, request.version, tarball.sha256Hex, ecosystem);
   const body = tarballBody(tarball);
   const staged = async (b: Storage) => {
     const object = await b.head(key);
@@ -266,18 +280,19 @@ function tarballBody(tarball: CanonicalTarball): TarballBody {
  * not yet promoted in that backend: then the winner still needs them, and its own clean-up removes them.
  */
 async function unstage(backends: Storage[], request: PublishRequest, tarball: CanonicalTarball,
-  current: PackageMetadata | undefined): Promise<void> {
-  const key = stagingKey(request.name, request.version, tarball.sha256Hex);
+  current: PackageMetadata | undefined, ecosystem: Ecosystem): Promise<void> {
+  const key = stagingKey(request.name, request.version, tarball.sha256Hex, ecosystem);
   const committed = current?.published[request.version];
   await Promise.all(backends.map(async (backend) => {
-    if (committed?.sha256 === tarball.integrity && !(await finalMatches(backend, request.name, request.version, committed))) return;
+    if (committed?.sha256 === tarball.integrity && !(await finalMatches(backend, request.name, request.version, committed, ecosystem))) return;
     await backend.delete(key);
   }));
 }
 
 /** Rule 6: a rollback that landed while we promoted means the copy we made must go again. */
-async function recheck(deps: PublishDeps, request: PublishRequest, entry: PublishedVersion): Promise<'kept' | 'rolled-back' | 'unconfirmed'> {
-  const verdict = await recheckPromoted(deps.registry, deps.backends, request.name, request.version, entry);
+async function recheck(deps: PublishDeps, request: PublishRequest, entry: PublishedVersion,
+  ecosystem: Ecosystem): Promise<'kept' | 'rolled-back' | 'unconfirmed'> {
+  const verdict = await recheckPromoted(deps.registry, deps.backends, request.name, request.version, entry, ecosystem);
   if (verdict === 'unconfirmed') {
     deps.log.warning(`The registry head did not show ${request.name}@${request.version} on repeated reads; leaving the promoted tarball for reconcile to judge.`);
   }

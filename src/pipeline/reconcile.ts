@@ -3,7 +3,9 @@ import { inert } from '../core/inert.js';
 import type { RepairItem, RepairReport } from '../core/outcomes.js';
 import { canonicalTarball } from '../core/tarball.js';
 import { DEFAULT_LIMITS, type Limits } from '../core/limits.js';
+import { ecosystemFor, type Ecosystem } from '../core/ecosystem.js';
 import { finalKey, parseFinalKey, parseStagingKey } from '../core/keys.js';
+import { packageIn } from '../core/registry-contents.js';
 import { hexToSri, sriToHex } from '../core/integrity.js';
 import type { PackageMetadata, PublishedVersion, RollbackRecord } from '../core/types.js';
 import { conflict, transient } from '../errors.js';
@@ -41,6 +43,8 @@ export interface ReconcileOptions {
   /** For rebuilds: the manifest file and archive limits the publish used (defaults: package.json, DEFAULT_LIMITS). */
   manifestFile?: string;
   limits?: Limits;
+  /** The registry's ecosystem: how storage keys read back and how tarballs are rebuilt (default: today's rules). */
+  ecosystem?: Ecosystem;
 }
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -57,19 +61,21 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
   const grace = options.graceMs ?? DEFAULT_GRACE_MS;
   const dryRun = options.dryRun ?? false;
   const { registry, backends, log } = deps;
+  const ecosystem = options.ecosystem ?? ecosystemFor('default', options.manifestFile === undefined ? {} : { manifestFile: options.manifestFile });
 
   // Rule 9: list storage first, then read the registry. An object staged after our listing is simply not seen;
   // one listed before a commit we read is judged by that commit, never as an orphan of a stale view.
   // The backends are listed side by side (each listing pages serially), all before the head is read.
   const listings = await Promise.all(backends.map(async (backend) => ({ backend, objects: await backend.list('') })));
-  const objects: Classified[] = listings.flatMap(({ backend, objects: listed }) => listed.map((object) => classify(backend, object)));
+  const objects: Classified[] = listings.flatMap(({ backend, objects: listed }) => listed.map((object) => classify(backend, object, ecosystem)));
   // Then the whole registry from one snapshot of the head: a few requests, whatever the number of packages.
   const head = await registry.head();
   const contents = await registry.packagesAt(head);
   const report: RepairReport = { head, dryRun, actions: [], needsHuman: [], left: [] };
   const packages = contents.packages;
   // A corrupt file is a person's job; its objects are left untouched, since we cannot tell what it records.
-  const unreadable = new Set(contents.unreadable.keys());
+  const unreadableNames = new Set(contents.unreadable.keys());
+  const unreadable = { has: (name: string) => unreadableNames.has(ecosystem.canonicalName(name)) };
   for (const [name, error] of [...contents.unreadable].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     report.needsHuman.push({ kind: 'unreadable-metadata', name, detail: describe(error) });
   }
@@ -79,7 +85,11 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
   /** Versions a finished (or failed) rollback owns: later steps leave their objects to it. */
   const rollingBack = new Set<string>();
   /** The registry as of now, for the re-reads before every write (rule 9). */
-  const fresh = async (name: string) => (await registry.snapshot(name)).metadata;
+  const fresh = async (name: string) => {
+    const { metadata } = await registry.snapshot(name);
+    // Another spelling's file (crates) says nothing about this name's objects.
+    return metadata?.name === name ? metadata : undefined;
+  };
   const act = async (item: RepairItem, write: () => Promise<void>) => {
     if (!dryRun) await write();
     report.actions.push(dryRun ? { ...item, detail: `(dry run) would: ${item.detail}` } : item);
@@ -103,7 +113,7 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
       await attempt({ ...item, kind: 'rollback-failed', detail: `could not finish the rollback of ${id(metadata.name, record.version)}` },
         () => act(item, async () => {
           await finishRollback({ registry, backends, log }, metadata.name, record.version,
-            { run: options.run, now: options.now, ...(options.paceMs === undefined ? {} : { paceMs: options.paceMs }) },
+            { run: options.run, now: options.now, ecosystem, ...(options.paceMs === undefined ? {} : { paceMs: options.paceMs }) },
             { issue: record.issue, actor: record.by, removedAt: head });
         }));
     }
@@ -113,7 +123,7 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
   const finals = new Set(objects.filter((o) => o.type === 'final').map((o) => `${o.backend.name}\0${o.object.key}`));
   for (const metadata of packages.values()) {
     for (const [version, entry] of Object.entries(metadata.published)) {
-      const key = finalKey(metadata.name, version);
+      const key = finalKey(metadata.name, version, ecosystem);
       const missing = backends.filter((b) => !finals.has(`${b.name}\0${key}`));
       if (missing.length === 0) continue;
       const where = { name: metadata.name, version, sha256: entry.sha256, key };
@@ -131,8 +141,8 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
         }
         await act({ kind: 'promoted', ...where, detail: `promoted ${id(metadata.name, version)} (${entry.sha256}) to ${missing.map((b) => b.name).join(', ')}` },
           async () => {
-            await promoteVersion(backends, metadata.name, version, entry, rebuildFrom(deps, options, metadata, version, entry));
-            if (await recheckPromoted(registry, backends, metadata.name, version, entry) === 'rolled-back') {
+            await promoteVersion(backends, metadata.name, version, entry, rebuildFrom(deps, options, ecosystem, metadata, version, entry), ecosystem);
+            if (await recheckPromoted(registry, backends, metadata.name, version, entry, ecosystem) === 'rolled-back') {
               throw transient(`${id(metadata.name, version)} was rolled back while reconcile promoted it; the copies were removed again.`);
             }
           });
@@ -163,10 +173,10 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
       continue;
     }
     await attempt({ kind: 'failed', ...where, detail: `could not judge staging object ${object.key} in ${backend.name}` }, async () => {
-      const entry = packages.get(name)?.published[version];
+      const entry = packageIn(contents, name, ecosystem)?.published[version];
       if (entry?.sha256 === sri) {
         // Committed: its staging object goes only once this backend's final object is verified (hash read back).
-        if (!(await finalMatches(backend, name, version, entry))) {
+        if (!(await finalMatches(backend, name, version, entry, ecosystem))) {
           report.left.push({ kind: 'staging-unpromoted', ...where, detail: `${id(name, version)} is committed but not promoted in ${backend.name} yet; promote needs this object` });
           return;
         }
@@ -209,7 +219,7 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
     const where = { backend: backend.name, key: object.key, name, version };
     if (unreadable.has(name) || rollingBack.has(id(name, version))) continue;
     await attempt({ kind: 'failed', ...where, detail: `could not judge final object ${object.key} in ${backend.name}` }, async () => {
-      const metadata = packages.get(name);
+      const metadata = packageIn(contents, name, ecosystem);
       const entry = metadata?.published[version];
       if (entry) {
         // Sizes come with the listing; a size that differs is certain evidence of other bytes (audit reads every hash).
@@ -241,7 +251,7 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
           detail: `deleted ${object.key} in ${backend.name}: it holds ${record.sha256}, which the rollback of ${id(name, version)} (${record.issue === undefined ? 'from the command line' : `issue #${record.issue}`}) removed` },
         async () => {
           // deleteFinalIfHash reads the bytes again right before the delete (rule 5).
-          if (!(await deleteFinalIfHash(backend, name, version, record.sha256))) {
+          if (!(await deleteFinalIfHash(backend, name, version, record.sha256, ecosystem))) {
             throw conflict(`${object.key} in ${backend.name} changed before it could be deleted`);
           }
         });
@@ -255,10 +265,10 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
   return report;
 }
 
-function classify(backend: Storage, object: StoredObject): Classified {
-  const staging = parseStagingKey(object.key);
+function classify(backend: Storage, object: StoredObject, ecosystem: Ecosystem): Classified {
+  const staging = parseStagingKey(object.key, ecosystem);
   if (staging) return { type: 'staging', backend, object, ...staging };
-  const final = parseFinalKey(object.key);
+  const final = parseFinalKey(object.key, ecosystem);
   if (final) return { type: 'final', backend, object, ...final };
   return { type: 'unknown', backend, object };
 }
@@ -274,7 +284,7 @@ function sameEntry(a: PublishedVersion | undefined, b: PublishedVersion): boolea
 }
 
 /** Rule 4's last resort for promote: rebuild from the commit (and subdir) the metadata records, when a Source is given. */
-function rebuildFrom(deps: ReconcileDeps, options: ReconcileOptions, metadata: PackageMetadata, version: string,
+function rebuildFrom(deps: ReconcileDeps, options: ReconcileOptions, ecosystem: Ecosystem, metadata: PackageMetadata, version: string,
   entry: PublishedVersion): { rebuild?: () => Promise<TarballBody> } {
   const { source } = deps;
   if (!source) return {};
@@ -285,7 +295,8 @@ function rebuildFrom(deps: ReconcileDeps, options: ReconcileOptions, metadata: P
       await source.repository(githubOwner, githubRepo);
       const archive = await source.archive(githubOwner, githubRepo, entry.commit);
       const tarball = await canonicalTarball(archive, {
-        name: metadata.name, version, manifestFile: options.manifestFile ?? 'package.json', limits: options.limits ?? DEFAULT_LIMITS,
+        name: metadata.name, version, manifestFiles: ecosystem.manifestFiles, topDirectory: ecosystem.topDirectory(metadata.name, version),
+        limits: options.limits ?? DEFAULT_LIMITS,
         ...(entry.subdir ? { subdir: entry.subdir } : {}),
       });
       return { body: tarball.bytes, bytes: tarball.size, sha256Hex: tarball.sha256Hex };

@@ -1,6 +1,7 @@
 // One registry commit of one package's metadata file, and the policy for a commit that did not land.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { registryCommitMessage } from '../core/commit-message.js';
+import type { Ecosystem } from '../core/ecosystem.js';
 import { historyLost, metadataPath, serializeMetadata } from '../core/metadata.js';
 import type { PackageMetadata } from '../core/types.js';
 import { RegistrarError, isKind } from '../errors.js';
@@ -22,6 +23,8 @@ export interface CommitContext {
   /** Undefined: a command run from the CLI, with no issue. */
   issue: number | undefined;
   run: { id: string; attempt: number };
+  /** The registry's ecosystem: where the package's file lives and which names its metadata may hold. */
+  ecosystem?: Ecosystem;
 }
 
 /**
@@ -36,8 +39,9 @@ export function commitPackage(registry: Registry, what: { action: 'Publish' | 'R
     throw new RegistrarError('refused', `Registrar stopped a registry commit that would lose history: ${lost.join('; ')}.`,
       'Nothing was committed. This is a bug in Registrar: please report it with this message.', { reason: 'invalid' });
   }
-  const message = registryCommitMessage({ ...what, issue: context.issue, run: context.run.id, attempt: context.run.attempt });
-  return registry.commit([{ path: metadataPath(what.name), content: serializeMetadata(change.next) }], message.full, head);
+  const message = registryCommitMessage({ ...what, issue: context.issue, run: context.run.id, attempt: context.run.attempt }, context.ecosystem);
+  return registry.commit([{ path: metadataPath(what.name, context.ecosystem), content: serializeMetadata(change.next, context.ecosystem) }],
+    message.full, head);
 }
 
 /** A commit that failed this way was sent and may have landed: its answer never came, or a server failed mid-way. */

@@ -1,9 +1,11 @@
 // The rollback pipeline: commit the removal with an audit record, hash-checked deletes in every backend, commit `cleaned: true` (rule 8).
 import { ROLLBACK_STEPS, type RollbackOutcome, type RollbackStep } from '../core/outcomes.js';
+import { finalKey } from '../core/keys.js';
 import { markRollbackCleaned, pendingRollback, removeForRollback } from '../core/metadata.js';
-import { checkPackageName, checkVersion, quote } from '../core/names.js';
+import { DEFAULT_ECOSYSTEM, type Ecosystem } from '../core/ecosystem.js';
+import { quote } from '../core/names.js';
 import type { PackageMetadata, RollbackActor } from '../core/types.js';
-import { RegistrarError, judgesTheRequest, transient } from '../errors.js';
+import { RegistrarError, judgesTheRequest, refused, transient } from '../errors.js';
 import type { Registry, RegistryCommit, Storage } from '../ports.js';
 import { cleanStaging, deleteFinalIfHash } from './promote.js';
 import { beforeReplan, commitPackage, mayHaveLanded, timedCommit } from './registry-commit.js';
@@ -20,6 +22,8 @@ export interface RollbackRun {
   now: () => Date;
   /** The pacing setting: the unit of back-off between re-reads after a lost compare-and-swap. */
   paceMs?: number;
+  /** The registry's ecosystem: which names and versions are valid, and where their keys and files live. */
+  ecosystem?: Ecosystem;
 }
 
 /** A trustee's `/rollback`, everything taken from the trustee's own comment (or a rollback run from the CLI: no issue). */
@@ -42,13 +46,14 @@ export async function rollback(deps: RollbackDeps, run: RollbackRun, command: Ro
   const steps: RollbackStep[] = [];
   const doubt = { commit: false };
   try {
-    const problem = checkPackageName(name) ?? checkVersion(version)
+    const ecosystem = run.ecosystem ?? DEFAULT_ECOSYSTEM;
+    const problem = ecosystem.checkName(name) ?? ecosystem.checkVersion(version)
       ?? (command.reason.trim() === '' ? 'a reason is required: `/rollback name@version why it must go`' : undefined);
     if (problem) return { status: 'refused', name, version, message: problem, hint: 'Comment a corrected `/rollback`.', steps };
 
     const removed = await removeVersion(deps, run, command, doubt);
     if (removed.kind === 'never-committed') {
-      const deleted = await cleanStaging(deps.backends, name, version);
+      const deleted = await cleanStaging(deps.backends, name, version, undefined, run.ecosystem);
       if (deleted.length === 0) {
         return { status: 'refused', name, version, message: `${quote(`${name}@${version}`)} is not published and left nothing in storage; there is nothing to roll back.`,
           hint: 'Check the package name and version.', steps };
@@ -82,6 +87,11 @@ async function removeVersion(deps: RollbackDeps, run: RollbackRun, command: Roll
   for (let attempt = 1; ; attempt++) {
     const { head, metadata: current } = await registry.snapshot(name);
     doubt.commit = false;
+    if (current !== undefined && current.name !== name) {
+      // Another spelling of a name the ecosystem holds to be the same (crates): that package is not the one named.
+      throw refused(`The registry holds ${quote(current.name)}, not ${quote(name)}; nothing was changed.`,
+        `Name the version exactly as the registry spells it: \`/rollback ${current.name}@${version} reason\`.`);
+    }
     const pending = current && pendingRollback(current, version);
     // Our own lost commit, or another trustee's: either way the removal is committed; finish it.
     if (pending) return { kind: 'pending', sha256: pending.sha256, at: head };
@@ -103,7 +113,8 @@ async function removeVersion(deps: RollbackDeps, run: RollbackRun, command: Roll
     });
     const took = { ms: 0 };
     try {
-      const commit = await timedCommit(() => commitPackage(registry, { action: 'Rollback', name, version }, { issue: command.issue, run: run.run },
+      const commit = await timedCommit(() => commitPackage(registry, { action: 'Rollback', name, version },
+        { issue: command.issue, run: run.run, ...(run.ecosystem ? { ecosystem: run.ecosystem } : {}) },
         { before: current, next }, head), took);
       return { kind: 'removed', sha256: entry.sha256, at: commit.sha };
     } catch (error) {
@@ -130,10 +141,10 @@ export async function finishRollback(deps: RollbackDeps, name: string, version: 
   const deleted: string[] = [];
   for (const record of records) {
     await Promise.all(deps.backends.map(async (backend) => {
-      if (await deleteFinalIfHash(backend, name, version, record.sha256)) deleted.push(`${backend.name}:${name}/${version}.tar.gz`);
+      if (await deleteFinalIfHash(backend, name, version, record.sha256, run.ecosystem)) deleted.push(`${backend.name}:${finalKey(name, version, run.ecosystem)}`);
     }));
   }
-  deleted.push(...await cleanStaging(deps.backends, name, version));
+  deleted.push(...await cleanStaging(deps.backends, name, version, undefined, run.ecosystem));
   if (!steps.includes('deleted')) steps.push('deleted');
 
   for (let attempt = 1; ; attempt++) {
@@ -149,7 +160,8 @@ export async function finishRollback(deps: RollbackDeps, name: string, version: 
         return { deleted, commit: undefined, metadata };
       }
       const commit = await timedCommit(() => commitPackage(registry, { action: 'Rollback', note: 'storage cleaned', name, version },
-        { issue: context.issue, run: run.run }, { before: metadata, next: markRollbackCleaned(metadata, version) }, at), took);
+        { issue: context.issue, run: run.run, ...(run.ecosystem ? { ecosystem: run.ecosystem } : {}) },
+        { before: metadata, next: markRollbackCleaned(metadata, version) }, at), took);
       steps.push('cleaned');
       return { deleted, commit, metadata };
     } catch (error) {

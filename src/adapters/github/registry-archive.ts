@@ -2,6 +2,7 @@
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
+import type { Ecosystem } from '../../core/ecosystem.js';
 import { packageOfPath } from '../../core/metadata.js';
 import { addFile, addUnreadable, emptyContents } from '../../core/registry-contents.js';
 import { RegistrarError } from '../../errors.js';
@@ -28,7 +29,7 @@ const RETRY = 'Comment `/retry` on the issue (or run reconcile again) to try aga
  * blocks arrived: a download cut anywhere else fails `transient`, so a missing file is always a file the commit lacks.
  */
 export function readRegistryArchive(body: Readable, at: string, what: string,
-  limits: RegistryArchiveLimits = DEFAULT_ARCHIVE_LIMITS): Promise<RegistryContents> {
+  limits: RegistryArchiveLimits = DEFAULT_ARCHIVE_LIMITS, ecosystem?: Ecosystem): Promise<RegistryContents> {
   const contents = emptyContents(at);
   return new Promise((resolve, reject) => {
     const gunzip = createGunzip();
@@ -56,19 +57,19 @@ export function readRegistryArchive(body: Readable, at: string, what: string,
       if (top === undefined) top = first;
       if (first !== top) return broken(`the entry ${JSON.stringify(path.slice(0, 200))} is outside the top directory ${JSON.stringify(top)}`);
       const inner = slash < 0 ? '' : path.slice(slash + 1).replace(/\/+$/, '');
-      const name = packageOfPath(inner);
+      const name = packageOfPath(inner, ecosystem);
       if (name === undefined) return entry.resume();
       if (entry.type !== 'File' && entry.type !== 'OldFile' && entry.type !== 'ContiguousFile') {
-        addUnreadable(contents, name, `is a ${entry.type === 'SymbolicLink' ? 'symbolic link' : entry.type.toLowerCase()}, not a file`);
+        addUnreadable(contents, name, `is a ${entry.type === 'SymbolicLink' ? 'symbolic link' : entry.type.toLowerCase()}, not a file`, ecosystem);
         return entry.resume();
       }
       if ((entry.size ?? 0) > limits.maxFileBytes) {
-        addUnreadable(contents, name, `is ${entry.size} bytes, more than the ${limits.maxFileBytes} bytes a metadata file may have`);
+        addUnreadable(contents, name, `is ${entry.size} bytes, more than the ${limits.maxFileBytes} bytes a metadata file may have`, ecosystem);
         return entry.resume();
       }
       const chunks: Buffer[] = [];
       entry.on('data', (chunk: Buffer) => chunks.push(chunk));
-      entry.on('end', () => addFile(contents, name, Buffer.concat(chunks).toString('utf8')));
+      entry.on('end', () => addFile(contents, name, Buffer.concat(chunks).toString('utf8'), ecosystem));
     });
     // git archive writes the commit it archived as the global header's comment: a tarball of another commit is not this snapshot.
     parser.on('meta', (meta: string) => {

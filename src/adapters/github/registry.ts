@@ -2,6 +2,7 @@
 import type { Readable } from 'node:stream';
 import { RegistrarError, conflict, notFound, transient } from '../../errors.js';
 import type { PackageMetadata } from '../../core/types.js';
+import type { Ecosystem } from '../../core/ecosystem.js';
 import { metadataPath, parseMetadata } from '../../core/metadata.js';
 import type { FileChange, Registry, RegistryCommit, RegistryContents, Snapshot } from '../../ports.js';
 import { queryClient, type GitHubClient } from './client.js';
@@ -17,6 +18,8 @@ export interface GitHubRegistryConfig {
   serverUrl: string;
   /** Caps on the tarball packagesAt reads (default DEFAULT_ARCHIVE_LIMITS). */
   archiveLimits?: RegistryArchiveLimits;
+  /** The registry's ecosystem: how names map to metadata paths (default: the default preset). */
+  ecosystem?: Ecosystem;
 }
 
 const CREATE_COMMIT = /* GraphQL */ `
@@ -76,7 +79,7 @@ export class GitHubRegistry implements Registry {
    * tree. Absence is what that tree says (no entry at the path), never an inference from an error.
    */
   async snapshot(name: string): Promise<Snapshot> {
-    const path = metadataPath(name);
+    const path = metadataPath(name, this.config.ecosystem);
     const what = `read the head of ${this.config.branch} and ${path} from the registry ${this.repoName}`;
     let answer: { repository: { ref: { target: CommitWithFile | null } | null } };
     try {
@@ -99,7 +102,7 @@ export class GitHubRegistry implements Registry {
 
   /** The package's metadata as of commit `at`: by SHA, with absence proven by that commit's tree (rule 11). */
   async readPackage(name: string, at: string): Promise<PackageMetadata | undefined> {
-    const path = metadataPath(name);
+    const path = metadataPath(name, this.config.ecosystem);
     const what = `read ${path} at ${at.slice(0, 12)} from the registry ${this.repoName}`;
     let answer: { repository: { object: CommitWithFile | null } };
     try {
@@ -125,7 +128,7 @@ export class GitHubRegistry implements Registry {
     const blob = file.object;
     // GraphQL truncates the text of large blobs (and gives none for binary ones): read those whole by SHA.
     const text = blob.text !== null && blob.text !== undefined && !blob.isTruncated ? blob.text : await this.readBlob(file.oid, path);
-    return parseMetadata(text, name);
+    return parseMetadata(text, name, this.config.ecosystem);
   }
 
   /** A blob by SHA through the Git data API, which serves files of any size the registry can hold (up to 100 MB). */
@@ -192,7 +195,7 @@ export class GitHubRegistry implements Registry {
       }
       throw failure;
     }
-    return readRegistryArchive(archive, at, what, this.config.archiveLimits ?? DEFAULT_ARCHIVE_LIMITS);
+    return readRegistryArchive(archive, at, what, this.config.archiveLimits ?? DEFAULT_ARCHIVE_LIMITS, this.config.ecosystem);
   }
 
   async commitMessage(sha: string): Promise<string> {

@@ -2,6 +2,7 @@
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import type { Ecosystem } from '../../core/ecosystem.js';
 import { metadataPath, packageOfPath, parseMetadata } from '../../core/metadata.js';
 import { addFile, addUnreadable, emptyContents } from '../../core/registry-contents.js';
 import type { PackageMetadata } from '../../core/types.js';
@@ -15,6 +16,8 @@ export interface GitRegistryConfig {
   branch?: string;
   /** Web address of the repository (e.g. https://github.com/owner/repo) for commit links; absent = links name the SHA only. */
   webUrl?: string;
+  /** The registry's ecosystem: how names map to metadata paths (default: the default preset). */
+  ecosystem?: Ecosystem;
 }
 
 const SHA = /^[0-9a-f]{40}$/;
@@ -209,10 +212,10 @@ export class GitRegistry implements Registry, RegistryHistory {
   }
 
   async readPackage(name: string, at: string): Promise<PackageMetadata | undefined> {
-    const path = metadataPath(name);
+    const path = metadataPath(name, this.config.ecosystem);
     assertSha(at);
     const blob = await this.catFile.read(`${at}:${path}`);
-    return blob === undefined ? undefined : parseMetadata(blob.toString('utf8'), name);
+    return blob === undefined ? undefined : parseMetadata(blob.toString('utf8'), name, this.config.ecosystem);
   }
 
   /**
@@ -323,17 +326,17 @@ export class GitRegistry implements Registry, RegistryHistory {
     for (const record of out.split('\0')) {
       // `<mode> <type> <object>\t<path>`
       const match = /^(\d+) (\w+) ([0-9a-f]+)\t(.+)$/s.exec(record);
-      const name = match ? packageOfPath(match[4]!) : undefined;
+      const name = match ? packageOfPath(match[4]!, this.config.ecosystem) : undefined;
       if (!match || name === undefined) continue;
       const [, mode, type, object] = match as unknown as [string, string, string, string];
       if (type !== 'blob' || mode === '120000') {
-        addUnreadable(contents, name, `is a ${mode === '120000' ? 'symbolic link' : type === 'commit' ? 'submodule' : 'directory'}, not a file`);
+        addUnreadable(contents, name, `is a ${mode === '120000' ? 'symbolic link' : type === 'commit' ? 'submodule' : 'directory'}, not a file`, this.config.ecosystem);
         continue;
       }
       reads.push(this.catFile.read(object).then((blob) => {
         // ls-tree just named this blob: a repository that lacks it is damaged, not a registry without the package.
         if (blob === undefined) throw transient(`git cat-file in ${this.config.path} lacks blob ${object} that ${at.slice(0, 12)} names.`);
-        addFile(contents, name, blob.toString('utf8'));
+        addFile(contents, name, blob.toString('utf8'), this.config.ecosystem);
       }));
     }
     await Promise.all(reads);
@@ -365,7 +368,7 @@ export class GitRegistry implements Registry, RegistryHistory {
     // A commit outside the branch's first-parent line: diff it against its first parent (or against nothing, at the root).
     const out = await git(this.config.path, ['diff-tree', '-r', '--root', '--no-commit-id', '--no-renames', '--name-only', '-z', '-m',
       '--first-parent', commit, '--', 'metadata/']);
-    return unique(out.split('\0').filter(Boolean).map(packageOfPath));
+    return unique(out.split('\0').filter(Boolean).map((path) => packageOfPath(path, this.config.ecosystem)));
   }
 
   /** Stops the cat-file process (a CLI or a test calls this when done; the process otherwise stays for the next read). */
@@ -392,7 +395,7 @@ export class GitRegistry implements Registry, RegistryHistory {
     for (const record of out.split('\x01').slice(1)) {
       const [sha = '', ...paths] = record.split(/[\n\0]/).filter(Boolean);
       if (!SHA.test(sha)) continue;
-      const names = unique(paths.map(packageOfPath));
+      const names = unique(paths.map((path) => packageOfPath(path, this.config.ecosystem)));
       // Filtered here rather than by a pathspec, so git's history simplification never hides a merge that changed metadata.
       if (!paths.some((p) => p.startsWith('metadata/'))) continue;
       commits.push(sha);
