@@ -22,12 +22,15 @@ function recordingTracker(existing?: number) {
     },
     close: async () => {},
     react: async () => {},
+    labels: async () => [],
+    addLabel: async () => {},
+    removeLabel: async () => {},
   };
   return { tracker, writes, holdWrites: (until: Promise<void>) => { hold = until; }, release: () => { hold = undefined; } };
 }
 
 const log = { info: () => {}, warning: () => {} };
-const registry = { commitUrl: (sha: string) => `https://example.test/commit/${sha}` };
+const registry = { registry: { commitUrl: (sha: string) => `https://example.test/commit/${sha}` } };
 const PACE = 1000;
 
 beforeEach(() => { jest.useFakeTimers(); });

@@ -1,6 +1,6 @@
 // The status comment of one attempt: written once when the work is short, else shown after a quiet spell and updated in place, never on the pipeline's critical path.
-import type { Registry, Tracker } from '../ports.js';
-import { renderPublishStatus } from '../report/status.js';
+import type { Tracker } from '../ports.js';
+import { renderPublishStatus, type StatusContext } from '../report/status.js';
 import type { PublishOutcome } from '../core/outcomes.js';
 import type { Log } from './publish.js';
 
@@ -22,7 +22,7 @@ export class StatusComment {
   private readonly quiet: NodeJS.Timeout;
 
   constructor(private readonly tracker: Tracker, private readonly issue: number, private readonly marker: string,
-    private readonly registry: Pick<Registry, 'commitUrl'>, private readonly log: Log, paceMs: number) {
+    private readonly context: StatusContext, private readonly log: Log, paceMs: number) {
     // Looked for at pick-up, while the source downloads: the first write then goes straight to create or update.
     this.lookup = tracker.findComment(issue, marker);
     this.lookup.catch(() => {});
@@ -76,6 +76,6 @@ export class StatusComment {
   private async write(outcome: PublishOutcome): Promise<void> {
     // A failed look proves nothing: the tracker then looks again itself before creating.
     if (this.id === undefined) this.id = await this.lookup.then((found) => found ?? null, () => undefined);
-    this.id = await this.tracker.upsertComment(this.issue, this.marker, renderPublishStatus(outcome, { registry: this.registry }), this.id);
+    this.id = await this.tracker.upsertComment(this.issue, this.marker, renderPublishStatus(outcome, this.context), this.id);
   }
 }
