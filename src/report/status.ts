@@ -22,6 +22,13 @@ function failedState(steps: Step[], commitInDoubt: boolean): string {
   return 'Nothing was committed to the registry. `/retry` publishes from scratch; whatever this attempt left in storage is picked up or cleaned.';
 }
 
+/** A service refused Registrar itself (its token, its credentials, its setup): the author cannot fix that, and must be told who can. */
+function serviceRefusal(reason: string | undefined): string {
+  return reason === 'permission' || reason === 'credentials' || reason === 'configuration'
+    ? ' This is the registry\'s setup, not your request: tell the registry\'s maintainers, and comment `/retry` once they have fixed it.'
+    : '';
+}
+
 /** A value in a table cell, where `|` would end the cell even inside a code span. */
 const cell = (text: string) => inert(text, { inTable: true });
 
@@ -76,6 +83,7 @@ export function renderPublishStatus(outcome: PublishOutcome, context: StatusCont
       for (const location of outcome.locations) {
         lines.push(`| tarball (${location.backend}) | ${location.url ? `[${location.key}](${location.url})` : cell(location.key)} |`);
       }
+      lines.push('', '**What to do:** nothing; the version is live. A later version needs a new publish issue.');
       break;
     }
     case 'refused': {
@@ -97,7 +105,7 @@ export function renderPublishStatus(outcome: PublishOutcome, context: StatusCont
     }
     case 'failed': {
       lines.push(`### ⚠️ Publishing ${subject} failed`, '', message(outcome.error.message), '', failedState(outcome.steps, outcome.commitInDoubt ?? false),
-        '', `**What to do:** ${message(outcome.error.hint ?? 'Comment `/retry` on this issue to try again.')}`);
+        '', `**What to do:** ${message(outcome.error.hint ?? 'Comment `/retry` on this issue to try again.')}${serviceRefusal(outcome.error.reason)}`);
       break;
     }
   }
