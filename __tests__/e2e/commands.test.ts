@@ -70,9 +70,14 @@ describe("anyone's commands are cheap and cannot be spammed", () => {
     for (const body of ['/help', '/status', '/frobnicate now', '/help', '/Status', '/status']) {
       const event = commentOn(world, issue, body, STRANGER);
       events.push(event);
+      const seen = world.github.requests.length;
       const run = await runAction(world, event, { inputs });
       expect(run.code).toBe(0);
       expect(run.outputs.status).toBe('answered');
+      // What each costs: at most a comment listing, one registry snapshot, and one comment write.
+      const requests = world.github.requests.slice(seen);
+      expect(requests.length).toBeLessThanOrEqual(3);
+      expect(requests.filter((r) => r.method !== 'GET' && !r.route.startsWith('graphql:'))).toHaveLength(1);
     }
     expect(botComments(issue)).toHaveLength(1);
     for (const event of events) expect(reactionsOn(issue, event)).toEqual([]);

@@ -109,7 +109,7 @@ async function helpCommand({ deps, runtime }: CommandContext, command: Invocatio
 /**
  * `/status`: the package at one registry snapshot, and this issue's attempts as Registrar's own status comments
  * record them (bots' comments only: a marker a person pasted counts for nothing). Anyone may ask: it costs one
- * comment listing, one snapshot read and an edit of the issue's one answer comment.
+ * comment listing, one snapshot read and one write of the issue's one answer comment (an edit once it exists).
  */
 async function statusCommand({ deps }: CommandContext, command: Invocation): Promise<RunResult> {
   const comments = (await deps.tracker.comments(command.issue)).filter((c) => c.author.bot);
@@ -122,8 +122,10 @@ async function statusCommand({ deps }: CommandContext, command: Invocation): Pro
   const fromBody = 'issueBody' in command ? parsePublishRequest(command.issueBody) : undefined;
   const name = named ?? (fromBody?.ok ? fromBody.request.name : undefined);
   const snapshot = name === undefined ? undefined : await deps.registry.snapshot(name);
+  // The answer comment, if any, is in the listing already read: no second look for it.
+  const answer = comments.find((c) => c.body.includes(ANSWER_MARKER))?.id ?? null;
   await deps.tracker.upsertComment(command.issue, ANSWER_MARKER, renderPackageStatus({
     name, head: snapshot?.head, metadata: snapshot?.metadata, attempts, issue: command.issue,
-  }));
+  }), answer);
   return { kind: 'answered', issue: command.issue, command: 'status' };
 }
