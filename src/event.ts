@@ -1,35 +1,20 @@
-// Runs one event end to end: the command table decides who may do what, then the command's pipeline runs over real adapters.
+// Runs one event end to end: intake reads it, the command table decides who may do what, the command runs over real adapters, and the run ends with a reaction and a state label.
 import { createGitHubClient } from './adapters/github/client.js';
 import { GitHubRegistry } from './adapters/github/registry.js';
 import { GitHubSource } from './adapters/github/source.js';
 import { GitHubTracker } from './adapters/github/tracker.js';
 import { Trustees } from './adapters/github/trustees.js';
 import { createS3Storage } from './adapters/s3.js';
-import { holdsRequest, intake, type Command } from './commands/intake.js';
-import { quote } from './core/names.js';
-import { DENIED_MARKER, MARKER_PREFIX, packageFromMarker, rollbackMarker } from './core/markers.js';
-import type { Actor } from './core/types.js';
+import { intake } from './commands/intake.js';
+import type { CommandContext, Deps, RunResult, Runtime } from './commands/context.js';
+import { COMMANDS, entryFor, type CommandEntry, type Invocation } from './commands/table.js';
+import { ANSWER_MARKER, DENIED_MARKER } from './core/markers.js';
 import type { Settings } from './inputs.js';
-import type { PublishOutcome, RollbackOutcome } from './core/outcomes.js';
-import { publish, type Log, type PublishDeps } from './pipeline/publish.js';
-import { rollback } from './pipeline/rollback.js';
-import { renderRollback } from './report/rollback.js';
-import type { Tracker } from './ports.js';
+import type { Log } from './pipeline/publish.js';
+import { markState, reactToEnd, type IssueState } from './pipeline/status-comment.js';
+import { renderDenied, renderUnknown } from './report/help.js';
 
-export type RunResult =
-  | { kind: 'ignored'; why: string }
-  | { kind: 'denied'; issue: number; actor: Actor; why: string }
-  | { kind: 'publish'; outcome: PublishOutcome }
-  | { kind: 'rollback'; outcome: RollbackOutcome };
-
-export interface Runtime {
-  log: Log;
-  now: () => Date;
-}
-
-export interface Deps extends PublishDeps {
-  trustees: Trustees;
-}
+export type { Deps, RunResult, Runtime } from './commands/context.js';
 
 export function createDeps(settings: Settings, log: Log): Deps {
   const client = createGitHubClient({ token: settings.token, baseUrl: settings.apiUrl, paceMs: settings.paceMs });
@@ -47,141 +32,78 @@ export function createDeps(settings: Settings, log: Log): Deps {
   };
 }
 
-/**
- * The command table: who may run each command. Publishing a tag is open to anyone (the tag is the
- * authority); re-running or correcting an issue's request is its author's or a trustee's; a rollback
- * — even a malformed one — is a trustee's alone.
- */
-async function authorize(deps: Deps, command: Exclude<Command, { kind: 'ignore' }>): Promise<{ ok: true } | { ok: false; why: string }> {
-  const actor = command.trigger.actor;
-  if (!isPrivileged(command) && actor.id === command.issueAuthor.id) return { ok: true };
-  const check = await deps.trustees.check(actor);
-  deps.log.info(`Trustee check: ${check.why}.`);
-  return check.trustee ? { ok: true } : { ok: false, why: check.why };
-}
-
 export async function handleEvent(settings: Settings, eventName: string, payload: unknown, runtime: Runtime,
   deps: Deps = createDeps(settings, runtime.log)): Promise<RunResult> {
   const command = intake(eventName, payload);
   if (command.kind === 'ignore') return { kind: 'ignored', why: command.why };
-
-  // A command in a comment is acknowledged at once (as people expect of slash commands); best effort, and nothing waits on it.
-  const acknowledged = command.trigger.commentId === undefined ? undefined
-    : deps.tracker.react(command.issue, command.trigger.commentId, 'eyes')
-      .catch((error: unknown) => runtime.log.warning(`Could not react to the comment: ${(error as Error).message}`));
+  const entry = entryFor(command);
+  if (!entry) {
+    // An unknown `/word` is answered in the issue's one answer comment: a stranger's hundred typos cost edits of one comment.
+    await deps.tracker.upsertComment(command.issue, ANSWER_MARKER, renderUnknown(command.kind === 'slash' ? command.name : command.kind));
+    return { kind: 'answered', issue: command.issue, command: 'unknown' };
+  }
+  // Anyone's commands (`/help`, `/status`) answer in one comment and nothing else: no reactions for a stranger to multiply.
+  const costly = entry.who !== 'anyone';
+  // Work is acknowledged at once (as people expect of slash commands); best effort, and nothing waits on it.
+  const acknowledged = costly ? reactTo(deps, runtime, command, 'eyes') : undefined;
   try {
-    return await runCommand(settings, runtime, deps, command);
+    const allowed = await authorize(deps, runtime, entry, command);
+    if (!allowed.ok) {
+      await deny(deps, command);
+      return { kind: 'denied', issue: command.issue, actor: command.trigger.actor, why: allowed.why };
+    }
+    const result = await entry.run({ settings, runtime, deps } satisfies CommandContext, command);
+    if (costly) await settle(deps, runtime, command, result);
+    return result;
   } finally {
     await acknowledged;
   }
 }
 
-async function runCommand(settings: Settings, runtime: Runtime, deps: Deps, command: Exclude<Command, { kind: 'ignore' }>): Promise<RunResult> {
-  const allowed = await authorize(deps, command);
-  if (!allowed.ok) {
-    await deny(deps.tracker, command);
-    return { kind: 'denied', issue: command.issue, actor: command.trigger.actor, why: allowed.why };
-  }
-  if (command.kind === 'malformed') {
-    return { kind: 'rollback', outcome: await reportRollback(deps, settings, command, refusedRollback(command.problem)) };
-  }
-  if (command.kind === 'rollback') return { kind: 'rollback', outcome: await runRollback(deps, settings, runtime, command) };
-
-  const request = command.kind === 'retry' ? await newestRequest(deps, command) : command.request;
-  const outcome = await publish(deps, {
-    manifestFile: settings.manifestFile, ecosystem: settings.ecosystem, limits: settings.limits, paceMs: settings.paceMs, run: settings.run, now: runtime.now,
-  }, { issue: command.issue, request, trigger: command.trigger });
-  return { kind: 'publish', outcome };
+function reactTo(deps: Deps, runtime: Runtime, command: Invocation, content: 'eyes'): Promise<void> {
+  return deps.tracker.react(command.issue, command.trigger.commentId, content)
+    .catch((error: unknown) => runtime.log.warning(`Could not react to the ${command.trigger.commentId === undefined ? 'issue' : 'comment'}: ${(error as Error).message}`));
 }
 
 /**
- * The request a `/retry` re-runs: the newest corrected request commented by the issue's author or a
- * trustee, else the issue body. Nobody else's comment can change what is published.
+ * Who may run an entry: anyone's commands need no check; an author's are the issue author's or a trustee's;
+ * a trustee's — even a malformed one — are a trustee's alone. The check is one API call at most, made only for commands.
  */
-async function newestRequest(deps: Deps, command: Extract<Command, { kind: 'retry' }>): Promise<string> {
-  const comments = (await deps.tracker.comments(command.issue)).filter((c) => !c.author.bot && !c.body.includes(MARKER_PREFIX) && holdsRequest(c.body));
-  for (const comment of comments.reverse()) {
-    if (comment.author.id === command.issueAuthor.id) return comment.body;
-    if ((await deps.trustees.check({ id: comment.author.id, login: comment.author.login })).trustee) return comment.body;
+async function authorize(deps: Deps, runtime: Runtime, entry: CommandEntry, command: Invocation): Promise<{ ok: true } | { ok: false; why: string }> {
+  const actor = command.trigger.actor;
+  if (entry.who === 'anyone') return { ok: true };
+  if (entry.who === 'author' && actor.id === command.issueAuthor.id) return { ok: true };
+  const check = await deps.trustees.check(actor);
+  runtime.log.info(`Trustee check: ${check.why}.`);
+  return check.trustee ? { ok: true } : { ok: false, why: check.why };
+}
+
+/** One answer per issue to commands their commenter may not run, updated in place. */
+async function deny(deps: Deps, command: Invocation): Promise<void> {
+  const what = command.kind === 'publish' ? 'a corrected request'
+    : command.kind === 'malformed' ? 'a `/rollback`' : command.kind === 'slash' ? `a \`/${command.name}\`` : `a \`/${command.kind}\``;
+  await deps.tracker.upsertComment(command.issue, DENIED_MARKER, renderDenied(COMMANDS, what, command.trigger.actor.id));
+}
+
+/** The run's end, where people look first: 🚀 or 😕 on what started it, and the issue's state label. Neither can fail the run. */
+async function settle(deps: Deps, runtime: Runtime, command: Invocation, result: RunResult): Promise<void> {
+  const state = stateOf(result);
+  await reactToEnd(deps.tracker, command.issue, command.trigger.commentId, succeeded(result), runtime.log);
+  if (state) await markState(deps.tracker, command.issue, state, runtime.log);
+}
+
+function succeeded(result: RunResult): boolean {
+  switch (result.kind) {
+    case 'publish': return result.outcome.status === 'published';
+    case 'rollback': return result.outcome.status === 'rolled-back' || result.outcome.status === 'cleaned-leftovers';
+    case 'dry-run': return result.outcome.status === 'planned' && result.outcome.plan !== 'refuse';
+    default: return false;
   }
-  return command.issueBody;
 }
 
-async function runRollback(deps: Deps, settings: Settings, runtime: Runtime, command: Extract<Command, { kind: 'rollback' }>): Promise<RollbackOutcome> {
-  const found: ThisIssuesVersion = command.target.kind === 'named'
-    ? { kind: 'version', name: command.target.name, version: command.target.version }
-    : await versionOfThisIssue(deps, command.issue, command.trigger.commentId);
-  if (found.kind !== 'version') return reportRollback(deps, settings, command, refusedRollback(found.message));
-  const outcome = await rollback(deps, { run: settings.run, now: runtime.now, paceMs: settings.paceMs, ecosystem: settings.ecosystem }, {
-    issue: command.issue, name: found.name, version: found.version, reason: command.reason,
-    actor: command.trigger.actor, commentId: command.trigger.commentId, at: command.trigger.at,
-  });
-  return reportRollback(deps, settings, command, outcome);
-}
-
-type ThisIssuesVersion = { kind: 'version'; name: string; version: string } | { kind: 'none'; message: string };
-
-/**
- * What a bare `/rollback` on a publish issue means: the one version this issue published, as the registry
- * records it. Registrar's status comments written before the command name the candidates — a hint only
- * (any bot can write a marker, and later comments are not what the trustee saw) — and the registry is the
- * proof: `published[version].issue` is this issue, or a rollback of it from this issue is still cleaning.
- * More than one such version, or none, is refused with a request to name it.
- */
-async function versionOfThisIssue(deps: Deps, issue: number, commandId: number | undefined): Promise<ThisIssuesVersion> {
-  const NAME_IT = 'Nothing was changed. Say which version: `/rollback name@version reason`.';
-  const named = (await deps.tracker.comments(issue))
-    .filter((c) => c.author.bot && (commandId === undefined || c.id < commandId))
-    .map((c) => packageFromMarker(c.body)).filter((p) => p !== undefined);
-  const candidates = [...new Map(named.map((p) => [`${p.name}@${p.version}`, p])).values()];
-  const confirmed: { name: string; version: string }[] = [];
-  const finished: string[] = [];
-  for (const candidate of candidates) {
-    const { metadata } = await deps.registry.snapshot(candidate.name);
-    if (!metadata) continue;
-    const published = Object.hasOwn(metadata.published, candidate.version) ? metadata.published[candidate.version] : undefined;
-    const records = metadata.rolledBack.filter((r) => r.version === candidate.version && r.issue === issue);
-    if (published?.issue === issue || records.some((r) => !r.cleaned)) confirmed.push(candidate);
-    // Rolled back and cleaned: whatever is published under that number now came from another issue, and is not this one's.
-    else if (records.length > 0) finished.push(`${candidate.name}@${candidate.version}`);
-  }
-  if (confirmed.length === 1) return { kind: 'version', ...confirmed[0]! };
-  if (confirmed.length > 1) {
-    return { kind: 'none', message: `This issue published more than one version (${confirmed.map((c) => quote(`${c.name}@${c.version}`)).join(', ')}), so a bare \`/rollback\` is ambiguous. ${NAME_IT}` };
-  }
-  if (finished.length > 0) {
-    return { kind: 'none', message: `What this issue published (${finished.map((f) => quote(f)).join(', ')}) was already rolled back. ${NAME_IT}` };
-  }
-  return { kind: 'none', message: `This issue did not publish a version Registrar can confirm in the registry, so a bare \`/rollback\` has no target. ${NAME_IT}` };
-}
-
-function refusedRollback(message: string): RollbackOutcome {
-  return { status: 'refused', name: '', version: '', steps: [], message, hint: undefined };
-}
-
-async function reportRollback(deps: Deps, settings: Settings, command: { issue: number; trigger: { commentId?: number } },
-  outcome: RollbackOutcome): Promise<RollbackOutcome> {
-  await deps.tracker.upsertComment(command.issue, rollbackMarker(command.trigger.commentId, settings.run), renderRollback(outcome));
-  return outcome;
-}
-
-/** A trustee's command: a rollback, or what was meant as one. */
-const isPrivileged = (command: Exclude<Command, { kind: 'ignore' }>) => command.kind === 'rollback' || command.kind === 'malformed';
-
-/**
- * One answer per issue to commands their commenter may not run, updated in place: a stranger's
- * hundred `/retry`s cost a hundred edits of one comment, never a hundred comments.
- */
-async function deny(tracker: Tracker, command: Exclude<Command, { kind: 'ignore' }>): Promise<void> {
-  await tracker.upsertComment(command.issue, DENIED_MARKER, [
-    '### 🔒 Not run',
-    '',
-    'Only a registry trustee can roll back a version. Only the author of this issue or a registry trustee can '
-      + '`/retry` it or comment a corrected request. Comments from anyone else change nothing.',
-    '',
-    'To publish your own package, open a new issue with its request.',
-    '',
-    `<sub>Newest: a ${isPrivileged(command) ? '`/rollback`' : command.kind === 'retry' ? '`/retry`' : 'corrected request'} `
-      + `from user id ${command.trigger.actor.id}, not run. Nothing was changed.</sub>`,
-  ].join('\n'));
+/** The issue's state after this run, when it changed one: the newest attempt's word wins. */
+function stateOf(result: RunResult): IssueState | undefined {
+  if (result.kind === 'publish') return result.outcome.status === 'published' ? 'published' : 'failed';
+  if (result.kind === 'rollback' && result.outcome.status === 'rolled-back') return 'rolled-back';
+  return undefined;
 }

@@ -88,6 +88,20 @@ async function finish(result: RunResult): Promise<void> {
     core.setOutput('status', 'denied');
     return;
   }
+  if (result.kind === 'answered') {
+    core.info(`Answered ${result.command === 'unknown' ? 'an unknown command' : `/${result.command}`} on issue #${result.issue}.`);
+    core.setOutput('status', 'answered');
+    return;
+  }
+  if (result.kind === 'dry-run') {
+    const { outcome } = result;
+    // A dry run that planned did its job, whatever the plan: the plan is the answer.
+    core.setOutput('status', outcome.status === 'planned' ? `dry-run-${outcome.plan}` : outcome.status);
+    if (outcome.status === 'planned') core.setOutput('sha256', outcome.tarball.sha256);
+    if (outcome.status === 'refused') core.setFailed(`Refused: ${forLog(outcome.message)}`);
+    if (outcome.status === 'failed') core.setFailed(`Failed: ${forLog(outcome.error.message)}`);
+    return;
+  }
   if (result.kind === 'rollback') {
     const { outcome } = result;
     core.setOutput('status', outcome.status);

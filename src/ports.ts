@@ -186,6 +186,22 @@ export interface Tracker {
   close(issue: number, reason: 'completed' | 'not_planned'): Promise<void>;
   /** Adds a reaction to a comment (or to the issue itself when commentId is undefined). */
   react(issue: number, commentId: number | undefined, content: '+1' | '-1' | 'eyes' | 'rocket' | 'confused'): Promise<void>;
+  /** The names of the labels on the issue. */
+  labels(issue: number): Promise<string[]>;
+  /**
+   * Puts a label on the issue, creating it in the repository first (with this colour and description) when
+   * missing; a label that already exists is used as it is. Idempotent.
+   */
+  addLabel(issue: number, label: TrackerLabel): Promise<void>;
+  /** Takes a label off the issue; a label that is not on it is fine. Idempotent. */
+  removeLabel(issue: number, name: string): Promise<void>;
+}
+
+/** A label as Registrar creates it: a name, a colour (six hex digits, no `#`) and a short description. */
+export interface TrackerLabel {
+  name: string;
+  color: string;
+  description: string;
 }
 
 /**

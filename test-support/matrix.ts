@@ -233,9 +233,16 @@ export function summariseModes(rows: MatrixRow[]): ModeSummary[] {
 
 /**
  * Requests whose failure Registrar tolerates by design, so an `exhausted` fault there does not fail the attempt:
- * the 👀 acknowledgement of a command (the command's own report follows).
+ * the 👀 / 🚀 / 😕 reactions and the state labels (the status comment is the report; these only help people scan).
  */
-export const BEST_EFFORT_ROUTES: readonly string[] = ['POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions'];
+export const BEST_EFFORT_ROUTES: readonly string[] = [
+  'POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions',
+  'POST /repos/{owner}/{repo}/issues/{issue_number}/reactions',
+  'GET /repos/{owner}/{repo}/issues/{issue_number}/labels',
+  'POST /repos/{owner}/{repo}/labels',
+  'POST /repos/{owner}/{repo}/issues/{issue_number}/labels',
+  'DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}',
+];
 
 /** A random schedule: up to three attempts, each but the last with one to three faults among the recorded requests. */
 export function scheduleArbitrary(points: RequestPoint[]): fc.Arbitrary<Fault[][]> {

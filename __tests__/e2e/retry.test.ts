@@ -79,10 +79,10 @@ describe('who may retry', () => {
     const retry = commentOn(world, issue, '/retry', TRUSTEE);
     const run = await runAction(world, retry, { inputs });
     expect(run.outputs.status).toBe('published');
-    // The command is acknowledged on the comment itself.
+    // The command is acknowledged on the comment itself, and its end is shown there too.
     const commentId = (retry.payload as { comment: { id: number } }).comment.id;
     const reactions = thread(issue).comments.find((c) => c.id === commentId)!.reactions;
-    expect(reactions.map((r) => r.content)).toEqual(['eyes']);
+    expect(reactions.map((r) => r.content)).toEqual(['eyes', 'rocket']);
   });
 
   it('ignores an edited /retry and a /retry by a bot', async () => {

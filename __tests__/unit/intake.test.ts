@@ -54,10 +54,17 @@ describe('intake', () => {
     ['a /retry by a bot', comment('/retry', { id: 41898282, login: 'github-actions[bot]', type: 'Bot' })],
     ["a comment carrying Registrar's marker", comment('<!-- registrar:status run=1 attempt=1 -->\n/retry')],
     ['a command not at the start', comment('please /retry')],
-    ['an unknown command', comment('/frobnicate')],
     ['ordinary conversation', comment('Thanks, looks good!')],
   ])('ignores %s', (_what, payload) => {
     expect(intake('issue_comment', payload)).toMatchObject({ kind: 'ignore' });
+  });
+
+  it('hands any other /word at the start of a comment to the command table, with the rest of its line as arguments', () => {
+    expect(intake('issue_comment', comment('/frobnicate now\nmore text'))).toMatchObject({
+      kind: 'slash', name: 'frobnicate', args: 'now', issue: 3, issueAuthor: author, trigger: { commentId: 99 } });
+    for (const name of ['help', 'status', 'dry-run']) {
+      expect(intake('issue_comment', comment(`/${name}`))).toMatchObject({ kind: 'slash', name, args: '' });
+    }
   });
 
   it('ignores a payload without an issue', () => {
@@ -79,7 +86,8 @@ describe('intake', () => {
   it('makes a /rollback whose target does not parse a malformed command, never a rollback of this issue', () => {
     expect(intake('issue_comment', comment('/rollback victim@v1.0.0 leaked credential'))).toMatchObject({ kind: 'malformed', command: 'rollback' });
     expect(intake('issue_comment', comment('/ROLLBACK victim@1.0.0 ships malware'))).toMatchObject({ kind: 'malformed', problem: expect.stringContaining('lowercase') });
-    expect(intake('issue_comment', comment('/RETRY'))).toMatchObject({ kind: 'ignore' });
+    // Not `/retry`: the command table answers it as an unknown command, pointing to `/help`.
+    expect(intake('issue_comment', comment('/RETRY'))).toMatchObject({ kind: 'slash', name: 'RETRY' });
   });
 });
 

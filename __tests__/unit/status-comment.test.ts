@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import type { PublishOutcome } from '../../src/core/outcomes.js';
 import type { Tracker } from '../../src/ports.js';
-import { QUIET_PACES, StatusComment } from '../../src/pipeline/status-comment.js';
+import { QUIET_PACES, STATE_LABELS, StatusComment, markState, reactToEnd } from '../../src/pipeline/status-comment.js';
 
 const request = { name: 'left-pad', version: '1.2.0', ref: 'v1.2.0', location: { githubOwner: 'acme', githubRepo: 'left-pad' } };
 const working = (...steps: string[]) => ({ status: 'working', request, steps }) as unknown as PublishOutcome;
@@ -22,12 +22,15 @@ function recordingTracker(existing?: number) {
     },
     close: async () => {},
     react: async () => {},
+    labels: async () => [],
+    addLabel: async () => {},
+    removeLabel: async () => {},
   };
   return { tracker, writes, holdWrites: (until: Promise<void>) => { hold = until; }, release: () => { hold = undefined; } };
 }
 
 const log = { info: () => {}, warning: () => {} };
-const registry = { commitUrl: (sha: string) => `https://example.test/commit/${sha}` };
+const registry = { registry: { commitUrl: (sha: string) => `https://example.test/commit/${sha}` } };
 const PACE = 1000;
 
 beforeEach(() => { jest.useFakeTimers(); });
@@ -105,5 +108,49 @@ describe('StatusComment', () => {
     const status = new StatusComment(tracker, 5, '<!-- m -->', registry, log, PACE);
     await status.final(refused);
     expect(writes.map((w) => w.knownId)).toEqual([undefined]);
+  });
+});
+
+describe('the end of a run: state label and reaction', () => {
+  /** A tracker whose labels live in memory; `failing` makes every label and reaction call throw. */
+  function labelTracker(initial: string[], failing = false) {
+    const labels = [...initial];
+    const reactions: string[] = [];
+    const warnings: string[] = [];
+    const fail = () => { if (failing) throw new Error('GitHub answered 502'); };
+    const tracker: Tracker = {
+      ...recordingTracker().tracker,
+      labels: async () => { fail(); return [...labels]; },
+      addLabel: async (_issue, label) => { fail(); if (!labels.includes(label.name)) labels.push(label.name); },
+      removeLabel: async (_issue, name) => { fail(); labels.splice(labels.indexOf(name), 1); },
+      react: async (_issue, _comment, content) => { fail(); reactions.push(content); },
+    };
+    return { tracker, labels, reactions, warnings, log: { info: () => {}, warning: (m: string) => { warnings.push(m); } } };
+  }
+
+  it('puts the new state label on and takes only the stale state labels off (failed → published), keeping others', async () => {
+    const t = labelTracker(['registrar/publish', 'registrar/failed']);
+    await markState(t.tracker, 1, 'published', t.log);
+    expect(t.labels).toEqual(['registrar/publish', 'registrar/published']);
+    await markState(t.tracker, 1, 'rolled-back', t.log);
+    expect(t.labels).toEqual(['registrar/publish', 'registrar/rolled-back']);
+    expect(Object.values(STATE_LABELS).map((l) => l.name)).toEqual(['registrar/published', 'registrar/failed', 'registrar/rolled-back']);
+  });
+
+  it('only warns when labels or reactions fail', async () => {
+    const t = labelTracker([], true);
+    await markState(t.tracker, 1, 'failed', t.log);
+    await reactToEnd(t.tracker, 1, 5, true, t.log);
+    expect(t.warnings).toEqual([
+      'Could not set the label registrar/failed on issue #1: GitHub answered 502',
+      'Could not react to the comment: GitHub answered 502',
+    ]);
+  });
+
+  it('reacts 🚀 on success and 😕 otherwise', async () => {
+    const t = labelTracker([]);
+    await reactToEnd(t.tracker, 1, undefined, true, t.log);
+    await reactToEnd(t.tracker, 1, 9, false, t.log);
+    expect(t.reactions).toEqual(['rocket', 'confused']);
   });
 });

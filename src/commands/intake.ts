@@ -33,6 +33,11 @@ export type Command =
    * `problem` says what is wrong, for people.
    */
   | { kind: 'malformed'; command: 'rollback'; issue: number; issueAuthor: Actor; problem: string; trigger: Trigger }
+  /**
+   * Any other `/word` at the start of a comment (`/help`, `/status`, `/dry-run`, or one Registrar does not know):
+   * the command table decides what it is. `args` is the rest of its first line, untrusted.
+   */
+  | { kind: 'slash'; name: string; args: string; issue: number; issueAuthor: Actor; issueBody: string; trigger: Trigger }
   | { kind: 'ignore'; why: string };
 
 interface EventUser { id?: unknown; login?: unknown; type?: unknown }
@@ -201,7 +206,7 @@ export function intake(eventName: string, payload: unknown): Command {
         ? { kind: 'rollback', issue: issue.number, issueAuthor, target: parsed.target, reason: parsed.reason, trigger }
         : { kind: 'malformed', command: 'rollback', issue: issue.number, issueAuthor, problem: parsed.problem, trigger };
     }
-    if (command) return { kind: 'ignore', why: `an unknown command /${command.name}` };
+    if (command) return { kind: 'slash', name: command.name, args: command.args, issue: issue.number, issueAuthor, issueBody, trigger };
     if (holdsRequest(body)) return { kind: 'publish', issue: issue.number, issueAuthor, request: body, trigger };
     return { kind: 'ignore', why: 'a comment that is neither a command nor a request' };
   }

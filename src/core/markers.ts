@@ -54,3 +54,28 @@ export function rollbackMarker(commentId: number | undefined, run: { id: string;
 
 /** The one comment per issue that answers commands their commenter may not run (updated in place: no spam). */
 export const DENIED_MARKER = `${MARKER_PREFIX}denied -->`;
+
+/** Where one attempt stood when its status comment was last written: what `/status` lists, read from bots' comments only. */
+export type AttemptState = 'working' | 'published' | 'refused' | 'failed';
+
+export function stateMarker(state: AttemptState): string {
+  return `${MARKER_PREFIX}state ${state} -->`;
+}
+
+/**
+ * One attempt as its status comment records it: the run and attempt (from the status marker), its state and
+ * package. Every field is matched exactly, so nothing but these shapes is ever read back out of a comment.
+ */
+export function attemptFromComment(body: string): { run: string; attempt: number; state: AttemptState | undefined } | undefined {
+  const head = body.slice(0, 200);
+  const status = /^<!-- registrar:status run=([0-9A-Za-z_-]{1,40}) attempt=(\d{1,6}) -->/.exec(head);
+  if (!status) return undefined;
+  const state = /<!-- registrar:state (working|published|refused|failed) -->/.exec(body);
+  return { run: status[1] ?? '', attempt: Number(status[2]), state: state?.[1] as AttemptState | undefined };
+}
+
+/** The one comment per issue answering `/help`, `/status` and unknown commands, updated in place: anyone may ask, and asking again costs an edit. */
+export const ANSWER_MARKER = `${MARKER_PREFIX}answer -->`;
+
+/** The one comment per issue holding the newest `/dry-run` report, updated in place. */
+export const DRY_RUN_MARKER = `${MARKER_PREFIX}dry-run -->`;

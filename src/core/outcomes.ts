@@ -9,7 +9,24 @@ export interface TarballLocation { backend: string; key: string; url: string | u
 export const STEPS = ['prepared', 'staged', 'committed', 'promoted', 'cleaned'] as const;
 export type Step = (typeof STEPS)[number];
 
-export type PublishOutcome =
+/** How long each step of the ledger took, in milliseconds; a step not reached has none. */
+export type Durations = Partial<Record<Step, number>>;
+
+/**
+ * Marks a step done in `steps` and records in `durations` how long it took since the step before (or since
+ * `clock`'s first reading, when the attempt began): the status comment shows where an attempt spent its time.
+ */
+export function stepTimer(steps: Step[], durations: Durations, clock: () => number): (step: Step) => void {
+  let last = clock();
+  return (step) => {
+    const now = clock();
+    durations[step] = Math.max(0, now - last);
+    last = now;
+    if (!steps.includes(step)) steps.push(step);
+  };
+}
+
+export type PublishOutcome = (
   | { status: 'working'; request: PublishRequest; steps: Step[] }
   | { status: 'published'; request: PublishRequest; entry: PublishedVersion; commit: RegistryCommit | undefined;
       resumed: boolean; locations: TarballLocation[]; steps: Step[] }
@@ -17,7 +34,29 @@ export type PublishOutcome =
   | { status: 'refused'; request: PublishRequest | undefined; message: string; hint: string | undefined;
       problems: { field: string; message: string }[]; final: boolean; steps: Step[] }
   /** `commitInDoubt`: a registry commit was sent and no later read told whether it landed (its answer was lost). */
-  | { status: 'failed'; request: PublishRequest | undefined; error: RegistrarError; steps: Step[]; commitInDoubt?: boolean };
+  | { status: 'failed'; request: PublishRequest | undefined; error: RegistrarError; steps: Step[]; commitInDoubt?: boolean }
+) & { durations?: Durations };
+
+/** The canonical tarball a dry run built: what a publish would stage. */
+export interface DryRunTarball {
+  /** SRI form. */
+  sha256: string;
+  bytes: number;
+  /** Package-relative paths, byte-sorted. */
+  files: string[];
+  /** The commit the tag resolved to. */
+  commit: string;
+}
+
+/** What `/dry-run` found: what a publish of the request would do now, with nothing written. */
+export type DryRunOutcome =
+  /** The registry's answer at `head`: commit it fresh, resume to promote (this issue committed it), or refuse with `reason`. */
+  | { status: 'planned'; plan: 'fresh' | 'resume' | 'refuse'; request: PublishRequest; tarball: DryRunTarball; head: string;
+      reason?: string; hint?: string }
+  /** The request or its package cannot be published as it is (the same refusal a publish would give). */
+  | { status: 'refused'; request: PublishRequest | undefined; message: string; hint: string | undefined;
+      problems: { field: string; message: string }[] }
+  | { status: 'failed'; request: PublishRequest | undefined; error: RegistrarError };
 
 export const ROLLBACK_STEPS = ['removed', 'deleted', 'cleaned'] as const;
 export type RollbackStep = (typeof ROLLBACK_STEPS)[number];

@@ -1,6 +1,6 @@
 // The publish pipeline: intake → prepare → stage → COMMIT → promote → report, over the ports only.
 import { quote } from '../core/names.js';
-import type { PublishOutcome, Step } from '../core/outcomes.js';
+import { stepTimer, type Durations, type PublishOutcome, type Step } from '../core/outcomes.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +37,8 @@ export interface PublishOptions {
   limits: Limits;
   /** The one pacing setting (api-pace-ms): also the unit of back-off between re-plans. */
   paceMs: number;
-  run: { id: string; attempt: number };
+  /** The workflow run and attempt; `url` links the run's page from the status comment, where there is one. */
+  run: { id: string; attempt: number; url?: string };
   now: () => Date;
 }
 
@@ -59,8 +60,11 @@ export interface PublishEvent {
 
 export async function publish(deps: PublishDeps, options: PublishOptions, event: PublishEvent): Promise<PublishOutcome> {
   const steps: Step[] = [];
+  const durations: Durations = {};
+  const done = stepTimer(steps, durations, () => performance.now());
   const doubt = { commit: false };
-  const status = new StatusComment(deps.tracker, event.issue ?? 0, statusMarker(options.run), deps.registry, deps.log, options.paceMs);
+  const status = new StatusComment(deps.tracker, event.issue ?? 0, statusMarker(options.run), { registry: deps.registry, run: options.run },
+    deps.log, options.paceMs);
   let request: PublishRequest | undefined;
   let outcome: PublishOutcome;
   // The canonical tarball is built and kept on disk (memory stays flat); nothing of it outlives the attempt.
@@ -74,7 +78,7 @@ export async function publish(deps: PublishDeps, options: PublishOptions, event:
     } else {
       request = parsed.request;
       status.progress({ status: 'working', request, steps });
-      outcome = await publishRequest(deps, { ...options, scratch }, event, request, steps, doubt, status);
+      outcome = await publishRequest(deps, { ...options, scratch }, event, request, { steps, done }, doubt, status);
     }
   } catch (error) {
     const failure = error instanceof RegistrarError ? error : transient(`Unexpected failure: ${quote(String(error))}`, error);
@@ -84,27 +88,29 @@ export async function publish(deps: PublishDeps, options: PublishOptions, event:
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+  outcome = { ...outcome, durations };
   await report(deps, event, outcome, status);
   return outcome;
 }
 
 /** The options of one attempt, with the directory its tarballs are built in. */
-type AttemptOptions = PublishOptions & { scratch: string };
+export type AttemptOptions = Pick<PublishOptions, 'manifestFile' | 'limits' | 'ecosystem'> & { scratch: string };
 
 /** The ecosystem a publish follows: the one given, else the default preset reading `manifestFile`. */
-function ecosystemOf(options: PublishOptions): Ecosystem {
+function ecosystemOf(options: Pick<PublishOptions, 'manifestFile' | 'ecosystem'>): Ecosystem {
   return options.ecosystem ?? ecosystemFor('default', { manifestFile: options.manifestFile });
 }
 
-async function publishRequest(deps: PublishDeps, options: AttemptOptions, event: PublishEvent,
-  request: PublishRequest, steps: Step[], doubt: { commit: boolean }, status: StatusComment): Promise<PublishOutcome> {
+async function publishRequest(deps: PublishDeps, options: PublishOptions & AttemptOptions, event: PublishEvent,
+  request: PublishRequest, { steps, done }: { steps: Step[]; done: (step: Step) => void }, doubt: { commit: boolean },
+  status: StatusComment): Promise<PublishOutcome> {
   const { registry, backends } = deps;
   const ecosystem = ecosystemOf(options);
   // The first plan's snapshot is read while the source downloads and builds: it waits on nothing the build makes.
   const firstSnapshot = registry.snapshot(request.name);
   firstSnapshot.catch(() => {}); // awaited below; unused when prepare fails
   let built = await prepare(deps, options, request);
-  steps.push('prepared');
+  done('prepared');
 
   let staged: Staged | undefined;
   let finals: Map<Storage, Promise<StoredObject | undefined>> | undefined;
@@ -138,7 +144,7 @@ async function publishRequest(deps: PublishDeps, options: AttemptOptions, event:
       break;
     }
     staged ??= await stage(backends, request, built.tarball, undefined, ecosystem);
-    if (!steps.includes('staged')) steps.push('staged');
+    if (!steps.includes('staged')) done('staged');
     // Rule 5's look at the final keys rides along with the commit: nothing writes a final key before its commit.
     finals = lookAtFinals(backends, request.name, request.version, ecosystem);
     try {
@@ -153,7 +159,7 @@ async function publishRequest(deps: PublishDeps, options: AttemptOptions, event:
       await beforeReplan(error, attempt, { paceMs: options.paceMs, commitMs: took.slowest }, deps.log, 'Commit');
     }
   }
-  steps.push('committed');
+  done('committed');
   status.progress({ status: 'working', request, steps });
 
   const own = tarballBody(built.tarball);
@@ -163,13 +169,13 @@ async function publishRequest(deps: PublishDeps, options: AttemptOptions, event:
     ...(staged && own.sha256Hex === sriToHex(committed.entry.sha256) ? { staged: staged.etags } : {}),
     ...(finals ? { finals } : {}),
   }, ecosystem);
-  steps.push('promoted');
+  done('promoted');
   // Rule 6's re-check and the clean-up touch different things: they run side by side.
   const [verdict] = await Promise.all([
     recheck(deps, request, committed.entry, ecosystem),
     cleanStaging(backends, request.name, request.version, stagingKey(request.name, request.version, sriToHex(committed.entry.sha256), ecosystem), ecosystem),
   ]);
-  steps.push('cleaned');
+  done('cleaned');
   if (verdict === 'rolled-back') {
     return { status: 'refused', request, problems: [], final: false, steps,
       message: `${quote(`${request.name}@${request.version}`)} was rolled back by a trustee while it was being promoted; the copy this attempt made was removed again.`,
@@ -187,7 +193,7 @@ function refusesTheRequest(failure: RegistrarError, steps: Step[]): boolean {
   return !steps.includes('committed') && judgesTheRequest(failure);
 }
 
-interface Prepared {
+export interface Prepared {
   repositoryId: number;
   commit: string;
   tarball: CanonicalTarball;
@@ -195,9 +201,10 @@ interface Prepared {
 
 /**
  * No side effects: resolve the tag, build the canonical tarball, check the manifest (the ecosystem's: where the
- * manifest has no version, as a bower.json may not, the tag supplies it and must match the request).
+ * manifest has no version, as a bower.json may not, the tag supplies it and must match the request). A dry run is
+ * this and a plan.
  */
-async function prepare(deps: PublishDeps, options: AttemptOptions, request: PublishRequest): Promise<Prepared> {
+export async function prepare(deps: Pick<PublishDeps, 'source' | 'log'>, options: AttemptOptions, request: PublishRequest): Promise<Prepared> {
   const { githubOwner: owner, githubRepo: repo } = request.location;
   const repository = await deps.source.repository(owner, repo);
   const commit = await deps.source.resolveTag(owner, repo, request.ref);
@@ -211,7 +218,7 @@ async function prepare(deps: PublishDeps, options: AttemptOptions, request: Publ
   return { repositoryId: repository.id, commit, tarball };
 }
 
-async function build(deps: PublishDeps, options: AttemptOptions, request: PublishRequest, commit: string): Promise<CanonicalTarball> {
+async function build(deps: Pick<PublishDeps, 'source'>, options: AttemptOptions, request: PublishRequest, commit: string): Promise<CanonicalTarball> {
   const { githubOwner: owner, githubRepo: repo, subdir } = request.location;
   const archive = await deps.source.archive(owner, repo, commit);
   // A directory per build: a rebuild never meets the files of the one before.

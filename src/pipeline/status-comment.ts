@@ -1,6 +1,6 @@
-// The status comment of one attempt: written once when the work is short, else shown after a quiet spell and updated in place, never on the pipeline's critical path.
-import type { Registry, Tracker } from '../ports.js';
-import { renderPublishStatus } from '../report/status.js';
+// The status comment of one attempt — written once when the work is short, else shown after a quiet spell and updated in place, never on the pipeline's critical path — and the state label and reaction it ends with.
+import type { Tracker, TrackerLabel } from '../ports.js';
+import { renderPublishStatus, type StatusContext } from '../report/status.js';
 import type { PublishOutcome } from '../core/outcomes.js';
 import type { Log } from './publish.js';
 
@@ -22,7 +22,7 @@ export class StatusComment {
   private readonly quiet: NodeJS.Timeout;
 
   constructor(private readonly tracker: Tracker, private readonly issue: number, private readonly marker: string,
-    private readonly registry: Pick<Registry, 'commitUrl'>, private readonly log: Log, paceMs: number) {
+    private readonly context: StatusContext, private readonly log: Log, paceMs: number) {
     // Looked for at pick-up, while the source downloads: the first write then goes straight to create or update.
     this.lookup = tracker.findComment(issue, marker);
     this.lookup.catch(() => {});
@@ -76,6 +76,36 @@ export class StatusComment {
   private async write(outcome: PublishOutcome): Promise<void> {
     // A failed look proves nothing: the tracker then looks again itself before creating.
     if (this.id === undefined) this.id = await this.lookup.then((found) => found ?? null, () => undefined);
-    this.id = await this.tracker.upsertComment(this.issue, this.marker, renderPublishStatus(outcome, { registry: this.registry }), this.id);
+    this.id = await this.tracker.upsertComment(this.issue, this.marker, renderPublishStatus(outcome, this.context), this.id);
   }
+}
+
+/** The issue's state, as labels people can filter on; created in the repository when missing. */
+export const STATE_LABELS = {
+  published: { name: 'registrar/published', color: '0e8a16', description: 'Registrar published the version this issue asked for.' },
+  failed: { name: 'registrar/failed', color: 'd93f0b', description: 'Registrar could not publish this request; its status comment says what to do.' },
+  'rolled-back': { name: 'registrar/rolled-back', color: '5319e7', description: 'A trustee rolled back a version through this issue.' },
+} as const satisfies Record<string, TrackerLabel>;
+
+export type IssueState = keyof typeof STATE_LABELS;
+
+/**
+ * Puts the issue's newest state label on it and takes the stale ones off (failed → published on a retry).
+ * Labels are for people filtering issues, never part of the result: a failure here is a warning.
+ */
+export async function markState(tracker: Tracker, issue: number, state: IssueState, log: Log): Promise<void> {
+  try {
+    const stale = Object.values(STATE_LABELS).map((l) => l.name).filter((name) => name !== STATE_LABELS[state].name);
+    const present = await tracker.labels(issue);
+    await tracker.addLabel(issue, STATE_LABELS[state]);
+    for (const name of stale.filter((n) => present.includes(n))) await tracker.removeLabel(issue, name);
+  } catch (error) {
+    log.warning(`Could not set the label ${STATE_LABELS[state].name} on issue #${issue}: ${(error as Error).message}`);
+  }
+}
+
+/** 🚀 or 😕 on what started the run (the comment, or the issue itself when an opened issue did); a failure here is a warning. */
+export async function reactToEnd(tracker: Tracker, issue: number, commentId: number | undefined, ok: boolean, log: Log): Promise<void> {
+  await tracker.react(issue, commentId, ok ? 'rocket' : 'confused')
+    .catch((error: unknown) => log.warning(`Could not react to the ${commentId === undefined ? 'issue' : 'comment'}: ${(error as Error).message}`));
 }

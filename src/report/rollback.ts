@@ -1,8 +1,9 @@
 // Renders the comment a trustee reads after `/rollback`: what left the registry, what left storage, and what is left to do.
 import { ROLLBACK_STEPS, type RollbackOutcome } from '../core/outcomes.js';
 import { inert, message } from './render.js';
+import { ledger, runLine, type StatusContext } from './status.js';
 
-export function renderRollback(outcome: RollbackOutcome): string {
+export function renderRollback(outcome: RollbackOutcome, context: Pick<StatusContext, 'run'> = {}): string {
   // A refused command that named no version exactly has no subject to show.
   const subject = outcome.name === '' ? 'a version' : inert(`${outcome.name}@${outcome.version}`);
   const lines: string[] = [];
@@ -16,11 +17,11 @@ export function renderRollback(outcome: RollbackOutcome): string {
       break;
     case 'cleaned-leftovers':
       lines.push(`### 🧹 ${subject} was never published`, '', 'A failed attempt had left these staging objects; they are removed:',
-        ...outcome.deleted.map((d) => `- ${inert(d)}`));
+        ...outcome.deleted.map((d) => `- ${inert(d)}`), '', 'Nothing else to do: the version was never in the registry.');
       break;
     case 'refused':
       lines.push(`### ❌ Could not roll back ${subject}`, '', message(outcome.message), '', 'Nothing was changed.');
-      if (outcome.hint) lines.push('', `**What to do:** ${message(outcome.hint)}`);
+      lines.push('', `**What to do:** ${message(outcome.hint ?? 'Comment a corrected `/rollback name@version reason`.')}`);
       break;
     case 'failed':
       lines.push(`### ⚠️ Rolling back ${subject} did not finish`, '', message(outcome.error.message), '',
@@ -31,6 +32,7 @@ export function renderRollback(outcome: RollbackOutcome): string {
             : 'Nothing was committed. Comment `/rollback` again to retry.');
       break;
   }
-  lines.push('', `<sub>${ROLLBACK_STEPS.map((s) => `${outcome.steps.includes(s) ? '✅' : '⬜'} ${s}`).join(' · ')}</sub>`);
+  const from = runLine(context.run);
+  lines.push('', `<sub>${ledger(outcome.steps, ROLLBACK_STEPS)}${from ? ` · ${from}` : ''}</sub>`);
   return lines.join('\n');
 }

@@ -1,8 +1,8 @@
 // Renders the status comment an author reads on the publish issue, one per attempt.
-import { packageMarker } from '../core/markers.js';
+import { packageMarker, stateMarker } from '../core/markers.js';
 import { inert, message } from './render.js';
 import { renderRequestExample } from '../core/request.js';
-import { STEPS, type PublishOutcome, type Step } from '../core/outcomes.js';
+import { STEPS, type Durations, type PublishOutcome, type Step } from '../core/outcomes.js';
 import type { Registry } from '../ports.js';
 
 /** What a failed attempt leaves behind, from its ledger: the author must never be told less (or more) than what is kept. */
@@ -22,14 +22,44 @@ function failedState(steps: Step[], commitInDoubt: boolean): string {
   return 'Nothing was committed to the registry. `/retry` publishes from scratch; whatever this attempt left in storage is picked up or cleaned.';
 }
 
+/** A service refused Registrar itself (its token, its credentials, its setup): the author cannot fix that, and must be told who can. */
+function serviceRefusal(reason: string | undefined): string {
+  return reason === 'permission' || reason === 'credentials' || reason === 'configuration'
+    ? ' This is the registry\'s setup, not your request: tell the registry\'s maintainers, and comment `/retry` once they have fixed it.'
+    : '';
+}
+
 /** A value in a table cell, where `|` would end the cell even inside a code span. */
 const cell = (text: string) => inert(text, { inTable: true });
 
-function ledger(steps: Step[]): string {
-  return STEPS.map((step) => `${steps.includes(step) ? '✅' : '⬜'} ${step}`).join(' · ');
+/** What a status comment links to besides the outcome: registry commits, and the workflow run that wrote it. */
+export interface StatusContext {
+  registry: Pick<Registry, 'commitUrl'>;
+  /** The workflow run and attempt; `url` is its page (absent outside Actions). */
+  run?: { id: string; attempt: number; url?: string };
 }
 
-export function renderPublishStatus(outcome: PublishOutcome, context: { registry: Pick<Registry, 'commitUrl'> }): string {
+/** A step's duration as people read it: milliseconds under a second, else seconds with one decimal. */
+export function formatDuration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** The step ledger: each step done or not, and how long each done step took. */
+export function ledger(steps: readonly string[], all: readonly string[] = STEPS, durations: Durations = {}): string {
+  return all.map((step) => {
+    const took = durations[step as Step];
+    return `${steps.includes(step) ? '✅' : '⬜'} ${step}${steps.includes(step) && took !== undefined ? ` (${formatDuration(took)})` : ''}`;
+  }).join(' · ');
+}
+
+/** The run line under a comment: which workflow run wrote it, linked to its log (where the whole story is). */
+export function runLine(run: StatusContext['run']): string | undefined {
+  if (!run) return undefined;
+  const label = `workflow run ${run.id}, attempt ${run.attempt}`;
+  return run.url ? `[${label}](${run.url})` : label;
+}
+
+export function renderPublishStatus(outcome: PublishOutcome, context: StatusContext): string {
   const lines: string[] = [];
   const subject = outcome.request ? inert(`${outcome.request.name}@${outcome.request.version}`) : 'this request';
   switch (outcome.status) {
@@ -53,6 +83,7 @@ export function renderPublishStatus(outcome: PublishOutcome, context: { registry
       for (const location of outcome.locations) {
         lines.push(`| tarball (${location.backend}) | ${location.url ? `[${location.key}](${location.url})` : cell(location.key)} |`);
       }
+      lines.push('', '**What to do:** nothing; the version is live. A later version needs a new publish issue.');
       break;
     }
     case 'refused': {
@@ -74,11 +105,14 @@ export function renderPublishStatus(outcome: PublishOutcome, context: { registry
     }
     case 'failed': {
       lines.push(`### ⚠️ Publishing ${subject} failed`, '', message(outcome.error.message), '', failedState(outcome.steps, outcome.commitInDoubt ?? false),
-        '', `**What to do:** ${message(outcome.error.hint ?? 'Comment `/retry` on this issue to try again.')}`);
+        '', `**What to do:** ${message(outcome.error.hint ?? 'Comment `/retry` on this issue to try again.')}${serviceRefusal(outcome.error.reason)}`);
       break;
     }
   }
-  lines.push('', `<sub>${ledger(outcome.steps)}</sub>`);
+  const from = runLine(context.run);
+  lines.push('', `<sub>${ledger(outcome.steps, STEPS, outcome.durations)}${from ? ` · ${from}` : ''}</sub>`);
+  // Machine-readable: what `/status` reads back (from Registrar's own comments only).
+  lines.push(stateMarker(outcome.status));
   // Machine-readable, in Registrar's own comment (which others cannot edit): what a bare `/rollback` here means.
   if (outcome.request) lines.push(packageMarker(outcome.request.name, outcome.request.version));
   return lines.join('\n');

@@ -196,7 +196,9 @@ const REFS: AttackRow[] = [
       await c.open(block(requestOf(pkg, { ref: 'v9.9.9' })), { user: STRANGER });
     },
     check: (c) => {
-      const texts = c.runs.map((r) => lastRegistrarComment(c, r.issue).replace(/<!-- registrar:[^\n]*?-->/g, '').replace(/v9\.9\.9/g, 'v1.0.0'));
+      // Each run links its own workflow run: the run number is not the repository's to reveal, so it is left out.
+      const texts = c.runs.map((r) => lastRegistrarComment(c, r.issue).replace(/<!-- registrar:[^\n]*?-->/g, '').replace(/v9\.9\.9/g, 'v1.0.0')
+        .replace(/\[workflow run [^\]]*\]\([^)]*\)/g, '[workflow run]'));
       const problems: string[] = [];
       if (texts[1] !== texts[0]) problems.push(`the private repository's refusal differs from a missing one's: ${JSON.stringify(firstDifference(texts[0]!, texts[1]!))}`);
       if (texts[2] !== texts[0]) problems.push(`a missing tag of the private repository reads differently from a missing repository: ${JSON.stringify(firstDifference(texts[0]!, texts[2]!))}`);

@@ -265,7 +265,11 @@ export function inertProblems(body: string): string[] {
   if (length > COMMENT_LIMIT) problems.push(`comment is ${length} characters (> ${COMMENT_LIMIT})`);
   const invisible = INVISIBLE.exec(body);
   if (invisible) problems.push(`raw U+${invisible[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} in the comment`);
-  const prose = withoutCodeSpans(withoutFences(body.replace(/<!-- registrar:[^\n]*?-->/g, ' ')).replace(/<\/?sub>/g, ' '));
+  const prose = withoutCodeSpans(withoutFences(body.replace(/<!-- registrar:[^\n]*?-->/g, ' ')).replace(/<\/?sub>/g, ' '))
+    // Registrar's own links, built from the runner's environment and numbers it wrote, never from a stranger's text:
+    // the workflow run under every comment, and `/status`'s links to its own status comments.
+    .replace(/\[workflow run [0-9A-Za-z_-]+, attempt \d+\]\(https?:\/\/[^\s()]+\/actions\/runs\/[0-9A-Za-z_-]+\)/g, ' ')
+    .replace(/\[run [0-9A-Za-z_-]+, attempt \d+\]\(#issuecomment-\d+\)/g, ' ');
   const checks: [RegExp, string][] = [
     [/!\[/, 'an image `![`'],
     [/\]\(/, 'a link `](`'],

@@ -340,6 +340,7 @@ class Emulator implements GitHubEmulator {
       git: await GitRepo.initBare(dir, defaultBranch),
       issues: [],
       labelIds: new Map(),
+      labelDetails: new Map(),
       created_at: now,
       pushed_at: now,
     };

@@ -57,6 +57,8 @@ export interface Repository {
   issues: Issue[];
   /** Label name → id, so a label keeps its id across requests. */
   labelIds: Map<string, number>;
+  /** Label name → the colour and description it was created with (labels made by adding them to an issue have none). */
+  labelDetails: Map<string, { color: string; description: string | null }>;
   created_at: string;
   /** Moves with every ref update, as GitHub's `pushed_at` does. */
   pushed_at: string;

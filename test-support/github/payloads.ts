@@ -285,14 +285,15 @@ export function reactionsRollup(url: string, reactions: Reaction[]) {
 
 export function labelJson(urls: Urls, repo: Repository, name: string) {
   const id = repo.labelIds.get(name) ?? 0;
+  const details = repo.labelDetails.get(name);
   return {
     id,
     node_id: nodeId('Label', id),
     url: `${repoApi(urls, repo)}/labels/${encodeURIComponent(name)}`,
     name,
-    color: 'ededed',
+    color: details?.color ?? 'ededed',
     default: false,
-    description: null,
+    description: details?.description ?? null,
   };
 }
 

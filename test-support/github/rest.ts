@@ -415,6 +415,37 @@ export const handlers: Record<string, Handler> = {
     return { status: 200, body: issue.labels.map((name) => labelJson(world.urls, repo, name)) };
   },
 
+  // Labels of the repository, as Registrar's state labels use them: a label name is unique case-insensitively
+  // (creating a taken one is 422 `already_exists`), the colour is six hex digits without `#`, and taking off a
+  // label the issue does not carry is 404 "Label does not exist".
+  'issues/create-label': async (world, request) => {
+    const { repo } = request;
+    const { name, color, description } = body(request);
+    if (typeof name !== 'string' || name === '') throw validationFailed('Label', 'name', 'missing_field');
+    if (color !== undefined && (typeof color !== 'string' || !/^[0-9a-fA-F]{6}$/.test(color))) throw validationFailed('Label', 'color');
+    if (description !== undefined && description !== null && (typeof description !== 'string' || description.length > 100)) {
+      throw validationFailed('Label', 'description');
+    }
+    if ([...repo.labelIds.keys()].some((taken) => taken.toLowerCase() === name.toLowerCase())) {
+      throw validationFailed('Label', 'name', 'already_exists');
+    }
+    labelIds(world, repo, [name]);
+    repo.labelDetails.set(name, { color: typeof color === 'string' ? color.toLowerCase() : 'ededed',
+      description: typeof description === 'string' ? description : null });
+    return { status: 201, body: labelJson(world.urls, repo, name), headers: { location: `${repoApi(world.urls, repo)}/labels/${encodeURIComponent(name)}` } };
+  },
+
+  'issues/remove-label': async (world, request) => {
+    const { repo, params } = request;
+    const issue = findIssue(repo, params['issue_number']);
+    const name = params['name'] ?? '';
+    const on = issue.labels.find((l) => l.toLowerCase() === name.toLowerCase());
+    if (on === undefined) throw new HttpError(404, 'Label does not exist');
+    issue.labels = issue.labels.filter((l) => l !== on);
+    issue.updated_at = timestamp();
+    return { status: 200, body: issue.labels.map((l) => labelJson(world.urls, repo, l)) };
+  },
+
   'issues/list-labels-on-issue': async (world, request) => {
     const { repo, params } = request;
     const issue = findIssue(repo, params['issue_number']);
@@ -478,16 +509,6 @@ export const handlers: Record<string, Handler> = {
       .sort((a, b) => b.number - a.number);
     const { items, headers } = page(world, request, `/repos/${repo.owner.login}/${repo.name}/issues`, issues);
     return { status: 200, body: items.map((i) => issueJson(world.urls, repo, i)), headers };
-  },
-
-  // A name that exists (case-insensitively) is refused with GitHub's 422 `already_exists`.
-  'issues/create-label': async (world, request) => {
-    const { repo } = request;
-    const name = body(request)['name'];
-    if (typeof name !== 'string' || name.trim() === '') throw validationFailed('Label', 'name', 'missing_field');
-    if ([...repo.labelIds.keys()].some((l) => l.toLowerCase() === name.toLowerCase())) throw validationFailed('Label', 'name', 'already_exists');
-    labelIds(world, repo, [name]);
-    return { status: 201, body: labelJson(world.urls, repo, name) };
   },
 };
 

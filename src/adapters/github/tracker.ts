@@ -1,5 +1,5 @@
-// The Tracker port on GitHub issues: status comments found again by their hidden marker, reactions, closing.
-import type { Tracker, TrackerComment } from '../../ports.js';
+// The Tracker port on GitHub issues: status comments found again by their hidden marker, reactions, state labels, closing.
+import type { Tracker, TrackerComment, TrackerLabel } from '../../ports.js';
 import type { GitHubClient } from './client.js';
 import { gitHubError } from '../errors.js';
 
@@ -99,4 +99,47 @@ export class GitHubTracker implements Tracker {
       throw gitHubError(error, `react on issue #${issue}`);
     }
   }
+
+  async labels(issue: number): Promise<string[]> {
+    const { owner, repo } = this.config;
+    try {
+      const labels = await this.client.paginate(this.client.rest.issues.listLabelsOnIssue, { owner, repo, issue_number: issue, per_page: 100 });
+      return labels.map((l) => l.name);
+    } catch (error) {
+      throw gitHubError(error, `read the labels of issue #${issue}`);
+    }
+  }
+
+  async addLabel(issue: number, label: TrackerLabel): Promise<void> {
+    const { owner, repo } = this.config;
+    try {
+      // Created first so it carries Registrar's colour and description (adding a missing label would create a bare one).
+      await this.client.rest.issues.createLabel({ owner, repo, name: label.name, color: label.color, description: label.description });
+    } catch (error) {
+      // 422 "already_exists": the label is there (made by an earlier run, or by a maintainer who chose its colour): use it.
+      if (!alreadyExists(error)) throw gitHubError(error, `create the label ${JSON.stringify(label.name)}`);
+    }
+    try {
+      await this.client.rest.issues.addLabels({ owner, repo, issue_number: issue, labels: [label.name] });
+    } catch (error) {
+      throw gitHubError(error, `label issue #${issue}`);
+    }
+  }
+
+  async removeLabel(issue: number, name: string): Promise<void> {
+    const { owner, repo } = this.config;
+    try {
+      await this.client.rest.issues.removeLabel({ owner, repo, issue_number: issue, name });
+    } catch (error) {
+      // 404 "Label does not exist": not on the issue, which is what was wanted.
+      if ((error as { status?: unknown }).status === 404) return;
+      throw gitHubError(error, `take a label off issue #${issue}`);
+    }
+  }
+}
+
+/** GitHub's answer to creating a label whose name is taken (case-insensitively): 422 with the code `already_exists`. */
+function alreadyExists(error: unknown): boolean {
+  const { status, response } = error as { status?: unknown; response?: { data?: { errors?: { code?: unknown }[] } } };
+  return status === 422 && (response?.data?.errors ?? []).some((e) => e.code === 'already_exists');
 }

@@ -1,4 +1,4 @@
-// The Tracker port on a terminal: what the pipeline would comment on an issue is shown on stderr, and there is nothing to react to or close.
+// The Tracker port on a terminal: what the pipeline would comment on an issue is shown on stderr, and there is nothing to react to, label or close.
 import type { Tracker, TrackerComment } from '../../ports.js';
 import { forTerminal } from './terminal-text.js';
 
@@ -35,6 +35,19 @@ export class TerminalTracker implements Tracker {
   }
 
   react(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** An issue's state labels: a terminal has no issue, and the CLI's exit code and output say the state. */
+  labels(): Promise<string[]> {
+    return Promise.resolve([]);
+  }
+
+  addLabel(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  removeLabel(): Promise<void> {
     return Promise.resolve();
   }
 }
