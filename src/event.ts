@@ -34,7 +34,7 @@ export function createDeps(settings: Settings, log: Log): Deps {
 
 export async function handleEvent(settings: Settings, eventName: string, payload: unknown, runtime: Runtime,
   deps: Deps = createDeps(settings, runtime.log)): Promise<RunResult> {
-  const command = intake(eventName, payload);
+  const command = intake(eventName, payload, settings.ecosystem);
   if (command.kind === 'ignore') return { kind: 'ignored', why: command.why };
   const entry = entryFor(command);
   if (!entry) {

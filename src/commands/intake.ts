@@ -162,7 +162,8 @@ export function parseRollback(args: string, ecosystem?: Ecosystem): { ok: true; 
   return { ok: true, target: { kind: 'named', name, version }, reason };
 }
 
-export function intake(eventName: string, payload: unknown): Command {
+/** `ecosystem`: the registry's, whose names and versions a `/rollback` target must be (default: today's rules). */
+export function intake(eventName: string, payload: unknown, ecosystem?: Ecosystem): Command {
   const event = (payload ?? {}) as EventPayload;
   const issue = event.issue;
   if (!issue || typeof issue.number !== 'number') return { kind: 'ignore', why: `a ${eventName} event without an issue` };
@@ -201,7 +202,7 @@ export function intake(eventName: string, payload: unknown): Command {
     if (command?.name === 'rollback') {
       const parsed = command.tooLong
         ? { ok: false as const, problem: `The \`/rollback\` line is longer than ${COMMAND_LINE_LIMIT} characters; give a shorter reason. Nothing was changed.` }
-        : parseRollback(command.args);
+        : parseRollback(command.args, ecosystem);
       return parsed.ok
         ? { kind: 'rollback', issue: issue.number, issueAuthor, target: parsed.target, reason: parsed.reason, trigger }
         : { kind: 'malformed', command: 'rollback', issue: issue.number, issueAuthor, problem: parsed.problem, trigger };

@@ -29,11 +29,11 @@ type ThisIssuesVersion = { kind: 'version'; name: string; version: string } | { 
  * proof: `published[version].issue` is this issue, or a rollback of it from this issue is still cleaning.
  * More than one such version, or none, is refused with a request to name it.
  */
-async function versionOfThisIssue({ deps }: CommandContext, issue: number, commandId: number | undefined): Promise<ThisIssuesVersion> {
+async function versionOfThisIssue({ deps, settings }: CommandContext, issue: number, commandId: number | undefined): Promise<ThisIssuesVersion> {
   const NAME_IT = 'Nothing was changed. Say which version: `/rollback name@version reason`.';
   const named = (await deps.tracker.comments(issue))
     .filter((c) => c.author.bot && (commandId === undefined || c.id < commandId))
-    .map((c) => packageFromMarker(c.body)).filter((p) => p !== undefined);
+    .map((c) => packageFromMarker(c.body, settings.ecosystem)).filter((p) => p !== undefined);
   const candidates = [...new Map(named.map((p) => [`${p.name}@${p.version}`, p])).values()];
   const confirmed: { name: string; version: string }[] = [];
   const finished: string[] = [];

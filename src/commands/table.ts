@@ -93,7 +93,7 @@ async function dryRunCommand(context: CommandContext, command: Invocation): Prom
   const outcome = await dryRun({ registry: deps.registry, source: deps.source, log: deps.log },
     { manifestFile: settings.manifestFile, ecosystem: settings.ecosystem, limits: settings.limits, now: runtime.now },
     { issue: command.issue, request: await newestRequest(context, command), trigger: command.trigger });
-  await deps.tracker.upsertComment(command.issue, DRY_RUN_MARKER, renderDryRun(outcome));
+  await deps.tracker.upsertComment(command.issue, DRY_RUN_MARKER, renderDryRun(outcome, settings.ecosystem));
   return { kind: 'dry-run', outcome };
 }
 
@@ -111,15 +111,15 @@ async function helpCommand({ deps, runtime }: CommandContext, command: Invocatio
  * record them (bots' comments only: a marker a person pasted counts for nothing). Anyone may ask: it costs one
  * comment listing, one snapshot read and one write of the issue's one answer comment (an edit once it exists).
  */
-async function statusCommand({ deps }: CommandContext, command: Invocation): Promise<RunResult> {
+async function statusCommand({ deps, settings }: CommandContext, command: Invocation): Promise<RunResult> {
   const comments = (await deps.tracker.comments(command.issue)).filter((c) => c.author.bot);
   const attempts: AttemptSeen[] = [];
   for (const c of comments) {
     const seen = attemptFromComment(c.body);
     if (seen) attempts.push({ ...seen, commentId: c.id });
   }
-  const named = comments.map((c) => packageFromMarker(c.body)).filter((p) => p !== undefined).at(-1)?.name;
-  const fromBody = 'issueBody' in command ? parsePublishRequest(command.issueBody) : undefined;
+  const named = comments.map((c) => packageFromMarker(c.body, settings.ecosystem)).filter((p) => p !== undefined).at(-1)?.name;
+  const fromBody = 'issueBody' in command ? parsePublishRequest(command.issueBody, settings.ecosystem) : undefined;
   const name = named ?? (fromBody?.ok ? fromBody.request.name : undefined);
   const snapshot = name === undefined ? undefined : await deps.registry.snapshot(name);
   // The answer comment, if any, is in the listing already read: no second look for it.

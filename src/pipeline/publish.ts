@@ -63,7 +63,7 @@ export async function publish(deps: PublishDeps, options: PublishOptions, event:
   const durations: Durations = {};
   const done = stepTimer(steps, durations, () => performance.now());
   const doubt = { commit: false };
-  const status = new StatusComment(deps.tracker, event.issue ?? 0, statusMarker(options.run), { registry: deps.registry, run: options.run },
+  const status = new StatusComment(deps.tracker, event.issue ?? 0, statusMarker(options.run), { registry: deps.registry, run: options.run, ecosystem: ecosystemOf(options) },
     deps.log, options.paceMs);
   let request: PublishRequest | undefined;
   let outcome: PublishOutcome;

@@ -1,6 +1,7 @@
 // Renders the `/dry-run` report: what a publish would do now (fresh, resume, refuse and why), and the tarball it would stage.
 import type { DryRunOutcome } from '../core/outcomes.js';
 import { renderRequestExample } from '../core/request.js';
+import type { Ecosystem } from '../core/ecosystem.js';
 import { inert, message } from './render.js';
 
 /** Files listed by name; the rest are counted. */
@@ -8,7 +9,7 @@ export const DRY_RUN_FILES = 50;
 
 const cell = (text: string) => inert(text, { inTable: true });
 
-export function renderDryRun(outcome: DryRunOutcome): string {
+export function renderDryRun(outcome: DryRunOutcome, ecosystem?: Pick<Ecosystem, 'example'>): string {
   const subject = outcome.request ? inert(`${outcome.request.name}@${outcome.request.version}`) : 'this request';
   const lines = [`### 🧪 Dry run of ${subject}`, '', 'Nothing was written: no storage object, no registry commit.', ''];
   switch (outcome.status) {
@@ -29,7 +30,7 @@ export function renderDryRun(outcome: DryRunOutcome): string {
       lines.push(`**A publish would be refused:** ${message(outcome.message)}`);
       if (outcome.problems.length > 0) lines.push('', ...outcome.problems.map((p) => `- ${inert(p.field)}: ${message(p.message)}`));
       lines.push('', `**What to do:** ${outcome.hint ? message(outcome.hint) : 'Fix the request and comment it corrected on this issue, then `/dry-run` again.'}`,
-        '', 'A request looks like this:', '', renderRequestExample());
+        '', 'A request looks like this:', '', renderRequestExample(ecosystem));
       break;
     case 'failed':
       lines.push(`**The dry run could not finish:** ${message(outcome.error.message)}`, '',

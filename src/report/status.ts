@@ -2,6 +2,7 @@
 import { packageMarker, stateMarker } from '../core/markers.js';
 import { inert, message } from './render.js';
 import { renderRequestExample } from '../core/request.js';
+import type { Ecosystem } from '../core/ecosystem.js';
 import { STEPS, type Durations, type PublishOutcome, type Step } from '../core/outcomes.js';
 import type { Registry } from '../ports.js';
 
@@ -37,6 +38,8 @@ export interface StatusContext {
   registry: Pick<Registry, 'commitUrl'>;
   /** The workflow run and attempt; `url` is its page (absent outside Actions). */
   run?: { id: string; attempt: number; url?: string };
+  /** The registry's ecosystem, whose kind of name and version the example request shows (default: today's). */
+  ecosystem?: Pick<Ecosystem, 'example'>;
 }
 
 /** A step's duration as people read it: milliseconds under a second, else seconds with one decimal. */
@@ -99,7 +102,7 @@ export function renderPublishStatus(outcome: PublishOutcome, context: StatusCont
       }
       if (outcome.hint) lines.push('', `**What to do:** ${message(outcome.hint)}`);
       if (!outcome.final) {
-        lines.push('', 'Comment a corrected request on this issue. A request looks like this:', '', renderRequestExample());
+        lines.push('', 'Comment a corrected request on this issue. A request looks like this:', '', renderRequestExample(context.ecosystem));
       }
       break;
     }
