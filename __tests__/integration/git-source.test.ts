@@ -1,6 +1,7 @@
 // Given a package source in a local git repository, the Source port resolves tags as GitHub does and serves an archive the canonical tarball accepts.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,6 +83,25 @@ describe('the archive', () => {
     const again = await buildCanonicalTarball(await source.archive('acme', 'left-pad', commit),
       { name: 'left-pad', version: '1.2.0', subdir: 'pkg', manifestFile: 'package.json', limits: DEFAULT_LIMITS, workDir: await mkdtemp(join(dir, 'build-')) });
     expect(again.integrity).toBe(tarball.integrity);
+  });
+
+  it('runs no command the source repository configures (an archive filter, a smudge filter its attributes select)', async () => {
+    const hostile = join(dir, 'mallory', 'trap');
+    await mkdir(hostile, { recursive: true });
+    const ran = join(dir, 'PWNED');
+    await writeFile(join(hostile, 'package.json'), '{"name":"trap","version":"1.0.0","license":"MIT"}\n');
+    await writeFile(join(hostile, '.gitattributes'), '*.json filter=evil\n');
+    await sh(hostile, 'init', '-q', '-b', 'main');
+    await sh(hostile, 'add', '.');
+    await sh(hostile, 'commit', '-qm', 'Release 1.0.0');
+    const sha = await sh(hostile, 'rev-parse', 'HEAD');
+    await sh(hostile, 'config', 'tar.tar.gz.command', `touch ${ran}; gzip -cn`);
+    await sh(hostile, 'config', 'tar.tar.command', `touch ${ran}; cat`);
+    await sh(hostile, 'config', 'filter.evil.smudge', `touch ${ran}; cat`);
+    const tarball = await buildCanonicalTarball(await new GitSource(hostile).archive('mallory', 'trap', sha),
+      { name: 'trap', version: '1.0.0', manifestFile: 'package.json', limits: DEFAULT_LIMITS, workDir: await mkdtemp(join(dir, 'build-')) });
+    expect(tarball.files).toEqual(['.gitattributes', 'package.json']);
+    expect(existsSync(ran)).toBe(false);
   });
 
   it('of a commit the repository lacks fails the stream with a message', async () => {

@@ -1,9 +1,12 @@
-// The Source port on a local git repository: its identity derived from the directory, tags resolved by git, archives from `git archive` in GitHub's shape.
+// The Source port on a local git repository: its identity derived from the directory, tags resolved by git, archives from `git archive` (in a clean clone) in GitHub's shape.
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
+import { createGzip } from 'node:zlib';
 import { checkGithubOwner, checkGithubRepo, quote } from '../../core/names.js';
 import { RegistrarError, notFound, refused } from '../../errors.js';
 import type { Source, SourceRepository } from '../../ports.js';
@@ -81,27 +84,45 @@ export class GitSource implements Source {
   }
 
   /**
-   * `git archive --format=tar.gz` of the commit, streamed, under one top directory `<repo>-<sha>/` as GitHub's
-   * tarballs have one: the same canonical-tarball rules apply to both. git failing mid-way fails the stream.
+   * `git archive` of the commit, streamed and gzipped here, under one top directory `<repo>-<sha>/` as GitHub's
+   * tarballs have one: the same canonical-tarball rules apply to both. The archive is made in a bare clone with
+   * Registrar's own (empty) configuration: a repository's `.git/config` can name commands git runs while archiving
+   * (`tar.<format>.command`, smudge filters its `.gitattributes` select), and a source directory is someone else's
+   * repository. git failing mid-way fails the stream; the clone goes when the stream ends, whatever the outcome.
    */
   async archive(owner: string, repo: string, commit: string): Promise<Readable> {
     this.assertOwn(owner, repo);
     if (!/^[0-9a-f]{40}$/.test(commit)) throw new TypeError(`expected a 40-hex commit SHA, got ${JSON.stringify(commit.slice(0, 80))}`);
-    const child = spawn('git', ['-C', this.path, 'archive', '--format=tar.gz', `--prefix=${this.identity.repo}-${commit}/`, commit],
+    const scratch = await mkdtemp(join(tmpdir(), 'registrar-source-'));
+    const clone = join(scratch, 'source.git');
+    try {
+      await git(scratch, ['clone', '--quiet', '--bare', '--no-hardlinks', '--', realpathSync(this.path), clone]);
+    } catch (error) {
+      await rm(scratch, { recursive: true, force: true });
+      throw new RegistrarError('not-found', `git clone of ${this.path} failed: ${(error as Error).message}`, undefined, { reason: 'missing' });
+    }
+    const child = spawn('git', ['-C', clone, 'archive', '--format=tar', `--prefix=${this.identity.repo}-${commit}/`, commit],
       { stdio: ['ignore', 'pipe', 'pipe'] });
+    const gzip = createGzip();
     const out = new PassThrough();
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-    child.stdout.pipe(out, { end: false });
+    child.stdout.pipe(gzip).pipe(out, { end: false });
     const failed = (why: string) => out.destroy(new RegistrarError('not-found',
       `git archive of ${commit.slice(0, 12)} in ${this.path} failed: ${why}`, undefined, { reason: 'missing' }));
     child.on('error', (error) => failed(error.message));
     // A reader that stops early (a cap reached) stops git too.
-    out.on('close', () => { if (child.exitCode === null) child.kill(); });
-    // 'close' comes after stdout has ended, so every byte has reached `out` by then.
-    child.on('close', (code) => {
-      if (code === 0) out.end();
-      else failed(stderr.trim().split('\n')[0] || `exit ${String(code)}`);
+    out.on('close', () => {
+      if (child.exitCode === null) child.kill();
+      void rm(scratch, { recursive: true, force: true });
+    });
+    // git's exit and the gzip's end both come before the stream may end: every byte has reached `out` by then.
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const flushed = new Promise<void>((resolve) => gzip.on('end', resolve));
+    void exited.then(async (code) => {
+      if (code !== 0) return failed(stderr.trim().split('\n')[0] || `exit ${String(code)}`);
+      await flushed;
+      out.end();
     });
     return out;
   }
