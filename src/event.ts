@@ -44,14 +44,15 @@ export async function handleEvent(settings: Settings, eventName: string, payload
   }
   // Anyone's commands (`/help`, `/status`) answer in one comment and nothing else: no reactions for a stranger to multiply.
   const costly = entry.who !== 'anyone';
-  // Work is acknowledged at once (as people expect of slash commands); best effort, and nothing waits on it.
+  const allowed = await authorize(deps, runtime, entry, command);
+  if (!allowed.ok) {
+    await deny(deps, command);
+    return { kind: 'denied', issue: command.issue, actor: command.trigger.actor, why: allowed.why };
+  }
+  // Work is acknowledged once it is known to run (as people expect of slash commands; a stranger's denied command gets
+  // no 👀 saying it was picked up); best effort, and nothing waits on it.
   const acknowledged = costly ? reactTo(deps, runtime, command, 'eyes') : undefined;
   try {
-    const allowed = await authorize(deps, runtime, entry, command);
-    if (!allowed.ok) {
-      await deny(deps, command);
-      return { kind: 'denied', issue: command.issue, actor: command.trigger.actor, why: allowed.why };
-    }
     const result = await entry.run({ settings, runtime, deps } satisfies CommandContext, command);
     if (costly) await settle(deps, runtime, command, result);
     return result;

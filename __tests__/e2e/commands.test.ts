@@ -175,8 +175,11 @@ describe('/dry-run', () => {
     const { issue } = openIssue(world, requestBody(pkg));
     const before = await snapshot(world);
     const seen = world.github.requests.length;
-    const run = await runAction(world, commentOn(world, issue, '/dry-run', STRANGER), { inputs });
+    const event = commentOn(world, issue, '/dry-run', STRANGER);
+    const run = await runAction(world, event, { inputs });
     expect(run.outputs.status).toBe('denied');
+    // No 👀: nothing was picked up, and a stranger's commands must not multiply the bot's writes.
+    expect(reactionsOn(issue, event)).toEqual([]);
     expect(world.github.requests.slice(seen).some((r) => r.route.includes('tarball') || r.route.includes('codeload'))).toBe(false);
     expect(await snapshot(world)).toEqual(before);
     expect(withMarker(issue, DRY_RUN)).toHaveLength(0);

@@ -68,6 +68,9 @@ const ALL_LABELS = FORM_FIELDS.map((f) => quote(f.label)).join(', ');
  * would count?), a required field left empty and a value over several lines are refused, naming the form's label.
  * The values themselves are checked by the request's own validation, on the one path every request takes.
  */
+/** The most problems a form's refusal lists; the rest are counted. */
+export const MAX_PROBLEMS = 20;
+
 export function readIssueForm(text: string): FormRead | undefined {
   const lines = normalise(text);
   if (firstHeading(lines) === undefined) return undefined;
@@ -93,6 +96,11 @@ export function readIssueForm(text: string): FormRead | undefined {
     if (field.required && !values.get(field)) {
       problems.push({ field: field.label, message: `${quote(field.label)} is required: give it, like ${quote(field.example)}` });
     }
+  }
+  if (problems.length > MAX_PROBLEMS) {
+    // A stranger's thousand `### x` lines must not make a comment of thousands of lines: the first few say what is wrong.
+    const more = problems.length - MAX_PROBLEMS;
+    return { ok: false, problems: [...problems.slice(0, MAX_PROBLEMS), { field: 'request', message: `and ${more} more problem${more === 1 ? '' : 's'} like these` }] };
   }
   if (problems.length > 0) return { ok: false, problems };
   const get = (id: FormField['id']) => values.get(FORM_FIELDS.find((f) => f.id === id)!) ?? '';

@@ -346,7 +346,7 @@ export function parsePublishRequest(text: string, ecosystem?: Ecosystem): Parsed
   }
   // An issue opened from the publish form: its fields become the JSON request they stand for, checked on this same path.
   const form = readIssueForm(text);
-  if (form !== undefined) return form.ok ? withFormLabels(parsePublishRequest(form.json)) : form;
+  if (form !== undefined) return form.ok ? withFormLabels(parsePublishRequest(form.json, ecosystem)) : form;
   const extracted = extractJson(text);
   if (!extracted.ok) return refuse(extracted.problem);
   if (extracted.json.trim() === '') return refuse(`the request is empty; write one JSON object like\n${renderRequestExample(ecosystem)}`);
