@@ -223,6 +223,38 @@ describe('reconcile and audit of an npm registry', () => {
   });
 });
 
+describe('the built action\'s scheduled jobs in an npm registry', () => {
+  const schedule = { name: 'schedule', payload: { schedule: '17 3 * * *' } };
+  let shared: World;
+  beforeAll(async () => { shared = world; world = await startWorld(); });
+  afterAll(async () => { await world.close(); world = shared; });
+
+  it('read scoped keys with `ecosystem: npm`: audit mode finds the registry clean and then a tampered tarball, reconcile mode leaves nothing for a person', async () => {
+    const pkg = source({ name: '@acme/scheduled', version: '1.0.0-rc.1' });
+    await publishes('npm', pkg, 'package');
+    const before = await snapshot(world);
+
+    const audited = await runAction(world, schedule, { inputs: { mode: 'audit', 'registry-path': world.registryPath, ecosystem: 'npm' } });
+    // Read as the registry's: its one package found, its one final object hashed (the default rules see neither).
+    expect(audited.stdout).toMatch(/1 package\(s\), 1 object\(s\) listed, 1 read and hashed/);
+    expect(audited.outputs.status).toBe('clean');
+    expect(audited.code).toBe(0);
+
+    const reconciled = await runAction(world, schedule, { inputs: { mode: 'reconcile', 'grace-minutes': '0.0001', ecosystem: 'npm' } });
+    expect(reconciled.outputs.status).toBe('clean');
+    expect(reconciled.code).toBe(0);
+    expect(await snapshot(world)).toEqual(before);
+
+    // The scoped key is read as the package's version: bytes other than the committed ones are a violation naming it.
+    const key = `${pkg.name}/${pkg.version}.tar.gz`;
+    await world.s3.putRaw(world.buckets[0]!, key, new TextEncoder().encode('not the committed bytes'));
+    const tampered = await runAction(world, schedule, { inputs: { mode: 'audit', 'registry-path': world.registryPath, ecosystem: 'npm' } });
+    expect(tampered.outputs.status).toBe('violations');
+    expect(tampered.code).not.toBe(0);
+    expect(tampered.stdout).toContain(key);
+  });
+});
+
 describe('a rollback in an npm registry', () => {
   it('removes a scoped version: its final and staging keys, with a record and a commit naming it', async () => {
     const npm = ecosystemFor('npm');
