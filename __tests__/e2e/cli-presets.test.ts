@@ -1,4 +1,4 @@
-// Given packages of npm, crates.io and PureScript shapes in local git repositories, when a maintainer runs the built CLI (dist/cli.js) with `--ecosystem`, then each registry's names, versions, manifests and tarball layout hold on a local registry and a storage directory.
+// Given packages of npm, crates.io and PureScript shapes in git repositories, when a maintainer runs the CLI with `--ecosystem` (the built dist/cli.js on a local registry and a storage directory, or on GitHub and S3), then each registry's names, versions, manifests and tarball layout hold.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
+import { runCli } from '../../src/cli.js';
 import { git } from '../../test-support/git.js';
+import { openIssue, requestBody, runAction, seedPackage, startWorld } from '../../test-support/world.js';
 
 const CLI = resolve(import.meta.dirname, '..', '..', 'dist', 'cli.js');
 const IDENTITY = { GIT_AUTHOR_NAME: 'Ada', GIT_AUTHOR_EMAIL: 'ada@example.test', GIT_COMMITTER_NAME: 'Ada', GIT_COMMITTER_EMAIL: 'ada@example.test' };
@@ -183,6 +185,37 @@ describe('--ecosystem purescript', () => {
     const entries = tarEntries(await readFile(join(at.storage, 'prelude/6.0.1.tar.gz')));
     expect(entries).toEqual(expect.arrayContaining(['prelude-6.0.1/bower.json', 'prelude-6.0.1/src/Prelude.purs']));
     expect(entries.every((e) => e === 'prelude-6.0.1/' || e.startsWith('prelude-6.0.1/'))).toBe(true);
+  });
+});
+
+describe('--ecosystem npm on GitHub and S3', () => {
+  it('reconcile reads the registry repository\'s scoped metadata: a lost tarball is promoted again', async () => {
+    const world = await startWorld();
+    try {
+      const pkg = { owner: 'acme', repo: 'left-pad', id: 4343, name: '@acme/left-pad', version: '3.0.0-beta.2' };
+      const key = `${pkg.name}/${pkg.version}.tar.gz`;
+      await seedPackage(world, pkg);
+      const { event } = openIssue(world, requestBody(pkg));
+      expect((await runAction(world, event, { inputs: { ecosystem: 'npm' } })).outputs.status).toBe('published');
+      const bucket = world.buckets[0]!;
+      const tarball = (await world.s3.getRaw(bucket, key))!;
+      await world.s3.deleteRaw(bucket, key);
+
+      let out = '';
+      const backends = JSON.stringify([{ name: 'primary', endpoint: world.s3.endpoint, region: world.s3.region, bucket,
+        credentials: { accessKeyIdEnv: 'S3_ACCESS_KEY_ID', secretAccessKeyEnv: 'S3_SECRET_ACCESS_KEY' } }]);
+      const code = await runCli(['reconcile', '--ecosystem', 'npm', '--registry-repository', 'registry/registry', '--api-url', world.github.url,
+        '--backends', backends, '--source-repository', `${pkg.owner}/${pkg.repo}`, '--grace-minutes', '0', '--api-pace-ms', '1', '--json'],
+      { GITHUB_TOKEN: 't', S3_ACCESS_KEY_ID: world.s3.credentials.accessKeyId, S3_SECRET_ACCESS_KEY: world.s3.credentials.secretAccessKey },
+      { out: (t) => { out += t; }, err: () => {} });
+      expect(code).toBe(0);
+      expect(JSON.parse(out)).toMatchObject({ command: 'reconcile', status: 'clean',
+        report: { actions: expect.arrayContaining([expect.objectContaining({ kind: 'promoted', name: pkg.name, version: pkg.version })]) } });
+      expect(Buffer.from((await world.s3.getRaw(bucket, key))!).equals(Buffer.from(tarball))).toBe(true);
+      world.github.assertClean();
+    } finally {
+      await world.close();
+    }
   });
 });
 
