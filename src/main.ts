@@ -131,10 +131,10 @@ async function finish(result: RunResult): Promise<void> {
 async function repair(settings: Settings): Promise<void> {
   const deps = createDeps(settings, actionLog);
   if (settings.mode === 'audit') {
-    const history = new GitRegistry({ path: settings.registryPath ?? '.', branch: settings.registry.branch });
+    const history = new GitRegistry({ path: settings.registryPath ?? '.', branch: settings.registry.branch, ecosystem: settings.ecosystem });
     try {
       const report = await core.group('Registrar: audit', () => audit({ history, backends: deps.backends },
-        { now: () => new Date(), stagingTtlMs: settings.stagingTtlMs }));
+        { now: () => new Date(), stagingTtlMs: settings.stagingTtlMs, ecosystem: settings.ecosystem }));
       await writeSummary(renderAuditReport(report));
       core.setOutput('status', report.violations.length === 0 ? 'clean' : 'violations');
       if (report.violations.length > 0) core.setFailed(`Audit found ${report.violations.length} violation(s); see the job summary.`);
@@ -145,7 +145,7 @@ async function repair(settings: Settings): Promise<void> {
   }
   const report = await core.group('Registrar: reconcile', () => reconcile({ ...deps }, {
     now: () => new Date(), stagingTtlMs: settings.stagingTtlMs, graceMs: settings.graceMs, paceMs: settings.paceMs,
-    manifestFile: settings.manifestFile, limits: settings.limits, run: settings.run,
+    manifestFile: settings.manifestFile, ecosystem: settings.ecosystem, limits: settings.limits, run: settings.run,
   }));
   await writeSummary(renderRepairReport(report));
   core.setOutput('status', report.needsHuman.length === 0 ? 'clean' : 'needs-human');

@@ -105,12 +105,12 @@ describe('the npm preset', () => {
     ['a dotted name', 'lodash.debounce', '4.0.8'],
     ['an underscored name', 'snake_case_pkg', '1.0.0'],
     ['a prerelease version', 'next-gen', '3.0.0-canary.1'],
+    ['a Node core module\'s name, as real npm packages have', 'string_decoder', '1.3.0'],
   ])('publishes %s (%s@%s) as npm would: keys keep the scope, the tarball unpacks into package/', async (_what, name, version) => {
     await publishes('npm', source({ name, version }), 'package');
   });
 
   it.each([
-    ['a Node core module name', 'string_decoder', '1.0.0', /Node\.js core module/],
     ['an uppercase name', 'LeftPad', '1.0.0', /uppercase/],
     ['a version with build metadata', 'build-meta', '1.0.0+exp.sha.5114f85', /build metadata/],
   ])('refuses %s, writing nothing', async (_what, name, version, why) => {
@@ -220,6 +220,38 @@ describe('reconcile and audit of an npm registry', () => {
       history.close();
       for (const backend of backends) backend.destroy();
     }
+  });
+});
+
+describe('the built action\'s scheduled jobs in an npm registry', () => {
+  const schedule = { name: 'schedule', payload: { schedule: '17 3 * * *' } };
+  let shared: World;
+  beforeAll(async () => { shared = world; world = await startWorld(); });
+  afterAll(async () => { await world.close(); world = shared; });
+
+  it('read scoped keys with `ecosystem: npm`: audit mode finds the registry clean and then a tampered tarball, reconcile mode leaves nothing for a person', async () => {
+    const pkg = source({ name: '@acme/scheduled', version: '1.0.0-rc.1' });
+    await publishes('npm', pkg, 'package');
+    const before = await snapshot(world);
+
+    const audited = await runAction(world, schedule, { inputs: { mode: 'audit', 'registry-path': world.registryPath, ecosystem: 'npm' } });
+    // Read as the registry's: its one package found, its one final object hashed (the default rules see neither).
+    expect(audited.stdout).toMatch(/1 package\(s\), 1 object\(s\) listed, 1 read and hashed/);
+    expect(audited.outputs.status).toBe('clean');
+    expect(audited.code).toBe(0);
+
+    const reconciled = await runAction(world, schedule, { inputs: { mode: 'reconcile', 'grace-minutes': '0.0001', ecosystem: 'npm' } });
+    expect(reconciled.outputs.status).toBe('clean');
+    expect(reconciled.code).toBe(0);
+    expect(await snapshot(world)).toEqual(before);
+
+    // The scoped key is read as the package's version: bytes other than the committed ones are a violation naming it.
+    const key = `${pkg.name}/${pkg.version}.tar.gz`;
+    await world.s3.putRaw(world.buckets[0]!, key, new TextEncoder().encode('not the committed bytes'));
+    const tampered = await runAction(world, schedule, { inputs: { mode: 'audit', 'registry-path': world.registryPath, ecosystem: 'npm' } });
+    expect(tampered.outputs.status).toBe('violations');
+    expect(tampered.code).not.toBe(0);
+    expect(tampered.stdout).toContain(key);
   });
 });
 

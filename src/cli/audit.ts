@@ -3,14 +3,14 @@ import { audit } from '../pipeline/audit.js';
 import { DEFAULT_STAGING_TTL_MS } from '../pipeline/reconcile.js';
 import { renderAuditReport } from '../report/repair.js';
 import {
-  COMMON_OPTIONS, EXIT_HELP, GitHubAccess, Resources, STORAGE_HELP, STORAGE_OPTIONS, UsageError, numberFlag, openRegistryToRead, openStorage,
+  COMMON_OPTIONS, ECOSYSTEM_HELP, ECOSYSTEM_OPTIONS, EXIT_HELP, ecosystemOf, GitHubAccess, Resources, STORAGE_HELP, STORAGE_OPTIONS, UsageError, numberFlag, openRegistryToRead, openStorage,
   parseFlags,
 } from './options.js';
 import { countedHistory, countedStorage, Progress } from './progress.js';
 import { EXIT, printJson, say, type CommandContext } from './output.js';
 
 export const AUDIT_OPTIONS = {
-  ...COMMON_OPTIONS, ...STORAGE_OPTIONS,
+  ...COMMON_OPTIONS, ...ECOSYSTEM_OPTIONS, ...STORAGE_OPTIONS,
   registry: { type: 'string' },
   'registry-repository': { type: 'string' },
   branch: { type: 'string' },
@@ -18,7 +18,7 @@ export const AUDIT_OPTIONS = {
 } as const;
 
 export const AUDIT_USAGE = `Usage: registrar audit --registry DIR [--branch NAME] (--storage DIR | --backends JSON)
-                       [--staging-ttl-hours N] [--json]
+                       [--staging-ttl-hours N] [--ecosystem NAME] [--json]
 
 Checks, writing nothing: every version keeps its sha256 through the registry's whole history unless a rollback
 record frees it (invariant 1); every final object matches a committed entry, read and hashed (2); no staging
@@ -30,6 +30,7 @@ object is left of a promoted version or older than the staging TTL (5).
   --branch NAME                  the registry branch (default main)
   --staging-ttl-hours N          staging objects older than this are garbage (default ${DEFAULT_STAGING_TTL_MS / 3_600_000})
   --json                         print one JSON object (the report) on stdout
+${ECOSYSTEM_HELP}
 ${STORAGE_HELP}
 
 ${EXIT_HELP}`;
@@ -43,16 +44,17 @@ export async function runAudit(argv: string[], context: CommandContext): Promise
       + 'so it needs --registry DIR: a clone with fetch-depth 0, or a bare repository.');
   }
   if (values.registry === undefined) throw new UsageError('audit needs --registry DIR: the registry as a local git repository with its history.');
+  const { ecosystem } = ecosystemOf(values);
   const resources = new Resources();
   const progress = new Progress('audit', (line) => context.io.err(line), context.progressMs);
   try {
     const stagingTtlMs = numberFlag('staging-ttl-hours', values['staging-ttl-hours'], DEFAULT_STAGING_TTL_MS / 3_600_000, 0, true) * 3_600_000;
-    const local = (await openRegistryToRead(values, new GitHubAccess({}, context.env, 0), resources))?.local;
+    const local = (await openRegistryToRead(values, new GitHubAccess({}, context.env, 0), resources, ecosystem))?.local;
     if (local === undefined) {
       throw new UsageError(`--registry is ${JSON.stringify(values.registry)}, which is missing or empty: there is no registry to audit there; expected its git repository.`);
     }
     const backends = openStorage(values, context.env, resources).map((b) => countedStorage(b, progress));
-    const report = await audit({ history: countedHistory(local, progress), backends }, { now: () => new Date(), stagingTtlMs });
+    const report = await audit({ history: countedHistory(local, progress), backends }, { now: () => new Date(), stagingTtlMs, ecosystem });
     progress.stop();
     const clean = report.violations.length === 0;
     if (values.json) printJson(context.io, { command: 'audit', status: clean ? 'clean' : 'violations', report });

@@ -3,13 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_LIMITS } from '../core/limits.js';
-import { checkManifest } from '../core/manifest.js';
 import { quote } from '../core/names.js';
 import { planPublish } from '../core/plan.js';
 import { buildCanonicalTarball } from '../core/tarball.js';
 import { RegistrarError, judgesTheRequest, refused, transient } from '../errors.js';
 import {
-  COMMON_OPTIONS, EXIT_HELP, GitHubAccess, REGISTRY_HELP, REGISTRY_OPTIONS, Resources, SOURCE_HELP, SOURCE_OPTIONS,
+  COMMON_OPTIONS, ECOSYSTEM_HELP, ECOSYSTEM_OPTIONS, EXIT_HELP, ecosystemOf, GitHubAccess, REGISTRY_HELP, REGISTRY_OPTIONS, Resources, SOURCE_HELP, SOURCE_OPTIONS,
   nameAtVersion, openRegistryToRead, openSource, paceOf, parseFlags,
 } from './options.js';
 import { countedSource, Progress } from './progress.js';
@@ -17,7 +16,7 @@ import { EXIT, errorJson, printJson, say, type CommandContext } from './output.j
 import { requestFromFlags } from './publish.js';
 
 export const DRY_RUN_OPTIONS = {
-  ...COMMON_OPTIONS, ...REGISTRY_OPTIONS, ...SOURCE_OPTIONS,
+  ...COMMON_OPTIONS, ...ECOSYSTEM_OPTIONS, ...REGISTRY_OPTIONS, ...SOURCE_OPTIONS,
   ref: { type: 'string' },
   subdir: { type: 'string' },
   'manifest-file': { type: 'string' },
@@ -25,16 +24,19 @@ export const DRY_RUN_OPTIONS = {
 
 export const DRY_RUN_USAGE = `Usage: registrar dry-run (--registry DIR | --registry-repository OWNER/REPO)
                          (--source DIR | --source-repository OWNER/REPO)
-                         --ref TAG [--subdir PATH] [--manifest-file NAME] [--json] <name>@<version>
+                         --ref TAG [--subdir PATH] [--ecosystem NAME] [--manifest-file NAME] [--json] <name>@<version>
 
 Shows what \`registrar publish\` would do with the same flags, writing nothing anywhere: resolves the tag,
 builds the canonical tarball, checks the manifest, and plans at the registry head (publish, resume, or
 refuse and why). Prints the file list, the size and the sha256. Needs no storage.
 
-  <name>@<version>               the package and version, e.g. left-pad@1.2.0
+  <name>@<version>               the package and version, e.g. left-pad@1.2.0 (split at the last "@": with
+                                 --ecosystem npm, @acme/left-pad@2.0.0-canary.1)
   --ref TAG                      the git tag to publish
   --subdir PATH                  the package's directory inside the repository (default: its root)
-  --manifest-file NAME           the manifest at the package root (default package.json)
+${ECOSYSTEM_HELP}
+  --manifest-file NAME           with --ecosystem default only: the manifest at the package root (default
+                                 package.json); the other ecosystems read their own
   --json                         print one JSON object (the plan) on stdout
 ${REGISTRY_HELP}
 ${SOURCE_HELP}
@@ -50,30 +52,31 @@ export async function runDryRun(argv: string[], context: CommandContext): Promis
   const json = values.json ?? false;
   try {
     const target = nameAtVersion(positionals, 'dry-run');
+    const { ecosystem } = ecosystemOf(values);
     const github = new GitHubAccess(values, context.env, paceOf(values));
     const located = openSource(values, github, true)!;
-    const request = requestFromFlags(target, values.ref, values.subdir, located);
-    const registry = (await openRegistryToRead(values, github, resources))?.registry;
+    const request = requestFromFlags(target, values.ref, values.subdir, located, ecosystem);
+    const registry = (await openRegistryToRead(values, github, resources, ecosystem))?.registry;
     const source = countedSource(located.source, progress);
-    const manifestFile = values['manifest-file'] ?? 'package.json';
     try {
       // prepare, as the publish pipeline does it: identity, tag, canonical tarball, manifest
       const repository = await source.repository(located.owner, located.repo);
       const commit = await source.resolveTag(located.owner, located.repo, request.ref);
       const tarball = await buildCanonicalTarball(await source.archive(located.owner, located.repo, commit), {
-        name: request.name, version: request.version, manifestFile, limits: DEFAULT_LIMITS, workDir: scratch,
+        name: request.name, version: request.version, manifestFiles: ecosystem.manifestFiles, limits: DEFAULT_LIMITS, workDir: scratch,
+        topDirectory: ecosystem.topDirectory(request.name, request.version),
         ...(request.location.subdir ? { subdir: request.location.subdir } : {}),
       });
       progress.stop();
-      const manifest = checkManifest(tarball.manifest, { name: request.name, version: request.version, manifestFile });
+      const manifest = ecosystem.checkManifest(tarball.manifests, { name: request.name, version: request.version, ref: request.ref });
       if (!manifest.ok) {
-        throw refused(`The package's ${quote(manifestFile)} at ${quote(request.ref)} does not match the request: ${manifest.problems.join(' ')}`,
-          `Fix ${manifestFile}, tag a new version, and try again.`);
+        throw refused(`The package's ${quote(manifest.file)} at ${quote(request.ref)} does not match the request: ${manifest.problems.join(' ')}`,
+          `Fix ${manifest.file}, tag a new version, and try again.`);
       }
       // No registry yet (a missing or empty directory): nothing is published, and a dry run starts none.
       const { head, metadata } = registry ? await registry.snapshot(request.name) : { head: undefined, metadata: undefined };
       const plan = planPublish({ request, issue: undefined, repositoryId: repository.id, current: metadata,
-        built: { sha256: tarball.integrity, bytes: tarball.size, commit }, now: new Date().toISOString() });
+        built: { sha256: tarball.integrity, bytes: tarball.size, commit }, now: new Date().toISOString(), ecosystem });
       const result = {
         command: 'dry-run', status: plan.kind === 'refuse' ? 'refused' : plan.kind === 'resume' ? 'would-resume' : 'would-publish',
         name: request.name, version: request.version, ref: request.ref, commit, sha256: tarball.integrity, bytes: tarball.size,

@@ -9,6 +9,7 @@ import { FsStorage } from '../adapters/local/fs-storage.js';
 import { GitRegistry, initRegistryRepository } from '../adapters/local/git-registry.js';
 import { GitSource } from '../adapters/local/git-source.js';
 import { createS3Storage, type S3Storage } from '../adapters/s3.js';
+import { ECOSYSTEM_IDS, ecosystemFor, isEcosystemId, type Ecosystem } from '../core/ecosystem.js';
 import { RegistrarError } from '../errors.js';
 import { parseBackends } from '../inputs.js';
 import type { Registry, Source, Storage } from '../ports.js';
@@ -50,6 +51,37 @@ export const SOURCE_OPTIONS = {
   'source-repository': { type: 'string' },
   'allow-private-sources': { type: 'boolean' },
 } as const satisfies OptionSpec;
+
+/** `--ecosystem NAME`: whose rules the registry follows (names, versions, manifests, the tarball's top directory). */
+export const ECOSYSTEM_OPTIONS = {
+  ecosystem: { type: 'string' },
+} as const satisfies OptionSpec;
+
+export const ECOSYSTEM_HELP = `  --ecosystem NAME               the registry's rules for names, versions, manifests and the tarball's top
+                                 directory: ${ECOSYSTEM_IDS.join(', ')} (default default); give every command of
+                                 one registry the same one`;
+
+/**
+ * The ecosystem the flags name, checked as the action's `ecosystem` input is: an unknown name, or a
+ * `--manifest-file` beside a preset that reads its own manifests (it would be silently ignored), is bad usage.
+ */
+export function ecosystemOf(values: { ecosystem?: string; 'manifest-file'?: string }): { ecosystem: Ecosystem; manifestFile: string } {
+  const id = values.ecosystem ?? 'default';
+  if (!isEcosystemId(id)) {
+    throw new UsageError(`--ecosystem is ${JSON.stringify(id.slice(0, 40))}; expected one of ${ECOSYSTEM_IDS.join(', ')} `
+      + '(leave it out for the default rules, or name the registry kind whose rules to follow).');
+  }
+  const given = values['manifest-file'];
+  if (given !== undefined && id !== 'default') {
+    throw new UsageError(`--manifest-file is set, but the ${id} ecosystem reads its own manifests (${ecosystemFor(id).manifestFiles.join(', ')}); `
+      + 'leave --manifest-file out.');
+  }
+  const manifestFile = given ?? 'package.json';
+  if (!/^[A-Za-z0-9._-]{1,100}$/.test(manifestFile) || manifestFile.startsWith('.')) {
+    throw new UsageError(`--manifest-file is ${JSON.stringify(manifestFile)}; expected a plain file name, like package.json.`);
+  }
+  return { ecosystem: ecosystemFor(id, { manifestFile }), manifestFile };
+}
 
 export const REGISTRY_HELP = `  --registry DIR                 the registry as a local git repository (bare or not); a missing or empty
                                  directory becomes a new repository with an initial commit on main
@@ -165,13 +197,14 @@ export interface RegistryChoice {
  * For a command that only reads: the registry, or undefined when `--registry DIR` is missing or empty (a command that
  * writes nothing starts no registry there; it finds none).
  */
-export async function openRegistryToRead(values: RegistryValues, github: GitHubAccess, resources: Resources): Promise<RegistryChoice | undefined> {
+export async function openRegistryToRead(values: RegistryValues, github: GitHubAccess, resources: Resources,
+  ecosystem?: Ecosystem): Promise<RegistryChoice | undefined> {
   if (values.registry !== undefined && values['registry-repository'] === undefined && isVacant(values.registry)) return undefined;
-  return openRegistry(values, github, resources);
+  return openRegistry(values, github, resources, ecosystem);
 }
 
 /** `--registry DIR` or `--registry-repository OWNER/REPO`, exactly one. A missing or empty DIR becomes a new registry repository. */
-export async function openRegistry(values: RegistryValues, github: GitHubAccess, resources: Resources): Promise<RegistryChoice> {
+export async function openRegistry(values: RegistryValues, github: GitHubAccess, resources: Resources, ecosystem?: Ecosystem): Promise<RegistryChoice> {
   const branch = values.branch ?? 'main';
   if (!/^[A-Za-z0-9._/-]{1,200}$/.test(branch) || branch.startsWith('-')) {
     throw new UsageError(`--branch is ${JSON.stringify(branch)}; expected a branch name, like main.`);
@@ -182,7 +215,7 @@ export async function openRegistry(values: RegistryValues, github: GitHubAccess,
   if (values['registry-repository'] !== undefined) {
     const { owner, repo } = ownerRepo('registry-repository', values['registry-repository']);
     const serverUrl = values['server-url'] ?? github.apiUrl.replace(/\/+$/, '').replace(/^https:\/\/api\.github\.com$/, 'https://github.com').replace(/\/api\/v3$/, '');
-    return { registry: new GitHubRegistry(github.get(), { owner, repo, branch, serverUrl }), local: undefined };
+    return { registry: new GitHubRegistry(github.get(), { owner, repo, branch, serverUrl, ...(ecosystem ? { ecosystem } : {}) }), local: undefined };
   }
   if (values.registry === undefined) throw new UsageError('No registry given: expected --registry DIR (a local git repository) or --registry-repository OWNER/REPO.');
   const dir = values.registry;
@@ -192,7 +225,7 @@ export async function openRegistry(values: RegistryValues, github: GitHubAccess,
   if (!created && !(await isGitRepository(dir))) {
     throw new UsageError(`--registry is ${JSON.stringify(dir)}, which is neither a git repository nor empty; expected a git repository, or a missing or empty directory to start one in.`);
   }
-  const local = resources.add(new GitRegistry({ path: dir, branch }), (r) => r.close());
+  const local = resources.add(new GitRegistry({ path: dir, branch, ...(ecosystem ? { ecosystem } : {}) }), (r) => r.close());
   return { registry: local, local };
 }
 

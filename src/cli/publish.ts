@@ -4,16 +4,17 @@ import { DEFAULT_LIMITS } from '../core/limits.js';
 import { parsePublishRequest } from '../core/request.js';
 import type { PublishOutcome } from '../core/outcomes.js';
 import type { PublishRequest } from '../core/types.js';
+import type { Ecosystem } from '../core/ecosystem.js';
 import { publish } from '../pipeline/publish.js';
 import {
-  COMMON_OPTIONS, EXIT_HELP, GitHubAccess, REGISTRY_HELP, REGISTRY_OPTIONS, Resources, SOURCE_HELP, SOURCE_OPTIONS,
+  COMMON_OPTIONS, ECOSYSTEM_HELP, ECOSYSTEM_OPTIONS, EXIT_HELP, GitHubAccess, ecosystemOf, REGISTRY_HELP, REGISTRY_OPTIONS, Resources, SOURCE_HELP, SOURCE_OPTIONS,
   STORAGE_HELP, STORAGE_OPTIONS, UsageError, nameAtVersion, openRegistry, openSource, openStorage, paceOf, parseFlags, type CliIo,
 } from './options.js';
 import { countedSource, Progress } from './progress.js';
 import { EXIT, cliLog, errorJson, printJson, runId, say, type CommandContext } from './output.js';
 
 export const PUBLISH_OPTIONS = {
-  ...COMMON_OPTIONS, ...REGISTRY_OPTIONS, ...STORAGE_OPTIONS, ...SOURCE_OPTIONS,
+  ...COMMON_OPTIONS, ...ECOSYSTEM_OPTIONS, ...REGISTRY_OPTIONS, ...STORAGE_OPTIONS, ...SOURCE_OPTIONS,
   ref: { type: 'string' },
   subdir: { type: 'string' },
   'manifest-file': { type: 'string' },
@@ -21,16 +22,19 @@ export const PUBLISH_OPTIONS = {
 
 export const PUBLISH_USAGE = `Usage: registrar publish (--registry DIR | --registry-repository OWNER/REPO)
                          (--storage DIR | --backends JSON) (--source DIR | --source-repository OWNER/REPO)
-                         --ref TAG [--subdir PATH] [--manifest-file NAME] [--json] <name>@<version>
+                         --ref TAG [--subdir PATH] [--ecosystem NAME] [--manifest-file NAME] [--json] <name>@<version>
 
 Publishes one version: builds the canonical tarball from the tag, stages it in every backend, commits the
 metadata to the registry (one compare-and-swap commit), then promotes the tarball to its final key.
 Running the same command again after a failure resumes and converges; nothing is ever left half-done.
 
-  <name>@<version>               the package and version, e.g. left-pad@1.2.0
+  <name>@<version>               the package and version, e.g. left-pad@1.2.0 (split at the last "@": with
+                                 --ecosystem npm, @acme/left-pad@2.0.0-canary.1)
   --ref TAG                      the git tag to publish (never a branch or a SHA)
   --subdir PATH                  the package's directory inside the repository (default: its root)
-  --manifest-file NAME           the manifest at the package root (default package.json)
+${ECOSYSTEM_HELP}
+  --manifest-file NAME           with --ecosystem default only: the manifest at the package root (default
+                                 package.json); the other ecosystems read their own
   --json                         print one JSON object (the outcome) on stdout; progress stays on stderr
 ${REGISTRY_HELP}
 ${STORAGE_HELP}
@@ -43,12 +47,12 @@ ${EXIT_HELP}`;
 
 /** The request the flags describe, checked by the very rules an issue's request meets; a bad field names its flag. */
 export function requestFromFlags(target: { name: string; version: string }, ref: string | undefined, subdir: string | undefined,
-  location: { owner: string; repo: string }): PublishRequest {
+  location: { owner: string; repo: string }, ecosystem?: Ecosystem): PublishRequest {
   if (ref === undefined) throw new UsageError('--ref TAG is required: the git tag to publish, like v1.2.0.');
   const parsed = parsePublishRequest(JSON.stringify({
     name: target.name, version: target.version, ref,
     location: { githubOwner: location.owner, githubRepo: location.repo, ...(subdir === undefined ? {} : { subdir }) },
-  }));
+  }), ecosystem);
   if (parsed.ok) return parsed.request;
   const flagOf: Record<string, string> = { name: '<name>', version: '<version>', ref: '--ref', 'location.subdir': '--subdir' };
   const problem = parsed.problems[0]!;
@@ -64,18 +68,18 @@ export async function runPublish(argv: string[], context: CommandContext): Promi
   const progress = new Progress('publish', (line) => context.io.err(line), context.progressMs);
   try {
     const target = nameAtVersion(positionals, 'publish');
+    const { ecosystem, manifestFile } = ecosystemOf(values);
     const pace = paceOf(values);
     const github = new GitHubAccess(values, context.env, pace);
     const source = openSource(values, github, true)!;
-    const request = requestFromFlags(target, values.ref, values.subdir, source);
+    const request = requestFromFlags(target, values.ref, values.subdir, source, ecosystem);
     const backends = openStorage(values, context.env, resources);
-    const { registry } = await openRegistry(values, github, resources);
-    const manifestFile = values['manifest-file'] ?? 'package.json';
+    const { registry } = await openRegistry(values, github, resources, ecosystem);
     const outcome = await publish({
       registry, backends, source: countedSource(source.source, progress), log: cliLog(context.io),
       tracker: new TerminalTracker((text) => context.io.err(text)),
     }, {
-      manifestFile, limits: DEFAULT_LIMITS, paceMs: pace, run: { id: runId(context.env), attempt: 1 }, now: () => new Date(),
+      manifestFile, ecosystem, limits: DEFAULT_LIMITS, paceMs: pace, run: { id: runId(context.env), attempt: 1 }, now: () => new Date(),
     }, {
       issue: undefined, request: JSON.stringify(request),
       // No issue, no comment: nothing older than this command to hold it to (rule 8's comment time).

@@ -4,29 +4,31 @@ import type { RollbackOutcome } from '../core/outcomes.js';
 import { rollback } from '../pipeline/rollback.js';
 import { renderRollback } from '../report/rollback.js';
 import {
-  COMMON_OPTIONS, EXIT_HELP, GitHubAccess, REGISTRY_HELP, REGISTRY_OPTIONS, Resources, STORAGE_HELP, STORAGE_OPTIONS, UsageError,
+  COMMON_OPTIONS, ECOSYSTEM_HELP, ECOSYSTEM_OPTIONS, EXIT_HELP, ecosystemOf, GitHubAccess, REGISTRY_HELP, REGISTRY_OPTIONS, Resources, STORAGE_HELP, STORAGE_OPTIONS, UsageError,
   nameAtVersion, openRegistry, openStorage, paceOf, parseFlags,
 } from './options.js';
 import { EXIT, cliLog, errorJson, printJson, runId, say, type CommandContext } from './output.js';
 
 export const ROLLBACK_OPTIONS = {
-  ...COMMON_OPTIONS, ...REGISTRY_OPTIONS, ...STORAGE_OPTIONS,
+  ...COMMON_OPTIONS, ...ECOSYSTEM_OPTIONS, ...REGISTRY_OPTIONS, ...STORAGE_OPTIONS,
   reason: { type: 'string' },
   by: { type: 'string' },
 } as const;
 
 export const ROLLBACK_USAGE = `Usage: registrar rollback (--registry DIR | --registry-repository OWNER/REPO) (--storage DIR | --backends JSON)
-                          --reason TEXT [--by NAME] [--json] <name>@<version>
+                          --reason TEXT [--by NAME] [--ecosystem NAME] [--json] <name>@<version>
 
 Rolls a published version back: commits its removal with a record of who, when, why and its sha256, deletes its
 tarball (only if it holds exactly that hash) and staging objects in every backend, then commits the record as
 cleaned. The rolled-back bytes can never be published again for the package. Running it again finishes a rollback
 that stopped half-way.
 
-  <name>@<version>               the version to roll back, e.g. left-pad@1.2.0
+  <name>@<version>               the version to roll back, e.g. left-pad@1.2.0 (split at the last "@": with
+                                 --ecosystem npm, @acme/left-pad@2.0.0-canary.1)
   --reason TEXT                  why (kept in the registry's record)
   --by NAME                      who, as the record names them (default: git's user.name, else $USER)
   --json                         print one JSON object (the outcome) on stdout
+${ECOSYSTEM_HELP}
 ${REGISTRY_HELP}
 ${STORAGE_HELP}
 
@@ -38,6 +40,7 @@ export async function runRollback(argv: string[], context: CommandContext): Prom
   const resources = new Resources();
   try {
     const { name, version } = nameAtVersion(positionals, 'rollback');
+    const { ecosystem } = ecosystemOf(values);
     const reason = values.reason?.trim() ?? '';
     if (reason === '') throw new UsageError(`--reason is ${JSON.stringify(values.reason ?? '')}; expected why the version must go, like --reason "leaks a token".`);
     if (reason.length > 1000) throw new UsageError(`--reason is ${reason.length} characters long; expected at most 1000.`);
@@ -48,9 +51,9 @@ export async function runRollback(argv: string[], context: CommandContext): Prom
     const pace = paceOf(values);
     const github = new GitHubAccess(values, context.env, pace);
     const backends = openStorage(values, context.env, resources);
-    const { registry } = await openRegistry(values, github, resources);
+    const { registry } = await openRegistry(values, github, resources, ecosystem);
     const now = new Date();
-    const outcome = await rollback({ registry, backends, log: cliLog(context.io) }, { run: { id: runId(context.env), attempt: 1 }, now: () => new Date(), paceMs: pace },
+    const outcome = await rollback({ registry, backends, log: cliLog(context.io) }, { run: { id: runId(context.env), attempt: 1 }, now: () => new Date(), paceMs: pace, ecosystem },
       { issue: undefined, name, version, reason, actor: { login: by.trim() }, commentId: undefined, at: now.toISOString() });
     return report(context, values.json ?? false, outcome);
   } finally {

@@ -121,25 +121,15 @@ function checkPurescriptVersion(version: string): string | undefined {
 const NPM_MAX = 214;
 const NPM_FORM = 'an npm package name: lowercase, URL-safe, like "left-pad", "lodash.debounce" or "@scope/name"';
 
-/** npm refuses these for new packages: Node's core modules (as validate-npm-package-name lists them) and two of its own. */
-const NODE_CORE_MODULES: ReadonlySet<string> = new Set([
-  '_http_agent', '_http_client', '_http_common', '_http_incoming', '_http_outgoing', '_http_server', '_stream_duplex',
-  '_stream_passthrough', '_stream_readable', '_stream_transform', '_stream_wrap', '_stream_writable', '_tls_common', '_tls_wrap',
-  'assert', 'assert/strict', 'async_hooks', 'buffer', 'child_process', 'cluster', 'console', 'constants', 'crypto', 'dgram',
-  'diagnostics_channel', 'dns', 'dns/promises', 'domain', 'events', 'fs', 'fs/promises', 'http', 'http2', 'https', 'inspector',
-  'inspector/promises', 'module', 'net', 'os', 'path', 'path/posix', 'path/win32', 'perf_hooks', 'process', 'punycode',
-  'querystring', 'readline', 'readline/promises', 'repl', 'stream', 'stream/consumers', 'stream/promises', 'stream/web',
-  'string_decoder', 'sys', 'timers', 'timers/promises', 'tls', 'trace_events', 'tty', 'url', 'util', 'util/types', 'v8', 'vm',
-  'wasi', 'worker_threads', 'zlib', 'node:sea', 'node:sqlite', 'node:test', 'node:test/reporters',
-]);
-
 // What encodeURIComponent leaves alone, lowercase: npm's "URL-friendly characters".
 const NPM_PART = /^[a-z0-9\-_.!~*'()]+$/;
 // npm refuses these in a package's own name for new packages; Registrar refuses them in a scope too (below).
 const NPM_SPECIAL = /[~'!()*]/;
 
 /**
- * npm's rule for new packages (validate-npm-package-name's validForNewPackages). Registrar is deliberately stricter
+ * npm's rule for new packages (validate-npm-package-name's validForNewPackages), less its core-module warning: npm
+ * keeps new packages from Node's module names, but real packages carry them (`string_decoder`, `events`, `buffer`), and
+ * a registry is no module resolution, so a name like Node's is accepted. Registrar is deliberately stricter
  * in three places, all about names becoming paths: `~'!()*` in a scope (npm refuses them in the name part only;
  * `*` is no file name on Windows and these glob in shells), a part that is a Windows device name or ends in "."
  * (`con`, `aux.js`, `x.`), and the registry's reserved names (`staging`, `metadata`, `constructor`, `prototype`).
@@ -151,7 +141,6 @@ function checkNpmName(name: string): string | undefined {
   if (name.toLowerCase() !== name) return `${shown} has uppercase letters; npm accepts only lowercase names for new packages`;
   if (name.startsWith('.') || name.startsWith('_') || name.startsWith('-')) return `${shown} must not start with ${quote(name[0] ?? '')}; it must be ${NPM_FORM}`;
   if (name === 'node_modules' || name === 'favicon.ico') return `${shown} is refused by npm; choose another name`;
-  if (NODE_CORE_MODULES.has(name)) return `${shown} is the name of a Node.js core module, which npm refuses for new packages; choose another name`;
   let parts: string[];
   if (name.startsWith('@')) {
     parts = name.slice(1).split('/');

@@ -248,7 +248,8 @@ export class GitRegistry implements Registry, RegistryHistory {
     const root = (await git(this.config.path, ['rev-parse', '--verify', `${expectedHead}^{tree}`])).trim();
     const edits = new Map<string, string | null>();
     for (const change of changes) {
-      if (!/^(?:[A-Za-z0-9@._-]+\/)*[A-Za-z0-9@._-]+$/.test(change.path) || change.path.split('/').some((s) => s === '.' || s === '..')) {
+      // `%` for a scoped npm name's file (`@scope%2fname.json`), the one escape metadataPath writes.
+      if (!/^(?:[A-Za-z0-9@%._-]+\/)*[A-Za-z0-9@%._-]+$/.test(change.path) || change.path.split('/').some((s) => s === '.' || s === '..')) {
         throw new TypeError(`a registry path that is not plain: ${JSON.stringify(change.path.slice(0, 120))}`);
       }
       edits.set(change.path, change.content === null ? null : await this.writeBlob(change.content));
