@@ -1,18 +1,14 @@
 // `registrar dry-run`: what a publish would do — prepare (tag, canonical tarball, hash, manifest) and the plan at the registry head — writing nothing.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DEFAULT_LIMITS } from '../core/limits.js';
-import { quote } from '../core/names.js';
-import { planPublish } from '../core/plan.js';
-import { buildCanonicalTarball } from '../core/tarball.js';
-import { RegistrarError, judgesTheRequest, refused, transient } from '../errors.js';
+import type { DryRunOutcome } from '../core/outcomes.js';
+import { dryRun } from '../pipeline/dry-run.js';
+import type { Registry } from '../ports.js';
 import {
   COMMON_OPTIONS, ECOSYSTEM_HELP, ECOSYSTEM_OPTIONS, EXIT_HELP, ecosystemOf, GitHubAccess, REGISTRY_HELP, REGISTRY_OPTIONS, Resources, SOURCE_HELP, SOURCE_OPTIONS,
   nameAtVersion, openRegistryToRead, openSource, paceOf, parseFlags,
 } from './options.js';
 import { countedSource, Progress } from './progress.js';
-import { EXIT, errorJson, printJson, say, type CommandContext } from './output.js';
+import { EXIT, cliLog, errorJson, printJson, say, type CommandContext } from './output.js';
 import { requestFromFlags } from './publish.js';
 
 export const DRY_RUN_OPTIONS = {
@@ -48,62 +44,61 @@ export async function runDryRun(argv: string[], context: CommandContext): Promis
   if (values.help) return say(context.io, DRY_RUN_USAGE);
   const resources = new Resources();
   const progress = new Progress('dry-run', (line) => context.io.err(line), context.progressMs);
-  const scratch = await mkdtemp(join(tmpdir(), 'registrar-dry-run-'));
   const json = values.json ?? false;
   try {
     const target = nameAtVersion(positionals, 'dry-run');
-    const { ecosystem } = ecosystemOf(values);
+    const { ecosystem, manifestFile } = ecosystemOf(values);
     const github = new GitHubAccess(values, context.env, paceOf(values));
     const located = openSource(values, github, true)!;
     const request = requestFromFlags(target, values.ref, values.subdir, located, ecosystem);
-    const registry = (await openRegistryToRead(values, github, resources, ecosystem))?.registry;
-    const source = countedSource(located.source, progress);
-    try {
-      // prepare, as the publish pipeline does it: identity, tag, canonical tarball, manifest
-      const repository = await source.repository(located.owner, located.repo);
-      const commit = await source.resolveTag(located.owner, located.repo, request.ref);
-      const tarball = await buildCanonicalTarball(await source.archive(located.owner, located.repo, commit), {
-        name: request.name, version: request.version, manifestFiles: ecosystem.manifestFiles, limits: DEFAULT_LIMITS, workDir: scratch,
-        topDirectory: ecosystem.topDirectory(request.name, request.version),
-        ...(request.location.subdir ? { subdir: request.location.subdir } : {}),
-      });
-      progress.stop();
-      const manifest = ecosystem.checkManifest(tarball.manifests, { name: request.name, version: request.version, ref: request.ref });
-      if (!manifest.ok) {
-        throw refused(`The package's ${quote(manifest.file)} at ${quote(request.ref)} does not match the request: ${manifest.problems.join(' ')}`,
-          `Fix ${manifest.file}, tag a new version, and try again.`);
-      }
-      // No registry yet (a missing or empty directory): nothing is published, and a dry run starts none.
-      const { head, metadata } = registry ? await registry.snapshot(request.name) : { head: undefined, metadata: undefined };
-      const plan = planPublish({ request, issue: undefined, repositoryId: repository.id, current: metadata,
-        built: { sha256: tarball.integrity, bytes: tarball.size, commit }, now: new Date().toISOString(), ecosystem });
-      const result = {
-        command: 'dry-run', status: plan.kind === 'refuse' ? 'refused' : plan.kind === 'resume' ? 'would-resume' : 'would-publish',
-        name: request.name, version: request.version, ref: request.ref, commit, sha256: tarball.integrity, bytes: tarball.size,
-        files: tarball.files, registryHead: head ?? null,
-        ...(plan.kind === 'refuse' ? { message: plan.reason, hint: plan.hint } : {}),
-      };
-      if (json) printJson(context.io, result);
-      else {
-        const verdict = plan.kind === 'refuse' ? `would be refused: ${plan.reason} ${plan.hint}`
-          : plan.kind === 'resume' ? 'is already committed from the command line; publish would finish promoting it'
-            : `would be published (${head === undefined ? 'as the registry\'s first package' : `registry head ${head.slice(0, 12)}`})`;
-        context.io.out(`${request.name}@${request.version} ${verdict}\n`
-          + `  tarball: ${request.name}-${request.version}.tar.gz, ${tarball.size} bytes, ${tarball.integrity}\n`
-          + `  source: ${located.owner}/${located.repo} at ${request.ref} (${commit})\n  ${tarball.files.length} files:\n`
-          + tarball.files.map((f) => `    ${f}\n`).join('') + 'Nothing was written.\n');
-      }
-      return plan.kind === 'refuse' ? EXIT.refused : EXIT.done;
-    } catch (error) {
-      const failure = error instanceof RegistrarError ? error : transient(`Unexpected failure: ${String(error)}`, error);
-      const refusal = judgesTheRequest(failure);
-      if (json) printJson(context.io, { command: 'dry-run', status: refusal ? 'refused' : 'failed', name: request.name, version: request.version, error: errorJson(failure) });
-      else context.io.out(`${request.name}@${request.version} ${refusal ? 'would be refused' : 'could not be prepared'}: ${failure.message}${failure.hint ? ` ${failure.hint}` : ''}\nNothing was written.\n`);
-      return refusal ? EXIT.refused : EXIT.failed;
-    }
+    // No registry yet (a missing or empty directory): nothing is published there, and a dry run starts none.
+    const registry = (await openRegistryToRead(values, github, resources, ecosystem))?.registry ?? NO_REGISTRY_YET;
+    // The very pipeline `/dry-run` runs: prepare and plan at one snapshot, with no storage and no tracker to write to.
+    const outcome = await dryRun({ registry, source: countedSource(located.source, progress), log: cliLog(context.io) },
+      { manifestFile, ecosystem, limits: DEFAULT_LIMITS, now: () => new Date() },
+      { issue: undefined, request: JSON.stringify(request), trigger: { actor: { id: 0, login: 'cli' }, at: '' } });
+    progress.stop();
+    report(context, json, located, outcome);
+    if (outcome.status === 'failed') return EXIT.failed;
+    return outcome.status === 'refused' || outcome.plan === 'refuse' ? EXIT.refused : EXIT.done;
   } finally {
     progress.stop();
     resources.close();
-    await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** A registry directory that does not exist yet: its head is no commit, and it holds no package. */
+const NO_REGISTRY_YET: Pick<Registry, 'snapshot'> = { snapshot: () => Promise.resolve({ head: '', metadata: undefined }) };
+
+function report(context: CommandContext, json: boolean, located: { owner: string; repo: string }, outcome: DryRunOutcome): void {
+  const request = outcome.request;
+  const subject = request ? `${request.name}@${request.version}` : 'the request';
+  if (outcome.status !== 'planned') {
+    const failure = outcome.status === 'failed' ? outcome.error : { message: outcome.message, hint: outcome.hint };
+    if (json) {
+      printJson(context.io, { command: 'dry-run', status: outcome.status, name: request?.name, version: request?.version,
+        error: outcome.status === 'failed' ? errorJson(outcome.error) : { message: outcome.message, hint: outcome.hint ?? null } });
+    } else {
+      context.io.out(`${subject} ${outcome.status === 'refused' ? 'would be refused' : 'could not be prepared'}: ${failure.message}`
+        + `${failure.hint ? ` ${failure.hint}` : ''}\nNothing was written.\n`);
+    }
+    return;
+  }
+  const { tarball, head, plan } = outcome;
+  if (json) {
+    printJson(context.io, {
+      command: 'dry-run', status: plan === 'refuse' ? 'refused' : plan === 'resume' ? 'would-resume' : 'would-publish',
+      name: outcome.request.name, version: outcome.request.version, ref: outcome.request.ref, commit: tarball.commit,
+      sha256: tarball.sha256, bytes: tarball.bytes, files: tarball.files, registryHead: head === '' ? null : head,
+      ...(plan === 'refuse' ? { message: outcome.reason, hint: outcome.hint } : {}),
+    });
+    return;
+  }
+  const verdict = plan === 'refuse' ? `would be refused: ${outcome.reason} ${outcome.hint ?? ''}`.trim()
+    : plan === 'resume' ? 'is already committed from the command line; publish would finish promoting it'
+      : `would be published (${head === '' ? 'as the registry\'s first package' : `registry head ${head.slice(0, 12)}`})`;
+  context.io.out(`${subject} ${verdict}\n`
+    + `  tarball: ${tarball.bytes} bytes, ${tarball.sha256}\n`
+    + `  source: ${located.owner}/${located.repo} at ${outcome.request.ref} (${tarball.commit})\n  ${tarball.files.length} files:\n`
+    + tarball.files.map((f) => `    ${f}\n`).join('') + 'Nothing was written.\n');
 }
