@@ -124,9 +124,13 @@ describe('copy and delete', () => {
     const { etag } = await storage.put('q/1.0.0.tar.gz', bytes, digestOf(bytes));
     const newer = Buffer.from('other bytes');
     await storage.put('q/1.0.0.tar.gz', newer, digestOf(newer));
+    const there = await storage.head('q/1.0.0.tar.gz');
     const error = await storage.delete('q/1.0.0.tar.gz', { etag: etag! }).catch((e: unknown) => e);
     expect((error as RegistrarError).kind).toBe('conflict');
     expect(await storage.read('q/1.0.0.tar.gz')).toEqual(newer);
+    // The object a refused delete judged is back exactly as it was: same file, its hash record still describing it.
+    expect(await storage.head('q/1.0.0.tar.gz')).toEqual(there);
+    expect(there?.sha256).toBe(digestOf(newer).sha256Hex);
     await storage.delete('q/1.0.0.tar.gz', { etag: (await storage.head('q/1.0.0.tar.gz'))!.etag! });
     await storage.delete('q/1.0.0.tar.gz');
     expect(await everyFile()).toEqual([]);

@@ -1,7 +1,7 @@
 // The Storage port on a local directory: atomic writes, the sha256 recorded beside each object, entity tags that name exactly one file, keys confined to the directory.
 import { createHash, randomBytes } from 'node:crypto';
 import { constants, createReadStream, createWriteStream, mkdirSync, realpathSync } from 'node:fs';
-import { lstat, mkdir, open, readFile, readdir, rename, rmdir, unlink, writeFile, type FileHandle } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readFile, readdir, rename, rmdir, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -116,16 +116,48 @@ export class FsStorage implements Storage {
     const file = await this.pathFor(key);
     const stat = await this.statFile(file, 'delete', key);
     if (stat === undefined) return;
-    if (expected.etag !== undefined && etagOf(stat) !== expected.etag) {
-      throw conflict(`Local storage "${this.name}": ${key} holds another object than the one verified; not deleted.`);
+    if (expected.etag !== undefined) {
+      await this.deleteIfTag(file, key, expected.etag);
+    } else {
+      try {
+        await unlink(file);
+      } catch (error) {
+        if (!isMissing(error)) throw this.fail(error, 'delete', key);
+      }
+      await unlink(recordPath(file)).catch(() => {});
+    }
+    await this.pruneEmpty(dirname(file));
+  }
+
+  /**
+   * Rule 5 without a window: the key's file is first moved aside (one atomic rename), then judged. Checking the key
+   * and then unlinking it would delete whatever a concurrent writer renamed over it in between. A file that is not the
+   * verified one goes back, unless the key was filled again meanwhile: then the newer object stays, as if it had
+   * overwritten this one.
+   */
+  private async deleteIfTag(file: string, key: string, etag: string): Promise<void> {
+    const aside = join(dirname(file), `${HIDDEN}${basename(file)}.${randomBytes(6).toString('hex')}.deleting`);
+    try {
+      await rename(file, aside);
+    } catch (error) {
+      if (isMissing(error)) return;
+      throw this.fail(error, 'delete', key);
+    }
+    const moved = await lstat(aside, { bigint: true });
+    if (etagOf(moved) === etag) {
+      await unlink(aside);
+      // The record goes only while it still describes the deleted file: a writer may have recorded a newer one.
+      if ((await this.recordOf(file))?.etag === etag) await unlink(recordPath(file)).catch(() => {});
+      return;
     }
     try {
-      await unlink(file);
+      await link(aside, file);
     } catch (error) {
-      if (!isMissing(error)) throw this.fail(error, 'delete', key);
+      if (!isExisting(error)) throw this.fail(error, 'delete', key);
+    } finally {
+      await unlink(aside).catch(() => {});
     }
-    await unlink(recordPath(file)).catch(() => {});
-    await this.pruneEmpty(dirname(file));
+    throw conflict(`Local storage "${this.name}": ${key} holds another object than the one verified; not deleted.`);
   }
 
   /** Every object under `prefix`, in key order; hidden files (temp files, records) and symbolic links are never listed. */
@@ -235,9 +267,13 @@ export class FsStorage implements Storage {
 
   /** The sha256 recorded for exactly the file with this entity tag; undefined when the record is missing or describes another file. */
   private async recorded(file: string, etag: string): Promise<string | undefined> {
+    const record = await this.recordOf(file);
+    return record?.etag === etag && typeof record.sha256 === 'string' && /^[0-9a-f]{64}$/.test(record.sha256) ? record.sha256 : undefined;
+  }
+
+  private async recordOf(file: string): Promise<Partial<ShaRecord> | undefined> {
     try {
-      const record = JSON.parse(await readFile(recordPath(file), 'utf8')) as Partial<ShaRecord>;
-      return record.etag === etag && typeof record.sha256 === 'string' && /^[0-9a-f]{64}$/.test(record.sha256) ? record.sha256 : undefined;
+      return JSON.parse(await readFile(recordPath(file), 'utf8')) as Partial<ShaRecord>;
     } catch {
       return undefined;
     }
