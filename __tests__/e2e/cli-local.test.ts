@@ -1,44 +1,16 @@
 // Given a package in a local git repository and nothing else, when a maintainer runs the built CLI (dist/cli.js) on a local registry and a storage directory, then publish, audit, rollback, reconcile and dry-run work with no cloud at all.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { IDENTITY, files, registrar } from '../../test-support/cli.js';
 import { git } from '../../test-support/git.js';
 
-const CLI = resolve(import.meta.dirname, '..', '..', 'dist', 'cli.js');
-const IDENTITY = { GIT_AUTHOR_NAME: 'Ada', GIT_AUTHOR_EMAIL: 'ada@example.test', GIT_COMMITTER_NAME: 'Ada', GIT_COMMITTER_EMAIL: 'ada@example.test' };
 const sh = async (cwd: string, ...args: string[]) =>
   (await promisify(execFile)('git', args, { cwd, env: { ...process.env, ...IDENTITY } })).stdout.trim();
 
-interface Run { code: number; out: string; err: string }
-
-/** Runs `node dist/cli.js` as a person would, in `cwd`. */
-function registrar(cwd: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { PATH: process.env.PATH ?? '', HOME: cwd, ...IDENTITY, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
-    child.on('close', (code) => done({ code: code ?? -1, out, err }));
-  });
-}
-
-/** Every file under a directory (hidden ones included), with its sha256: what the storage really holds. */
-async function files(dir: string, prefix = ''): Promise<Record<string, string>> {
-  if (!existsSync(dir)) return {};
-  const out: Record<string, string> = {};
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = `${prefix}${entry.name}`;
-    if (entry.isDirectory()) Object.assign(out, await files(join(dir, entry.name), `${path}/`));
-    else out[path] = createHash('sha256').update(await readFile(join(dir, entry.name))).digest('hex');
-  }
-  return out;
-}
 
 /** A package source at `<root>/acme/<repo>`: a git repository with a tag per release. */
 async function source(root: string, repo: string, name: string, subdir = ''): Promise<{ dir: string; release(version: string, extra?: string): Promise<string> }> {

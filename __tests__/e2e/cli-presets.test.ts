@@ -1,63 +1,20 @@
 // Given packages of npm, crates.io and PureScript shapes in git repositories, when a maintainer runs the CLI with `--ecosystem` (the built dist/cli.js on a local registry and a storage directory, or on GitHub and S3), then each registry's names, versions, manifests and tarball layout hold.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { gunzipSync } from 'node:zlib';
 import { runCli } from '../../src/cli.js';
+import { IDENTITY, files, registrar, tarEntries } from '../../test-support/cli.js';
 import { git } from '../../test-support/git.js';
 import { openIssue, requestBody, runAction, seedPackage, startWorld } from '../../test-support/world.js';
 
-const CLI = resolve(import.meta.dirname, '..', '..', 'dist', 'cli.js');
-const IDENTITY = { GIT_AUTHOR_NAME: 'Ada', GIT_AUTHOR_EMAIL: 'ada@example.test', GIT_COMMITTER_NAME: 'Ada', GIT_COMMITTER_EMAIL: 'ada@example.test' };
 const sh = async (cwd: string, ...args: string[]) =>
   (await promisify(execFile)('git', args, { cwd, env: { ...process.env, ...IDENTITY } })).stdout.trim();
 
-interface Run { code: number; out: string; err: string }
-
-/** Runs `node dist/cli.js` as a person would, in `cwd`. */
-function registrar(cwd: string, args: string[]): Promise<Run> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { PATH: process.env.PATH ?? '', HOME: cwd, ...IDENTITY }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
-    child.on('close', (code) => done({ code: code ?? -1, out, err }));
-  });
-}
-
-/** Every file under a directory (hidden ones included), with its sha256: what the storage really holds. */
-async function files(dir: string, prefix = ''): Promise<Record<string, string>> {
-  if (!existsSync(dir)) return {};
-  const out: Record<string, string> = {};
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = `${prefix}${entry.name}`;
-    if (entry.isDirectory()) Object.assign(out, await files(join(dir, entry.name), `${path}/`));
-    else out[path] = createHash('sha256').update(await readFile(join(dir, entry.name))).digest('hex');
-  }
-  return out;
-}
-
-/** The entry names of a .tar.gz, in order (ustar headers only: the canonical tarball has no pax records). */
-function tarEntries(gz: Uint8Array): string[] {
-  const tar = gunzipSync(gz);
-  const names: string[] = [];
-  for (let at = 0; at + 512 <= tar.length;) {
-    const header = tar.subarray(at, at + 512);
-    if (header.every((b) => b === 0)) break;
-    const field = (from: number, length: number) => header.subarray(from, from + length).toString('utf8').replace(/\0.*$/s, '');
-    const prefix = field(345, 155);
-    names.push(prefix ? `${prefix}/${field(0, 100)}` : field(0, 100));
-    const size = parseInt(field(124, 12).trim() || '0', 8);
-    at += 512 + Math.ceil(size / 512) * 512;
-  }
-  return names;
-}
 
 /** A package source at `<work>/acme/<repo>`: a git repository holding `contents`, tagged `tag`. */
 async function release(work: string, repo: string, contents: Record<string, string>, tag: string): Promise<string> {

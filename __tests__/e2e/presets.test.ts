@@ -1,7 +1,6 @@
 // Given a registry on real local servers with an ecosystem preset, when authors publish packages of that ecosystem's real shape, then the built action publishes what the ecosystem accepts and refuses, writing nothing, what it does not.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { gunzipSync } from 'node:zlib';
 import { createGitHubClient } from '../../src/adapters/github/client.js';
 import { GitHubRegistry } from '../../src/adapters/github/registry.js';
 import { GitHubSource } from '../../src/adapters/github/source.js';
@@ -13,6 +12,7 @@ import { reconcile } from '../../src/pipeline/reconcile.js';
 import { rollback } from '../../src/pipeline/rollback.js';
 import { metadataPath } from '../../src/core/metadata.js';
 import { REGISTRY, openIssue, requestBody, runAction, seedPackage, startWorld, type PackageSource, type World } from '../../test-support/world.js';
+import { tarEntries } from '../../test-support/cli.js';
 import { registryCommits, registryFile, snapshot } from '../../test-support/observe.js';
 
 const sri = (bytes: Uint8Array) => `sha256-${createHash('sha256').update(bytes).digest('base64')}`;
@@ -26,21 +26,6 @@ function source(overrides: Partial<PackageSource> & Pick<PackageSource, 'name' |
 const thread = (issue: number) => world.github.issue(REGISTRY.owner, REGISTRY.repo, issue);
 const lastComment = (issue: number) => thread(issue).comments.at(-1)?.body ?? '';
 
-/** The entry names of a .tar.gz, in order (ustar headers only: the canonical tarball has no pax records). */
-function tarEntries(gz: Uint8Array): string[] {
-  const tar = gunzipSync(gz);
-  const names: string[] = [];
-  for (let at = 0; at + 512 <= tar.length;) {
-    const header = tar.subarray(at, at + 512);
-    if (header.every((b) => b === 0)) break;
-    const field = (from: number, length: number) => header.subarray(from, from + length).toString('utf8').replace(/\0.*$/s, '');
-    const prefix = field(345, 155);
-    names.push(prefix ? `${prefix}/${field(0, 100)}` : field(0, 100));
-    const size = parseInt(field(124, 12).trim() || '0', 8);
-    at += 512 + Math.ceil(size / 512) * 512;
-  }
-  return names;
-}
 
 /** Publishes `pkg` under the preset and checks what a publish must leave: one metadata file, exactly the final object, no staging. */
 async function publishes(id: EcosystemId, pkg: PackageSource, top: string): Promise<void> {
