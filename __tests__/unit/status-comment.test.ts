@@ -115,17 +115,18 @@ describe('the end of a run: state label and reaction', () => {
   /** A tracker whose labels live in memory; `failing` makes every label and reaction call throw. */
   function labelTracker(initial: string[], failing = false) {
     const labels = [...initial];
+    const added: string[] = [];
     const reactions: string[] = [];
     const warnings: string[] = [];
     const fail = () => { if (failing) throw new Error('GitHub answered 502'); };
     const tracker: Tracker = {
       ...recordingTracker().tracker,
       labels: async () => { fail(); return [...labels]; },
-      addLabel: async (_issue, label) => { fail(); if (!labels.includes(label.name)) labels.push(label.name); },
+      addLabel: async (_issue, label) => { fail(); added.push(label.name); if (!labels.includes(label.name)) labels.push(label.name); },
       removeLabel: async (_issue, name) => { fail(); labels.splice(labels.indexOf(name), 1); },
       react: async (_issue, _comment, content) => { fail(); reactions.push(content); },
     };
-    return { tracker, labels, reactions, warnings, log: { info: () => {}, warning: (m: string) => { warnings.push(m); } } };
+    return { tracker, labels, added, reactions, warnings, log: { info: () => {}, warning: (m: string) => { warnings.push(m); } } };
   }
 
   it('puts the new state label on and takes only the stale state labels off (failed → published), keeping others', async () => {
@@ -135,6 +136,13 @@ describe('the end of a run: state label and reaction', () => {
     await markState(t.tracker, 1, 'rolled-back', t.log);
     expect(t.labels).toEqual(['registrar/publish', 'registrar/rolled-back']);
     expect(Object.values(STATE_LABELS).map((l) => l.name)).toEqual(['registrar/published', 'registrar/failed', 'registrar/rolled-back']);
+  });
+
+  it('writes no label an issue already carries (a repeated /retry), and still takes stale ones off', async () => {
+    const t = labelTracker(['registrar/published', 'registrar/failed']);
+    await markState(t.tracker, 1, 'published', t.log);
+    expect(t.added).toEqual([]);
+    expect(t.labels).toEqual(['registrar/published']);
   });
 
   it('only warns when labels or reactions fail', async () => {

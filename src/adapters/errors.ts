@@ -126,6 +126,15 @@ export function gitHubStatus(error: unknown): number | undefined {
   return gitHubFacts(error).status;
 }
 
+/**
+ * GitHub's answer to creating a label whose name is taken (case-insensitively): 422 with the code `already_exists`.
+ * Any other 422 (a bad colour, a description too long) is a real refusal, never "it is there".
+ */
+export function labelAlreadyExists(error: unknown): boolean {
+  const { status, response } = error as { status?: unknown; response?: { data?: { errors?: { code?: unknown }[] } } };
+  return status === 422 && (response?.data?.errors ?? []).some((e) => e.code === 'already_exists');
+}
+
 // ---------------------------------------------------------------------------------------------
 // S3
 

@@ -97,7 +97,8 @@ export async function markState(tracker: Tracker, issue: number, state: IssueSta
   try {
     const stale = Object.values(STATE_LABELS).map((l) => l.name).filter((name) => name !== STATE_LABELS[state].name);
     const present = await tracker.labels(issue);
-    await tracker.addLabel(issue, STATE_LABELS[state]);
+    // Already labelled (a repeated /retry, a resumed publish): no label write at all, only the stale ones come off.
+    if (!present.includes(STATE_LABELS[state].name)) await tracker.addLabel(issue, STATE_LABELS[state]);
     for (const name of stale.filter((n) => present.includes(n))) await tracker.removeLabel(issue, name);
   } catch (error) {
     log.warning(`Could not set the label ${STATE_LABELS[state].name} on issue #${issue}: ${(error as Error).message}`);

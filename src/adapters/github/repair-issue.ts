@@ -2,7 +2,7 @@
 import { MARKER_PREFIX } from '../../core/markers.js';
 import type { RepairIssues } from '../../ports.js';
 import type { GitHubClient } from './client.js';
-import { gitHubError, gitHubStatus } from '../errors.js';
+import { gitHubError, labelAlreadyExists } from '../errors.js';
 import { fitComment } from './tracker.js';
 
 export const REPAIR_LABEL = 'registrar/repair';
@@ -97,7 +97,7 @@ export class GitHubRepairIssues implements RepairIssues {
       await this.client.rest.issues.createLabel({ owner, repo, name: REPAIR_LABEL, color: 'd93f0b',
         description: 'Registrar: reconcile found something that needs a person' });
     } catch (error) {
-      if (gitHubStatus(error) !== 422) throw error;
+      if (!labelAlreadyExists(error)) throw error;
     }
   }
 }

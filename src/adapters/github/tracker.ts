@@ -1,7 +1,7 @@
 // The Tracker port on GitHub issues: status comments found again by their hidden marker, reactions, state labels, closing.
 import type { Tracker, TrackerComment, TrackerLabel } from '../../ports.js';
 import type { GitHubClient } from './client.js';
-import { gitHubError } from '../errors.js';
+import { gitHubError, labelAlreadyExists } from '../errors.js';
 
 export interface GitHubTrackerConfig {
   owner: string;
@@ -117,7 +117,7 @@ export class GitHubTracker implements Tracker {
       await this.client.rest.issues.createLabel({ owner, repo, name: label.name, color: label.color, description: label.description });
     } catch (error) {
       // 422 "already_exists": the label is there (made by an earlier run, or by a maintainer who chose its colour): use it.
-      if (!alreadyExists(error)) throw gitHubError(error, `create the label ${JSON.stringify(label.name)}`);
+      if (!labelAlreadyExists(error)) throw gitHubError(error, `create the label ${JSON.stringify(label.name)}`);
     }
     try {
       await this.client.rest.issues.addLabels({ owner, repo, issue_number: issue, labels: [label.name] });
@@ -136,10 +136,4 @@ export class GitHubTracker implements Tracker {
       throw gitHubError(error, `take a label off issue #${issue}`);
     }
   }
-}
-
-/** GitHub's answer to creating a label whose name is taken (case-insensitively): 422 with the code `already_exists`. */
-function alreadyExists(error: unknown): boolean {
-  const { status, response } = error as { status?: unknown; response?: { data?: { errors?: { code?: unknown }[] } } };
-  return status === 422 && (response?.data?.errors ?? []).some((e) => e.code === 'already_exists');
 }
